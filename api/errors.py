@@ -1,0 +1,110 @@
+"""One table from domain errors to HTTP statuses, and the handlers that apply it.
+
+Every error response has the body ``{"error": {"code", "message", "message_zh"}}``
+(plus ``details`` where useful); ``code`` is stable and safe to branch on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo import errors as e
+
+log = logging.getLogger("stationfinder.api")
+
+STATUS: dict[type[e.StationError], int] = {
+    e.InvalidCoordinate: 422,
+    e.UnknownCRS: 422,
+    e.UnknownAmenity: 422,
+    e.InvalidOpeningHours: 422,
+    e.InvalidParameter: 422,
+    e.InvalidDateTime: 422,
+    e.UnknownStatus: 422,
+    e.InvalidStation: 422,
+    e.InvalidGeometry: 422,
+    e.MalformedBody: 400,
+    e.StationNotFound: 404,
+    e.DuplicateExternalId: 409,
+    e.Unauthorized: 401,
+    e.WritesDisabled: 403,
+    e.StoreUnavailable: 503,
+}
+
+
+def status_of(exc: e.StationError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def error_response(
+    status: int, code: str, message: str, message_zh: str, details: list[dict[str, Any]] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message, "message_zh": message_zh}
+    if details:
+        body["details"] = details
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+async def _station_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.StationError)
+    d = exc.to_dict()
+    return error_response(status_of(exc), d["code"], d["message"], d["message_zh"], exc.details)
+
+
+def _safe(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else repr(value)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    details = [
+        {
+            "location": ".".join(str(p) for p in err.get("loc", ())),
+            "message": err.get("msg", ""),
+            "value": _safe(err.get("input")),
+        }
+        for err in errors
+    ]
+    where = "; ".join(f"{d['location']}: {d['message']}" for d in details)
+    if any(err.get("loc", ("",))[0] == "body" for err in errors):
+        return error_response(
+            400,
+            e.MalformedBody.code,
+            f"malformed request body: {where}",
+            f"请求体格式错误：{where}",
+            details,
+        )
+    return error_response(
+        422, e.InvalidParameter.code, f"invalid parameter: {where}", f"参数无效：{where}", details
+    )
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return error_response(404, "not_found", "no such endpoint", "没有这个接口")
+    if exc.status_code == 405:
+        return error_response(405, "method_not_allowed", "method not allowed here", "此接口不支持该请求方法")
+    return error_response(exc.status_code, "http_error", str(exc.detail), str(exc.detail))
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return error_response(500, "internal_error", "internal server error", "服务器内部错误")
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(e.StationError, _station_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

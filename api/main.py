@@ -1,0 +1,38 @@
+"""The FastAPI application: wiring only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import register_error_handlers
+from api.routes import health, stations
+from geo.registry import open_registry, prepare_registry
+from geo.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the registry is opened (and the demo loaded if due) at start-up."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        registry = open_registry(settings.database_url)
+        prepare_registry(registry, demo=settings.demo, seed=settings.demo_seed)
+        app.state.registry = registry
+        app.state.settings = settings
+        yield
+        registry.close()
+
+    app = FastAPI(
+        title="stationfinder 驿站查找",
+        summary="Nearest rest stations for outdoor and platform workers in China.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    register_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(stations.router)
+    return app

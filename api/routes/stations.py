@@ -1,0 +1,178 @@
+"""Station routes under ``/v1``: nearest search, listing, CRUD, vocabulary."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+
+from api.deps import AdminDep, RegistryDep, SettingsDep
+from api.examples import FEATURE_EXAMPLES, NEAREST_EXAMPLE, PATCH_EXAMPLES
+from geo.amenities import AMENITIES, split_codes
+from geo.datums import parse_datum
+from geo.geojson import feature_to_fields, nearest_collection, patch_to_changes, station_feature
+from geo.model import build_station_data, parse_statuses
+from geo.search import build_nearest_query, check_page, parse_bbox
+
+router = APIRouter(prefix="/v1", tags=["stations"])
+
+AmenitiesQ = Annotated[
+    list[str] | None,
+    Query(
+        description="Amenity codes a station must all have; comma-separated or repeated.",
+        examples=["drinking_water,microwave"],
+    ),
+]
+OutCrsQ = Annotated[
+    str,
+    Query(description="Datum of the returned coordinates: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu)."),
+]
+
+
+@router.get(
+    "/stations/nearest",
+    summary="Nearest stations that have what you need / 查找最近的合适驿站",
+    responses={200: {"content": {"application/json": {"example": NEAREST_EXAMPLE}}}},
+)
+def nearest(
+    registry: RegistryDep,
+    settings: SettingsDep,
+    lon: Annotated[float, Query(description="Longitude in degrees, in datum `crs`.", examples=[116.4346])],
+    lat: Annotated[float, Query(description="Latitude in degrees, in datum `crs`.", examples=[39.9088])],
+    crs: Annotated[str, Query(description="Datum of lon/lat: wgs84, gcj02 or bd09.")] = "wgs84",
+    k: Annotated[int, Query(description="How many stations (1-100).")] = 5,
+    amenities: AmenitiesQ = None,
+    max_distance_m: Annotated[
+        float | None, Query(description="Only stations within this geodesic distance, metres.")
+    ] = None,
+    open_at: Annotated[
+        str | None,
+        Query(description="ISO 8601 time (default now, Asia/Shanghai); `any` ignores opening hours."),
+    ] = None,
+    status: Annotated[
+        str | None, Query(description="Comma-separated statuses (default open); `any` for all.")
+    ] = None,
+    out_crs: OutCrsQ = "wgs84",
+) -> dict[str, Any]:
+    """The k stations nearest by geodesic distance that pass every filter, nearest first."""
+    out = parse_datum(out_crs)
+    query = build_nearest_query(
+        lon=lon,
+        lat=lat,
+        crs=crs,
+        k=k,
+        amenities=amenities,
+        max_distance_m=max_distance_m,
+        open_at=open_at,
+        status=status,
+        max_k=settings.max_k,
+    )
+    return nearest_collection(registry.nearest(query), datum=out)
+
+
+@router.get("/stations", summary="List stations / 驿站列表")
+def list_stations(
+    request: Request,
+    registry: RegistryDep,
+    settings: SettingsDep,
+    bbox: Annotated[
+        str | None, Query(description="min_lon,min_lat,max_lon,max_lat in WGS84 degrees.")
+    ] = None,
+    amenities: AmenitiesQ = None,
+    status: Annotated[
+        str | None, Query(description="Comma-separated statuses; default all (`any`).")
+    ] = "any",
+    limit: int = 100,
+    offset: int = 0,
+    out_crs: OutCrsQ = "wgs84",
+) -> dict[str, Any]:
+    """A page of stations ordered by id, with links to the neighbouring pages."""
+    out = parse_datum(out_crs)
+    limit, offset = check_page(limit, offset, max_limit=settings.max_page_size)
+    page = registry.list(
+        bbox=parse_bbox(bbox),
+        amenities=split_codes(amenities),
+        statuses=parse_statuses(status),
+        limit=limit,
+        offset=offset,
+    )
+    links = [{"rel": "self", "href": str(request.url)}]
+    if offset + limit < page.total:
+        links.append({"rel": "next", "href": str(request.url.include_query_params(offset=offset + limit))})
+    if offset > 0:
+        prev = max(0, offset - limit)
+        links.append({"rel": "prev", "href": str(request.url.include_query_params(offset=prev))})
+    return {
+        "type": "FeatureCollection",
+        "datum": out.value,
+        "numberMatched": page.total,
+        "numberReturned": len(page.items),
+        "links": links,
+        "features": [station_feature(s, datum=out) for s in page.items],
+    }
+
+
+@router.get("/stations/{station_id}", summary="One station / 单个驿站")
+def get_station(registry: RegistryDep, station_id: int, out_crs: OutCrsQ = "wgs84") -> dict[str, Any]:
+    """A station as a GeoJSON Feature."""
+    return station_feature(registry.get(station_id=station_id), datum=parse_datum(out_crs))
+
+
+@router.post(
+    "/stations",
+    status_code=201,
+    dependencies=[AdminDep],
+    summary="Add a station / 新增驿站",
+)
+def create_station(
+    registry: RegistryDep,
+    response: Response,
+    body: Annotated[dict[str, Any], Body(openapi_examples=FEATURE_EXAMPLES)],
+) -> dict[str, Any]:
+    """Add a station from a GeoJSON Feature (Point in WGS84, or state `"crs": "gcj02"`)."""
+    station = registry.create(data=build_station_data(feature_to_fields(body)))
+    response.headers["Location"] = f"/v1/stations/{station.id}"
+    return station_feature(station)
+
+
+@router.put("/stations/{station_id}", dependencies=[AdminDep], summary="Replace a station / 替换驿站")
+def replace_station(
+    registry: RegistryDep,
+    station_id: int,
+    body: Annotated[dict[str, Any], Body(openapi_examples=FEATURE_EXAMPLES)],
+) -> dict[str, Any]:
+    """Overwrite every field of a station; fields left out are cleared."""
+    data = build_station_data(feature_to_fields(body))
+    return station_feature(registry.replace(station_id=station_id, data=data))
+
+
+@router.patch("/stations/{station_id}", dependencies=[AdminDep], summary="Edit a station / 修改驿站")
+def patch_station(
+    registry: RegistryDep,
+    station_id: int,
+    body: Annotated[dict[str, Any], Body(openapi_examples=PATCH_EXAMPLES)],
+) -> dict[str, Any]:
+    """Change some fields (JSON Merge Patch on the Feature: null clears a field)."""
+    return station_feature(registry.patch(station_id=station_id, changes=patch_to_changes(body)))
+
+
+@router.delete(
+    "/stations/{station_id}",
+    status_code=204,
+    dependencies=[AdminDep],
+    summary="Remove a station / 删除驿站",
+)
+def delete_station(registry: RegistryDep, station_id: int) -> Response:
+    """Remove a station."""
+    registry.delete(station_id=station_id)
+    return Response(status_code=204)
+
+
+@router.get("/amenities", summary="Amenity vocabulary / 服务设施代码")
+def amenities() -> dict[str, Any]:
+    """Amenity codes with Chinese and English labels."""
+    return {
+        "amenities": [
+            {"code": a.code, "zh": a.zh, "en": a.en, "aliases": list(a.aliases)} for a in AMENITIES
+        ]
+    }

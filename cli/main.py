@@ -1,0 +1,265 @@
+"""The ``stationfinder`` command: serve the API, search, and edit the registry.
+
+Every command calls the same domain functions as the HTTP API, so a rule enforced
+there is enforced here, with the same messages (Chinese first, then English).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from geo.datums import parse_datum
+from geo.errors import StationError
+from geo.geojson import nearest_collection, station_feature
+from geo.model import build_station_data
+from geo.registry import Registry, load_demo, open_registry
+from geo.search import build_nearest_query
+from geo.settings import get_settings
+
+app = typer.Typer(
+    help="驿站查找 stationfinder: nearest rest stations for couriers and drivers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+stations_app = typer.Typer(help="新增、查看、删除驿站 / add, show and remove stations.", no_args_is_help=True)
+app.add_typer(stations_app, name="stations")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."),
+]
+CrsOpt = Annotated[str, typer.Option("--crs", help="Datum of the coordinates: wgs84, gcj02, bd09.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print GeoJSON instead of a table.")]
+
+
+def fail(exc: StationError) -> None:
+    err.print(f"[red]错误 / error[/red] ({exc.code}): {exc.message_zh}", highlight=False)
+    if exc.message != exc.message_zh:
+        err.print(f"  {exc.message}", highlight=False)
+    raise typer.Exit(code=2)
+
+
+@contextmanager
+def registry_at(database_url: str | None) -> Iterator[Registry]:
+    """Open the registry, turning domain errors into a message and exit code 2."""
+    try:
+        registry = open_registry(database_url or get_settings().database_url)
+    except StationError as exc:
+        fail(exc)
+        raise  # unreachable: fail() exits
+    try:
+        yield registry
+    except StationError as exc:
+        fail(exc)
+    finally:
+        registry.close()
+
+
+def checked(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except StationError as exc:
+        fail(exc)
+        raise
+
+
+def print_json(doc: Any) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database_url: DbOpt = None,
+    no_demo: Annotated[
+        bool, typer.Option("--no-demo", help="Do not load the demo registry into an empty store.")
+    ] = False,
+) -> None:
+    """启动 HTTP 服务 / Serve the HTTP API (loads the demo registry on first start)."""
+    import uvicorn
+
+    from api.main import create_app
+
+    base = get_settings()
+    update: dict[str, Any] = {"demo": base.demo and not no_demo}
+    if database_url:
+        update["database_url"] = database_url
+    settings = base.model_copy(update=update)
+    err.print(f"stationfinder: {settings.database_url} → http://{host}:{port}/docs", highlight=False)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def nearest(
+    lon: Annotated[float, typer.Option(help="Longitude (degrees) in datum --crs.")],
+    lat: Annotated[float, typer.Option(help="Latitude (degrees) in datum --crs.")],
+    crs: CrsOpt = "wgs84",
+    k: Annotated[int, typer.Option(help="How many stations (1-100).")] = 5,
+    amenities: Annotated[
+        str | None, typer.Option(help="Required amenity codes, comma-separated.")
+    ] = None,
+    max_distance_m: Annotated[float | None, typer.Option(help="Search radius in metres.")] = None,
+    open_at: Annotated[
+        str | None, typer.Option(help="ISO 8601 time (default now); 'any' ignores hours.")
+    ] = None,
+    status: Annotated[str | None, typer.Option(help="Statuses (default open); 'any'.")] = None,
+    out_crs: Annotated[str, typer.Option(help="Datum of printed coordinates.")] = "wgs84",
+    as_json: JsonOpt = False,
+    database_url: DbOpt = None,
+) -> None:
+    """查找最近的合适驿站 / Nearest stations with the given amenities, open at a time."""
+    query = checked(
+        lambda: build_nearest_query(
+            lon=lon,
+            lat=lat,
+            crs=crs,
+            k=k,
+            amenities=amenities,
+            max_distance_m=max_distance_m,
+            open_at=open_at,
+            status=status,
+        )
+    )
+    datum = checked(lambda: parse_datum(out_crs))
+    with registry_at(database_url) as registry:
+        doc = nearest_collection(registry.nearest(query), datum=datum)
+    if as_json:
+        print_json(doc)
+        return
+    table = Table(title=f"最近的驿站 / nearest stations ({datum.value})")
+    for col in ("#", "id", "名称 name", "距离 m", "方位 °", "经度 lon", "纬度 lat", "设施 amenities", "开放 hours"):
+        table.add_column(col)
+    for i, f in enumerate(doc["features"], 1):
+        p = f["properties"]
+        x, y = f["geometry"]["coordinates"]
+        labels = "、".join(a["zh"] for a in p["amenity_labels"])
+        table.add_row(
+            str(i), str(p["id"]), p["name"], f"{p['distance_m']:.0f}", f"{p['bearing_deg']:.0f}",
+            f"{x:.6f}", f"{y:.6f}", labels, p["opening_hours"] or "—",
+        )  # fmt: skip
+    out.print(table)
+    if not doc["features"]:
+        out.print("没有符合条件的驿站 / no station matches")
+
+
+@stations_app.command("add")
+def stations_add(
+    name: Annotated[str, typer.Option(help="Station name.")],
+    lon: Annotated[float, typer.Option(help="Longitude in datum --crs.")],
+    lat: Annotated[float, typer.Option(help="Latitude in datum --crs.")],
+    crs: CrsOpt = "wgs84",
+    amenities: Annotated[str | None, typer.Option(help="Amenity codes, comma-separated.")] = None,
+    address: Annotated[str | None, typer.Option()] = None,
+    district: Annotated[str | None, typer.Option()] = None,
+    adcode: Annotated[str | None, typer.Option()] = None,
+    host: Annotated[str | None, typer.Option(help="Host organisation (bank, shop...).")] = None,
+    hours: Annotated[str | None, typer.Option(help="Opening hours, e.g. 24小时, 08:00-20:00.")] = None,
+    phone: Annotated[str | None, typer.Option()] = None,
+    status: Annotated[str, typer.Option(help="open, temporarily_closed or planned.")] = "open",
+    external_id: Annotated[str | None, typer.Option(help="The source list's own id.")] = None,
+    car_parking_spaces: Annotated[int | None, typer.Option()] = None,
+    motorcycle_parking_spaces: Annotated[int | None, typer.Option()] = None,
+    ev_charging_piles: Annotated[int | None, typer.Option()] = None,
+    as_json: JsonOpt = False,
+    database_url: DbOpt = None,
+) -> None:
+    """新增驿站 / Add a station."""
+    from geo.geojson import feature_to_fields
+
+    feature = {
+        "type": "Feature",
+        "crs": crs,
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "name": name,
+            "amenities": [a for a in (amenities or "").split(",") if a.strip()],
+            "address": address,
+            "district": district,
+            "adcode": adcode,
+            "host": host,
+            "opening_hours": hours,
+            "phone": phone,
+            "status": status,
+            "external_id": external_id,
+            "car_parking_spaces": car_parking_spaces,
+            "motorcycle_parking_spaces": motorcycle_parking_spaces,
+            "ev_charging_piles": ev_charging_piles,
+        },
+    }
+    data = checked(lambda: build_station_data(feature_to_fields(feature)))
+    with registry_at(database_url) as registry:
+        station = registry.create(data=data)
+    if as_json:
+        print_json(station_feature(station))
+    else:
+        out.print(f"已新增驿站 / added station {station.id}: {station.name}", highlight=False)
+
+
+@stations_app.command("show")
+def stations_show(
+    station_id: Annotated[int, typer.Argument(help="Station id.")],
+    out_crs: Annotated[str, typer.Option(help="Datum of printed coordinates.")] = "wgs84",
+    as_json: JsonOpt = False,
+    database_url: DbOpt = None,
+) -> None:
+    """查看驿站 / Show one station."""
+    datum = checked(lambda: parse_datum(out_crs))
+    with registry_at(database_url) as registry:
+        feature = station_feature(registry.get(station_id=station_id), datum=datum)
+    if as_json:
+        print_json(feature)
+        return
+    table = Table(show_header=False, title=f"驿站 / station {station_id}")
+    props = feature["properties"]
+    x, y = feature["geometry"]["coordinates"]
+    table.add_row(f"位置 location ({datum.value})", f"{x:.7f}, {y:.7f}")
+    for key, value in props.items():
+        if key == "amenity_labels":
+            value = "、".join(f"{a['zh']} {a['en']}" for a in value)
+        table.add_row(key, "—" if value in (None, [], "") else str(value))
+    out.print(table)
+
+
+@stations_app.command("rm")
+def stations_rm(
+    station_id: Annotated[int, typer.Argument(help="Station id.")],
+    database_url: DbOpt = None,
+) -> None:
+    """删除驿站 / Remove a station."""
+    with registry_at(database_url) as registry:
+        station = registry.delete(station_id=station_id)
+    out.print(f"已删除驿站 / removed station {station.id}: {station.name}", highlight=False)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int | None, typer.Option(help="Generator seed (default from settings).")] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Load even if the store already has stations.")
+    ] = False,
+    database_url: DbOpt = None,
+) -> None:
+    """载入演示数据（北京、重庆）/ Load the demo registry (Beijing and Chongqing)."""
+    with registry_at(database_url) as registry:
+        if len(registry) and not force:
+            err.print(
+                f"[red]错误 / error[/red]: 数据库已有 {len(registry)} 个驿站，加 --force 仍要载入 / "
+                f"the store already has {len(registry)} stations; use --force to add the demo anyway"
+            )
+            raise typer.Exit(code=2)
+        count = load_demo(registry, seed=get_settings().demo_seed if seed is None else seed)
+        registry.store.set_meta("initialised", "demo")
+    out.print(f"已载入演示驿站 / loaded {count} demo stations")

@@ -1,0 +1,163 @@
+"""The amenity vocabulary: codes, Chinese and English labels, and the labels real lists use.
+
+This is the one place to extend the vocabulary. Each amenity has a fixed ``bit``: the
+store keeps a bit mask per station so that "has all of these amenities" is one integer
+test in SQL and in the index. Bits are persisted, so a bit is never reused or reordered;
+a new amenity takes the next free bit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from geo.errors import UnknownAmenity
+
+
+@dataclass(frozen=True, slots=True)
+class Amenity:
+    """One amenity of the vocabulary.
+
+    Attributes
+    ----------
+    code : str
+        Stable machine code, e.g. ``"ev_charging"``.
+    bit : int
+        Persisted bit position in a station's amenity mask (0-62).
+    zh, en : str
+        Display labels in Chinese and English.
+    aliases : tuple of str
+        Free-text labels seen in real station lists that mean this amenity.
+    """
+
+    code: str
+    bit: int
+    zh: str
+    en: str
+    aliases: tuple[str, ...] = ()
+
+
+AMENITIES: tuple[Amenity, ...] = (
+    Amenity("drinking_water", 0, "饮水", "Drinking water", ("饮水", "饮水机", "热水", "喝水", "开水")),
+    Amenity("microwave", 1, "微波炉", "Microwave", ("微波炉", "热饭", "加热")),
+    Amenity("toilet", 2, "卫生间", "Toilet", ("卫生间", "厕所", "如厕", "洗手间")),
+    Amenity("rest_area", 3, "休息区", "Rest area", ("休息", "歇脚", "小憩", "桌椅", "休息区")),
+    Amenity(
+        "phone_charging",
+        4,
+        "手机充电",
+        "Phone charging",
+        ("手机充电", "充电线", "充电器", "充电宝", "充电"),
+    ),
+    Amenity("ebike_charging", 5, "电动车充电", "E-bike charging", ("电动车充电", "电瓶车充电")),
+    Amenity("battery_swap", 6, "换电", "Battery swap", ("换电", "换电柜")),
+    Amenity("ev_charging", 7, "充电桩", "EV charging pile", ("充电桩", "新能源车充电")),
+    Amenity("car_parking", 8, "停车位", "Car parking", ("停车位", "机动车停车", "停车")),
+    Amenity(
+        "motorcycle_parking",
+        9,
+        "摩托车停车",
+        "Motorcycle parking",
+        ("摩托车停车", "电动车停车", "非机动车停车"),
+    ),
+    Amenity("first_aid", 10, "医药箱", "First-aid kit", ("医药箱", "急救包", "药箱")),
+    Amenity("sewing_kit", 11, "针线包", "Sewing kit", ("针线包",)),
+    Amenity("heating_cooling", 12, "取暖纳凉", "Heating / cooling", ("取暖", "空调", "避暑")),
+    Amenity("shelter", 13, "避雨", "Shelter from rain", ("避雨", "遮雨")),
+    Amenity("wifi", 14, "无线网络", "Wi-Fi", ("无线网络", "wifi", "wi-fi", "无线上网")),
+    Amenity("counseling", 15, "心理咨询", "Counseling", ("心理咨询",)),
+    Amenity("legal_aid", 16, "法律援助", "Legal aid", ("法律咨询", "法律援助")),
+)
+
+BY_CODE: dict[str, Amenity] = {a.code: a for a in AMENITIES}
+_BY_LABEL: dict[str, Amenity] = {
+    label.casefold(): a for a in AMENITIES for label in (a.code, a.zh, a.en, *a.aliases)
+}
+_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
+
+
+def _check_vocabulary() -> None:
+    bits = [a.bit for a in AMENITIES]
+    if len(set(bits)) != len(bits) or not all(0 <= b < 63 for b in bits):
+        raise RuntimeError("amenity bits must be unique and in 0..62")
+
+
+_check_vocabulary()
+
+
+def parse_codes(codes: Iterable[str]) -> tuple[str, ...]:
+    """Validate amenity codes and return them de-duplicated in vocabulary order.
+
+    Parameters
+    ----------
+    codes : iterable of str
+        Codes such as ``"ev_charging"``. Blank entries are ignored.
+
+    Raises
+    ------
+    UnknownAmenity
+        Naming every code that is not in the vocabulary.
+    """
+    wanted = {c.strip() for c in codes if c and c.strip()}
+    unknown = sorted(c for c in wanted if c not in BY_CODE)
+    if unknown:
+        raise UnknownAmenity(
+            f"unknown amenity code(s): {', '.join(unknown)}; "
+            f"known codes: {', '.join(BY_CODE)}",
+            f"未知的服务设施代码：{'、'.join(unknown)}；可用代码：{', '.join(BY_CODE)}",
+            details=[{"value": c} for c in unknown],
+        )
+    return tuple(a.code for a in AMENITIES if a.code in wanted)
+
+
+def split_codes(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Parse a comma-separated string (or a list of such strings) of amenity codes."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    return parse_codes(part for item in items for part in item.split(","))
+
+
+def mask_of(codes: Iterable[str]) -> int:
+    """Bit mask of validated amenity codes."""
+    mask = 0
+    for code in codes:
+        mask |= 1 << BY_CODE[code].bit
+    return mask
+
+
+def codes_of(mask: int) -> tuple[str, ...]:
+    """Amenity codes set in a bit mask, in vocabulary order."""
+    return tuple(a.code for a in AMENITIES if mask >> a.bit & 1)
+
+
+def match_labels(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Map a free-text amenity list such as ``"饮水、微波炉、充电桩"`` to codes.
+
+    Each separated label is matched exactly (case-insensitively) against codes, labels
+    and aliases; a label with no exact match is matched by the longest alias it contains
+    (``"提供热水"`` -> drinking_water).
+
+    Returns
+    -------
+    codes : tuple of str
+        Matched codes in vocabulary order.
+    unknown : tuple of str
+        Labels that matched nothing, in input order, for the import report.
+    """
+    found: set[str] = set()
+    unknown: list[str] = []
+    for label in _SEPARATORS.split(text.strip()):
+        if not label:
+            continue
+        key = label.casefold()
+        amenity = _BY_LABEL.get(key)
+        if amenity is None:
+            contained = [k for k in _BY_LABEL if len(k) >= 2 and k in key]
+            amenity = _BY_LABEL[max(contained, key=len)] if contained else None
+        if amenity is None:
+            unknown.append(label)
+        else:
+            found.add(amenity.code)
+    return tuple(a.code for a in AMENITIES if a.code in found), tuple(unknown)

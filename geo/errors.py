@@ -1,0 +1,129 @@
+"""Errors raised by the domain.
+
+Every error carries a stable machine-readable ``code`` and a message in English and
+Chinese. Each subclass also derives from the builtin exception it refines, so callers
+that only know Python (``except ValueError``) still catch it. The HTTP layer maps the
+classes to status codes in one table (``api/errors.py``); the CLI prints the messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StationError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+    code = "station_error"
+
+    def __init__(
+        self,
+        message: str,
+        message_zh: str | None = None,
+        *,
+        details: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.message_zh = message_zh or message
+        self.details = details or []
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "code": self.code,
+            "message": self.message,
+            "message_zh": self.message_zh,
+        }
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class InvalidCoordinate(StationError, ValueError):
+    """A longitude/latitude that is not a finite number in the valid range of its datum."""
+
+    code = "invalid_coordinate"
+
+
+class UnknownCRS(StationError, ValueError):
+    """A coordinate reference system / datum name we do not support."""
+
+    code = "unknown_crs"
+
+
+class UnknownAmenity(StationError, ValueError):
+    """An amenity code or label that is not in the vocabulary."""
+
+    code = "unknown_amenity"
+
+
+class InvalidOpeningHours(StationError, ValueError):
+    """Opening hours text that neither the Chinese forms nor OSM syntax can parse."""
+
+    code = "invalid_opening_hours"
+
+
+class InvalidParameter(StationError, ValueError):
+    """A query parameter of the right type but an unusable value (k=0, bad bbox...)."""
+
+    code = "invalid_parameter"
+
+
+class InvalidDateTime(StationError, ValueError):
+    """A time that is not ISO 8601 (or ``any``/``now``)."""
+
+    code = "invalid_datetime"
+
+
+class UnknownStatus(StationError, ValueError):
+    """A station status outside open / temporarily_closed / planned."""
+
+    code = "unknown_status"
+
+
+class InvalidStation(StationError, ValueError):
+    """A station record that fails validation (empty name, negative counts...)."""
+
+    code = "invalid_station"
+
+
+class InvalidGeometry(StationError, ValueError):
+    """A GeoJSON geometry that is not a valid Point."""
+
+    code = "invalid_geometry"
+
+
+class MalformedBody(StationError, ValueError):
+    """A request body or file that is not the JSON/GeoJSON it should be."""
+
+    code = "malformed_body"
+
+
+class StationNotFound(StationError, LookupError):
+    """No station with the given id."""
+
+    code = "station_not_found"
+
+
+class DuplicateExternalId(StationError, ValueError):
+    """Another station already uses this ``external_id``."""
+
+    code = "duplicate_external_id"
+
+
+class Unauthorized(StationError, PermissionError):
+    """A write without a valid token."""
+
+    code = "unauthorized"
+
+
+class WritesDisabled(StationError, PermissionError):
+    """Writes are refused because no admin token is configured."""
+
+    code = "writes_disabled"
+
+
+class StoreUnavailable(StationError, RuntimeError):
+    """The database cannot be reached or is not initialised."""
+
+    code = "store_unavailable"

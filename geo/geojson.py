@@ -1,0 +1,167 @@
+"""Stations as GeoJSON (RFC 7946) and back.
+
+RFC 7946 GeoJSON is WGS84. For Chinese map SDKs we also write GCJ-02 or BD-09
+coordinates on request; such documents carry a top-level ``"datum"`` member saying so
+(a foreign member, which RFC 7946 permits), and incoming features may state their
+datum the same way (``"crs": "gcj02"``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from geo.datums import Datum, from_wgs84, parse_datum, to_wgs84, validate_lonlat
+from geo.errors import InvalidGeometry, MalformedBody
+from geo.model import EDITABLE_FIELDS, Station, amenity_labels
+
+if TYPE_CHECKING:
+    from geo.registry import NearestResult
+
+# ~1 cm: more digits would only be noise.
+COORD_DIGITS = 7
+PROPERTY_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("lon", "lat"))
+
+
+def _malformed(what: str, what_zh: str) -> MalformedBody:
+    return MalformedBody(f"malformed GeoJSON: {what}", f"GeoJSON 格式错误：{what_zh}")
+
+
+def feature_datum(body: Mapping[str, Any], default: str | Datum = Datum.WGS84) -> Datum:
+    """The datum a feature states in its ``crs`` member (a name, or a 2008-style object)."""
+    crs = body.get("crs", default)
+    if isinstance(crs, Mapping):
+        crs = crs.get("properties", {}).get("name", "")
+    if not isinstance(crs, str):
+        raise _malformed("'crs' must be a string such as 'gcj02'", "'crs' 应为字符串，如 'gcj02'")
+    return parse_datum(crs)
+
+
+def point_lonlat(geometry: Any, datum: Datum) -> tuple[float, float]:
+    """WGS84 lon/lat of a GeoJSON Point given in ``datum``."""
+    if not isinstance(geometry, Mapping) or geometry.get("type") != "Point":
+        kind = geometry.get("type") if isinstance(geometry, Mapping) else type(geometry).__name__
+        raise InvalidGeometry(
+            f"geometry must be a GeoJSON Point, got {kind!r}",
+            f"几何对象须为 GeoJSON Point，收到 {kind!r}",
+        )
+    coords = geometry.get("coordinates")
+    if (
+        not isinstance(coords, list | tuple)
+        or len(coords) not in (2, 3)
+        or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
+    ):
+        raise InvalidGeometry(
+            f"Point coordinates must be [lon, lat] numbers, got {coords!r}",
+            f"点坐标须为数字 [经度, 纬度]，收到 {coords!r}",
+        )
+    lon, lat = float(coords[0]), float(coords[1])
+    validate_lonlat(lon, lat, datum)
+    wlon, wlat = to_wgs84(lon, lat, datum)
+    return float(wlon), float(wlat)
+
+
+def feature_to_fields(body: Any, *, default_crs: str | Datum = Datum.WGS84) -> dict[str, Any]:
+    """Station fields (WGS84 lon/lat) from a GeoJSON Feature with a Point geometry."""
+    if not isinstance(body, Mapping) or body.get("type") != "Feature":
+        raise _malformed("expected a Feature object", "应为 Feature 对象")
+    props = body.get("properties") or {}
+    if not isinstance(props, Mapping):
+        raise _malformed("'properties' must be an object", "'properties' 应为对象")
+    fields = {k: v for k, v in props.items() if k not in ("id", "created_at", "updated_at")}
+    lon, lat = point_lonlat(body.get("geometry"), feature_datum(body, default_crs))
+    return fields | {"lon": lon, "lat": lat}
+
+
+def patch_to_changes(body: Any, *, default_crs: str | Datum = Datum.WGS84) -> dict[str, Any]:
+    """Field changes from a merge patch: ``{"properties": {...}, "geometry": {...}}``.
+
+    Following JSON Merge Patch (RFC 7396), a property set to ``null`` is cleared and an
+    absent one is left as it is.
+    """
+    if not isinstance(body, Mapping) or not body:
+        raise _malformed("expected a non-empty JSON object", "应为非空 JSON 对象")
+    unknown = set(body) - {"type", "properties", "geometry", "crs"}
+    if unknown:
+        raise _malformed(
+            f"unknown member(s) {sorted(unknown)}; use 'properties' and 'geometry'",
+            f"未知成员 {sorted(unknown)}；请使用 'properties' 和 'geometry'",
+        )
+    props = body.get("properties") or {}
+    if not isinstance(props, Mapping):
+        raise _malformed("'properties' must be an object", "'properties' 应为对象")
+    changes = {k: v for k, v in props.items() if k not in ("id", "created_at", "updated_at")}
+    if body.get("geometry") is not None:
+        lon, lat = point_lonlat(body["geometry"], feature_datum(body, default_crs))
+        changes |= {"lon": lon, "lat": lat}
+    return changes
+
+
+def _coords(lon: float, lat: float, datum: Datum) -> list[float]:
+    if datum is not Datum.WGS84:
+        x, y = from_wgs84(lon, lat, datum)
+        lon, lat = float(x), float(y)
+    return [round(lon, COORD_DIGITS), round(lat, COORD_DIGITS)]
+
+
+def station_properties(station: Station) -> dict[str, Any]:
+    """A station's properties as JSON-ready values."""
+    props: dict[str, Any] = {"id": station.id}
+    props |= {f: getattr(station, f) for f in PROPERTY_FIELDS}
+    props["amenities"] = list(station.amenities)
+    props["amenity_labels"] = amenity_labels(station.amenities)
+    props["opening_hours_osm"] = station.opening_hours_osm
+    props["status"] = station.status.value
+    props["created_at"] = station.created_at.isoformat().replace("+00:00", "Z")
+    props["updated_at"] = station.updated_at.isoformat().replace("+00:00", "Z")
+    return props
+
+
+def station_feature(
+    station: Station, *, datum: Datum = Datum.WGS84, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A station as a GeoJSON Feature, coordinates in ``datum``."""
+    props = station_properties(station)
+    if extra:
+        props |= extra
+    return {
+        "type": "Feature",
+        "id": station.id,
+        "geometry": {"type": "Point", "coordinates": _coords(station.lon, station.lat, datum)},
+        "properties": props,
+    }
+
+
+def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> dict[str, Any]:
+    """A nearest-search answer as a FeatureCollection, with the query as understood."""
+    q = result.query
+    features = [
+        station_feature(
+            station,
+            datum=datum,
+            extra={
+                "distance_m": round(hit.distance_m, 2),
+                "bearing_deg": round(hit.bearing_deg, 1),
+                "open_at_time": hit.open_at_time,
+            },
+        )
+        for station, hit in result.hits
+    ]
+    return {
+        "type": "FeatureCollection",
+        "datum": datum.value,
+        "query": {
+            "lon": q.input_lon,
+            "lat": q.input_lat,
+            "crs": q.crs.value,
+            "lon_wgs84": round(q.lon, 9),
+            "lat_wgs84": round(q.lat, 9),
+            "k": q.k,
+            "amenities": list(q.amenities),
+            "max_distance_m": q.max_distance_m,
+            "open_at": q.open_at.isoformat() if q.open_at else None,
+            "status": sorted(s.value for s in q.statuses),
+        },
+        "numberReturned": len(features),
+        "features": features,
+    }

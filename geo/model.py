@@ -1,0 +1,194 @@
+"""The station record and its validation.
+
+``StationData`` is everything an administrator supplies; ``Station`` adds what the
+registry assigns (``id``, timestamps). Locations are always WGS84 here: datum
+conversion happens at the boundary, before a ``StationData`` is built.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from geo.amenities import BY_CODE, parse_codes
+from geo.errors import InvalidCoordinate, InvalidStation, StationError, UnknownStatus
+from geo.hours import normalize_opening_hours
+
+MAX_TEXT = 500
+MAX_COUNT = 100_000
+
+
+class Status(StrEnum):
+    """Whether a station receives workers."""
+
+    OPEN = "open"
+    TEMPORARILY_CLOSED = "temporarily_closed"
+    PLANNED = "planned"
+
+
+STATUS_ZH = {Status.OPEN: "开放", Status.TEMPORARILY_CLOSED: "暂停开放", Status.PLANNED: "筹建中"}
+
+# Counts that imply an amenity: a station with 3 car spaces offers car parking.
+COUNT_AMENITY = {
+    "car_parking_spaces": "car_parking",
+    "motorcycle_parking_spaces": "motorcycle_parking",
+    "ev_charging_piles": "ev_charging",
+}
+
+_ADCODE = re.compile(r"^\d{6}$")
+
+
+def parse_status(value: str | Status) -> Status:
+    """Parse a status name, raising ``UnknownStatus`` naming the value."""
+    try:
+        return Status(str(value).strip().lower())
+    except ValueError:
+        raise UnknownStatus(
+            f"unknown status {value!r}; expected one of: {', '.join(Status)}",
+            f"未知的站点状态 {value!r}；可选：{', '.join(Status)}",
+        ) from None
+
+
+def parse_statuses(value: str | None) -> frozenset[Status]:
+    """Parse a comma-separated status filter; ``None`` or empty means open only, ``any`` all."""
+    if value is None or not value.strip():
+        return frozenset({Status.OPEN})
+    if value.strip().lower() == "any":
+        return frozenset(Status)
+    return frozenset(parse_status(v) for v in value.split(",") if v.strip())
+
+
+class StationData(BaseModel):
+    """The fields of a station that an administrator supplies (location in WGS84)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=MAX_TEXT)
+    lon: float
+    lat: float
+    external_id: str | None = Field(default=None, max_length=MAX_TEXT)
+    address: str | None = Field(default=None, max_length=MAX_TEXT)
+    district: str | None = Field(default=None, max_length=MAX_TEXT)
+    adcode: str | None = None
+    host: str | None = Field(default=None, max_length=MAX_TEXT)
+    amenities: tuple[str, ...] = ()
+    car_parking_spaces: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    motorcycle_parking_spaces: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    ev_charging_piles: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    opening_hours: str | None = Field(default=None, max_length=MAX_TEXT)
+    opening_hours_osm: str | None = None
+    status: Status = Status.OPEN
+    phone: str | None = Field(default=None, max_length=100)
+
+    @field_validator("external_id", "address", "district", "host", "phone", "opening_hours")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("adcode")
+    @classmethod
+    def _adcode(cls, value: str | None) -> str | None:
+        if value and not _ADCODE.match(value):
+            raise ValueError("adcode must be 6 digits")
+        return value or None
+
+    @field_validator("lon", "lat")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("coordinate must be a finite number")
+        return value
+
+    @model_validator(mode="after")
+    def _derive(self) -> StationData:
+        if not (-180.0 <= self.lon <= 180.0 and -90.0 <= self.lat <= 90.0):
+            raise ValueError(f"lon/lat ({self.lon}, {self.lat}) outside the WGS84 range")
+        codes = set(parse_codes(self.amenities))
+        for field, code in COUNT_AMENITY.items():
+            if getattr(self, field):
+                codes.add(code)
+        object.__setattr__(self, "amenities", parse_codes(codes))
+        osm = normalize_opening_hours(self.opening_hours) if self.opening_hours else None
+        object.__setattr__(self, "opening_hours_osm", osm)
+        return self
+
+
+class Station(StationData):
+    """A station in the registry."""
+
+    id: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# Fields a client may set; lon/lat come from the geometry.
+EDITABLE_FIELDS = tuple(f for f in StationData.model_fields if f != "opening_hours_osm")
+
+
+def build_station_data(fields: Mapping[str, Any]) -> StationData:
+    """Validate a mapping of station fields, raising one error that lists every problem.
+
+    Raises
+    ------
+    InvalidStation, InvalidCoordinate, UnknownAmenity, InvalidOpeningHours, UnknownStatus
+        The first is raised with one ``details`` entry per bad field.
+    """
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidStation(
+            f"unknown station field(s): {', '.join(unknown)}",
+            f"未知的站点字段：{'、'.join(unknown)}",
+            details=[{"field": f, "message": "unknown field"} for f in unknown],
+        )
+    if "status" in fields and fields["status"] is not None:
+        parse_status(fields["status"])
+    try:
+        return StationData.model_validate(dict(fields))
+    except ValidationError as exc:
+        raise _translate(exc) from None
+    except StationError:
+        raise
+
+
+def _translate(exc: ValidationError) -> StationError:
+    details = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(p) for p in err["loc"]) or "station"
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, StationError):
+            return cause
+        details.append({"field": loc, "message": err["msg"], "value": _jsonable(err.get("input"))})
+    fields = {d["field"] for d in details}
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    if fields & {"lon", "lat", "station"} and all(
+        "coordinate" in d["message"] or "lon/lat" in d["message"] or d["field"] in ("lon", "lat")
+        for d in details
+    ):
+        return InvalidCoordinate(
+            f"invalid coordinate: {summary}", f"坐标无效：{summary}", details=details
+        )
+    return InvalidStation(f"invalid station: {summary}", f"站点数据无效：{summary}", details=details)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, str | int | bool) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return repr(value)[:200]
+
+
+def amenity_labels(codes: tuple[str, ...]) -> list[dict[str, str]]:
+    """Codes with their zh/en labels, for display."""
+    return [{"code": c, "zh": BY_CODE[c].zh, "en": BY_CODE[c].en} for c in codes]
+
+
+def utc_now() -> datetime:
+    """Current time, UTC, second precision (what the store keeps)."""
+    return datetime.now(UTC).replace(microsecond=0)

@@ -1,0 +1,28 @@
+"""Station storage backends behind one interface (``StationStore``)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from geo.errors import StoreUnavailable
+from geo.storage.base import BBox, Page, StationStore
+
+__all__ = ["BBox", "Page", "StationStore", "open_store"]
+
+
+def open_store(url: str) -> StationStore:
+    """Open the store named by a database URL (``sqlite:///path.db``)."""
+    try:
+        backend = sa.make_url(url).get_backend_name()
+    except sa.exc.ArgumentError as exc:
+        raise StoreUnavailable(
+            f"cannot parse database URL {url!r}", f"无法解析数据库地址 {url!r}"
+        ) from exc
+    if backend == "sqlite":
+        from geo.storage.sqlite import SqliteStore
+
+        return SqliteStore(url)
+    raise StoreUnavailable(
+        f"unsupported database backend {backend!r}: this version supports sqlite",
+        f"不支持的数据库类型 {backend!r}：当前版本支持 sqlite",
+    )

@@ -1,0 +1,94 @@
+"""The storage interface: one small abstract class, one implementation per backend."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from geo.index import IndexEntry
+from geo.model import Station, StationData, Status
+
+BBox = tuple[float, float, float, float]  # (min_lon, min_lat, max_lon, max_lat), WGS84
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing and the number of stations matching the filters."""
+
+    items: list[Station]
+    total: int
+
+
+class StationStore(ABC):
+    """Durable station records. Every method is one transaction."""
+
+    url: str
+
+    @abstractmethod
+    def index_entries(self) -> Iterator[IndexEntry]:
+        """Every station as the spatial index needs it, for building the index."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """Number of stations."""
+
+    @abstractmethod
+    def get(self, station_id: int) -> Station:
+        """One station; raises ``StationNotFound``."""
+
+    @abstractmethod
+    def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
+        """Stations by id; missing ids are absent from the result."""
+
+    @abstractmethod
+    def get_by_external_id(self, external_id: str) -> Station | None:
+        """The station with this source id, if any."""
+
+    @abstractmethod
+    def add(self, data: StationData, *, now: datetime) -> Station:
+        """Insert a station; raises ``DuplicateExternalId``."""
+
+    @abstractmethod
+    def add_many(self, items: Iterable[StationData], *, now: datetime) -> list[Station]:
+        """Insert many stations in one transaction (all or nothing)."""
+
+    @abstractmethod
+    def replace(self, station_id: int, data: StationData, *, now: datetime) -> tuple[Station, bool]:
+        """Overwrite a station's fields; ``updated_at`` moves only if something changed.
+
+        Returns the stored station and whether anything changed.
+        """
+
+    @abstractmethod
+    def delete(self, station_id: int) -> Station:
+        """Remove a station and return what it was; raises ``StationNotFound``."""
+
+    @abstractmethod
+    def list(
+        self,
+        *,
+        bbox: BBox | None,
+        mask: int,
+        statuses: frozenset[Status],
+        limit: int,
+        offset: int,
+    ) -> Page:
+        """Stations inside a bbox with all amenities in ``mask``, ordered by id."""
+
+    @abstractmethod
+    def get_meta(self, key: str) -> str | None:
+        """A value from the store's key/value metadata."""
+
+    @abstractmethod
+    def set_meta(self, key: str, value: str) -> None:
+        """Set a metadata value."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise ``StoreUnavailable`` unless the database answers."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""

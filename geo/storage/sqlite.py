@@ -1,0 +1,263 @@
+"""The embedded store: one SQLite file in WAL mode, through SQLAlchemy Core.
+
+SQLAlchemy gives us URL handling, connection pooling across the API's threads and one
+table definition that Alembic can migrate later; the hot path (nearest search) never
+touches SQL beyond fetching the k records of an answer by primary key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from geo.amenities import codes_of, mask_of
+from geo.errors import DuplicateExternalId, StationNotFound, StoreUnavailable
+from geo.index import IndexEntry
+from geo.model import Station, StationData, Status
+from geo.storage.base import BBox, Page, StationStore
+
+metadata = sa.MetaData()
+
+stations = sa.Table(
+    "stations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("external_id", sa.Text, unique=True, nullable=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column("district", sa.Text),
+    sa.Column("adcode", sa.Text),
+    sa.Column("host", sa.Text),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("amenity_mask", sa.BigInteger, nullable=False, default=0),
+    sa.Column("car_parking_spaces", sa.Integer),
+    sa.Column("motorcycle_parking_spaces", sa.Integer),
+    sa.Column("ev_charging_piles", sa.Integer),
+    sa.Column("opening_hours", sa.Text),
+    sa.Column("opening_hours_osm", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("phone", sa.Text),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.Index("ix_stations_lat_lon", "lat", "lon"),
+    sa.Index("ix_stations_adcode", "adcode"),
+    # ids are never reused, so an id seen by a client keeps meaning one station.
+    sqlite_autoincrement=True,
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+_DATA_FIELDS = tuple(f for f in StationData.model_fields if f not in ("lon", "lat", "amenities"))
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_ts(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def _row_values(data: StationData) -> dict[str, Any]:
+    values = {f: getattr(data, f) for f in _DATA_FIELDS}
+    values["status"] = data.status.value
+    values["lon"], values["lat"] = data.lon, data.lat
+    values["amenity_mask"] = mask_of(data.amenities)
+    return values
+
+
+def _station(row: sa.Row[Any]) -> Station:
+    m = row._mapping
+    fields = {f: m[f] for f in _DATA_FIELDS}
+    return Station.model_construct(
+        **fields,
+        id=m["id"],
+        lon=m["lon"],
+        lat=m["lat"],
+        amenities=codes_of(m["amenity_mask"]),
+        status=Status(m["status"]),
+        created_at=_parse_ts(m["created_at"]),
+        updated_at=_parse_ts(m["updated_at"]),
+    )
+
+
+def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # FULL: an acknowledged write survives power loss too, not just a process crash.
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+class SqliteStore(StationStore):
+    """Stations in one SQLite file (or ``sqlite://`` in memory, for tests)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        sa_url = sa.make_url(url)
+        if sa_url.database and sa_url.database != ":memory:":
+            Path(sa_url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        if not sa_url.database or sa_url.database == ":memory:":
+            kwargs["poolclass"] = sa.pool.StaticPool  # one shared in-memory database
+        self.engine: Engine = sa.create_engine(sa_url, **kwargs)
+        sa.event.listen(self.engine, "connect", _on_connect)
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError as exc:
+            raise StoreUnavailable(
+                f"cannot open the SQLite database {url}: {exc.orig}",
+                f"无法打开 SQLite 数据库 {url}：{exc.orig}",
+            ) from exc
+
+    # -- reads -------------------------------------------------------------------
+
+    def index_entries(self) -> Iterator[IndexEntry]:
+        cols = [stations.c[c] for c in ("id", "lon", "lat", "amenity_mask", "status")]
+        query = sa.select(*cols, stations.c.opening_hours_osm).order_by(stations.c.id)
+        with self.engine.connect() as conn:
+            for sid, lon, lat, mask, status, osm in conn.execute(query):
+                yield IndexEntry(sid, lon, lat, mask, Status(status), osm)
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(stations)) or 0)
+
+    def get(self, station_id: int) -> Station:
+        with self.engine.connect() as conn:
+            return self._get(conn, station_id)
+
+    def _get(self, conn: Connection, station_id: int) -> Station:
+        row = conn.execute(sa.select(stations).where(stations.c.id == station_id)).first()
+        if row is None:
+            raise StationNotFound(
+                f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
+            )
+        return _station(row)
+
+    def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
+        if not station_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(stations).where(stations.c.id.in_(list(station_ids))))
+            return {s.id: s for s in map(_station, rows)}
+
+    def get_by_external_id(self, external_id: str) -> Station | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(stations).where(stations.c.external_id == external_id)
+            ).first()
+            return _station(row) if row is not None else None
+
+    def list(
+        self,
+        *,
+        bbox: BBox | None,
+        mask: int,
+        statuses: frozenset[Status],
+        limit: int,
+        offset: int,
+    ) -> Page:
+        where: list[Any] = [stations.c.status.in_(sorted(s.value for s in statuses))]
+        if mask:
+            where.append(stations.c.amenity_mask.op("&")(mask) == mask)
+        if bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = bbox
+            where.append(stations.c.lat.between(min_lat, max_lat))
+            if min_lon <= max_lon:
+                where.append(stations.c.lon.between(min_lon, max_lon))
+            else:  # the box crosses the antimeridian
+                where.append(sa.or_(stations.c.lon >= min_lon, stations.c.lon <= max_lon))
+        cond = sa.and_(*where)
+        with self.engine.connect() as conn:
+            total = conn.scalar(sa.select(sa.func.count()).select_from(stations).where(cond))
+            rows = conn.execute(
+                sa.select(stations).where(cond).order_by(stations.c.id).limit(limit).offset(offset)
+            )
+            return Page(items=[_station(r) for r in rows], total=int(total or 0))
+
+    # -- writes ------------------------------------------------------------------
+
+    def _duplicate(self, data: StationData) -> DuplicateExternalId:
+        return DuplicateExternalId(
+            f"external_id {data.external_id!r} is already used by another station",
+            f"外部编号 {data.external_id!r} 已被其他站点使用",
+        )
+
+    def add(self, data: StationData, *, now: datetime) -> Station:
+        return self.add_many([data], now=now)[0]
+
+    def add_many(self, items: Iterable[StationData], *, now: datetime) -> list[Station]:
+        ts = _iso(now)
+        ids: list[int] = []
+        current: StationData | None = None
+        try:
+            with self.engine.begin() as conn:
+                for current in items:
+                    values = _row_values(current) | {"created_at": ts, "updated_at": ts}
+                    result = conn.execute(stations.insert().values(**values))
+                    ids.append(int(result.inserted_primary_key[0]))
+                return [self._get(conn, i) for i in ids]
+        except IntegrityError as exc:
+            if current is not None and "external_id" in str(exc.orig):
+                raise self._duplicate(current) from exc
+            raise
+
+    def replace(self, station_id: int, data: StationData, *, now: datetime) -> tuple[Station, bool]:
+        values = _row_values(data)
+        try:
+            with self.engine.begin() as conn:
+                before = self._get(conn, station_id)
+                old = _row_values(before)
+                changed = {k: v for k, v in values.items() if old[k] != v}
+                if not changed:
+                    return before, False
+                changed["updated_at"] = _iso(now)
+                conn.execute(stations.update().where(stations.c.id == station_id).values(changed))
+                return self._get(conn, station_id), True
+        except IntegrityError as exc:
+            raise self._duplicate(data) from exc
+
+    def delete(self, station_id: int) -> Station:
+        with self.engine.begin() as conn:
+            before = self._get(conn, station_id)
+            conn.execute(stations.delete().where(stations.c.id == station_id))
+            return before
+
+    # -- metadata and health ---------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            value = conn.scalar(sa.select(meta.c.value).where(meta.c.key == key))
+            return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(meta.delete().where(meta.c.key == key))
+            conn.execute(meta.insert().values(key=key, value=value))
+
+    def ping(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except OperationalError as exc:
+            raise StoreUnavailable(
+                f"the database does not answer: {exc.orig}", f"数据库无响应：{exc.orig}"
+            ) from exc
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Folium coverage maps for planners (built in a later issue; depends on ``geo`` only)."""
