@@ -219,8 +219,10 @@ class StationIndex:
             At most k hits ordered by (distance_m, id).
         """
         bits = self._bits(mask)
-        tree = min((self._trees[b] for b in bits), key=lambda t: t.get_size()) if bits else self._all
-        size = tree.get_size() if bits else len(self._slot)
+        # Search the tree of the rarest required amenity; the others are filters.
+        rarest = min(bits, key=self._counts.__getitem__) if bits else None
+        tree = self._all if rarest is None else self._trees[rarest]
+        size = len(self._slot) if rarest is None else self._counts[rarest]
         if size == 0 or k < 1:
             return []
         q = ecef(lon, lat)
