@@ -80,7 +80,7 @@ def _row_values(data: StationData) -> dict[str, Any]:
 
 def _station(row: sa.Row[Any]) -> Station:
     m = row._mapping
-    fields = {f: m[f] for f in _DATA_FIELDS}
+    fields = {f: m[f] for f in _DATA_FIELDS if f != "status"}
     return Station.model_construct(
         **fields,
         id=m["id"],
@@ -203,15 +203,22 @@ class SqliteStore(StationStore):
 
     def add_many(self, items: Iterable[StationData], *, now: datetime) -> list[Station]:
         ts = _iso(now)
-        ids: list[int] = []
+        created: list[Station] = []
         current: StationData | None = None
         try:
             with self.engine.begin() as conn:
                 for current in items:
                     values = _row_values(current) | {"created_at": ts, "updated_at": ts}
                     result = conn.execute(stations.insert().values(**values))
-                    ids.append(int(result.inserted_primary_key[0]))
-                return [self._get(conn, i) for i in ids]
+                    created.append(
+                        Station.model_construct(
+                            **current.model_dump(),
+                            id=int(result.inserted_primary_key[0]),
+                            created_at=_parse_ts(ts),
+                            updated_at=_parse_ts(ts),
+                        )
+                    )
+            return created
         except IntegrityError as exc:
             if current is not None and "external_id" in str(exc.orig):
                 raise self._duplicate(current) from exc
