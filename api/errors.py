@@ -45,7 +45,11 @@ def status_of(exc: e.StationError) -> int:
 
 
 def error_response(
-    status: int, code: str, message: str, message_zh: str, details: list[dict[str, Any]] | None = None
+    status: int,
+    code: str,
+    message: str,
+    message_zh: str,
+    details: list[dict[str, Any]] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message, "message_zh": message_zh}
     if details:
@@ -94,7 +98,9 @@ async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404:
         return error_response(404, "not_found", "no such endpoint", "没有这个接口")
     if exc.status_code == 405:
-        return error_response(405, "method_not_allowed", "method not allowed here", "此接口不支持该请求方法")
+        return error_response(
+            405, "method_not_allowed", "method not allowed here", "此接口不支持该请求方法"
+        )
     return error_response(exc.status_code, "http_error", str(exc.detail), str(exc.detail))
 
 

@@ -45,7 +45,10 @@ PATCH_EXAMPLES: dict[str, Any] = {
     },
     "move": {
         "summary": "Move the station (GCJ-02 position from Amap)",
-        "value": {"crs": "gcj02", "geometry": {"type": "Point", "coordinates": [116.4680, 39.9105]}},
+        "value": {
+            "crs": "gcj02",
+            "geometry": {"type": "Point", "coordinates": [116.4680, 39.9105]},
+        },
     },
 }
 
@@ -70,7 +73,13 @@ NEAREST_EXAMPLE: dict[str, Any] = {
             "type": "Feature",
             "id": 42,
             "geometry": {"type": "Point", "coordinates": [116.4371, 39.9102]},
-            "properties": {"id": 42, **_PROPS, "distance_m": 263.48, "bearing_deg": 54.2, "open_at_time": True},
+            "properties": {
+                "id": 42,
+                **_PROPS,
+                "distance_m": 263.48,
+                "bearing_deg": 54.2,
+                "open_at_time": True,
+            },
         }
     ],
 }

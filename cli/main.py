@@ -29,7 +29,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-stations_app = typer.Typer(help="新增、查看、删除驿站 / add, show and remove stations.", no_args_is_help=True)
+stations_app = typer.Typer(
+    help="新增、查看、删除驿站 / add, show and remove stations.", no_args_is_help=True
+)
 app.add_typer(stations_app, name="stations")
 
 out = Console()
@@ -38,7 +40,9 @@ T = TypeVar("T")
 
 DbOpt = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."),
+    typer.Option(
+        "--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."
+    ),
 ]
 CrsOpt = Annotated[str, typer.Option("--crs", help="Datum of the coordinates: wgs84, gcj02, bd09.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print GeoJSON instead of a table.")]
@@ -98,7 +102,9 @@ def serve(
     if database_url:
         update["database_url"] = database_url
     settings = base.model_copy(update=update)
-    err.print(f"stationfinder: {settings.database_url} → http://{host}:{port}/docs", highlight=False)
+    err.print(
+        f"stationfinder: {settings.database_url} → http://{host}:{port}/docs", highlight=False
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -140,7 +146,17 @@ def nearest(
         print_json(doc)
         return
     table = Table(title=f"最近的驿站 / nearest stations ({datum.value})")
-    for col in ("#", "id", "名称 name", "距离 m", "方位 °", "经度 lon", "纬度 lat", "设施 amenities", "开放 hours"):
+    for col in (
+        "#",
+        "id",
+        "名称 name",
+        "距离 m",
+        "方位 °",
+        "经度 lon",
+        "纬度 lat",
+        "设施 amenities",
+        "开放 hours",
+    ):
         table.add_column(col)
     for i, f in enumerate(doc["features"], 1):
         p = f["properties"]
@@ -166,7 +182,9 @@ def stations_add(
     district: Annotated[str | None, typer.Option()] = None,
     adcode: Annotated[str | None, typer.Option()] = None,
     host: Annotated[str | None, typer.Option(help="Host organisation (bank, shop...).")] = None,
-    hours: Annotated[str | None, typer.Option(help="Opening hours, e.g. 24小时, 08:00-20:00.")] = None,
+    hours: Annotated[
+        str | None, typer.Option(help="Opening hours, e.g. 24小时, 08:00-20:00.")
+    ] = None,
     phone: Annotated[str | None, typer.Option()] = None,
     status: Annotated[str, typer.Option(help="open, temporarily_closed or planned.")] = "open",
     external_id: Annotated[str | None, typer.Option(help="The source list's own id.")] = None,
@@ -246,7 +264,9 @@ def stations_rm(
 
 @app.command()
 def demo(
-    seed: Annotated[int | None, typer.Option(help="Generator seed (default from settings).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Generator seed (default from settings).")
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Load even if the store already has stations.")
     ] = False,
@@ -256,8 +276,10 @@ def demo(
     with registry_at(database_url) as registry:
         if len(registry) and not force:
             err.print(
-                f"[red]错误 / error[/red]: 数据库已有 {len(registry)} 个驿站，加 --force 仍要载入 / "
-                f"the store already has {len(registry)} stations; use --force to add the demo anyway"
+                f"[red]错误 / error[/red]: 数据库已有 {len(registry)} 个驿站，"
+                "加 --force 仍要载入 / "
+                f"the store already has {len(registry)} stations; "
+                "use --force to add the demo anyway"
             )
             raise typer.Exit(code=2)
         count = load_demo(registry, seed=get_settings().demo_seed if seed is None else seed)

@@ -39,7 +39,9 @@ class Amenity:
 
 
 AMENITIES: tuple[Amenity, ...] = (
-    Amenity("drinking_water", 0, "饮水", "Drinking water", ("饮水", "饮水机", "热水", "喝水", "开水")),
+    Amenity(
+        "drinking_water", 0, "饮水", "Drinking water", ("饮水", "饮水机", "热水", "喝水", "开水")
+    ),
     Amenity("microwave", 1, "微波炉", "Microwave", ("微波炉", "热饭", "加热")),
     Amenity("toilet", 2, "卫生间", "Toilet", ("卫生间", "厕所", "如厕", "洗手间")),
     Amenity("rest_area", 3, "休息区", "Rest area", ("休息", "歇脚", "小憩", "桌椅", "休息区")),
@@ -103,8 +105,7 @@ def parse_codes(codes: Iterable[str]) -> tuple[str, ...]:
     unknown = sorted(c for c in wanted if c not in BY_CODE)
     if unknown:
         raise UnknownAmenity(
-            f"unknown amenity code(s): {', '.join(unknown)}; "
-            f"known codes: {', '.join(BY_CODE)}",
+            f"unknown amenity code(s): {', '.join(unknown)}; known codes: {', '.join(BY_CODE)}",
             f"未知的服务设施代码：{'、'.join(unknown)}；可用代码：{', '.join(BY_CODE)}",
             details=[{"value": c} for c in unknown],
         )

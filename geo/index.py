@@ -63,7 +63,9 @@ class Hit:
     open_at_time: bool | None
 
 
-def _new_tree(entries: Iterator[tuple[int, tuple[float, ...], None]] | None = None) -> rtree_index.Index:
+def _new_tree(
+    entries: Iterator[tuple[int, tuple[float, ...], None]] | None = None,
+) -> rtree_index.Index:
     props = rtree_index.Property()
     props.dimension = 3
     if entries is None:
@@ -290,7 +292,9 @@ class StationIndex:
                 break
             flag = int(open_flags[i])
             hits.append(
-                Hit(int(ids[i]), float(dist[i]), float(bearing[i]), None if flag < 0 else bool(flag))
+                Hit(
+                    int(ids[i]), float(dist[i]), float(bearing[i]), None if flag < 0 else bool(flag)
+                )
             )
         return hits
 

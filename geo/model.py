@@ -173,7 +173,9 @@ def _translate(exc: ValidationError) -> StationError:
         return InvalidCoordinate(
             f"invalid coordinate: {summary}", f"坐标无效：{summary}", details=details
         )
-    return InvalidStation(f"invalid station: {summary}", f"站点数据无效：{summary}", details=details)
+    return InvalidStation(
+        f"invalid station: {summary}", f"站点数据无效：{summary}", details=details
+    )
 
 
 def _jsonable(value: Any) -> Any:

@@ -76,7 +76,7 @@ class Registry:
         """One station by id."""
         return self.store.get(station_id)
 
-    def list(
+    def list_stations(
         self,
         *,
         bbox: BBox | None = None,
@@ -86,7 +86,7 @@ class Registry:
         offset: int = 0,
     ) -> Page:
         """A page of stations ordered by id."""
-        return self.store.list(
+        return self.store.list_stations(
             bbox=bbox, mask=mask_of(amenities), statuses=statuses, limit=limit, offset=offset
         )
 
@@ -137,7 +137,8 @@ def open_registry(database_url: str) -> Registry:
 
 def load_demo(registry: Registry, *, seed: int, cities: tuple[str, ...] | None = None) -> int:
     """Add the seeded demo registry (Beijing and Chongqing); returns how many stations."""
-    from geo.demo import CITIES, generate_demo  # geopandas is only needed here
+    from geo.boundaries import CITIES  # geopandas is only needed here
+    from geo.demo import generate_demo
 
     created = registry.create_many(items=generate_demo(seed=seed, cities=cities or CITIES))
     registry.store.set_meta("demo_seed", str(seed))

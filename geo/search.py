@@ -137,7 +137,9 @@ def parse_bbox(value: str | None) -> BBox | None:
     min_lon, min_lat, max_lon, max_lat = numbers
     lons_ok = all(-180 <= v <= 180 for v in (min_lon, max_lon))
     if not lons_ok or not -90 <= min_lat <= max_lat <= 90:
-        raise _bad("bbox", value, rule + ", min_lat <= max_lat", rule_zh + "，且 min_lat <= max_lat")
+        raise _bad(
+            "bbox", value, rule + ", min_lat <= max_lat", rule_zh + "，且 min_lat <= max_lat"
+        )
     return (min_lon, min_lat, max_lon, max_lat)
 
 

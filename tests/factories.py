@@ -57,7 +57,9 @@ def brute_force(
     for e in entries:
         if e.mask & mask != mask or e.status not in statuses:
             continue
-        if open_at is not None and (e.hours_osm is None or is_open_at(e.hours_osm, open_at) is not True):
+        if open_at is not None and (
+            e.hours_osm is None or is_open_at(e.hours_osm, open_at) is not True
+        ):
             continue
         az, _, dist = GEOD.inv(lon, lat, e.lon, e.lat)
         if max_distance_m is not None and dist > max_distance_m:

@@ -25,7 +25,7 @@ AmenitiesQ = Annotated[
 ]
 OutCrsQ = Annotated[
     str,
-    Query(description="Datum of the returned coordinates: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu)."),
+    Query(description="Datum of returned coordinates: wgs84, gcj02 (Amap, Tencent), bd09 (Baidu)."),
 ]
 
 
@@ -37,8 +37,12 @@ OutCrsQ = Annotated[
 def nearest(
     registry: RegistryDep,
     settings: SettingsDep,
-    lon: Annotated[float, Query(description="Longitude in degrees, in datum `crs`.", examples=[116.4346])],
-    lat: Annotated[float, Query(description="Latitude in degrees, in datum `crs`.", examples=[39.9088])],
+    lon: Annotated[
+        float, Query(description="Longitude in degrees, in datum `crs`.", examples=[116.4346])
+    ],
+    lat: Annotated[
+        float, Query(description="Latitude in degrees, in datum `crs`.", examples=[39.9088])
+    ],
     crs: Annotated[str, Query(description="Datum of lon/lat: wgs84, gcj02 or bd09.")] = "wgs84",
     k: Annotated[int, Query(description="How many stations (1-100).")] = 5,
     amenities: AmenitiesQ = None,
@@ -47,7 +51,9 @@ def nearest(
     ] = None,
     open_at: Annotated[
         str | None,
-        Query(description="ISO 8601 time (default now, Asia/Shanghai); `any` ignores opening hours."),
+        Query(
+            description="ISO 8601 time (default now, Asia/Shanghai); `any` ignores opening hours."
+        ),
     ] = None,
     status: Annotated[
         str | None, Query(description="Comma-separated statuses (default open); `any` for all.")
@@ -89,7 +95,7 @@ def list_stations(
     """A page of stations ordered by id, with links to the neighbouring pages."""
     out = parse_datum(out_crs)
     limit, offset = check_page(limit, offset, max_limit=settings.max_page_size)
-    page = registry.list(
+    page = registry.list_stations(
         bbox=parse_bbox(bbox),
         amenities=split_codes(amenities),
         statuses=parse_statuses(status),
@@ -98,7 +104,9 @@ def list_stations(
     )
     links = [{"rel": "self", "href": str(request.url)}]
     if offset + limit < page.total:
-        links.append({"rel": "next", "href": str(request.url.include_query_params(offset=offset + limit))})
+        links.append(
+            {"rel": "next", "href": str(request.url.include_query_params(offset=offset + limit))}
+        )
     if offset > 0:
         prev = max(0, offset - limit)
         links.append({"rel": "prev", "href": str(request.url.include_query_params(offset=prev))})
@@ -113,7 +121,9 @@ def list_stations(
 
 
 @router.get("/stations/{station_id}", summary="One station / 单个驿站")
-def get_station(registry: RegistryDep, station_id: int, out_crs: OutCrsQ = "wgs84") -> dict[str, Any]:
+def get_station(
+    registry: RegistryDep, station_id: int, out_crs: OutCrsQ = "wgs84"
+) -> dict[str, Any]:
     """A station as a GeoJSON Feature."""
     return station_feature(registry.get(station_id=station_id), datum=parse_datum(out_crs))
 
@@ -135,7 +145,9 @@ def create_station(
     return station_feature(station)
 
 
-@router.put("/stations/{station_id}", dependencies=[AdminDep], summary="Replace a station / 替换驿站")
+@router.put(
+    "/stations/{station_id}", dependencies=[AdminDep], summary="Replace a station / 替换驿站"
+)
 def replace_station(
     registry: RegistryDep,
     station_id: int,
@@ -146,7 +158,9 @@ def replace_station(
     return station_feature(registry.replace(station_id=station_id, data=data))
 
 
-@router.patch("/stations/{station_id}", dependencies=[AdminDep], summary="Edit a station / 修改驿站")
+@router.patch(
+    "/stations/{station_id}", dependencies=[AdminDep], summary="Edit a station / 修改驿站"
+)
 def patch_station(
     registry: RegistryDep,
     station_id: int,

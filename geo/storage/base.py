@@ -66,7 +66,7 @@ class StationStore(ABC):
         """Remove a station and return what it was; raises ``StationNotFound``."""
 
     @abstractmethod
-    def list(
+    def list_stations(
         self,
         *,
         bbox: BBox | None,

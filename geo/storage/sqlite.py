@@ -130,8 +130,8 @@ class SqliteStore(StationStore):
         cols = [stations.c[c] for c in ("id", "lon", "lat", "amenity_mask", "status")]
         query = sa.select(*cols, stations.c.opening_hours_osm).order_by(stations.c.id)
         with self.engine.connect() as conn:
-            for sid, lon, lat, mask, status, osm in conn.execute(query):
-                yield IndexEntry(sid, lon, lat, mask, Status(status), osm)
+            for row in conn.execute(query):
+                yield IndexEntry(row[0], row[1], row[2], row[3], Status(row[4]), row[5])
 
     def count(self) -> int:
         with self.engine.connect() as conn:
@@ -163,7 +163,7 @@ class SqliteStore(StationStore):
             ).first()
             return _station(row) if row is not None else None
 
-    def list(
+    def list_stations(
         self,
         *,
         bbox: BBox | None,
@@ -213,7 +213,7 @@ class SqliteStore(StationStore):
                     created.append(
                         Station.model_construct(
                             **current.model_dump(),
-                            id=int(result.inserted_primary_key[0]),
+                            id=int(result.inserted_primary_key[0]),  # type: ignore[index]
                             created_at=_parse_ts(ts),
                             updated_at=_parse_ts(ts),
                         )

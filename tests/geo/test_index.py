@@ -30,7 +30,9 @@ WATER = 1 << BY_CODE["drinking_water"].bit
 LEGAL = 1 << BY_CODE["legal_aid"].bit
 
 
-def assert_same(index: StationIndex, entries: list[IndexEntry], lon: float, lat: float, **kw: object) -> None:
+def assert_same(
+    index: StationIndex, entries: list[IndexEntry], lon: float, lat: float, **kw: object
+) -> None:
     got = index.nearest(lon, lat, **kw)  # type: ignore[arg-type]
     want = brute_force(entries, lon, lat, **kw)  # type: ignore[arg-type]
     assert [h.id for h in got] == [w.id for w in want]
@@ -93,13 +95,17 @@ def test_station_exactly_on_the_radius_is_included(
     radius = GEOD.inv(qlon, qlat, target.lon, target.lat)[2]
     index = StationIndex(entries)
     assert_same(index, entries, qlon, qlat, k=k, mask=mask, max_distance_m=radius)
-    assert_same(index, entries, qlon, qlat, k=k, mask=0, statuses=frozenset(Status), max_distance_m=radius)
+    assert_same(
+        index, entries, qlon, qlat, k=k, mask=0, statuses=frozenset(Status), max_distance_m=radius
+    )
 
 
 @settings(max_examples=150, deadline=None)
 @given(
     entries=registries(max_size=60),
-    ops=st.lists(st.tuples(st.booleans(), st.integers(0, 59), china_lon, china_lat, masks()), max_size=40),
+    ops=st.lists(
+        st.tuples(st.booleans(), st.integers(0, 59), china_lon, china_lat, masks()), max_size=40
+    ),
     qlon=china_lon,
     qlat=china_lat,
     k=st.integers(1, 10),
@@ -186,7 +192,7 @@ def test_distance_matches_pyproj_and_bearing_is_normalised() -> None:
     hits = StationIndex(entries).nearest(116.40, 39.90, k=3)
     assert [h.id for h in hits] == [3, 2, 1]
     for hit, entry in zip(hits, [entries[2], entries[1], entries[0]], strict=True):
-        az, _, dist = GEOD.inv(116.40, 39.90, entry.lon, entry.lat)
+        _, _, dist = GEOD.inv(116.40, 39.90, entry.lon, entry.lat)
         assert abs(hit.distance_m - dist) < 0.5
         assert 0.0 <= hit.bearing_deg < 360.0
     assert hits[0].distance_m == 0.0

@@ -1,0 +1,41 @@
+# Sourced by scripts/serve and scripts/test: make .venv with Python >= 3.11 and install
+# the project into it (extras in $1, e.g. "test"). Works on a fresh Debian machine:
+# if the venv module is missing (Debian splits it into python3-venv), install it.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PY="${PYTHON:-}"
+if [ -z "$PY" ]; then
+  for candidate in python3.13 python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1; then PY="$candidate"; break; fi
+  done
+fi
+if [ -z "$PY" ] || ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "stationfinder needs Python 3.11 or newer (found: ${PY:-none})" >&2
+  exit 1
+fi
+
+apt_install() {
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "please install: $* (e.g. sudo apt-get install $*)" >&2
+    exit 1
+  fi
+}
+
+if [ ! -x .venv/bin/python ]; then
+  if ! "$PY" -m venv .venv >/dev/null 2>&1; then
+    rm -rf .venv
+    minor="$("$PY" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+    apt_install "python${minor}-venv" || apt_install python3-venv
+    "$PY" -m venv .venv
+  fi
+fi
+
+extras="${1:-}"
+spec="."
+[ -n "$extras" ] && spec=".[${extras}]"
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet --editable "$spec"
