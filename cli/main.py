@@ -145,27 +145,18 @@ def nearest(
     if as_json:
         print_json(doc)
         return
-    table = Table(title=f"最近的驿站 / nearest stations ({datum.value})")
-    for col in (
-        "#",
-        "id",
-        "名称 name",
-        "距离 m",
-        "方位 °",
-        "经度 lon",
-        "纬度 lat",
-        "设施 amenities",
-        "开放 hours",
-    ):
-        table.add_column(col)
+    table = Table(title="最近的驿站 / nearest stations")
+    table.add_column("#", justify="right")
+    table.add_column("id", justify="right")
+    table.add_column("名称 name", overflow="fold", ratio=3)
+    table.add_column("距离 m", justify="right")
+    table.add_column("设施 amenities", overflow="fold", ratio=3)
+    table.add_column("开放 hours", overflow="fold", ratio=2)
     for i, f in enumerate(doc["features"], 1):
         p = f["properties"]
-        x, y = f["geometry"]["coordinates"]
         labels = "、".join(a["zh"] for a in p["amenity_labels"])
-        table.add_row(
-            str(i), str(p["id"]), p["name"], f"{p['distance_m']:.0f}", f"{p['bearing_deg']:.0f}",
-            f"{x:.6f}", f"{y:.6f}", labels, p["opening_hours"] or "—",
-        )  # fmt: skip
+        hours = p["opening_hours"] or "—"
+        table.add_row(str(i), str(p["id"]), p["name"], f"{p['distance_m']:.0f}", labels, hours)
     out.print(table)
     if not doc["features"]:
         out.print("没有符合条件的驿站 / no station matches")

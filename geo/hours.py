@@ -261,6 +261,7 @@ def _read_chinese(text: str) -> str:
     return osm
 
 
+@lru_cache(maxsize=4096)
 def normalize_opening_hours(text: str) -> str:
     """Turn registry opening-hours text into an OSM ``opening_hours`` expression.
 

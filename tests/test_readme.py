@@ -1,0 +1,57 @@
+"""The README's curl examples return what the README shows, on the demo registry."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from geo.settings import Settings
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+# A curl command block followed by the JSON block that shows its output.
+EXAMPLE = re.compile(r"```sh\ncurl -s '([^']+)'\n```\s*```json\n(.*?)\n```", re.S)
+VOLATILE = {"created_at", "updated_at"}  # when the demo was loaded
+
+
+def examples() -> list[tuple[str, Any]]:
+    found = EXAMPLE.findall(README.read_text(encoding="utf-8"))
+    return [(url, json.loads(body)) for url, body in found]
+
+
+def strip(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {k: strip(v) for k, v in doc.items() if k not in VOLATILE}
+    if isinstance(doc, list):
+        return [strip(v) for v in doc]
+    return doc
+
+
+@pytest.fixture(scope="module")
+def demo_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    db = tmp_path_factory.mktemp("readme") / "demo.db"
+    settings = Settings(database_url=f"sqlite:///{db}", demo=True)  # default seed, as serve
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_readme_has_the_two_nearest_examples() -> None:
+    urls = [url for url, _ in examples()]
+    assert len(urls) >= 2
+    assert any("crs=gcj02" in u for u in urls)
+    assert any("crs=" not in u for u in urls)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("url", "shown"), examples(), ids=lambda v: str(v)[-60:])
+def test_readme_example_matches_the_service(demo_client: TestClient, url: str, shown: Any) -> None:
+    parts = urlsplit(url)
+    response = demo_client.get(f"{parts.path}?{parts.query}")
+    assert response.status_code == 200
+    assert strip(response.json()) == strip(shown)
