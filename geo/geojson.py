@@ -55,8 +55,7 @@ def point_lonlat(geometry: Any, datum: Datum) -> tuple[float, float]:
             f"Point coordinates must be [lon, lat] numbers, got {coords!r}",
             f"点坐标须为数字 [经度, 纬度]，收到 {coords!r}",
         )
-    lon, lat = float(coords[0]), float(coords[1])
-    validate_lonlat(lon, lat, datum)
+    lon, lat = validate_lonlat(coords[0], coords[1], datum)
     wlon, wlat = to_wgs84(lon, lat, datum)
     return float(wlon), float(wlat)
 

@@ -105,14 +105,14 @@ def build_nearest_query(
         Comma-separated statuses (default ``open``); ``any`` for all.
     """
     datum = parse_datum(crs)
-    validate_lonlat(lon, lat, datum)
+    lon, lat = validate_lonlat(lon, lat, datum)
     wlon, wlat = to_wgs84(lon, lat, datum)
     return NearestQuery(
         lon=float(wlon),
         lat=float(wlat),
         crs=datum,
-        input_lon=float(lon),
-        input_lat=float(lat),
+        input_lon=lon,
+        input_lat=lat,
         k=check_k(k, max_k=max_k),
         amenities=split_codes(amenities),
         max_distance_m=check_distance(max_distance_m),

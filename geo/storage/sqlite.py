@@ -59,6 +59,7 @@ meta = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+MAX_ID = 2**63 - 1
 _DATA_FIELDS = tuple(f for f in StationData.model_fields if f not in ("lon", "lat", "amenities"))
 
 
@@ -142,7 +143,9 @@ class SqliteStore(StationStore):
             return self._get(conn, station_id)
 
     def _get(self, conn: Connection, station_id: int) -> Station:
-        row = conn.execute(sa.select(stations).where(stations.c.id == station_id)).first()
+        row = None
+        if 0 < station_id <= MAX_ID:  # SQLite integers are 64-bit; larger ids cannot exist
+            row = conn.execute(sa.select(stations).where(stations.c.id == station_id)).first()
         if row is None:
             raise StationNotFound(
                 f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
@@ -150,6 +153,7 @@ class SqliteStore(StationStore):
         return _station(row)
 
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
+        station_ids = [i for i in station_ids if 0 < i <= MAX_ID]
         if not station_ids:
             return {}
         with self.engine.connect() as conn:
