@@ -5,14 +5,16 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
+new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; }
 PY="${PYTHON:-}"
 if [ -z "$PY" ]; then
-  for candidate in python3.13 python3.12 python3.11 python3; do
-    if command -v "$candidate" >/dev/null 2>&1; then PY="$candidate"; break; fi
+  # Run each candidate: a version manager's shim can exist and still fail to start.
+  for candidate in python3 python3.13 python3.12 python3.11; do
+    if new_enough "$candidate"; then PY="$candidate"; break; fi
   done
 fi
-if [ -z "$PY" ] || ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-  echo "stationfinder needs Python 3.11 or newer (found: ${PY:-none})" >&2
+if [ -z "$PY" ] || ! new_enough "$PY"; then
+  echo "stationfinder needs Python 3.11 or newer (tried: ${PY:-python3, python3.13, python3.12, python3.11})" >&2
   exit 1
 fi
 
