@@ -7,6 +7,7 @@ Every error response has the body ``{"error": {"code", "message", "message_zh"}}
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -50,11 +51,14 @@ def error_response(
     message: str,
     message_zh: str,
     details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message, "message_zh": message_zh}
     if details:
         body["details"] = details
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
@@ -93,13 +97,35 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _route_methods(routes: Iterable[Any], path: str) -> set[str]:
+    methods: set[str] = set()
+    for route in routes:
+        nested = getattr(route, "routes", None) or getattr(
+            getattr(route, "original_router", None), "routes", None
+        )
+        if nested is not None:
+            methods |= _route_methods(nested, path)
+        elif getattr(route, "path_regex", None) is not None and route.path_regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return methods
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route offers at this path (Starlette names only the first route's)."""
+    return ", ".join(sorted(_route_methods(request.app.router.routes, request.url.path)))
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 404:
         return error_response(404, "not_found", "no such endpoint", "没有这个接口")
-    if exc.status_code == 405:
+    if exc.status_code == 405:  # RFC 9110: a 405 names the allowed methods in Allow
         return error_response(
-            405, "method_not_allowed", "method not allowed here", "此接口不支持该请求方法"
+            405,
+            "method_not_allowed",
+            "method not allowed here",
+            "此接口不支持该请求方法",
+            headers={"Allow": _allowed_methods(request)},
         )
     return error_response(exc.status_code, "http_error", str(exc.detail), str(exc.detail))
 

@@ -212,7 +212,7 @@ def stations_add(
     with registry_at(database_url) as registry:
         station = registry.create(data=data)
     if as_json:
-        print_json(station_feature(station))
+        print_json(station_feature(station, standalone=True))
     else:
         out.print(f"已新增驿站 / added station {station.id}: {station.name}", highlight=False)
 
@@ -227,7 +227,7 @@ def stations_show(
     """查看驿站 / Show one station."""
     datum = checked(lambda: parse_datum(out_crs))
     with registry_at(database_url) as registry:
-        feature = station_feature(registry.get(station_id=station_id), datum=datum)
+        feature = station_feature(registry.get(station_id=station_id), datum=datum, standalone=True)
     if as_json:
         print_json(feature)
         return

@@ -82,6 +82,9 @@ DATUM_ALIASES: Final[dict[str, Datum]] = {
     "wgs84": Datum.WGS84,
     "wgs-84": Datum.WGS84,
     "epsg:4326": Datum.WGS84,
+    "crs84": Datum.WGS84,
+    "ogc:crs84": Datum.WGS84,
+    "urn:ogc:def:crs:ogc:1.3:crs84": Datum.WGS84,  # RFC 7946's name for GeoJSON's datum
     "gcj02": Datum.GCJ02,
     "gcj-02": Datum.GCJ02,
     "bd09": Datum.BD09,

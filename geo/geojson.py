@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 # ~1 cm: more digits would only be noise.
 COORD_DIGITS = 7
 PROPERTY_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("lon", "lat"))
+# What we write but never read back: a client may send a Feature it got from us.
+READ_ONLY = frozenset(
+    {"id", "created_at", "updated_at", "amenity_labels", "opening_hours_osm"}
+    | {"distance_m", "bearing_deg", "open_at_time"}
+)
 
 
 def _malformed(what: str, what_zh: str) -> MalformedBody:
@@ -30,8 +35,9 @@ def _malformed(what: str, what_zh: str) -> MalformedBody:
 def feature_datum(body: Mapping[str, Any], default: str | Datum = Datum.WGS84) -> Datum:
     """The datum a feature states in its ``crs`` member (a name, or a 2008-style object)."""
     crs = body.get("crs", default)
-    if isinstance(crs, Mapping):
-        crs = crs.get("properties", {}).get("name", "")
+    if isinstance(crs, Mapping):  # GeoJSON 2008: {"type": "name", "properties": {"name": ...}}
+        props = crs.get("properties")
+        crs = props.get("name") if isinstance(props, Mapping) else None
     if not isinstance(crs, str):
         raise _malformed("'crs' must be a string such as 'gcj02'", "'crs' 应为字符串，如 'gcj02'")
     return parse_datum(crs)
@@ -67,7 +73,7 @@ def feature_to_fields(body: Any, *, default_crs: str | Datum = Datum.WGS84) -> d
     props = body.get("properties") or {}
     if not isinstance(props, Mapping):
         raise _malformed("'properties' must be an object", "'properties' 应为对象")
-    fields = {k: v for k, v in props.items() if k not in ("id", "created_at", "updated_at")}
+    fields = {k: v for k, v in props.items() if k not in READ_ONLY}
     lon, lat = point_lonlat(body.get("geometry"), feature_datum(body, default_crs))
     return fields | {"lon": lon, "lat": lat}
 
@@ -89,7 +95,7 @@ def patch_to_changes(body: Any, *, default_crs: str | Datum = Datum.WGS84) -> di
     props = body.get("properties") or {}
     if not isinstance(props, Mapping):
         raise _malformed("'properties' must be an object", "'properties' 应为对象")
-    changes = {k: v for k, v in props.items() if k not in ("id", "created_at", "updated_at")}
+    changes = {k: v for k, v in props.items() if k not in READ_ONLY}
     if body.get("geometry") is not None:
         lon, lat = point_lonlat(body["geometry"], feature_datum(body, default_crs))
         changes |= {"lon": lon, "lat": lat}
@@ -100,6 +106,8 @@ def _coords(lon: float, lat: float, datum: Datum) -> list[float]:
     if datum is not Datum.WGS84:
         x, y = from_wgs84(lon, lat, datum)
         lon, lat = float(x), float(y)
+        if not -180.0 <= lon <= 180.0:  # BD-09's offset can push a point past ±180°
+            lon = (lon + 180.0) % 360.0 - 180.0
     return [round(lon, COORD_DIGITS), round(lat, COORD_DIGITS)]
 
 
@@ -117,18 +125,26 @@ def station_properties(station: Station) -> dict[str, Any]:
 
 
 def station_feature(
-    station: Station, *, datum: Datum = Datum.WGS84, extra: Mapping[str, Any] | None = None
+    station: Station,
+    *,
+    datum: Datum = Datum.WGS84,
+    extra: Mapping[str, Any] | None = None,
+    standalone: bool = False,
 ) -> dict[str, Any]:
-    """A station as a GeoJSON Feature, coordinates in ``datum``."""
+    """A station as a GeoJSON Feature, coordinates in ``datum``.
+
+    A ``standalone`` Feature (a document of its own, not inside a collection that says
+    it) carries the ``"datum"`` member too.
+    """
     props = station_properties(station)
     if extra:
         props |= extra
-    return {
-        "type": "Feature",
-        "id": station.id,
-        "geometry": {"type": "Point", "coordinates": _coords(station.lon, station.lat, datum)},
-        "properties": props,
-    }
+    feature: dict[str, Any] = {"type": "Feature", "id": station.id}
+    if standalone:
+        feature["datum"] = datum.value
+    feature["geometry"] = {"type": "Point", "coordinates": _coords(station.lon, station.lat, datum)}
+    feature["properties"] = props
+    return feature
 
 
 def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> dict[str, Any]:

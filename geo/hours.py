@@ -45,6 +45,9 @@ __all__ = [
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOLIDAY_COUNTRY = "CN"  # calendar used for ``PH`` rules
+# Before 1900 Shanghai's zone has a local-mean-time offset (+08:05:43) and nobody asks
+# about stations then; after 2200 nobody plans a visit yet.
+MIN_YEAR, MAX_YEAR = 1900, 2200
 
 _WEEK = frozenset(range(7))
 _OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
@@ -411,6 +414,11 @@ def parse_when(value: str | None, *, now: datetime | None = None) -> datetime | 
         moment = now if now is not None else datetime.now(SHANGHAI)
     else:
         moment = _iso_datetime(text, value)
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise InvalidDateTime(
+            f"Time {value!r} is outside the years {MIN_YEAR}-{MAX_YEAR}.",
+            f"时间 {value!r} 超出 {MIN_YEAR}-{MAX_YEAR} 年的范围。",
+        )
     if moment.tzinfo is None:
         return moment.replace(tzinfo=SHANGHAI)
     try:

@@ -42,6 +42,8 @@ COUNT_AMENITY = {
 }
 
 _ADCODE = re.compile(r"^\d{6}$")
+# NUL and other C0/C1 controls break exports, terminals and some databases.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def parse_status(value: str | Status) -> Status:
@@ -61,7 +63,13 @@ def parse_statuses(value: str | None) -> frozenset[Status]:
         return frozenset({Status.OPEN})
     if value.strip().lower() == "any":
         return frozenset(Status)
-    return frozenset(parse_status(v) for v in value.split(",") if v.strip())
+    statuses = frozenset(parse_status(v) for v in value.split(",") if v.strip())
+    if not statuses:
+        raise UnknownStatus(
+            f"empty status filter {value!r}; expected one of: {', '.join(Status)} or 'any'",
+            f"站点状态筛选为空 {value!r}；可选：{', '.join(Status)} 或 'any'",
+        )
+    return statuses
 
 
 class StationData(BaseModel):
@@ -78,17 +86,20 @@ class StationData(BaseModel):
     adcode: str | None = None
     host: str | None = Field(default=None, max_length=MAX_TEXT)
     amenities: tuple[str, ...] = ()
-    car_parking_spaces: int | None = Field(default=None, ge=0, le=MAX_COUNT)
-    motorcycle_parking_spaces: int | None = Field(default=None, ge=0, le=MAX_COUNT)
-    ev_charging_piles: int | None = Field(default=None, ge=0, le=MAX_COUNT)
+    # strict: JSON true must not become 1 parking space
+    car_parking_spaces: int | None = Field(default=None, ge=0, le=MAX_COUNT, strict=True)
+    motorcycle_parking_spaces: int | None = Field(default=None, ge=0, le=MAX_COUNT, strict=True)
+    ev_charging_piles: int | None = Field(default=None, ge=0, le=MAX_COUNT, strict=True)
     opening_hours: str | None = Field(default=None, max_length=MAX_TEXT)
     opening_hours_osm: str | None = None
     status: Status = Status.OPEN
     phone: str | None = Field(default=None, max_length=100)
 
-    @field_validator("external_id", "address", "district", "host", "phone", "opening_hours")
+    @field_validator("name", "external_id", "address", "district", "host", "phone", "opening_hours")
     @classmethod
-    def _blank_is_none(cls, value: str | None) -> str | None:
+    def _clean_text(cls, value: str | None) -> str | None:
+        if value and _CONTROL.search(value):
+            raise ValueError("text must not contain control characters")
         return value or None
 
     @field_validator("adcode")

@@ -39,6 +39,14 @@ def index_entry(station: Station) -> IndexEntry:
     )
 
 
+def _default(field: str) -> Any:
+    """What ``null`` means for a field in a patch: its default, or ``None`` if required."""
+    info = StationData.model_fields.get(field)
+    if info is None or info.is_required():
+        return None
+    return info.get_default(call_default_factory=True)
+
+
 def station_fields(station: StationData) -> dict[str, Any]:
     """The editable fields of a station, as ``build_station_data`` takes them."""
     return {f: getattr(station, f) for f in EDITABLE_FIELDS}
@@ -114,9 +122,10 @@ class Registry:
 
     def patch(self, *, station_id: int, changes: Mapping[str, Any]) -> Station:
         """Change some fields of a station; a ``None`` value clears an optional field."""
+        cleared = {k: _default(k) for k, v in changes.items() if v is None}
         with self._lock:
             current = self.store.get(station_id)
-            data = build_station_data(station_fields(current) | dict(changes))
+            data = build_station_data(station_fields(current) | dict(changes) | cleared)
             return self.replace(station_id=station_id, data=data)
 
     def delete(self, *, station_id: int) -> Station:

@@ -108,7 +108,7 @@ def list_stations(
             {"rel": "next", "href": str(request.url.include_query_params(offset=offset + limit))}
         )
     if offset > 0:
-        prev = max(0, offset - limit)
+        prev = max(0, min(offset - limit, page.total - limit))
         links.append({"rel": "prev", "href": str(request.url.include_query_params(offset=prev))})
     return {
         "type": "FeatureCollection",
@@ -125,7 +125,9 @@ def get_station(
     registry: RegistryDep, station_id: int, out_crs: OutCrsQ = "wgs84"
 ) -> dict[str, Any]:
     """A station as a GeoJSON Feature."""
-    return station_feature(registry.get(station_id=station_id), datum=parse_datum(out_crs))
+    return station_feature(
+        registry.get(station_id=station_id), datum=parse_datum(out_crs), standalone=True
+    )
 
 
 @router.post(
@@ -142,7 +144,7 @@ def create_station(
     """Add a station from a GeoJSON Feature (Point in WGS84, or state `"crs": "gcj02"`)."""
     station = registry.create(data=build_station_data(feature_to_fields(body)))
     response.headers["Location"] = f"/v1/stations/{station.id}"
-    return station_feature(station)
+    return station_feature(station, standalone=True)
 
 
 @router.put(
@@ -155,7 +157,7 @@ def replace_station(
 ) -> dict[str, Any]:
     """Overwrite every field of a station; fields left out are cleared."""
     data = build_station_data(feature_to_fields(body))
-    return station_feature(registry.replace(station_id=station_id, data=data))
+    return station_feature(registry.replace(station_id=station_id, data=data), standalone=True)
 
 
 @router.patch(
@@ -167,7 +169,8 @@ def patch_station(
     body: Annotated[dict[str, Any], Body(openapi_examples=PATCH_EXAMPLES)],
 ) -> dict[str, Any]:
     """Change some fields (JSON Merge Patch on the Feature: null clears a field)."""
-    return station_feature(registry.patch(station_id=station_id, changes=patch_to_changes(body)))
+    station = registry.patch(station_id=station_id, changes=patch_to_changes(body))
+    return station_feature(station, standalone=True)
 
 
 @router.delete(

@@ -190,7 +190,11 @@ class SqliteStore(StationStore):
         with self.engine.connect() as conn:
             total = conn.scalar(sa.select(sa.func.count()).select_from(stations).where(cond))
             rows = conn.execute(
-                sa.select(stations).where(cond).order_by(stations.c.id).limit(limit).offset(offset)
+                sa.select(stations)
+                .where(cond)
+                .order_by(stations.c.id)
+                .limit(limit)
+                .offset(min(offset, MAX_ID))  # past 2**63 every page is empty anyway
             )
             return Page(items=[_station(r) for r in rows], total=int(total or 0))
 

@@ -421,6 +421,8 @@ def test_inputs_are_not_modified() -> None:
         ("wgs84", Datum.WGS84),
         ("WGS-84", Datum.WGS84),  # any case
         ("EPSG:4326", Datum.WGS84),  # what GIS files say
+        ("urn:ogc:def:crs:OGC:1.3:CRS84", Datum.WGS84),  # RFC 7946 GeoJSON's own name
+        ("CRS84", Datum.WGS84),
         ("gcj02", Datum.GCJ02),
         ("GCJ-02", Datum.GCJ02),
         (" gcj02 ", Datum.GCJ02),  # stray spaces from form fields

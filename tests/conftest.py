@@ -1,0 +1,77 @@
+"""Shared fixtures and helpers for the API and CLI tests.
+
+Every app here is built with ``demo=False`` on a fresh store: tests seed exactly the
+stations they reason about, through the API or ``app.state.registry``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from geo.settings import Settings
+
+TOKEN = "test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+# Tiananmen, WGS84: the default position of a test station.
+BEIJING = (116.3975, 39.9087)
+
+
+def make_app(database_url: str, *, admin_token: str | None = TOKEN) -> FastAPI:
+    """The API on the store at ``database_url``, demo loading off."""
+    return create_app(Settings(database_url=database_url, demo=False, admin_token=admin_token))
+
+
+@pytest.fixture
+def db_url(tmp_path: Any) -> str:
+    """A fresh SQLite file for one test."""
+    return f"sqlite:///{tmp_path}/t.db"
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    """A client of an app on a fresh SQLite file, lifespan running."""
+    with TestClient(make_app(db_url)) as c:
+        yield c
+
+
+def feature(
+    lon: float = BEIJING[0], lat: float = BEIJING[1], *, crs: str | None = None, **properties: Any
+) -> dict[str, Any]:
+    """A GeoJSON Feature as POST/PUT take it; properties default to just a name."""
+    body: dict[str, Any] = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"name": "测试驿站"} | properties,
+    }
+    if crs is not None:
+        body["crs"] = crs
+    return body
+
+
+def post_station(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
+    """POST a station that must be accepted; returns the created Feature."""
+    response = client.post("/v1/stations", json=body, headers=AUTH)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """Check a response is the API's error shape with this status and code."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert list(body) == ["error"], body
+    error: dict[str, Any] = body["error"]
+    assert error["code"] == code, error
+    for key in ("message", "message_zh"):
+        assert isinstance(error[key], str), error
+        assert error[key].strip(), error
+    return error
