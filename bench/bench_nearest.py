@@ -24,17 +24,16 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from geo.amenities import BY_CODE  # noqa: E402
-from geo.geodesy import GEOD  # noqa: E402
-from geo.index import IndexEntry, StationIndex  # noqa: E402
-from geo.model import Status  # noqa: E402
+from geo.amenities import BY_CODE
+from geo.geodesy import GEOD
+from geo.index import IndexEntry, StationIndex
+from geo.model import Status
 
 SHARES = {"drinking_water": 0.90, "ebike_charging": 0.10, "ev_charging": 0.01, "legal_aid": 0.001}
 BIT = {code: 1 << BY_CODE[code].bit for code in SHARES}
@@ -76,15 +75,6 @@ def brute_force(
     return [int(i) for i in idx[order]]
 
 
-def timed(fn: Callable[[], object], repeat: int) -> tuple[list[float], object]:
-    times, result = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-    return times, result
-
-
 def p(values: list[float], q: float) -> float:
     return float(np.quantile(np.asarray(values), q))
 
@@ -106,17 +96,14 @@ def run(n: int, queries: int, peer_queries: int, k: int, seed: int) -> list[dict
             peer: list[float] = []
             for i in range(queries):
                 q = (float(qlon[i]), float(qlat[i]))
-
-                def search(q: tuple[float, float] = q, m: int = m) -> list[int]:
-                    hits = index.nearest(q[0], q[1], k=k, mask=m, max_distance_m=radius)
-                    return [h.id for h in hits]
-
-                t, got = timed(search, 1)
-                ours += t
+                t0 = time.perf_counter()
+                hits = index.nearest(q[0], q[1], k=k, mask=m, max_distance_m=radius)
+                ours.append(time.perf_counter() - t0)
                 if i < peer_queries:
-                    tp, want = timed(lambda q=q, m=m: brute_force(lon, lat, mask, q, k, m, radius), 1)
-                    peer += tp
-                    if got != want:
+                    t0 = time.perf_counter()
+                    want = brute_force(lon, lat, mask, q, k, m, radius)
+                    peer.append(time.perf_counter() - t0)
+                    if [h.id for h in hits] != want:
                         raise AssertionError(f"index != brute force at n={n} {label} q={q}")
             rows.append(
                 {

@@ -18,6 +18,9 @@ from geo.model import EDITABLE_FIELDS, Station, StationData, Status, build_stati
 from geo.search import NearestQuery
 from geo.storage import BBox, Page, StationStore, open_store
 
+# A batch larger than this (and than the index) rebuilds the index instead of inserting.
+BULK_REBUILD = 1000
+
 
 @dataclass(frozen=True, slots=True)
 class NearestResult:
@@ -108,8 +111,13 @@ class Registry:
         """Add many stations in one transaction."""
         with self._lock:
             created = self.store.add_many(items, now=utc_now())
-            for station in created:
-                self.index.upsert(index_entry(station))
+            entries = [index_entry(s) for s in created]
+            if len(entries) > max(BULK_REBUILD, len(self.index)):
+                # Bulk-loading a fresh index beats thousands of one-by-one inserts.
+                self.index = StationIndex(self.index.entries() + entries)
+            else:
+                for entry in entries:
+                    self.index.upsert(entry)
             return created
 
     def replace(self, *, station_id: int, data: StationData) -> Station:

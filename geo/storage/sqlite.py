@@ -211,26 +211,37 @@ class SqliteStore(StationStore):
 
     def add_many(self, items: Iterable[StationData], *, now: datetime) -> list[Station]:
         ts = _iso(now)
-        created: list[Station] = []
-        current: StationData | None = None
+        batch = list(items)
+        if not batch:
+            return []
+        rows = [_row_values(d) | {"created_at": ts, "updated_at": ts} for d in batch]
+        # One batched INSERT ... RETURNING, ids in parameter order (SQLAlchemy 2).
+        insert = stations.insert().returning(stations.c.id, sort_by_parameter_order=True)
         try:
             with self.engine.begin() as conn:
-                for current in items:
-                    values = _row_values(current) | {"created_at": ts, "updated_at": ts}
-                    result = conn.execute(stations.insert().values(**values))
-                    created.append(
-                        Station.model_construct(
-                            **current.model_dump(),
-                            id=int(result.inserted_primary_key[0]),  # type: ignore[index]
-                            created_at=_parse_ts(ts),
-                            updated_at=_parse_ts(ts),
-                        )
-                    )
-            return created
+                ids = [int(i) for i in conn.execute(insert, rows).scalars()]
         except IntegrityError as exc:
-            if current is not None and "external_id" in str(exc.orig):
-                raise self._duplicate(current) from exc
-            raise
+            if "external_id" not in str(exc.orig):
+                raise
+            raise self._duplicate_in(batch) from exc
+        created_at = _parse_ts(ts)
+        return [
+            Station.model_construct(
+                **d.model_dump(), id=i, created_at=created_at, updated_at=created_at
+            )
+            for d, i in zip(batch, ids, strict=True)
+        ]
+
+    def _duplicate_in(self, batch: list[StationData]) -> DuplicateExternalId:
+        """Name the first external_id of a failed batch that is taken or repeated."""
+        seen: set[str] = set()
+        for data in batch:
+            if data.external_id is None:
+                continue
+            if data.external_id in seen or self.get_by_external_id(data.external_id):
+                return self._duplicate(data)
+            seen.add(data.external_id)
+        return self._duplicate(batch[0])
 
     def replace(self, station_id: int, data: StationData, *, now: datetime) -> tuple[Station, bool]:
         values = _row_values(data)

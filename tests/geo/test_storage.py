@@ -11,9 +11,10 @@ import pytest
 import geo.demo
 from geo.errors import DuplicateExternalId, StationNotFound, StoreUnavailable
 from geo.model import StationData, Status, build_station_data
-from geo.registry import Registry, index_entry, open_registry, prepare_registry
+from geo.registry import BULK_REBUILD, Registry, index_entry, open_registry, prepare_registry
 from geo.storage import open_store
 from geo.storage.sqlite import SqliteStore
+from tests.factories import brute_force
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -209,3 +210,26 @@ def test_demo_loads_once_on_first_start(db_url: str, monkeypatch: pytest.MonkeyP
     other = open_registry(db_url.replace("s.db", "t.db"))
     assert prepare_registry(other, demo=False, seed=5) == 0  # --no-demo
     assert len(other) == 0
+
+
+def test_bulk_batch_rebuilds_an_exact_index(db_url: str) -> None:
+    """A batch above BULK_REBUILD bulk-loads a new index; it must equal the records."""
+    registry = open_registry(db_url)
+    registry.create(data=data("before", 116.0, 39.0, amenities=["legal_aid"]))
+    batch = [
+        data(f"s{i}", 116.0 + (i % 50) * 0.01, 39.0 + (i // 50) * 0.01, amenities=["toilet"])
+        for i in range(BULK_REBUILD + 500)
+    ]
+    registry.create_many(items=batch)
+    registry.create(data=data("after", 116.3, 39.3, amenities=["legal_aid"]))
+    entries = registry.index.entries()
+    page = registry.store.list_stations(
+        bbox=None, mask=0, statuses=frozenset(Status), limit=10_000, offset=0
+    )
+    assert sorted(entries, key=lambda e: e.id) == sorted(
+        map(index_entry, page.items), key=lambda e: e.id
+    )
+    for mask in (0, 1 << 2, 1 << 16):
+        got = [h.id for h in registry.index.nearest(116.25, 39.2, k=7, mask=mask)]
+        want = [w.id for w in brute_force(entries, 116.25, 39.2, k=7, mask=mask)]
+        assert got == want
