@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -64,7 +64,7 @@ def post_station(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
     return created
 
 
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+def assert_error(response: httpx2.Response, status: int, code: str) -> dict[str, Any]:
     """Check a response is the API's error shape with this status and code."""
     assert response.status_code == status, response.text
     body = response.json()
