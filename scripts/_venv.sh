@@ -1,5 +1,6 @@
 # Sourced by scripts/serve and scripts/test: make .venv with Python >= 3.11 and install
-# the project into it (extras in $1, e.g. "test"). Works on a fresh Debian machine:
+# the project into it, with the extras named in $SF_EXTRAS (e.g. "test"). A variable,
+# not $1: a sourced script sees its caller's arguments (serve's --port) as its own. Works on a fresh Debian machine:
 # if the venv module is missing (Debian splits it into python3-venv), install it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +37,7 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
-extras="${1:-}"
+extras="${SF_EXTRAS:-}"
 spec="."
 [ -n "$extras" ] && spec=".[${extras}]"
 .venv/bin/python -m pip install --quiet --upgrade pip
