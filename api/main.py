@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.docs import add_docs
 from api.errors import register_error_handlers
 from api.routes import health, stations
 from geo.registry import open_registry, prepare_registry
@@ -31,7 +32,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Nearest rest stations for outdoor and platform workers in China.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by add_docs from vendored files, not a CDN
+        redoc_url=None,
     )
+    add_docs(app)
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(stations.router)

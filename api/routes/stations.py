@@ -8,13 +8,14 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from api.deps import AdminDep, RegistryDep, SettingsDep
 from api.examples import FEATURE_EXAMPLES, NEAREST_EXAMPLE, PATCH_EXAMPLES
+from api.schemas import ERROR_RESPONSES
 from geo.amenities import AMENITIES, split_codes
 from geo.datums import parse_datum
 from geo.geojson import feature_to_fields, nearest_collection, patch_to_changes, station_feature
 from geo.model import build_station_data, parse_statuses
 from geo.search import build_nearest_query, check_page, parse_bbox
 
-router = APIRouter(prefix="/v1", tags=["stations"])
+router = APIRouter(prefix="/v1", tags=["stations"], responses=ERROR_RESPONSES)
 
 AmenitiesQ = Annotated[
     list[str] | None,
