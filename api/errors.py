@@ -30,6 +30,7 @@ STATUS: dict[type[e.StationError], int] = {
     e.InvalidStation: 422,
     e.InvalidGeometry: 422,
     e.MalformedBody: 400,
+    e.InvalidFile: 422,
     e.StationNotFound: 404,
     e.DuplicateExternalId: 409,
     e.Unauthorized: 401,

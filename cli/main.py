@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -276,3 +277,91 @@ def demo(
         count = load_demo(registry, seed=get_settings().demo_seed if seed is None else seed)
         registry.store.set_meta("initialised", "demo")
     out.print(f"已载入演示驿站 / loaded {count} demo stations")
+
+
+@app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="xlsx, csv, geojson, gpkg, shp or zipped shp.")],
+    crs: Annotated[
+        str | None, typer.Option(help="Datum of the coordinates: wgs84, gcj02, bd09.")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="Spreadsheet sheet name.")] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="CSV encoding (detected if not given).")
+    ] = None,
+    columns: Annotated[
+        str | None, typer.Option(help="Column mapping, e.g. name=站点名称,lon=X坐标,lat=Y坐标.")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report only.")] = False,
+    atomic: Annotated[
+        bool, typer.Option("--atomic", help="Commit nothing if any row is rejected.")
+    ] = False,
+    report_path: Annotated[
+        Path | None, typer.Option("--report", help="Write the full report as JSON here.")
+    ] = None,
+    database_url: DbOpt = None,
+) -> None:
+    """批量导入驿站 / Import a station list; exit 1 if any row was rejected, 2 if unreadable."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from geo.imports.columns import parse_mapping_option
+    from geo.imports.runner import import_file
+
+    if not path.is_file():
+        err.print(f"[red]错误 / error[/red]: 找不到文件 / no such file: {path}", highlight=False)
+        raise typer.Exit(code=2)
+    mapping = checked(lambda: parse_mapping_option(columns)) if columns else None
+    mode = "dry_run" if dry_run else "atomic" if atomic else "commit"
+    columns_shown = [TextColumn("导入 importing"), BarColumn(), MofNCompleteColumn()]
+    with registry_at(database_url) as registry, Progress(*columns_shown, console=err) as bar:
+        task = bar.add_task("import", total=None)
+        report = import_file(
+            registry,
+            path,
+            crs=crs,
+            sheet=sheet,
+            encoding=encoding,
+            columns=mapping,
+            mode=mode,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if report_path is not None:
+        report_path.write_text(report.to_json() + "\n", encoding="utf-8")
+    for line in report.summary_lines():
+        out.print(line, highlight=False)
+    shown = report.issues[:50]
+    if shown:
+        table = Table(
+            title="问题 issues" + (" (前 50 条 / first 50)" if len(report.issues) > 50 else "")
+        )
+        for col in ("行 row", "列 column", "代码 code", "说明 message"):
+            table.add_column(col, overflow="fold")
+        for i in shown:
+            table.add_row(
+                "—" if i.row is None else str(i.row), i.column or "—", i.code,
+                f"{i.message_zh} / {i.message}",
+            )  # fmt: skip
+        out.print(table)
+    if report.rejected:
+        raise typer.Exit(code=1)
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="geojson, gpkg, csv or xlsx.")] = "geojson",
+    crs: Annotated[
+        str, typer.Option(help="Datum of the coordinates (GIS files: wgs84).")
+    ] = "wgs84",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Output file (default stations.FORMAT).")
+    ] = None,
+    database_url: DbOpt = None,
+) -> None:
+    """导出驿站数据 / Export the registry as a file the importer reads back unchanged."""
+    from geo.export import export_registry
+
+    datum = checked(lambda: parse_datum(crs))
+    target = out_path or Path(f"stations.{fmt}")
+    with registry_at(database_url) as registry:
+        count = export_registry(registry, fmt=fmt, datum=datum, out=target)
+    out.print(f"已导出 / exported {count} stations → {target}", highlight=False)

@@ -127,3 +127,9 @@ class StoreUnavailable(StationError, RuntimeError):
     """The database cannot be reached or is not initialised."""
 
     code = "store_unavailable"
+
+
+class InvalidFile(StationError, ValueError):
+    """A file that cannot be read as a station list (corrupt, wrong format, empty...)."""
+
+    code = "invalid_file"

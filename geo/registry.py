@@ -1,15 +1,24 @@
-"""The registry: the store and the spatial index kept in step, behind one lock.
+"""The registry: the store and the spatial index kept in step.
 
 Every domain operation the API and the CLI offer is a method here, called with keyword
-arguments. A write goes to the store first (one transaction) and then to the index,
-both under the lock, so a search never sees the index and the store disagree.
+arguments. Two locks:
+
+- the *write lock* serialises writers (one single-station edit, or a whole import);
+- the *index lock* is held by every search, and by a writer only while it commits to
+  the store and applies the same change to the index.
+
+So a search never sees the index and the store disagree, and a long import, which
+writes inside one store transaction that no other connection can see until it
+commits, blocks searches only for its final commit and index update.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from geo.amenities import mask_of
@@ -17,6 +26,7 @@ from geo.index import Hit, IndexEntry, StationIndex
 from geo.model import EDITABLE_FIELDS, Station, StationData, Status, build_station_data, utc_now
 from geo.search import NearestQuery
 from geo.storage import BBox, Page, StationStore, open_store
+from geo.storage.base import StoreTransaction
 
 # A batch larger than this (and than the index) rebuilds the index instead of inserting.
 BULK_REBUILD = 1000
@@ -60,7 +70,8 @@ class Registry:
 
     def __init__(self, store: StationStore) -> None:
         self.store = store
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the index lock
+        self._write_lock = threading.RLock()
         self.index = StationIndex(store.index_entries())
 
     def __len__(self) -> int:
@@ -109,20 +120,24 @@ class Registry:
 
     def create_many(self, *, items: Iterable[StationData]) -> list[Station]:
         """Add many stations in one transaction."""
-        with self._lock:
+        with self._write_lock, self._lock:
             created = self.store.add_many(items, now=utc_now())
-            entries = [index_entry(s) for s in created]
-            if len(entries) > max(BULK_REBUILD, len(self.index)):
-                # Bulk-loading a fresh index beats thousands of one-by-one inserts.
-                self.index = StationIndex(self.index.entries() + entries)
-            else:
-                for entry in entries:
-                    self.index.upsert(entry)
+            self._index_upsert([index_entry(s) for s in created])
             return created
+
+    def _index_upsert(self, entries: list[IndexEntry]) -> None:
+        """Apply entries to the index; the caller holds the index lock."""
+        if len(entries) > max(BULK_REBUILD, len(self.index)):
+            # Bulk-loading a fresh index beats thousands of one-by-one inserts.
+            fresh = {e.id: e for e in self.index.entries()} | {e.id: e for e in entries}
+            self.index = StationIndex(fresh.values())
+        else:
+            for entry in entries:
+                self.index.upsert(entry)
 
     def replace(self, *, station_id: int, data: StationData) -> Station:
         """Overwrite every field of a station (PUT semantics)."""
-        with self._lock:
+        with self._write_lock, self._lock:
             station, changed = self.store.replace(station_id, data, now=utc_now())
             if changed:
                 self.index.upsert(index_entry(station))
@@ -131,20 +146,86 @@ class Registry:
     def patch(self, *, station_id: int, changes: Mapping[str, Any]) -> Station:
         """Change some fields of a station; a ``None`` value clears an optional field."""
         cleared = {k: _default(k) for k, v in changes.items() if v is None}
-        with self._lock:
+        with self._write_lock:
             current = self.store.get(station_id)
             data = build_station_data(station_fields(current) | dict(changes) | cleared)
             return self.replace(station_id=station_id, data=data)
 
     def delete(self, *, station_id: int) -> Station:
         """Remove a station and return what it was."""
-        with self._lock:
+        with self._write_lock, self._lock:
             station = self.store.delete(station_id)
             self.index.remove(station_id)
             return station
 
+    @contextmanager
+    def transaction(self) -> Iterator[RegistryTransaction]:
+        """A batch of writes that searches see all at once, on commit (for imports).
+
+        Holds the write lock throughout; rolls back unless ``commit()`` was called.
+        """
+        with self._write_lock:
+            tx = RegistryTransaction(self, self.store.transaction())
+            try:
+                yield tx
+            finally:
+                tx.rollback()
+
     def close(self) -> None:
         self.store.close()
+
+
+class RegistryTransaction:
+    """Writes inside one store transaction; the index follows on ``commit``."""
+
+    def __init__(self, registry: Registry, tx: StoreTransaction) -> None:
+        self._registry = registry
+        self._tx = tx
+        self._pending: dict[int, IndexEntry] = {}
+        self._open = True
+
+    def get_by_external_id(self, external_id: str) -> Station | None:
+        """The station with this source id, as this transaction sees it."""
+        return self._tx.get_by_external_id(external_id)
+
+    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
+        """Stations by source id, as this transaction sees them."""
+        return self._tx.get_by_external_ids(external_ids)
+
+    def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
+        """Stations by id, as this transaction sees them."""
+        return self._tx.get_many(station_ids)
+
+    def near(self, lon: float, lat: float, *, radius_m: float, k: int = 20) -> list[Hit]:
+        """Committed stations of any status within ``radius_m`` metres, nearest first."""
+        with self._registry._lock:
+            return self._registry.index.nearest(
+                lon, lat, k=k, max_distance_m=radius_m, statuses=frozenset(Status)
+            )
+
+    def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[Station]:
+        created = self._tx.add_many(items, now=now)
+        self._pending |= {s.id: index_entry(s) for s in created}
+        return created
+
+    def update_many(
+        self, items: Sequence[tuple[int, StationData]], *, now: datetime
+    ) -> list[Station]:
+        updated = self._tx.update_many(items, now=now)
+        self._pending |= {s.id: index_entry(s) for s in updated}
+        return updated
+
+    def commit(self) -> None:
+        """Commit the store transaction and apply it to the index, under the index lock."""
+        with self._registry._lock:
+            self._tx.commit()
+            self._open = False
+            self._registry._index_upsert(list(self._pending.values()))
+
+    def rollback(self) -> None:
+        if self._open:
+            self._open = False
+            self._tx.rollback()
 
 
 def open_registry(database_url: str) -> Registry:

@@ -21,6 +21,44 @@ class Page:
     total: int
 
 
+class StoreTransaction(ABC):
+    """Writes that become visible to other readers all at once, on ``commit``.
+
+    Reads through the transaction see its own uncommitted writes; everyone else sees
+    the store as it was until ``commit``. Used by imports (one transaction per file).
+    """
+
+    @abstractmethod
+    def get_by_external_id(self, external_id: str) -> Station | None:
+        """The station with this source id, including ones added in this transaction."""
+
+    @abstractmethod
+    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
+        """Stations by source id, as this transaction sees them; missing ids are absent."""
+
+    @abstractmethod
+    def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
+        """Stations by id, as this transaction sees them."""
+
+    @abstractmethod
+    def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[Station]:
+        """Insert stations; raises ``DuplicateExternalId``."""
+
+    @abstractmethod
+    def update_many(
+        self, items: Sequence[tuple[int, StationData]], *, now: datetime
+    ) -> list[Station]:
+        """Overwrite stations' fields (the caller has checked that they changed)."""
+
+    @abstractmethod
+    def commit(self) -> None:
+        """Make every write visible."""
+
+    @abstractmethod
+    def rollback(self) -> None:
+        """Discard every write."""
+
+
 class StationStore(ABC):
     """Durable station records. Every method is one transaction."""
 
@@ -76,6 +114,10 @@ class StationStore(ABC):
         offset: int,
     ) -> Page:
         """Stations inside a bbox with all amenities in ``mask``, ordered by id."""
+
+    @abstractmethod
+    def transaction(self) -> StoreTransaction:
+        """Open a transaction for a batch of writes (commit or roll back when done)."""
 
     @abstractmethod
     def get_meta(self, key: str) -> str | None:

@@ -20,7 +20,7 @@ from geo.amenities import codes_of, mask_of
 from geo.errors import DuplicateExternalId, StationNotFound, StoreUnavailable
 from geo.index import IndexEntry
 from geo.model import Station, StationData, Status
-from geo.storage.base import BBox, Page, StationStore
+from geo.storage.base import BBox, Page, StationStore, StoreTransaction
 
 metadata = sa.MetaData()
 
@@ -94,6 +94,149 @@ def _station(row: sa.Row[Any]) -> Station:
     )
 
 
+def _duplicate(data: StationData) -> DuplicateExternalId:
+    return DuplicateExternalId(
+        f"external_id {data.external_id!r} is already used by another station",
+        f"外部编号 {data.external_id!r} 已被其他站点使用",
+    )
+
+
+def _get(conn: Connection, station_id: int) -> Station:
+    row = None
+    if 0 < station_id <= MAX_ID:  # SQLite integers are 64-bit; larger ids cannot exist
+        row = conn.execute(sa.select(stations).where(stations.c.id == station_id)).first()
+    if row is None:
+        raise StationNotFound(
+            f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
+        )
+    return _station(row)
+
+
+def _get_many(conn: Connection, station_ids: Sequence[int]) -> dict[int, Station]:
+    wanted = [i for i in station_ids if 0 < i <= MAX_ID]
+    if not wanted:
+        return {}
+    rows = conn.execute(sa.select(stations).where(stations.c.id.in_(wanted)))
+    return {s.id: s for s in map(_station, rows)}
+
+
+def _get_by_external_id(conn: Connection, external_id: str) -> Station | None:
+    row = conn.execute(sa.select(stations).where(stations.c.external_id == external_id)).first()
+    return _station(row) if row is not None else None
+
+
+def _get_by_external_ids(conn: Connection, external_ids: Sequence[str]) -> dict[str, Station]:
+    found: dict[str, Station] = {}
+    wanted = sorted(set(external_ids))
+    for start in range(0, len(wanted), 500):  # well under SQLite's bound-parameter limit
+        query = sa.select(stations).where(stations.c.external_id.in_(wanted[start : start + 500]))
+        for station in map(_station, conn.execute(query)):
+            found[station.external_id or ""] = station
+    return found
+
+
+def _insert(conn: Connection, batch: Sequence[StationData], now: datetime) -> list[Station]:
+    """Insert stations with one batched INSERT ... RETURNING (ids in parameter order)."""
+    if not batch:
+        return []
+    ts = _iso(now)
+    rows = [_row_values(d) | {"created_at": ts, "updated_at": ts} for d in batch]
+    insert = stations.insert().returning(stations.c.id, sort_by_parameter_order=True)
+    try:
+        with conn.begin_nested():  # a failed batch leaves the enclosing transaction usable
+            ids = [int(i) for i in conn.execute(insert, rows).scalars()]
+    except IntegrityError as exc:
+        if "external_id" not in str(exc.orig):
+            raise
+        raise _duplicate_in(conn, batch) from exc
+    created_at = _parse_ts(ts)
+    return [
+        Station.model_construct(
+            **d.model_dump(), id=i, created_at=created_at, updated_at=created_at
+        )
+        for d, i in zip(batch, ids, strict=True)
+    ]
+
+
+def _duplicate_in(conn: Connection, batch: Sequence[StationData]) -> DuplicateExternalId:
+    """Name the first external_id of a failed batch that is taken or repeated."""
+    seen: set[str] = set()
+    for data in batch:
+        if data.external_id is None:
+            continue
+        if data.external_id in seen or _get_by_external_id(conn, data.external_id):
+            return _duplicate(data)
+        seen.add(data.external_id)
+    return _duplicate(batch[0])
+
+
+def _changes(before: Station, data: StationData) -> dict[str, Any]:
+    old = _row_values(before)
+    return {k: v for k, v in _row_values(data).items() if old[k] != v}
+
+
+def _update(
+    conn: Connection, items: Sequence[tuple[int, StationData]], now: datetime
+) -> list[Station]:
+    """Write the changed columns of each station; ``updated_at`` only where one changed."""
+    ts = _iso(now)
+    current = _get_many(conn, [i for i, _ in items])
+    try:
+        with conn.begin_nested():
+            for station_id, data in items:
+                if station_id not in current:
+                    raise StationNotFound(
+                        f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
+                    )
+                changed = _changes(current[station_id], data)
+                if changed:
+                    changed["updated_at"] = ts
+                    query = stations.update().where(stations.c.id == station_id)
+                    conn.execute(query.values(changed))
+    except IntegrityError as exc:
+        raise _duplicate_in(conn, [d for _, d in items]) from exc
+    after = _get_many(conn, [i for i, _ in items])
+    return [after[i] for i, _ in items]
+
+
+class SqliteTransaction(StoreTransaction):
+    """One connection holding one open transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._conn = engine.connect()
+        self._trans = self._conn.begin()
+
+    def get_by_external_id(self, external_id: str) -> Station | None:
+        return _get_by_external_id(self._conn, external_id)
+
+    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
+        return _get_by_external_ids(self._conn, external_ids)
+
+    def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
+        return _get_many(self._conn, station_ids)
+
+    def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[Station]:
+        return _insert(self._conn, items, now)
+
+    def update_many(
+        self, items: Sequence[tuple[int, StationData]], *, now: datetime
+    ) -> list[Station]:
+        return _update(self._conn, items, now)
+
+    def commit(self) -> None:
+        try:
+            self._trans.commit()
+        finally:
+            self._conn.close()
+
+    def rollback(self) -> None:
+        try:
+            if self._trans.is_active:
+                self._trans.rollback()
+        finally:
+            self._conn.close()
+
+
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -140,32 +283,15 @@ class SqliteStore(StationStore):
 
     def get(self, station_id: int) -> Station:
         with self.engine.connect() as conn:
-            return self._get(conn, station_id)
-
-    def _get(self, conn: Connection, station_id: int) -> Station:
-        row = None
-        if 0 < station_id <= MAX_ID:  # SQLite integers are 64-bit; larger ids cannot exist
-            row = conn.execute(sa.select(stations).where(stations.c.id == station_id)).first()
-        if row is None:
-            raise StationNotFound(
-                f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
-            )
-        return _station(row)
+            return _get(conn, station_id)
 
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
-        station_ids = [i for i in station_ids if 0 < i <= MAX_ID]
-        if not station_ids:
-            return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(stations).where(stations.c.id.in_(list(station_ids))))
-            return {s.id: s for s in map(_station, rows)}
+            return _get_many(conn, station_ids)
 
     def get_by_external_id(self, external_id: str) -> Station | None:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(stations).where(stations.c.external_id == external_id)
-            ).first()
-            return _station(row) if row is not None else None
+            return _get_by_external_id(conn, external_id)
 
     def list_stations(
         self,
@@ -200,67 +326,26 @@ class SqliteStore(StationStore):
 
     # -- writes ------------------------------------------------------------------
 
-    def _duplicate(self, data: StationData) -> DuplicateExternalId:
-        return DuplicateExternalId(
-            f"external_id {data.external_id!r} is already used by another station",
-            f"外部编号 {data.external_id!r} 已被其他站点使用",
-        )
+    def transaction(self) -> SqliteTransaction:
+        return SqliteTransaction(self.engine)
 
     def add(self, data: StationData, *, now: datetime) -> Station:
         return self.add_many([data], now=now)[0]
 
     def add_many(self, items: Iterable[StationData], *, now: datetime) -> list[Station]:
-        ts = _iso(now)
-        batch = list(items)
-        if not batch:
-            return []
-        rows = [_row_values(d) | {"created_at": ts, "updated_at": ts} for d in batch]
-        # One batched INSERT ... RETURNING, ids in parameter order (SQLAlchemy 2).
-        insert = stations.insert().returning(stations.c.id, sort_by_parameter_order=True)
-        try:
-            with self.engine.begin() as conn:
-                ids = [int(i) for i in conn.execute(insert, rows).scalars()]
-        except IntegrityError as exc:
-            if "external_id" not in str(exc.orig):
-                raise
-            raise self._duplicate_in(batch) from exc
-        created_at = _parse_ts(ts)
-        return [
-            Station.model_construct(
-                **d.model_dump(), id=i, created_at=created_at, updated_at=created_at
-            )
-            for d, i in zip(batch, ids, strict=True)
-        ]
-
-    def _duplicate_in(self, batch: list[StationData]) -> DuplicateExternalId:
-        """Name the first external_id of a failed batch that is taken or repeated."""
-        seen: set[str] = set()
-        for data in batch:
-            if data.external_id is None:
-                continue
-            if data.external_id in seen or self.get_by_external_id(data.external_id):
-                return self._duplicate(data)
-            seen.add(data.external_id)
-        return self._duplicate(batch[0])
+        with self.engine.begin() as conn:
+            return _insert(conn, list(items), now)
 
     def replace(self, station_id: int, data: StationData, *, now: datetime) -> tuple[Station, bool]:
-        values = _row_values(data)
-        try:
-            with self.engine.begin() as conn:
-                before = self._get(conn, station_id)
-                old = _row_values(before)
-                changed = {k: v for k, v in values.items() if old[k] != v}
-                if not changed:
-                    return before, False
-                changed["updated_at"] = _iso(now)
-                conn.execute(stations.update().where(stations.c.id == station_id).values(changed))
-                return self._get(conn, station_id), True
-        except IntegrityError as exc:
-            raise self._duplicate(data) from exc
+        with self.engine.begin() as conn:
+            before = _get(conn, station_id)
+            if not _changes(before, data):
+                return before, False
+            return _update(conn, [(station_id, data)], now)[0], True
 
     def delete(self, station_id: int) -> Station:
         with self.engine.begin() as conn:
-            before = self._get(conn, station_id)
+            before = _get(conn, station_id)
             conn.execute(stations.delete().where(stations.c.id == station_id))
             return before
 

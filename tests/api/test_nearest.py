@@ -366,6 +366,8 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         ("/v1/stations/{station_id}", "patch"),
         ("/v1/stations/{station_id}", "delete"),
         ("/v1/amenities", "get"),
+        ("/v1/imports", "post"),
+        ("/v1/stations/export", "get"),
     }
     op = schema["paths"]["/v1/stations/nearest"]["get"]
     names = {p["name"] for p in op["parameters"]}

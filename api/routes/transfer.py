@@ -1,0 +1,87 @@
+"""Bulk transfer: import a station list file, export the registry."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from api.deps import AdminDep, RegistryDep
+from api.schemas import ERROR_RESPONSES
+from geo.datums import parse_datum
+from geo.errors import InvalidParameter
+from geo.export import FORMATS, MEDIA_TYPES, export_registry
+from geo.imports.columns import parse_mapping_option
+from geo.imports.runner import import_file, report_dict
+
+router = APIRouter(prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES)
+
+
+@router.post("/imports", dependencies=[AdminDep], summary="Import a station list / 批量导入驿站")
+def import_stations(
+    registry: RegistryDep,
+    file: Annotated[UploadFile, File(description="xlsx, csv, geojson, gpkg, shp or zipped shp")],
+    crs: Annotated[str | None, Form(description="Datum: wgs84, gcj02 or bd09.")] = None,
+    sheet: Annotated[str | None, Form(description="Spreadsheet sheet name.")] = None,
+    encoding: Annotated[str | None, Form(description="CSV encoding, e.g. gbk.")] = None,
+    columns: Annotated[
+        str | None, Form(description="Column mapping, e.g. name=站点名称,lon=X坐标,lat=Y坐标.")
+    ] = None,
+    dry_run: Annotated[bool, Form(description="Validate and report only.")] = False,
+    atomic: Annotated[bool, Form(description="Commit nothing if any row is rejected.")] = False,
+) -> dict[str, Any]:
+    """Import a file; the report accounts for every row (rejected rows are listed)."""
+    mode = "dry_run" if dry_run else "atomic" if atomic else "commit"
+    suffix = Path(file.filename or "upload").suffix
+    with tempfile.TemporaryDirectory(prefix="stationfinder-import-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        with path.open("wb") as out:
+            shutil.copyfileobj(file.file, out)
+        report = import_file(
+            registry,
+            path,
+            crs=crs,
+            sheet=sheet,
+            encoding=encoding,
+            columns=parse_mapping_option(columns) if columns else None,
+            mode=mode,
+            filename=file.filename or path.name,
+        )
+    return report_dict(report)
+
+
+@router.get("/stations/export", summary="Export the registry / 导出驿站数据")
+def export_stations(
+    registry: RegistryDep,
+    fmt: Annotated[
+        str, Query(alias="format", description=f"One of: {', '.join(FORMATS)}.")
+    ] = "geojson",
+    crs: Annotated[
+        str, Query(description="Datum of the coordinates (GIS files: wgs84).")
+    ] = "wgs84",
+) -> FileResponse:
+    """The whole registry as a file that `POST /v1/imports` reads back unchanged."""
+    if fmt not in FORMATS:
+        raise InvalidParameter(
+            f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}",
+            f"未知的导出格式 {fmt!r}；可选：{', '.join(FORMATS)}",
+        )
+    datum = parse_datum(crs)
+    tmp = Path(tempfile.mkdtemp(prefix="stationfinder-export-"))
+    path = tmp / f"stations.{fmt}"
+    try:
+        export_registry(registry, fmt=fmt, datum=datum, out=path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=MEDIA_TYPES[fmt],
+        filename=f"stations-{datum.value}.{fmt}",
+        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
+    )

@@ -1,0 +1,1 @@
+"""Bulk import of station lists: file readers, header recognition, validation, upsert."""

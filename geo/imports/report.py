@@ -1,0 +1,140 @@
+"""The import report: every input row accounted for, every problem with its row number.
+
+``rows == created + updated + unchanged + duplicates + rejected`` always holds; a
+warning never changes a row's outcome, it only says what was fixed or left out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+ISSUE_CODES: dict[str, tuple[str, str]] = {
+    # code: (English, Chinese) descriptions, for documentation and the summary
+    "missing_name": ("the station has no name", "缺少驿站名称"),
+    "missing_coordinate": ("longitude or latitude is missing", "缺少经度或纬度"),
+    "invalid_coordinate": ("longitude or latitude is not a number", "经纬度不是数字"),
+    "coordinate_out_of_range": (
+        "coordinates outside the datum's valid range or outside China",
+        "坐标超出该坐标系的有效范围或位于中国境外",
+    ),
+    "swapped_coordinates": ("longitude and latitude were swapped; fixed", "经纬度填反，已更正"),
+    "outside_mainland_china": (
+        "WGS84 position outside mainland China",
+        "WGS84 坐标位于中国大陆以外",
+    ),
+    "not_a_point": ("the geometry is not a point", "几何对象不是点"),
+    "invalid_station": ("a field is invalid", "字段无效"),
+    "unknown_amenity_label": ("amenity label not in the vocabulary", "未识别的服务设施"),
+    "invalid_opening_hours": (
+        "opening hours not understood; left empty",
+        "无法识别开放时间，已留空",
+    ),
+    "invalid_count": ("not a whole number of spaces/piles; left empty", "数量不是整数，已留空"),
+    "unknown_status": ("unknown status; 'open' assumed", "未知状态，按开放处理"),
+    "invalid_adcode": ("adcode is not 6 digits; left empty", "行政区划代码不是6位数字，已留空"),
+    "duplicate_row": ("same as an earlier row of this file", "与本文件前面的行完全相同"),
+    "duplicate_station": (
+        "same name within 30 m of an earlier row of this file",
+        "与本文件前面的行同名且相距不足30米",
+    ),
+    "duplicate_external_id": (
+        "external_id repeated in this file with different data",
+        "本文件中编号重复但内容不同",
+    ),
+}
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found in one row (or in the file, with ``row`` None)."""
+
+    row: int | None
+    column: str | None
+    code: str
+    severity: str  # "error" (the row is rejected or a duplicate) or "warning"
+    message: str
+    message_zh: str
+    value: str | None = None
+
+
+@dataclass
+class ImportReport:
+    """What an import did, row by row."""
+
+    file: str
+    format: str
+    mode: str  # "commit", "atomic" or "dry_run"
+    datum: str
+    datum_source: str  # "option", "header", "file" or "default"
+    mapping: dict[str, str]
+    unmapped: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)
+    committed: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> None:
+        self.rows += 1
+        match outcome:
+            case Outcome.CREATED:
+                self.created += 1
+            case Outcome.UPDATED:
+                self.updated += 1
+            case Outcome.UNCHANGED:
+                self.unchanged += 1
+            case Outcome.DUPLICATE:
+                self.duplicates += 1
+            case Outcome.REJECTED:
+                self.rejected += 1
+
+    @property
+    def balanced(self) -> bool:
+        parts = self.created + self.updated + self.unchanged + self.duplicates + self.rejected
+        return self.rows == parts
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
+
+    def summary_lines(self) -> list[str]:
+        """A short bilingual summary for the terminal."""
+        state = {
+            "dry_run": "试运行，未写入 / dry run, nothing written",
+            "atomic": "全部写入 / committed" if self.committed else "未写入 / nothing written",
+            "commit": "已写入 / committed" if self.committed else "未写入 / nothing written",
+        }[self.mode]
+        lines = [
+            f"文件 file: {self.file} ({self.format}"
+            + (f", {self.encoding}" if self.encoding else "")
+            + (f", sheet {self.sheet}" if self.sheet else "")
+            + ")",
+            f"坐标系 datum: {self.datum} ({self.datum_source})",
+            f"行数 rows {self.rows}: 新增 created {self.created}, 更新 updated {self.updated}, "
+            f"未变 unchanged {self.unchanged}, 重复 duplicates {self.duplicates}, "
+            f"拒绝 rejected {self.rejected} — {state}",
+        ]
+        errors = sum(1 for i in self.issues if i.severity == "error")
+        warnings = len(self.issues) - errors
+        if self.issues:
+            lines.append(f"问题 issues: {errors} 错误 errors, {warnings} 警告 warnings")
+        return lines

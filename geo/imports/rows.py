@@ -1,0 +1,397 @@
+"""One spreadsheet row to one station: parse, fix what is safe to fix, report the rest.
+
+A row is *rejected* (error) when it cannot be placed or named: no name, coordinates
+missing, not numbers, outside the datum's valid range, or outside China for GCJ-02 and
+BD-09. Coordinates given as (lat, lon) are swapped back with a warning when only the
+swapped order lies in mainland China; never imported at the wrong place silently.
+Everything else that is unusable (an unknown amenity label, unreadable hours, a count
+that is not a number) is left out of the station with a *warning* naming the value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+import numpy as np
+
+from geo.amenities import match_labels
+from geo.datums import Datum, in_mainland_china, invalid_lonlat_mask, to_wgs84
+from geo.errors import StationError
+from geo.formulas import unescape_formula
+from geo.hours import normalize_opening_hours
+from geo.imports.columns import ColumnMapping
+from geo.imports.readers import RawRow
+from geo.imports.report import Issue
+from geo.model import StationData, Status, build_station_data
+
+TEXT_FIELDS = ("external_id", "address", "district", "host", "phone")
+COUNT_FIELDS = ("car_parking_spaces", "motorcycle_parking_spaces", "ev_charging_piles")
+_NONE_WORDS = {"", "-", "—", "/", "无", "暂无", "没有", "n/a", "na", "none", "null", "nan"}
+_STATUS_WORDS = {
+    Status.OPEN: ("open", "开放", "正常", "运营", "运行", "在用", "营业", "已建成", "启用"),
+    Status.TEMPORARILY_CLOSED: (
+        "temporarily_closed",
+        "closed",
+        "暂停",
+        "暂停开放",
+        "暂停服务",
+        "关闭",
+        "停用",
+        "歇业",
+    ),
+    Status.PLANNED: ("planned", "筹建", "筹建中", "在建", "规划", "拟建", "计划"),
+}
+_STATUS_BY_WORD = {w.casefold(): s for s, words in _STATUS_WORDS.items() for w in words}
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_COUNT = re.compile(r"^(\d+)\s*(个|辆|台|位|处|桩|车位)?$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass
+class RowResult:
+    """A row's station (None when rejected), its issues, and the fields the file gave."""
+
+    data: StationData | None
+    issues: list[Issue] = field(default_factory=list)
+    given: frozenset[str] = frozenset()
+
+
+def _text(value: Any, *, spreadsheet: bool = False) -> str | None:
+    """Cell to text: Excel numbers such as 1001.0 become "1001"; blanks become None.
+
+    In spreadsheets (CSV, XLSX) a leading ``'`` that neutralised a formula is removed,
+    so that our own exports import back unchanged.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    # Text is kept as written (no NFKC): a re-import must compare equal to what is stored.
+    text = unescape_formula(str(value)) if spreadsheet else str(value)
+    text = _CONTROL.sub(" ", text).strip()
+    blank = unicodedata.normalize("NFKC", text).casefold() in _NONE_WORDS
+    return None if blank else text
+
+
+def _number(value: Any) -> float | None:
+    """Cell to float, or None if it is not a number (NaN and ±inf are not numbers)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value)).strip().rstrip("°").strip()
+        if not _NUMBER.match(text):
+            return None
+        number = float(text)
+    return number if math.isfinite(number) else None
+
+
+class _Row:
+    """Collects one row's fields and issues."""
+
+    def __init__(self, raw: RawRow, mapping: ColumnMapping, spreadsheet: bool) -> None:
+        self.raw = raw
+        self.mapping = mapping
+        self.spreadsheet = spreadsheet
+        self.issues: list[Issue] = []
+        self.rejected = False
+
+    def cell(self, field_name: str) -> Any:
+        header = self.mapping.columns.get(field_name)
+        return None if header is None else self.raw.values.get(header)
+
+    def text(self, field_name: str) -> str | None:
+        return _text(self.cell(field_name), spreadsheet=self.spreadsheet)
+
+    def report(
+        self, field_name: str | None, code: str, error: bool, en: str, zh: str, value: Any
+    ) -> None:
+        column = self.mapping.columns.get(field_name) if field_name else None
+        shown = None if value is None else str(value)[:200]
+        self.issues.append(
+            Issue(
+                self.raw.number,
+                column or field_name,
+                code,
+                "error" if error else "warning",
+                en,
+                zh,
+                shown,
+            )
+        )
+        self.rejected |= error
+
+
+def _coordinates(row: _Row) -> tuple[float, float] | None:
+    """The row's two coordinate numbers as written, or None (with an error reported)."""
+    raw = row.raw
+    if raw.geometry_problem and "lon" not in row.mapping.columns:
+        row.report(
+            None,
+            "not_a_point",
+            True,
+            f"geometry is {raw.geometry_problem}, not a Point",
+            f"几何对象为 {raw.geometry_problem}，不是点",
+            raw.geometry_problem,
+        )
+        return None
+    if "lonlat" in row.mapping.columns:
+        cell = row.cell("lonlat")
+        parts = re.split(r"[,，\s;；]+", _text(cell) or "")
+        lon_v, lat_v = (parts[0], parts[1]) if len(parts) == 2 else (cell, None)
+        names = ("lonlat", "lonlat")
+    elif raw.point is not None and "lon" not in row.mapping.columns:
+        lon_v, lat_v = raw.point
+        names = ("lon", "lat")
+    else:
+        lon_v, lat_v = row.cell("lon"), row.cell("lat")
+        names = ("lon", "lat")
+    values = []
+    for name, v, zh in ((names[0], lon_v, "经度"), (names[1], lat_v, "纬度")):
+        if _text(v) is None:
+            row.report(name, "missing_coordinate", True, f"{name} is missing", f"缺少{zh}", v)
+            continue
+        number = _number(v)
+        if number is None:
+            row.report(
+                name,
+                "invalid_coordinate",
+                True,
+                f"{name} {v!r} is not a number",
+                f"{zh} {v!r} 不是数字",
+                v,
+            )
+        values.append(number)
+    if row.rejected or len(values) != 2 or None in values:
+        return None
+    return float(values[0]), float(values[1])  # type: ignore[arg-type]
+
+
+def _place(
+    rows: list[_Row], coords: list[tuple[float, float]], datum: Datum
+) -> list[tuple[float, float] | None]:
+    """WGS84 positions of many rows at once (datum checks and conversion are vectorised)."""
+    if not rows:
+        return []
+    lon = np.array([c[0] for c in coords])
+    lat = np.array([c[1] for c in coords])
+    valid = ~invalid_lonlat_mask(lon, lat, datum)
+    swap_valid = ~invalid_lonlat_mask(lat, lon, datum)
+    # in_mainland_china is only asked about valid coordinates
+    in_china = valid & in_mainland_china(
+        np.where(valid, lon, 0.0), np.where(valid, lat, 0.0), datum
+    )
+    swap_ok = swap_valid & in_mainland_china(
+        np.where(swap_valid, lat, 0.0), np.where(swap_valid, lon, 0.0), datum
+    )
+    swap = ~in_china & swap_ok
+    keep = valid | swap
+    x = np.where(swap, lat, lon)
+    y = np.where(swap, lon, lat)
+    wlon, wlat = to_wgs84(np.where(keep, x, 0.0), np.where(keep, y, 0.0), datum)
+    placed: list[tuple[float, float] | None] = []
+    for k, row in enumerate(rows):
+        a, b = coords[k]
+        shown = f"{a}, {b}"
+        if swap[k]:
+            row.report(
+                "lon",
+                "swapped_coordinates",
+                False,
+                f"({a}, {b}) looks like (lat, lon); imported as ({b}, {a})",
+                f"({a}, {b}) 疑似纬度在前，已按 ({b}, {a}) 导入",
+                shown,
+            )
+        elif not valid[k]:
+            where = "" if datum is Datum.WGS84 else f" or outside mainland China ({datum.value})"
+            row.report(
+                "lon",
+                "coordinate_out_of_range",
+                True,
+                f"({a}, {b}) is outside the valid range{where}",
+                f"坐标 ({a}, {b}) 超出有效范围或位于中国大陆以外（{datum.value}）",
+                shown,
+            )
+            placed.append(None)
+            continue
+        elif not in_china[k]:
+            row.report(
+                "lon",
+                "outside_mainland_china",
+                False,
+                f"({a}, {b}) is outside mainland China; imported as WGS84",
+                f"坐标 ({a}, {b}) 位于中国大陆以外，按 WGS84 导入",
+                shown,
+            )
+        placed.append((float(wlon[k]), float(wlat[k])))
+    return placed
+
+
+def read_rows(
+    raws: list[RawRow], mapping: ColumnMapping, datum: Datum, *, spreadsheet: bool = False
+) -> list[RowResult]:
+    """Turn raw rows into stations, or reject them, reporting every problem.
+
+    ``spreadsheet`` (CSV, XLSX): undo the formula escaping that exports apply.
+    """
+    parsed = []
+    for raw in raws:
+        row = _Row(raw, mapping, spreadsheet)
+        fields = _fields(row)
+        parsed.append((row, fields, _coordinates(row)))
+    placeable = [(row, c) for row, _, c in parsed if c is not None]
+    places = iter(_place([r for r, _ in placeable], [c for _, c in placeable], datum))
+    results = []
+    for row, fields, coords in parsed:
+        place = next(places) if coords is not None else None
+        if place is not None:
+            fields["lon"], fields["lat"] = place
+        results.append(_finish(row, fields))
+    return results
+
+
+def read_row(
+    raw: RawRow, mapping: ColumnMapping, datum: Datum, *, spreadsheet: bool = False
+) -> RowResult:
+    """One row: see :func:`read_rows`."""
+    return read_rows([raw], mapping, datum, spreadsheet=spreadsheet)[0]
+
+
+def _fields(row: _Row) -> dict[str, Any]:
+    fields: dict[str, Any] = {"name": row.text("name")}
+    if fields["name"] is None:
+        row.report("name", "missing_name", True, "the station has no name", "缺少驿站名称", None)
+    for f in TEXT_FIELDS:
+        if f in row.mapping.columns:
+            fields[f] = row.text(f)
+    _amenities(row, fields)
+    _hours(row, fields)
+    _counts(row, fields)
+    _status(row, fields)
+    _adcode(row, fields)
+    return fields
+
+
+def _finish(row: _Row, fields: dict[str, Any]) -> RowResult:
+    given = frozenset(f for f in fields if f in row.mapping.columns) | {"name", "lon", "lat"}
+    if row.rejected:
+        return RowResult(None, row.issues, given)
+    try:
+        data = build_station_data(fields)
+    except StationError as exc:
+        row.report(None, "invalid_station", True, exc.message, exc.message_zh, None)
+        return RowResult(None, row.issues, given)
+    return RowResult(data, row.issues, given)
+
+
+def _amenities(row: _Row, fields: dict[str, Any]) -> None:
+    if "amenities" not in row.mapping.columns:
+        return
+    text = row.text("amenities")
+    codes, unknown = match_labels(text) if text else ((), ())
+    for label in unknown:
+        row.report(
+            "amenities",
+            "unknown_amenity_label",
+            False,
+            f"amenity label {label!r} is not in the vocabulary; left out",
+            f"服务设施 {label!r} 未能识别，未导入",
+            label,
+        )
+    fields["amenities"] = list(codes)
+
+
+def _hours(row: _Row, fields: dict[str, Any]) -> None:
+    if "opening_hours" not in row.mapping.columns:
+        return
+    text = row.text("opening_hours")
+    fields["opening_hours"] = None
+    if text is None:
+        return
+    try:
+        normalize_opening_hours(text)
+    except StationError:
+        row.report(
+            "opening_hours",
+            "invalid_opening_hours",
+            False,
+            f"opening hours {text!r} not understood; left empty",
+            f"无法识别开放时间 {text!r}，已留空",
+            text,
+        )
+        return
+    fields["opening_hours"] = text
+
+
+def _counts(row: _Row, fields: dict[str, Any]) -> None:
+    for f in COUNT_FIELDS:
+        if f not in row.mapping.columns:
+            continue
+        cell = row.cell(f)
+        text = _text(cell)
+        fields[f] = None
+        if text is None:
+            continue
+        number = _number(cell)
+        match = _COUNT.match(text)
+        if number is not None and number.is_integer() and number >= 0:
+            fields[f] = int(number)
+        elif match:
+            fields[f] = int(match.group(1))
+        else:
+            row.report(
+                f,
+                "invalid_count",
+                False,
+                f"{text!r} is not a whole number; left empty",
+                f"{text!r} 不是非负整数，已留空",
+                text,
+            )
+
+
+def _status(row: _Row, fields: dict[str, Any]) -> None:
+    if "status" not in row.mapping.columns:
+        return
+    text = row.text("status")
+    status = Status.OPEN if text is None else _STATUS_BY_WORD.get(text.casefold())
+    if status is None:
+        row.report(
+            "status",
+            "unknown_status",
+            False,
+            f"unknown status {text!r}; 'open' assumed",
+            f"未知状态 {text!r}，按开放处理",
+            text,
+        )
+        status = Status.OPEN
+    fields["status"] = status.value
+
+
+def _adcode(row: _Row, fields: dict[str, Any]) -> None:
+    if "adcode" not in row.mapping.columns:
+        return
+    text = row.text("adcode")
+    fields["adcode"] = None
+    if text is None:
+        return
+    if re.fullmatch(r"\d{6}", text):
+        fields["adcode"] = text
+    else:
+        row.report(
+            "adcode",
+            "invalid_adcode",
+            False,
+            f"adcode {text!r} is not 6 digits; left empty",
+            f"行政区划代码 {text!r} 不是6位数字，已留空",
+            text,
+        )

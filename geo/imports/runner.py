@@ -1,0 +1,339 @@
+"""Import a station list into the registry: validate, match, upsert, report.
+
+The file is read as a stream and handled in chunks of ``chunk_size`` rows inside one
+registry transaction, so memory holds one chunk (plus a few bytes per row for duplicate
+detection) and the registry changes all at once on commit or not at all:
+
+- ``commit`` (default): good rows are committed, bad rows reported;
+- ``atomic``: nothing is committed if any row is rejected;
+- ``dry_run``: everything is validated and counted, nothing is written.
+
+Matching: a row with an ``external_id`` updates the station that has it. A row without
+one updates a station with the same normalised name within 30 m, instead of creating a
+twin. An update writes only the columns the file has; ``updated_at`` moves only if a
+value changed, so importing the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geo.datums import Datum, parse_datum
+from geo.errors import InvalidFile, InvalidParameter, UnknownCRS
+from geo.geodesy import GEOD
+from geo.imports.columns import ColumnMapping, recognise_columns
+from geo.imports.readers import RawRow, Source, open_source
+from geo.imports.report import ImportReport, Issue, Outcome
+from geo.imports.rows import read_rows
+from geo.model import Station, StationData, build_station_data, utc_now
+from geo.registry import Registry, RegistryTransaction, station_fields
+
+MODES = ("commit", "atomic", "dry_run")
+# Lists in China are usually made by picking points on Amap or Tencent maps.
+DEFAULT_DATUM = Datum.GCJ02
+MATCH_RADIUS_M = 30.0
+# Below this a re-imported position is the stored one (exports keep 7 decimals, ~1 cm).
+SAME_PLACE_M = 0.05
+VECTOR_FORMATS = frozenset({"geojson", "gpkg", "shp"})
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def normalise_name(name: str) -> str:
+    """Name key for matching: NFKC, case-folded, without spaces and punctuation."""
+    return _PUNCT.sub("", unicodedata.normalize("NFKC", name).casefold())
+
+
+def _datum(
+    source: Source, mapping: ColumnMapping, crs: str | None
+) -> tuple[Datum, str, str | None]:
+    """The datum of the coordinates, where it came from, and a warning if any."""
+    said_by = mapping.datum or (_file_datum(source.file_crs) if source.file_crs else None)
+    if crs is not None:
+        datum = parse_datum(crs)
+        warning = None
+        if said_by is not None and said_by is not datum:
+            warning = f"the file suggests {said_by.value} but --crs {datum.value} was given"
+        return datum, "option", warning
+    if mapping.datum is not None:
+        return mapping.datum, "header", None
+    if said_by is not None:
+        return said_by, "file", None
+    warning = (
+        f"the file does not say which datum its coordinates use; assumed {DEFAULT_DATUM.value} "
+        "(Amap/Tencent). State it with --crs (wgs84, gcj02, bd09) if that is wrong"
+    )
+    return DEFAULT_DATUM, "default", warning
+
+
+def _file_datum(file_crs: str) -> Datum:
+    """A vector file's datum: one we know by name (e.g. "gcj02" written by Chinese tools),
+    else WGS84 (the reader has already turned any GIS CRS, such as EPSG:4490, into lon/lat).
+    """
+    try:
+        return parse_datum(file_crs)
+    except UnknownCRS:
+        return Datum.WGS84
+
+
+def _require_columns(mapping: ColumnMapping, source: Source) -> None:
+    has_place = "lonlat" in mapping.columns or {"lon", "lat"} <= set(mapping.columns)
+    has_place |= source.format in VECTOR_FORMATS
+    missing = [
+        f for f, ok in (("name", "name" in mapping.columns), ("lon/lat", has_place)) if not ok
+    ]
+    if missing:
+        headers = ", ".join(source.headers) or "(none)"
+        raise InvalidFile(
+            f"cannot find the column(s) for {', '.join(missing)} among the headers: {headers}; "
+            "name them with --columns, e.g. name=站点名称,lon=X坐标,lat=Y坐标",
+            f"找不到 {'、'.join(missing)} 对应的列，现有表头：{headers}；"
+            "请用 --columns 指定，例如 name=站点名称,lon=X坐标,lat=Y坐标",
+        )
+
+
+@dataclass
+class _Matcher:
+    """In-file duplicate detection and registry matching for one import."""
+
+    tx: RegistryTransaction
+    seen_rows: dict[bytes, int] = field(default_factory=dict)  # content hash -> first row
+    seen_ids: dict[str, tuple[bytes, int]] = field(default_factory=dict)
+    names: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)
+    claimed: dict[int, int] = field(default_factory=dict)  # station id -> row that took it
+
+    def duplicate_of(self, row: int, data: StationData) -> Issue | None:
+        key = hashlib.blake2b(data.model_dump_json().encode(), digest_size=12).digest()
+        if key in self.seen_rows:
+            first = self.seen_rows[key]
+            return Issue(
+                row,
+                None,
+                "duplicate_row",
+                "error",
+                f"same as row {first}",
+                f"与第 {first} 行相同",
+                None,
+            )
+        self.seen_rows[key] = row
+        if data.external_id is not None:
+            if data.external_id in self.seen_ids:
+                first = self.seen_ids[data.external_id][1]
+                return Issue(
+                    row,
+                    "external_id",
+                    "duplicate_external_id",
+                    "error",
+                    f"external_id {data.external_id!r} is also on row {first}",
+                    f"编号 {data.external_id!r} 与第 {first} 行重复",
+                    data.external_id,
+                )
+            self.seen_ids[data.external_id] = (key, row)
+            return None
+        name = normalise_name(data.name)
+        for lon, lat, first in self.names.get(name, []):
+            if GEOD.inv(lon, lat, data.lon, data.lat)[2] <= MATCH_RADIUS_M:
+                return Issue(
+                    row,
+                    None,
+                    "duplicate_station",
+                    "error",
+                    f"same name within {MATCH_RADIUS_M:.0f} m of row {first}",
+                    f"与第 {first} 行同名且相距不足 {MATCH_RADIUS_M:.0f} 米",
+                    data.name,
+                )
+        self.names.setdefault(name, []).append((data.lon, data.lat, row))
+        return None
+
+    def existing(self, data: StationData, by_external_id: Mapping[str, Station]) -> Station | None:
+        if data.external_id is not None:
+            return by_external_id.get(data.external_id)
+        hits = self.tx.near(data.lon, data.lat, radius_m=MATCH_RADIUS_M)
+        if not hits:
+            return None
+        name = normalise_name(data.name)
+        stations = self.tx.get_many([h.id for h in hits])
+        for hit in hits:  # nearest first
+            station = stations.get(hit.id)
+            if station is not None and normalise_name(station.name) == name:
+                return station
+        return None
+
+
+def _merge(current: Station, data: StationData, given: frozenset[str]) -> StationData:
+    """The station after the row: the file's columns over the stored values."""
+    fields = station_fields(current)
+    fields |= {f: getattr(data, f) for f in given if f not in ("lon", "lat")}
+    if data.external_id is None:
+        fields["external_id"] = current.external_id
+    if GEOD.inv(current.lon, current.lat, data.lon, data.lat)[2] > SAME_PLACE_M:
+        fields["lon"], fields["lat"] = data.lon, data.lat
+    return build_station_data(fields)
+
+
+def import_file(
+    registry: Registry,
+    path: Path,
+    *,
+    crs: str | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    mode: str = "commit",
+    filename: str | None = None,
+    chunk_size: int = 2000,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ImportReport:
+    """Import one station list file and return the report.
+
+    Parameters
+    ----------
+    registry : Registry
+        Where the stations go.
+    path : Path
+        The file: .xlsx, .csv, .geojson, .gpkg, .shp or a zipped Shapefile.
+    crs : str, optional
+        Datum of the coordinates; otherwise from the headers, the file, or GCJ-02.
+    sheet, encoding : str, optional
+        Spreadsheet sheet name; CSV text encoding (detected when not given).
+    columns : mapping, optional
+        Field name -> header, overriding the recognised columns.
+    mode : str
+        ``commit``, ``atomic`` or ``dry_run``.
+    filename : str, optional
+        The name the user gave the file (for uploads stored under another name).
+    progress : callable, optional
+        Called with (rows done, total rows or None) after each chunk.
+
+    Raises
+    ------
+    InvalidFile, InvalidParameter
+        When the file cannot be read at all; row problems go into the report instead.
+    """
+    if mode not in MODES:
+        raise InvalidParameter(
+            f"unknown import mode {mode!r}; expected one of {', '.join(MODES)}",
+            f"未知的导入模式 {mode!r}；可选：{', '.join(MODES)}",
+        )
+    with open_source(path, sheet=sheet, encoding=encoding, filename=filename) as source:
+        mapping = recognise_columns(
+            source.headers, explicit=columns, has_point=source.format in VECTOR_FORMATS
+        )
+        _require_columns(mapping, source)
+        datum, datum_source, warning = _datum(source, mapping, crs)
+        report = ImportReport(
+            file=filename or path.name,
+            format=source.format,
+            mode=mode,
+            datum=datum.value,
+            datum_source=datum_source,
+            mapping=dict(mapping.columns),
+            unmapped=list(mapping.unmapped),
+            encoding=source.encoding,
+            sheet=source.sheet,
+            notes=list(source.notes),
+        )
+        if warning:
+            report.issues.append(
+                Issue(
+                    None,
+                    None,
+                    "datum_assumed" if datum_source == "default" else "datum_conflict",
+                    "warning",
+                    warning,
+                    _zh(warning),
+                )
+            )
+        with registry.transaction() as tx:
+            matcher = _Matcher(tx)
+            chunk: list[RawRow] = []
+            for raw in source.rows:
+                chunk.append(raw)
+                if len(chunk) >= chunk_size:
+                    _import_chunk(chunk, mapping, datum, matcher, report)
+                    chunk = []
+                    if progress:
+                        progress(report.rows, source.total_rows)
+            _import_chunk(chunk, mapping, datum, matcher, report)
+            if progress:
+                progress(report.rows, source.total_rows)
+            if mode == "commit" or (mode == "atomic" and report.rejected == 0):
+                tx.commit()
+                report.committed = True
+    assert report.balanced, "every row must be counted exactly once"
+    return report
+
+
+def _zh(warning: str) -> str:
+    if warning.startswith("the file does not say"):
+        return (
+            f"文件未说明坐标系，已按 {DEFAULT_DATUM.value}（高德/腾讯）处理；"
+            "如不正确请用 --crs 指定（wgs84、gcj02、bd09）"
+        )
+    return f"文件所示坐标系与 --crs 指定的不一致：{warning}"
+
+
+def _import_chunk(
+    chunk: list[RawRow],
+    mapping: ColumnMapping,
+    datum: Datum,
+    matcher: _Matcher,
+    report: ImportReport,
+) -> None:
+    spreadsheet = report.format not in VECTOR_FORMATS
+    creates: list[StationData] = []
+    updates: list[tuple[int, StationData]] = []
+    results = read_rows(chunk, mapping, datum, spreadsheet=spreadsheet)
+    ids = [r.data.external_id for r in results if r.data is not None and r.data.external_id]
+    by_external_id = matcher.tx.get_by_external_ids(ids)
+    for raw, result in zip(chunk, results, strict=True):
+        report.issues.extend(result.issues)
+        if result.data is None:
+            report.count(Outcome.REJECTED)
+            continue
+        duplicate = matcher.duplicate_of(raw.number, result.data)
+        if duplicate is not None:
+            report.issues.append(duplicate)
+            rejected = duplicate.code == "duplicate_external_id"
+            report.count(Outcome.REJECTED if rejected else Outcome.DUPLICATE)
+            continue
+        current = matcher.existing(result.data, by_external_id)
+        if current is None:
+            creates.append(result.data)
+            report.count(Outcome.CREATED)
+            continue
+        if current.id in matcher.claimed:
+            first = matcher.claimed[current.id]
+            report.issues.append(
+                Issue(
+                    raw.number,
+                    None,
+                    "duplicate_station",
+                    "error",
+                    f"matches the same station as row {first}",
+                    f"与第 {first} 行对应同一驿站",
+                    result.data.name,
+                )
+            )
+            report.count(Outcome.DUPLICATE)
+            continue
+        matcher.claimed[current.id] = raw.number
+        merged = _merge(current, result.data, result.given)
+        if merged == StationData.model_validate(station_fields(current)):
+            report.count(Outcome.UNCHANGED)
+        else:
+            updates.append((current.id, merged))
+            report.count(Outcome.UPDATED)
+    now = utc_now()
+    matcher.tx.add_many(creates, now=now)
+    matcher.tx.update_many(updates, now=now)
+
+
+def report_dict(report: ImportReport) -> dict[str, Any]:
+    """The report as JSON-ready data (what the API returns and --report writes)."""
+    return report.to_dict()
