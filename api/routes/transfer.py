@@ -14,7 +14,6 @@ from starlette.background import BackgroundTask
 from api.deps import AdminDep, RegistryDep
 from api.schemas import ERROR_RESPONSES
 from geo.datums import parse_datum
-from geo.errors import InvalidParameter
 from geo.export import FORMATS, MEDIA_TYPES, export_registry
 from geo.imports.columns import parse_mapping_option
 from geo.imports.runner import import_file, report_dict
@@ -66,14 +65,10 @@ def export_stations(
     ] = "wgs84",
 ) -> FileResponse:
     """The whole registry as a file that `POST /v1/imports` reads back unchanged."""
-    if fmt not in FORMATS:
-        raise InvalidParameter(
-            f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}",
-            f"未知的导出格式 {fmt!r}；可选：{', '.join(FORMATS)}",
-        )
+    fmt = fmt.strip().lower()
     datum = parse_datum(crs)
     tmp = Path(tempfile.mkdtemp(prefix="stationfinder-export-"))
-    path = tmp / f"stations.{fmt}"
+    path = tmp / f"stations.{fmt if fmt in FORMATS else 'out'}"
     try:
         export_registry(registry, fmt=fmt, datum=datum, out=path)
     except BaseException:
