@@ -238,6 +238,10 @@ class SqliteTransaction(StoreTransaction):
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling never emits BEGIN before a SAVEPOINT, so a
+    # released savepoint would commit at once; hand transactions to SQLAlchemy instead
+    # (the recipe in SQLAlchemy's SQLite dialect documentation).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     # FULL: an acknowledged write survives power loss too, not just a process crash.
@@ -245,6 +249,10 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _on_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 class SqliteStore(StationStore):
@@ -260,6 +268,7 @@ class SqliteStore(StationStore):
             kwargs["poolclass"] = sa.pool.StaticPool  # one shared in-memory database
         self.engine: Engine = sa.create_engine(sa_url, **kwargs)
         sa.event.listen(self.engine, "connect", _on_connect)
+        sa.event.listen(self.engine, "begin", _on_begin)
         try:
             metadata.create_all(self.engine)
         except OperationalError as exc:

@@ -233,3 +233,19 @@ def test_bulk_batch_rebuilds_an_exact_index(db_url: str) -> None:
         got = [h.id for h in registry.index.nearest(116.25, 39.2, k=7, mask=mask)]
         want = [w.id for w in brute_force(entries, 116.25, 39.2, k=7, mask=mask)]
         assert got == want
+
+
+def test_transaction_rollback_discards_every_write(db_url: str) -> None:
+    """Batches inside a transaction use savepoints; rolling back must undo them all."""
+    store = SqliteStore(db_url)
+    kept = store.add(data("kept", external_id="K"), now=T0)
+    tx = store.transaction()
+    tx.add_many([data("a", external_id="A"), data("b", external_id="B")], now=T0)
+    tx.update_many([(kept.id, data("renamed", external_id="K"))], now=T0)
+    assert tx.get_by_external_ids(["A", "K"])["K"].name == "renamed"  # sees its own writes
+    assert store.count() == 1  # others do not
+    tx.rollback()
+    assert store.count() == 1
+    assert store.get(kept.id).name == "kept"
+    reopened = SqliteStore(db_url)
+    assert reopened.count() == 1
