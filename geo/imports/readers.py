@@ -354,11 +354,21 @@ def _warnings_as_notes(notes: list[str]) -> Iterator[None]:
             notes.append(text)
 
 
+# What a file was expected to be, in English and Chinese, for "cannot be read as ...".
+_WHAT_ZH: Final = {
+    "an Excel .xlsx workbook": "Excel .xlsx 工作簿",
+    "a zip archive": "zip 压缩包",
+    "GeoJSON": "GeoJSON",
+    "a GeoPackage": "GeoPackage",
+    "a Shapefile": "Shapefile",
+}
+
+
 def _unreadable(name: str, what: str, exc: BaseException) -> InvalidFile:
     detail = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
     return InvalidFile(
         f"{name}: cannot be read as {what} ({detail})",
-        f"{name}：无法作为 {what} 读取（{detail}）",
+        f"{name}：无法作为 {_WHAT_ZH.get(what, what)} 读取（{detail}）",
     )
 
 
@@ -638,7 +648,10 @@ def _geojson_facts(path: Path, name: str) -> _GeoJSONFacts:
             f"{name}：第 {bad[:10]} 个要素不是 JSON 对象",
         )
     crs = obj.get("crs")
-    crs_name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    props = crs.get("properties") if isinstance(crs, dict) else None
+    crs_name = props.get("name") if isinstance(props, dict) else None
+    if isinstance(obj.get("datum"), str):  # the foreign member our exports and API write
+        crs_name = obj["datum"]
     datum = None
     if isinstance(crs_name, str):
         try:
@@ -657,7 +670,7 @@ def _shapefile_path(path: Path, name: str, zipped: bool) -> tuple[str, str | Non
     if not zipped:
         siblings = {p.name.lower(): p for p in path.parent.iterdir()}
         stem = path.stem.lower()
-        _require_sidecars(name, stem, set(siblings))
+        _require_sidecars(name, stem, set(siblings), shown=Path(name).stem)
         cpg = siblings.get(f"{stem}.cpg")
         return str(path), _cpg_text(cpg.read_bytes()) if cpg else None
     try:
@@ -701,8 +714,9 @@ def _zip_member(name: str, path: Path, members: list[str]) -> tuple[str, str | N
     return f"/vsizip/{{{path.resolve()}}}/{shps[0]}", lowered.get(f"{stem}.cpg")
 
 
-def _require_sidecars(name: str, stem: str, names: set[str]) -> None:
-    missing = [f"{stem}{ext}" for ext in (".dbf", ".shx") if f"{stem}{ext}" not in names]
+def _require_sidecars(name: str, stem: str, names: set[str], shown: str | None = None) -> None:
+    """Raise unless ``stem``.dbf and .shx are present; name them after ``shown``."""
+    missing = [f"{shown or stem}{e}" for e in (".dbf", ".shx") if f"{stem}{e}" not in names]
     if missing:
         raise InvalidFile(
             f"{name}: the Shapefile is incomplete, missing {', '.join(missing)}; "
@@ -794,7 +808,8 @@ _FORMAT_NAMES: Final = {"geojson": "GeoJSON", "gpkg": "a GeoPackage", "shp": "a 
 
 def _pick_layer(dataset: str, name: str, wanted: str | None, notes: list[str]) -> str:
     try:
-        layers = [(str(n), str(g)) for n, g in pyogrio.list_layers(dataset)]
+        with _warnings_as_notes(notes):
+            layers = [(str(n), str(g)) for n, g in pyogrio.list_layers(dataset)]
     except (RuntimeError, ValueError, OSError) as exc:
         raise _unreadable(name, "a GeoPackage", exc) from None
     names = [n for n, _ in layers]

@@ -51,24 +51,30 @@ def normalise_name(name: str) -> str:
 
 def _datum(
     source: Source, mapping: ColumnMapping, crs: str | None
-) -> tuple[Datum, str, str | None]:
+) -> tuple[Datum, str, Issue | None]:
     """The datum of the coordinates, where it came from, and a warning if any."""
     said_by = mapping.datum or (_file_datum(source.file_crs) if source.file_crs else None)
     if crs is not None:
         datum = parse_datum(crs)
-        warning = None
-        if said_by is not None and said_by is not datum:
-            warning = f"the file suggests {said_by.value} but --crs {datum.value} was given"
-        return datum, "option", warning
-    if mapping.datum is not None:
-        return mapping.datum, "header", None
+        if said_by is None or said_by is datum:
+            return datum, "option", None
+        return datum, "option", Issue(
+            None, mapping.datum_header, "datum_conflict", "warning",
+            f"the file suggests {said_by.value}, but the crs option says {datum.value}; "
+            f"imported as {datum.value}",
+            f"文件显示坐标系为 {said_by.value}，但 crs 选项指定为 {datum.value}；"
+            f"已按 {datum.value} 导入",
+        )  # fmt: skip
     if said_by is not None:
-        return said_by, "file", None
-    warning = (
-        f"the file does not say which datum its coordinates use; assumed {DEFAULT_DATUM.value} "
-        "(Amap/Tencent). State it with --crs (wgs84, gcj02, bd09) if that is wrong"
-    )
-    return DEFAULT_DATUM, "default", warning
+        return said_by, "header" if mapping.datum is not None else "file", None
+    return DEFAULT_DATUM, "default", Issue(
+        None, None, "datum_assumed", "warning",
+        f"the file does not say which datum its coordinates use; assumed "
+        f"{DEFAULT_DATUM.value} (Amap/Tencent); state it with the crs option "
+        "(wgs84, gcj02, bd09) if that is wrong",
+        f"文件未说明坐标系，已按 {DEFAULT_DATUM.value}（高德/腾讯）处理；"
+        "如不正确请用 crs 选项指定（wgs84、gcj02、bd09）",
+    )  # fmt: skip
 
 
 def _file_datum(file_crs: str) -> Datum:
@@ -91,9 +97,9 @@ def _require_columns(mapping: ColumnMapping, source: Source) -> None:
         headers = ", ".join(source.headers) or "(none)"
         raise InvalidFile(
             f"cannot find the column(s) for {', '.join(missing)} among the headers: {headers}; "
-            "name them with --columns, e.g. name=站点名称,lon=X坐标,lat=Y坐标",
+            "name them with the columns option, e.g. name=站点名称,lon=X坐标,lat=Y坐标",
             f"找不到 {'、'.join(missing)} 对应的列，现有表头：{headers}；"
-            "请用 --columns 指定，例如 name=站点名称,lon=X坐标,lat=Y坐标",
+            "请用 columns 选项指定，例如 name=站点名称,lon=X坐标,lat=Y坐标",
         )
 
 
@@ -225,7 +231,7 @@ def import_file(
             source.headers, explicit=columns, has_point=source.format in VECTOR_FORMATS
         )
         _require_columns(mapping, source)
-        datum, datum_source, warning = _datum(source, mapping, crs)
+        datum, datum_source, datum_issue = _datum(source, mapping, crs)
         report = ImportReport(
             file=filename or path.name,
             format=source.format,
@@ -238,17 +244,8 @@ def import_file(
             sheet=source.sheet,
             notes=list(source.notes),
         )
-        if warning:
-            report.issues.append(
-                Issue(
-                    None,
-                    None,
-                    "datum_assumed" if datum_source == "default" else "datum_conflict",
-                    "warning",
-                    warning,
-                    _zh(warning),
-                )
-            )
+        if datum_issue is not None:
+            report.issues.append(datum_issue)
         with registry.transaction() as tx:
             matcher = _Matcher(tx)
             chunk: list[RawRow] = []
@@ -267,15 +264,6 @@ def import_file(
                 report.committed = True
     assert report.balanced, "every row must be counted exactly once"
     return report
-
-
-def _zh(warning: str) -> str:
-    if warning.startswith("the file does not say"):
-        return (
-            f"文件未说明坐标系，已按 {DEFAULT_DATUM.value}（高德/腾讯）处理；"
-            "如不正确请用 --crs 指定（wgs84、gcj02、bd09）"
-        )
-    return f"文件所示坐标系与 --crs 指定的不一致：{warning}"
 
 
 def _import_chunk(

@@ -1,0 +1,210 @@
+"""``stationfinder import`` and ``export``: summary, JSON report, exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from cli.main import app
+from geo.model import Status
+from geo.registry import open_registry
+from tests.geo.imports.fixtures import HEADERS, STATIONS, write_csv, write_xlsx
+
+NO_NAME = ["4", "", "116.4100", "39.9100", "北京市东城区", "饮水"]  # CSV line 5
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/c.db"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner(env={"COLUMNS": "200"})  # rich never wraps a summary line
+
+
+def run(runner: CliRunner, db: str, *args: str, code: int = 0) -> Result:
+    result = runner.invoke(app, [*args, "--database-url", db])
+    assert result.exit_code == code, (result.stdout, result.stderr, result.exception)
+    return result
+
+
+def stored(db: str) -> list[str]:
+    """Names of the stations in the store, as a fresh process would see them."""
+    registry = open_registry(db)
+    try:
+        page = registry.store.list_stations(
+            bbox=None, mask=0, statuses=frozenset(Status), limit=1000, offset=0
+        )
+        return [s.name for s in page.items]
+    finally:
+        registry.close()
+
+
+def squash(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.fixture
+def good(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "朝阳区.csv")
+
+
+@pytest.fixture
+def bad(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "bad.csv", [HEADERS, *STATIONS, NO_NAME])
+
+
+def test_import_prints_the_summary_and_writes_the_report(
+    runner: CliRunner, db: str, good: Path, tmp_path: Path
+) -> None:
+    report_path = tmp_path / "r.json"
+    result = run(runner, db, "import", str(good), "--crs", "gcj02", "--report", str(report_path))
+    out = squash(result.stdout)
+    for text in (
+        "文件file:朝阳区.csv",
+        "坐标系datum:gcj02(option)",
+        "新增created3",
+        "已写入/committed",
+    ):
+        assert text in out, result.stdout
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert {k: report[k] for k in ("rows", "created", "updated", "rejected", "committed")} == {
+        "rows": 3, "created": 3, "updated": 0, "rejected": 0, "committed": True,
+    }  # fmt: skip
+    assert report["issues"] == []
+    assert sorted(stored(db)) == sorted(row[1] for row in STATIONS)
+    # Again: nothing new, nothing changed.
+    again = run(runner, db, "import", str(good), "--crs", "gcj02")
+    assert "新增created0,更新updated0,未变unchanged3" in squash(again.stdout)
+
+
+def test_rejected_rows_exit_1_and_the_good_ones_are_committed(
+    runner: CliRunner, db: str, bad: Path, tmp_path: Path
+) -> None:
+    report_path = tmp_path / "r.json"
+    args = ("import", str(bad), "--crs", "gcj02", "--report", str(report_path))
+    result = run(runner, db, *args, code=1)
+    assert "拒绝rejected1" in squash(result.stdout)
+    assert "missing_name" in result.stdout
+    assert "缺少驿站名称" in result.stdout
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert (report["rows"], report["created"], report["rejected"]) == (4, 3, 1)
+    [issue] = report["issues"]
+    assert (issue["row"], issue["column"], issue["code"]) == (5, "驿站名称", "missing_name")
+    assert len(stored(db)) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "zh", "en"),
+    [
+        ("junk.csv", bytes(range(256)) * 8, "不是文本CSV文件", "notatextCSVfile"),  # binary junk
+        ("cut.xlsx", b"PK\x03\x04" + bytes(40), "无法作为", "cannotbereadas"),  # truncated
+        ("驿站.pdf", b"%PDF-1.7\n", "不支持的文件类型", "unsupportedfiletype"),
+        (None, b"", "找不到文件", "nosuchfile"),  # a path that does not exist
+    ],
+)
+def test_unreadable_or_missing_files_exit_2(
+    runner: CliRunner,
+    db: str,
+    tmp_path: Path,
+    name: str | None,
+    content: bytes,
+    zh: str,
+    en: str,
+) -> None:
+    path = tmp_path / "missing.csv"
+    if name is not None:
+        path = tmp_path / name
+        path.write_bytes(content)
+    report_path = tmp_path / "r.json"
+    result = run(runner, db, "import", str(path), "--report", str(report_path), code=2)
+    err = squash(result.stderr)
+    for text in ("错误/error", zh, en):
+        assert text in err, result.stderr
+    assert result.stdout.strip() == ""
+    assert not report_path.exists()
+    assert stored(db) == []
+
+
+def test_dry_run_validates_and_writes_nothing(
+    runner: CliRunner, db: str, bad: Path, tmp_path: Path
+) -> None:
+    report_path = tmp_path / "r.json"
+    result = run(runner, db, "import", str(bad), "--dry-run", "--report", str(report_path), code=1)
+    assert "试运行，未写入/dryrun,nothingwritten" in squash(result.stdout)
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert (report["mode"], report["committed"], report["created"]) == ("dry_run", False, 3)
+    assert stored(db) == []
+
+
+def test_atomic_with_a_bad_row_writes_nothing(runner: CliRunner, db: str, bad: Path) -> None:
+    result = run(runner, db, "import", str(bad), "--atomic", code=1)
+    assert "未写入/nothingwritten" in squash(result.stdout)
+    assert stored(db) == []
+
+
+def test_atomic_without_bad_rows_commits_everything(runner: CliRunner, db: str, good: Path) -> None:
+    run(runner, db, "import", str(good), "--atomic")
+    assert len(stored(db)) == 3
+
+
+def test_columns_option_maps_odd_headers_in_a_workbook(
+    runner: CliRunner, db: str, tmp_path: Path
+) -> None:
+    rows: list[list[Any]] = [["点位名", "横坐标", "纵坐标"], ["望京暖心驿站", 116.47, 39.996]]
+    path = write_xlsx(tmp_path / "odd.xlsx", {"名单": rows})
+    failed = run(runner, db, "import", str(path), code=2)
+    assert "横坐标" in failed.stderr
+    report_path = tmp_path / "r.json"
+    mapping = "name=点位名,lon=横坐标,lat=纵坐标"
+    run(runner, db, "import", str(path), "--columns", mapping, "--report", str(report_path))
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["mapping"] == {"name": "点位名", "lon": "横坐标", "lat": "纵坐标"}
+    assert (report["sheet"], report["created"]) == ("名单", 1)
+    assert stored(db) == ["望京暖心驿站"]
+
+
+def test_an_unknown_field_in_columns_exits_2(runner: CliRunner, db: str, good: Path) -> None:
+    result = run(runner, db, "import", str(good), "--columns", "nom=驿站名称", code=2)
+    err = squash(result.stderr)
+    assert "(invalid_parameter)" in err
+    assert "列映射中有未知字段" in err
+    assert "nom" in err
+
+
+def test_export_csv_in_bd09_names_the_datum_and_reads_back(
+    runner: CliRunner, db: str, good: Path, tmp_path: Path
+) -> None:
+    run(runner, db, "import", str(good), "--crs", "wgs84")
+    out = tmp_path / "x.csv"
+    result = run(runner, db, "export", "--format", "csv", "--crs", "bd09", "--out", str(out))
+    assert "exported3stations" in squash(result.stdout)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    with out.open(encoding="utf-8-sig", newline="") as f:
+        header, *body = list(csv.reader(f))
+    assert "经度(百度) lon" in header
+    assert "纬度(百度) lat" in header
+    assert len(body) == 3
+    report_path = tmp_path / "r.json"
+    run(runner, db, "import", str(out), "--report", str(report_path))
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert (report["datum"], report["datum_source"]) == ("bd09", "header")
+    assert (report["rows"], report["unchanged"]) == (3, 3)
+
+
+def test_export_gpkg_in_gcj02_exits_2(runner: CliRunner, db: str, tmp_path: Path) -> None:
+    out = tmp_path / "x.gpkg"
+    result = run(
+        runner, db, "export", "--format", "gpkg", "--crs", "gcj02", "--out", str(out), code=2
+    )
+    err = squash(result.stderr)
+    assert "(invalid_parameter)" in err
+    assert "GeoPackage只能以WGS84导出" in err
+    assert "GeoPackageexportmustbeinWGS84" in err
+    assert not out.exists()
