@@ -76,7 +76,8 @@ BY_CODE: dict[str, Amenity] = {a.code: a for a in AMENITIES}
 _BY_LABEL: dict[str, Amenity] = {
     label.casefold(): a for a in AMENITIES for label in (a.code, a.zh, a.en, *a.aliases)
 }
-_SEPARATORS = re.compile(r"[、,，;；/|\s]+")
+_SEPARATORS = re.compile(r"[、,，;；/|]+")
+_SPACES = re.compile(r"\s+")
 
 
 def _check_vocabulary() -> None:
@@ -133,6 +134,16 @@ def codes_of(mask: int) -> tuple[str, ...]:
     return tuple(a.code for a in AMENITIES if mask >> a.bit & 1)
 
 
+def _match_one(label: str) -> Amenity | None:
+    """A label's amenity: exact (case-insensitive), else the longest alias it contains."""
+    key = label.casefold()
+    amenity = _BY_LABEL.get(key)
+    if amenity is None:
+        contained = [k for k in _BY_LABEL if len(k) >= 2 and k in key]
+        amenity = _BY_LABEL[max(contained, key=len)] if contained else None
+    return amenity
+
+
 def match_labels(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Map a free-text amenity list such as ``"饮水、微波炉、充电桩"`` to codes.
 
@@ -149,16 +160,18 @@ def match_labels(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """
     found: set[str] = set()
     unknown: list[str] = []
-    for label in _SEPARATORS.split(text.strip()):
-        if not label:
+    for segment in _SEPARATORS.split(text.strip()):
+        segment = segment.strip()
+        if not segment:
             continue
-        key = label.casefold()
-        amenity = _BY_LABEL.get(key)
-        if amenity is None:
-            contained = [k for k in _BY_LABEL if len(k) >= 2 and k in key]
-            amenity = _BY_LABEL[max(contained, key=len)] if contained else None
-        if amenity is None:
-            unknown.append(label)
-        else:
-            found.add(amenity.code)
+        # "Drinking water" is one label, "饮水 微波炉" two: a segment with spaces must match
+        # exactly as a whole, otherwise each of its words is a label.
+        whole = _BY_LABEL.get(segment.casefold())
+        labels = [segment] if whole or not _SPACES.search(segment) else _SPACES.split(segment)
+        for label in labels:
+            amenity = whole or _match_one(label)
+            if amenity is None:
+                unknown.append(label)
+            else:
+                found.add(amenity.code)
     return tuple(a.code for a in AMENITIES if a.code in found), tuple(unknown)

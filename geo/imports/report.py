@@ -40,6 +40,14 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
         "same name within 30 m of an earlier row of this file",
         "与本文件前面的行同名且相距不足30米",
     ),
+    "datum_assumed": (
+        "the file does not say its datum; the documented default was used",
+        "文件未说明坐标系，已按默认坐标系处理",
+    ),
+    "datum_conflict": (
+        "the crs option differs from the datum the file states",
+        "crs 选项与文件所示坐标系不一致",
+    ),
     "duplicate_external_id": (
         "external_id repeated in this file with different data",
         "本文件中编号重复但内容不同",

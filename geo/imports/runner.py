@@ -110,7 +110,8 @@ class _Matcher:
     tx: RegistryTransaction
     seen_rows: dict[bytes, int] = field(default_factory=dict)  # content hash -> first row
     seen_ids: dict[str, tuple[bytes, int]] = field(default_factory=dict)
-    names: dict[str, list[tuple[float, float, int]]] = field(default_factory=dict)
+    names: dict[str, list[tuple[float, float, int, bool]]] = field(default_factory=dict)
+    id_header: str | None = None  # the file's header for external_id, for issues
     claimed: dict[int, int] = field(default_factory=dict)  # station id -> row that took it
 
     def duplicate_of(self, row: int, data: StationData) -> Issue | None:
@@ -127,22 +128,23 @@ class _Matcher:
                 None,
             )
         self.seen_rows[key] = row
-        if data.external_id is not None:
-            if data.external_id in self.seen_ids:
-                first = self.seen_ids[data.external_id][1]
-                return Issue(
-                    row,
-                    "external_id",
-                    "duplicate_external_id",
-                    "error",
-                    f"external_id {data.external_id!r} is also on row {first}",
-                    f"编号 {data.external_id!r} 与第 {first} 行重复",
-                    data.external_id,
-                )
-            self.seen_ids[data.external_id] = (key, row)
-            return None
+        if data.external_id is not None and data.external_id in self.seen_ids:
+            first = self.seen_ids[data.external_id][1]
+            return Issue(
+                row,
+                self.id_header,
+                "duplicate_external_id",
+                "error",
+                f"external_id {data.external_id!r} is also on row {first}",
+                f"编号 {data.external_id!r} 与第 {first} 行重复",
+                data.external_id,
+            )
+        # Same name within 30 m of an earlier row is the same station, unless both rows
+        # carry (different) ids: then the file says they are two stations.
         name = normalise_name(data.name)
-        for lon, lat, first in self.names.get(name, []):
+        for lon, lat, first, has_id in self.names.get(name, []):
+            if data.external_id is not None and has_id:
+                continue
             if GEOD.inv(lon, lat, data.lon, data.lat)[2] <= MATCH_RADIUS_M:
                 return Issue(
                     row,
@@ -153,7 +155,11 @@ class _Matcher:
                     f"与第 {first} 行同名且相距不足 {MATCH_RADIUS_M:.0f} 米",
                     data.name,
                 )
-        self.names.setdefault(name, []).append((data.lon, data.lat, row))
+        self.names.setdefault(name, []).append(
+            (data.lon, data.lat, row, data.external_id is not None)
+        )
+        if data.external_id is not None:
+            self.seen_ids[data.external_id] = (key, row)
         return None
 
     def existing(self, data: StationData, by_external_id: Mapping[str, Station]) -> Station | None:
@@ -164,9 +170,13 @@ class _Matcher:
             return None
         name = normalise_name(data.name)
         stations = self.tx.get_many([h.id for h in hits])
-        for hit in hits:  # nearest first
+        for hit in hits:  # nearest first; a station an earlier row took is not free
             station = stations.get(hit.id)
-            if station is not None and normalise_name(station.name) == name:
+            if (
+                station is not None
+                and station.id not in self.claimed
+                and normalise_name(station.name) == name
+            ):
                 return station
         return None
 
@@ -247,7 +257,7 @@ def import_file(
         if datum_issue is not None:
             report.issues.append(datum_issue)
         with registry.transaction() as tx:
-            matcher = _Matcher(tx)
+            matcher = _Matcher(tx, id_header=mapping.columns.get("external_id"))
             chunk: list[RawRow] = []
             for raw in source.rows:
                 chunk.append(raw)
