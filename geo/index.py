@@ -126,11 +126,14 @@ class StationIndex:
             self._schedules.append(hours_osm)
         return sid
 
-    def _store(self, slot: int, entry: IndexEntry) -> tuple[float, ...]:
+    def _store(
+        self, slot: int, entry: IndexEntry, xyz: NDArray[np.float64] | None = None
+    ) -> tuple[float, ...]:
         self._ids[slot] = entry.id
         self._lon[slot] = entry.lon
         self._lat[slot] = entry.lat
-        xyz = ecef(entry.lon, entry.lat)
+        if xyz is None:
+            xyz = ecef(entry.lon, entry.lat)
         self._xyz[slot] = xyz
         self._mask[slot] = entry.mask
         self._status[slot] = _STATUS_CODE[entry.status]
@@ -147,7 +150,9 @@ class StationIndex:
 
     def _bulk_load(self, entries: list[IndexEntry]) -> None:
         self._grow(len(entries))
-        boxes = [self._store(slot, e) for slot, e in enumerate(entries)]
+        # One vectorised ECEF computation instead of one small numpy call per station.
+        xyz = ecef([e.lon for e in entries], [e.lat for e in entries]).reshape(-1, 3)
+        boxes = [self._store(slot, e, xyz[slot]) for slot, e in enumerate(entries)]
         if len(self._slot) != len(entries):
             raise ValueError("duplicate station id in index entries")
         self._all = _new_tree(((s, b, None) for s, b in enumerate(boxes)) if boxes else None)

@@ -125,12 +125,19 @@ class Registry:
             self._index_upsert([index_entry(s) for s in created])
             return created
 
+    def _wants_rebuild(self, entries: list[IndexEntry]) -> bool:
+        # Bulk-loading a fresh index beats thousands of one-by-one inserts.
+        return len(entries) > max(BULK_REBUILD, len(self.index))
+
+    def _rebuilt_index(self, entries: list[IndexEntry]) -> StationIndex:
+        """A fresh index of the current one plus ``entries`` (the caller holds the write lock)."""
+        merged = {e.id: e for e in self.index.entries()} | {e.id: e for e in entries}
+        return StationIndex(merged.values())
+
     def _index_upsert(self, entries: list[IndexEntry]) -> None:
         """Apply entries to the index; the caller holds the index lock."""
-        if len(entries) > max(BULK_REBUILD, len(self.index)):
-            # Bulk-loading a fresh index beats thousands of one-by-one inserts.
-            fresh = {e.id: e for e in self.index.entries()} | {e.id: e for e in entries}
-            self.index = StationIndex(fresh.values())
+        if self._wants_rebuild(entries):
+            self.index = self._rebuilt_index(entries)
         else:
             for entry in entries:
                 self.index.upsert(entry)
@@ -216,11 +223,22 @@ class RegistryTransaction:
         return updated
 
     def commit(self) -> None:
-        """Commit the store transaction and apply it to the index, under the index lock."""
-        with self._registry._lock:
+        """Commit the store transaction and apply it to the index, under the index lock.
+
+        A large batch gets a fresh index built *before* taking the index lock (only
+        writers change the index, and this transaction holds the write lock), so
+        searches wait only for the commit and the swap, not for the rebuild.
+        """
+        registry = self._registry
+        entries = list(self._pending.values())
+        fresh = registry._rebuilt_index(entries) if registry._wants_rebuild(entries) else None
+        with registry._lock:
             self._tx.commit()
             self._open = False
-            self._registry._index_upsert(list(self._pending.values()))
+            if fresh is not None:
+                registry.index = fresh
+            else:
+                registry._index_upsert(entries)
 
     def rollback(self) -> None:
         if self._open:
