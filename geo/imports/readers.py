@@ -364,6 +364,17 @@ _WHAT_ZH: Final = {
 }
 
 
+def _codec_name(encoding: str) -> str:
+    """Python's canonical name of a stated text encoding, or ``InvalidFile``."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InvalidFile(
+            f"unknown encoding {encoding!r}; try utf-8, gbk or gb18030",
+            f"未知的编码 {encoding!r}；可用 utf-8、gbk 或 gb18030",
+        ) from None
+
+
 def _unreadable(name: str, what: str, exc: BaseException) -> InvalidFile:
     detail = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
     return InvalidFile(
@@ -412,13 +423,7 @@ def _csv_encoding(path: Path, name: str, encoding: str | None, notes: list[str])
         f"{name}：不是文本 CSV 文件（含有二进制数据，是否是改了扩展名的表格或压缩包？）",
     )
     if encoding is not None:
-        try:
-            codec = codecs.lookup(encoding).name
-        except LookupError:
-            raise InvalidFile(
-                f"unknown encoding {encoding!r}; try utf-8, gbk or gb18030",
-                f"未知的编码 {encoding!r}；可用 utf-8、gbk 或 gb18030",
-            ) from None
+        codec = _codec_name(encoding)
         check = _check_text(path, codec)
         if check.binary:
             raise not_text
@@ -742,13 +747,7 @@ def _open_vector(
         notes.append(f"encoding option ignored: {fmt} text is always UTF-8")
         encoding = None
     if encoding is not None:
-        try:
-            encoding = codecs.lookup(encoding).name
-        except LookupError:
-            raise InvalidFile(
-                f"unknown encoding {encoding!r}; try utf-8, gbk or gb18030",
-                f"未知的编码 {encoding!r}；可用 utf-8、gbk 或 gb18030",
-            ) from None
+        encoding = _codec_name(encoding)
 
     def read(with_encoding: str | None) -> tuple[dict[str, Any], Any, Any, Any]:
         try:
