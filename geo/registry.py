@@ -191,10 +191,6 @@ class RegistryTransaction:
         self._pending: dict[int, IndexEntry] = {}
         self._open = True
 
-    def get_by_external_id(self, external_id: str) -> Station | None:
-        """The station with this source id, as this transaction sees it."""
-        return self._tx.get_by_external_id(external_id)
-
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
         """Stations by source id, as this transaction sees them."""
         return self._tx.get_by_external_ids(external_ids)

@@ -16,7 +16,7 @@ from api.schemas import ERROR_RESPONSES
 from geo.datums import parse_datum
 from geo.export import FORMATS, MEDIA_TYPES, export_registry
 from geo.imports.columns import parse_mapping_option
-from geo.imports.runner import import_file, report_dict
+from geo.imports.runner import import_file
 
 router = APIRouter(prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES)
 
@@ -51,7 +51,7 @@ def import_stations(
             mode=mode,
             filename=file.filename or path.name,
         )
-    return report_dict(report)
+    return report.to_dict()
 
 
 @router.get("/stations/export", summary="Export the registry / 导出驿站数据")

@@ -29,10 +29,6 @@ class StoreTransaction(ABC):
     """
 
     @abstractmethod
-    def get_by_external_id(self, external_id: str) -> Station | None:
-        """The station with this source id, including ones added in this transaction."""
-
-    @abstractmethod
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
         """Stations by source id, as this transaction sees them; missing ids are absent."""
 

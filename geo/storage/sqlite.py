@@ -206,9 +206,6 @@ class SqliteTransaction(StoreTransaction):
         self._conn = engine.connect()
         self._trans = self._conn.begin()
 
-    def get_by_external_id(self, external_id: str) -> Station | None:
-        return _get_by_external_id(self._conn, external_id)
-
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
         return _get_by_external_ids(self._conn, external_ids)
 
