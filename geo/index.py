@@ -23,7 +23,7 @@ The index is not thread-safe; ``geo.registry.Registry`` serialises access.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,6 +54,101 @@ class IndexEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryColumns:
+    """Many index entries as columns: what bulk loads and rebuilds work on.
+
+    A 150,000-station registry loads from columns in a fraction of a second, against
+    seconds when each entry is a Python object stored one by one.
+    """
+
+    ids: NDArray[np.int64]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    mask: NDArray[np.int64]
+    status: NDArray[np.int8]  # index into ``list(Status)``
+    hours_osm: list[str | None]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @classmethod
+    def of(
+        cls,
+        ids: Sequence[int],
+        lon: Sequence[float],
+        lat: Sequence[float],
+        mask: Sequence[int],
+        status: Sequence[Status],
+        hours_osm: Sequence[str | None],
+    ) -> EntryColumns:
+        """Columns from plain sequences (one value per station in each)."""
+        return cls(
+            np.asarray(ids, dtype=np.int64).reshape(-1),
+            np.asarray(lon, dtype=np.float64).reshape(-1),
+            np.asarray(lat, dtype=np.float64).reshape(-1),
+            np.asarray(mask, dtype=np.int64).reshape(-1),
+            np.fromiter((_STATUS_CODE[s] for s in status), dtype=np.int8, count=len(status)),
+            list(hours_osm),
+        )
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[IndexEntry]) -> EntryColumns:
+        """Columns of entry objects."""
+        rows = [(e.id, e.lon, e.lat, e.mask, e.status, e.hours_osm) for e in entries]
+        if not rows:
+            return cls.of([], [], [], [], [], [])
+        ids, lon, lat, mask, status, hours = zip(*rows, strict=True)
+        return cls.of(ids, lon, lat, mask, status, hours)
+
+    @classmethod
+    def concat(cls, parts: Sequence[EntryColumns]) -> EntryColumns:
+        """One set of columns; where an id appears more than once, the last one wins."""
+        if not parts:
+            return cls.from_entries(())
+        ids = np.concatenate([p.ids for p in parts])
+        # np.unique on the reversed ids finds each id's last occurrence.
+        _, first_reversed = np.unique(ids[::-1], return_index=True)
+        keep = np.sort(len(ids) - 1 - first_reversed)
+        hours = [h for p in parts for h in p.hours_osm]
+        return cls(
+            ids[keep],
+            np.concatenate([p.lon for p in parts])[keep],
+            np.concatenate([p.lat for p in parts])[keep],
+            np.concatenate([p.mask for p in parts])[keep],
+            np.concatenate([p.status for p in parts])[keep],
+            [hours[i] for i in keep.tolist()],
+        )
+
+    def entries(self) -> list[IndexEntry]:
+        """The columns as entry objects."""
+        statuses = list(Status)
+        return [
+            IndexEntry(i, lon, lat, m, statuses[s], h)
+            for i, lon, lat, m, s, h in zip(
+                self.ids.tolist(),
+                self.lon.tolist(),
+                self.lat.tolist(),
+                self.mask.tolist(),
+                self.status.tolist(),
+                self.hours_osm,
+                strict=True,
+            )
+        ]
+
+    def without(self, ids: NDArray[np.int64]) -> EntryColumns:
+        """These columns minus the stations whose ids are given."""
+        keep = np.flatnonzero(~np.isin(self.ids, ids))
+        return EntryColumns(
+            self.ids[keep],
+            self.lon[keep],
+            self.lat[keep],
+            self.mask[keep],
+            self.status[keep],
+            [self.hours_osm[i] for i in keep.tolist()],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One station of a nearest-search answer."""
 
@@ -64,19 +159,21 @@ class Hit:
 
 
 def _new_tree(
-    entries: Iterator[tuple[int, tuple[float, ...], None]] | None = None,
+    slots: NDArray[np.int64] | None = None, xyz: NDArray[np.float64] | None = None
 ) -> rtree_index.Index:
+    """A 3-D R-tree, bulk-loaded (libspatialindex's array loader) with points if given."""
     props = rtree_index.Property()
     props.dimension = 3
-    if entries is None:
+    if slots is None or xyz is None or len(slots) == 0:
         return rtree_index.Index(properties=props)
-    return rtree_index.Index(entries, properties=props)
+    points = np.ascontiguousarray(xyz, dtype=np.float64)
+    return rtree_index.Index((np.ascontiguousarray(slots), points, points), properties=props)
 
 
 class StationIndex:
     """Exact k-nearest search over stations, with amenity, status and opening-hours filters."""
 
-    def __init__(self, entries: Iterable[IndexEntry] = ()) -> None:
+    def __init__(self, entries: Iterable[IndexEntry] | EntryColumns = ()) -> None:
         self._slot: dict[int, int] = {}
         self._free: list[int] = []
         self._ids = np.zeros(0, dtype=np.int64)
@@ -89,7 +186,10 @@ class StationIndex:
         self._schedules: list[str] = []
         self._schedule_id: dict[str, int] = {}
         self._counts = {a.bit: 0 for a in AMENITIES}
-        self._bulk_load(list(entries))
+        columns = (
+            entries if isinstance(entries, EntryColumns) else EntryColumns.from_entries(entries)
+        )
+        self._bulk_load(columns)
 
     # -- bookkeeping -------------------------------------------------------------
 
@@ -148,18 +248,27 @@ class StationIndex:
     def _bits(self, mask: int) -> list[int]:
         return [bit for bit in self._counts if mask >> bit & 1]
 
-    def _bulk_load(self, entries: list[IndexEntry]) -> None:
-        self._grow(len(entries))
-        # One vectorised ECEF computation instead of one small numpy call per station.
-        xyz = ecef([e.lon for e in entries], [e.lat for e in entries]).reshape(-1, 3)
-        boxes = [self._store(slot, e, xyz[slot]) for slot, e in enumerate(entries)]
-        if len(self._slot) != len(entries):
+    def _bulk_load(self, cols: EntryColumns) -> None:
+        n = len(cols)
+        self._slot = dict(zip(cols.ids.tolist(), range(n), strict=True))
+        if len(self._slot) != n:
             raise ValueError("duplicate station id in index entries")
-        self._all = _new_tree(((s, b, None) for s, b in enumerate(boxes)) if boxes else None)
+        self._ids = cols.ids.copy()
+        self._lon = cols.lon.copy()
+        self._lat = cols.lat.copy()
+        self._xyz = ecef(cols.lon, cols.lat).reshape(-1, 3)
+        self._mask = cols.mask.copy()
+        self._status = cols.status.copy()
+        self._sched = np.fromiter(
+            (self._schedule(h) for h in cols.hours_osm), dtype=np.int32, count=n
+        )
+        slots = np.arange(n, dtype=np.int64)
+        self._all = _new_tree(slots, self._xyz)
         self._trees: dict[int, rtree_index.Index] = {}
         for bit in self._counts:
-            members = [(s, b, None) for s, b in enumerate(boxes) if entries[s].mask >> bit & 1]
-            self._trees[bit] = _new_tree(iter(members) if members else None)
+            members = slots[(self._mask >> bit) & 1 == 1]
+            self._counts[bit] = len(members)
+            self._trees[bit] = _new_tree(members, self._xyz[members])
 
     # -- writes ------------------------------------------------------------------
 
@@ -305,19 +414,18 @@ class StationIndex:
 
     # -- brute force, for tests and benchmarks --------------------------------------
 
+    def columns(self) -> EntryColumns:
+        """Every indexed station as columns, in slot order."""
+        live = np.flatnonzero(self._ids >= 0)  # free and spare slots hold -1
+        return EntryColumns(
+            self._ids[live],
+            self._lon[live],
+            self._lat[live],
+            self._mask[live],
+            self._status[live],
+            [self._schedules[i] if i >= 0 else None for i in self._sched[live].tolist()],
+        )
+
     def entries(self) -> list[IndexEntry]:
         """Every indexed station, in slot order (used by oracles and tests)."""
-        out = []
-        for station_id, slot in self._slot.items():
-            sid = int(self._sched[slot])
-            out.append(
-                IndexEntry(
-                    id=station_id,
-                    lon=float(self._lon[slot]),
-                    lat=float(self._lat[slot]),
-                    mask=int(self._mask[slot]),
-                    status=list(Status)[int(self._status[slot])],
-                    hours_osm=self._schedules[sid] if sid >= 0 else None,
-                )
-            )
-        return out
+        return self.columns().entries()

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from geo.amenities import mask_of
-from geo.index import Hit, IndexEntry, StationIndex
+from geo.index import EntryColumns, Hit, IndexEntry, StationIndex
 from geo.model import EDITABLE_FIELDS, Station, StationData, Status, build_station_data, utc_now
 from geo.search import NearestQuery
 from geo.storage import BBox, Page, StationStore, open_store
@@ -52,6 +52,18 @@ def index_entry(station: Station) -> IndexEntry:
     )
 
 
+def entry_columns(items: Sequence[StationData], ids: Sequence[int]) -> EntryColumns:
+    """Index columns of stations given with their ids."""
+    return EntryColumns.of(
+        ids,
+        [d.lon for d in items],
+        [d.lat for d in items],
+        [mask_of(d.amenities) for d in items],
+        [d.status for d in items],
+        [d.opening_hours_osm for d in items],
+    )
+
+
 def _default(field: str) -> Any:
     """What ``null`` means for a field in a patch: its default, or ``None`` if required."""
     info = StationData.model_fields.get(field)
@@ -72,7 +84,7 @@ class Registry:
         self.store = store
         self._lock = threading.RLock()  # the index lock
         self._write_lock = threading.RLock()
-        self.index = StationIndex(store.index_entries())
+        self.index = StationIndex(EntryColumns.from_entries(store.index_entries()))
 
     def __len__(self) -> int:
         return len(self.index)
@@ -125,19 +137,21 @@ class Registry:
             self._index_upsert([index_entry(s) for s in created])
             return created
 
-    def _wants_rebuild(self, entries: list[IndexEntry]) -> bool:
+    def _wants_rebuild(self, changed: int) -> bool:
         # Bulk-loading a fresh index beats thousands of one-by-one inserts.
-        return len(entries) > max(BULK_REBUILD, len(self.index))
+        return changed > max(BULK_REBUILD, len(self.index) // 4)
 
-    def _rebuilt_index(self, entries: list[IndexEntry]) -> StationIndex:
-        """A fresh index of the current one plus ``entries`` (the caller holds the write lock)."""
-        merged = {e.id: e for e in self.index.entries()} | {e.id: e for e in entries}
-        return StationIndex(merged.values())
+    def _rebuilt_index(self, changes: EntryColumns) -> StationIndex:
+        """A fresh index of the current one with ``changes`` applied (the caller holds the
+        write lock, so the index cannot change meanwhile)."""
+        return StationIndex(
+            EntryColumns.concat([self.index.columns().without(changes.ids), changes])
+        )
 
     def _index_upsert(self, entries: list[IndexEntry]) -> None:
         """Apply entries to the index; the caller holds the index lock."""
-        if self._wants_rebuild(entries):
-            self.index = self._rebuilt_index(entries)
+        if self._wants_rebuild(len(entries)):
+            self.index = self._rebuilt_index(EntryColumns.from_entries(entries))
         else:
             for entry in entries:
                 self.index.upsert(entry)
@@ -188,7 +202,7 @@ class RegistryTransaction:
     def __init__(self, registry: Registry, tx: StoreTransaction) -> None:
         self._registry = registry
         self._tx = tx
-        self._pending: dict[int, IndexEntry] = {}
+        self._pending: list[EntryColumns] = []
         self._open = True
 
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
@@ -206,16 +220,20 @@ class RegistryTransaction:
                 lon, lat, k=k, max_distance_m=radius_m, statuses=frozenset(Status)
             )
 
-    def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[Station]:
-        created = self._tx.add_many(items, now=now)
-        self._pending |= {s.id: index_entry(s) for s in created}
-        return created
+    def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
+        """Insert stations; returns their ids in the order of ``items``."""
+        ids = self._tx.add_many(items, now=now)
+        if ids:
+            self._pending.append(entry_columns(items, ids))
+        return ids
 
     def update_many(
         self, items: Sequence[tuple[int, StationData]], *, now: datetime
     ) -> list[Station]:
+        """Overwrite stations' fields; returns them as stored."""
         updated = self._tx.update_many(items, now=now)
-        self._pending |= {s.id: index_entry(s) for s in updated}
+        if updated:
+            self._pending.append(entry_columns(updated, [s.id for s in updated]))
         return updated
 
     def commit(self) -> None:
@@ -226,15 +244,18 @@ class RegistryTransaction:
         searches wait only for the commit and the swap, not for the rebuild.
         """
         registry = self._registry
-        entries = list(self._pending.values())
-        fresh = registry._rebuilt_index(entries) if registry._wants_rebuild(entries) else None
+        changes = EntryColumns.concat(self._pending)  # the last write of a station wins
+        self._pending = []
+        rebuild = registry._wants_rebuild(len(changes))
+        fresh = registry._rebuilt_index(changes) if rebuild else None
         with registry._lock:
             self._tx.commit()
             self._open = False
             if fresh is not None:
                 registry.index = fresh
             else:
-                registry._index_upsert(entries)
+                for entry in changes.entries():
+                    registry.index.upsert(entry)
 
     def rollback(self) -> None:
         if self._open:

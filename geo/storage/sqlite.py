@@ -136,26 +136,61 @@ def _get_by_external_ids(conn: Connection, external_ids: Sequence[str]) -> dict[
 
 
 def _insert(conn: Connection, batch: Sequence[StationData], now: datetime) -> list[Station]:
-    """Insert stations with one batched INSERT ... RETURNING (ids in parameter order)."""
-    if not batch:
-        return []
-    ts = _iso(now)
-    rows = [_row_values(d) | {"created_at": ts, "updated_at": ts} for d in batch]
-    insert = stations.insert().returning(stations.c.id, sort_by_parameter_order=True)
-    try:
-        with conn.begin_nested():  # a failed batch leaves the enclosing transaction usable
-            ids = [int(i) for i in conn.execute(insert, rows).scalars()]
-    except IntegrityError as exc:
-        if "external_id" not in str(exc.orig):
-            raise
-        raise _duplicate_in(conn, batch) from exc
-    created_at = _parse_ts(ts)
+    """Insert stations and return them as stored."""
+    ids = _insert_ids(conn, batch, now)
+    created_at = _parse_ts(_iso(now))
     return [
         Station.model_construct(
             **d.model_dump(), id=i, created_at=created_at, updated_at=created_at
         )
         for d, i in zip(batch, ids, strict=True)
     ]
+
+
+_PLAIN_FIELDS = tuple(f for f in _DATA_FIELDS if f != "status")
+_INSERT_COLUMNS = (
+    "id", *_PLAIN_FIELDS, "status", "lon", "lat", "amenity_mask", "created_at", "updated_at"
+)  # fmt: skip
+_INSERT_SQL = (
+    f"INSERT INTO stations ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
+)
+
+
+def _placed(d: StationData) -> tuple[float, float, int]:
+    return d.lon, d.lat, mask_of(d.amenities)
+
+
+def _insert_ids(conn: Connection, batch: Sequence[StationData], now: datetime) -> list[int]:
+    """Insert stations in one ``executemany`` and return their ids, in batch order.
+
+    The first row is inserted alone and lets SQLite choose its id (AUTOINCREMENT: larger
+    than any id ever used); that write also gives this transaction SQLite's write lock,
+    so no other connection can insert until it ends, and the next ids are free. The rest
+    go in one plain ``executemany`` with those ids: SQLAlchemy's ordered
+    ``INSERT ... RETURNING`` sends one statement per row on SQLite, several times slower.
+    """
+    if not batch:
+        return []
+    ts = _iso(now)
+    rows = [
+        (*[getattr(d, f) for f in _PLAIN_FIELDS], d.status.value, *_placed(d), ts, ts)
+        for d in batch
+    ]
+    try:
+        with conn.begin_nested():  # a failed batch leaves the enclosing transaction usable
+            cursor = conn.exec_driver_sql(_INSERT_SQL + " RETURNING id", (None, *rows[0]))
+            first = int(cursor.scalar_one())
+            ids = list(range(first, first + len(rows)))
+            if len(rows) > 1:
+                conn.exec_driver_sql(
+                    _INSERT_SQL, [(i, *r) for i, r in zip(ids[1:], rows[1:], strict=True)]
+                )
+    except IntegrityError as exc:
+        if "external_id" not in str(exc.orig):
+            raise
+        raise _duplicate_in(conn, batch) from exc
+    return ids
 
 
 def _duplicate_in(conn: Connection, batch: Sequence[StationData]) -> DuplicateExternalId:
@@ -212,8 +247,8 @@ class SqliteTransaction(StoreTransaction):
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
         return _get_many(self._conn, station_ids)
 
-    def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[Station]:
-        return _insert(self._conn, items, now)
+    def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
+        return _insert_ids(self._conn, items, now)
 
     def update_many(
         self, items: Sequence[tuple[int, StationData]], *, now: datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from geo.amenities import BY_CODE
 from geo.hours import SHANGHAI
-from geo.index import IndexEntry, StationIndex
+from geo.index import EntryColumns, IndexEntry, StationIndex
 from geo.model import Status
 from tests.factories import (
     GEOD,
@@ -133,6 +134,44 @@ def test_index_stays_exact_under_writes(
     assert len(index) == len(live)
     assert sorted(e.id for e in index.entries()) == sorted(live)
     assert_same(index, list(live.values()), qlon, qlat, k=k, mask=mask)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    entries=registries(max_size=60),
+    changes=registries(max_size=60),
+    removed=st.lists(st.integers(0, 59), max_size=10),
+    qlon=china_lon,
+    qlat=china_lat,
+    k=st.integers(1, 10),
+    mask=masks(),
+)
+def test_rebuild_from_columns_equals_the_records(
+    entries: list[IndexEntry],
+    changes: list[IndexEntry],
+    removed: list[int],
+    qlon: float,
+    qlat: float,
+    k: int,
+    mask: int,
+) -> None:
+    """What a large import's commit does: current index minus changed ids, plus the
+    changes (the last write of an id wins), bulk-loaded from columns."""
+    index = StationIndex(entries)
+    for i in removed:  # free slots in the middle must not come back
+        if i < len(entries):
+            index.remove(entries[i].id)
+    live = {e.id: e for e in index.entries()}
+    moved = [replace(e, lon=e.lon + 0.001, mask=0) for e in changes[: len(changes) // 2]]
+    doubled = changes + moved  # some ids written twice: the second write must win
+    parts = [EntryColumns.from_entries(doubled[:7]), EntryColumns.from_entries(doubled[7:])]
+    merged = EntryColumns.concat(parts)
+    rebuilt = StationIndex(EntryColumns.concat([index.columns().without(merged.ids), merged]))
+    want = live | {e.id: e for e in doubled}
+    assert sorted(rebuilt.entries(), key=lambda e: e.id) == sorted(
+        want.values(), key=lambda e: e.id
+    )
+    assert_same(rebuilt, list(want.values()), qlon, qlat, k=k, mask=mask)
 
 
 @pytest.fixture(scope="module")
