@@ -1,0 +1,356 @@
+"""Render a coverage result (:mod:`geo.coverage`) as a self-contained folium map.
+
+The map is a ``folium.Map`` whose layers are built in the browser by our own
+``static/coverage.js`` from one JSON payload: stations once (with their amenity mask,
+so each filter's station layer is a selection, not a copy), district outlines once
+(with every filter's and radius's covered share, for the choropleths), and one covered
+and one uncovered geometry per filter and radius. That keeps a 10,000-station map a
+few MB, where one folium ``Marker`` and ``Circle`` per station costs several times more.
+
+Offline maps inline Leaflet and its plugins (:mod:`maps.assets`) and drop every CDN link
+folium would add; :func:`render_coverage_html` refuses to return an offline page that
+still refers to a remote script, stylesheet or image.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any, Final
+
+import folium
+import numpy as np
+import shapely
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+from shapely.geometry.base import BaseGeometry
+
+from geo.amenities import AMENITIES, mask_of
+from geo.coverage import CoverageResult, DistrictFigures
+from geo.datums import in_mainland_china
+from maps.assets import ASSETS, cdn_url, read_asset, read_own
+from maps.i18n import TEXT, parse_lang
+
+__all__ = ["CLASSES", "CoverageLayers", "build_coverage_map", "render_coverage_html"]
+
+# Choropleth classes: upper bound of the covered share, colour (ColorBrewer RdYlGn).
+CLASSES: Final = (
+    (0.2, "#d73027"),
+    (0.4, "#fc8d59"),
+    (0.6, "#fee08b"),
+    (0.8, "#91cf60"),
+    (1.0, "#1a9850"),
+)
+DATUM_NOTE_ID: Final = "sf-datum-note"
+STATION_FIELDS: Final = ("lon", "lat", "name", "address", "mask", "hours", "car", "moto", "ev")
+_REMOTE: Final = re.compile(
+    r"""<script[^>]+src\s*=|<link[^>]+href\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//"""
+    r"""|<img[^>]+src\s*=\s*["']?(?:https?:)?//|@import""",
+    re.IGNORECASE,
+)
+
+
+class OfflineMap(folium.Map):  # type: ignore[misc, unused-ignore]
+    """A folium map that links no CDN asset (the page inlines what it needs)."""
+
+    default_js: list[tuple[str, str]] = []  # noqa: RUF012 (folium's own declaration)
+    default_css: list[tuple[str, str]] = []  # noqa: RUF012
+
+
+def safe_json(value: Any) -> str:
+    """JSON that can sit inside ``<script>``: no ``<``, ``>``, ``&`` or line separators."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escaped)
+    return text
+
+
+class CoverageLayers(MacroElement):
+    """Calls ``sfCoverage(map, payload)``; :attr:`payload` is kept for inspection."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+sfCoverage({{ this._parent.get_name() }}, {{ this.payload_json }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, payload: dict[str, Any]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "CoverageLayers"
+        self.payload = payload
+
+    @property
+    def payload_json(self) -> str:
+        return safe_json(self.payload)
+
+
+def _geojson(geom: BaseGeometry) -> Any:
+    return None if geom.is_empty else json.loads(shapely.to_geojson(geom))
+
+
+def _radius(radius_m: float) -> str:
+    return f"{radius_m / 1000:g} km" if radius_m >= 1000 else f"{radius_m:g} m"
+
+
+def _station_rows(result: CoverageResult) -> list[list[Any]]:
+    return [
+        [
+            round(s.lon, 6),
+            round(s.lat, 6),
+            s.name,
+            s.address,
+            mask_of(s.amenities),
+            s.opening_hours,
+            s.car_parking_spaces,
+            s.motorcycle_parking_spaces,
+            s.ev_charging_piles,
+        ]
+        for s in result.stations
+    ]
+
+
+def _payload(result: CoverageResult, lang: str, t: dict[str, str]) -> dict[str, Any]:
+    flabels = [f.label(lang) for f in result.filters]
+    outlines = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": _geojson(geom),
+                "properties": {
+                    "adcode": d.adcode,
+                    "name": d.name if lang == "zh" else d.name_en,
+                    "shares": [[round(r.share, 4) for r in ff.radii] for ff in d.filters],
+                },
+            }
+            for d, geom in zip(result.districts, result.outlines, strict=True)
+        ],
+    }
+    layers, overlays = [], [{"kind": "outlines", "name": t["outlines"], "show": True}]
+    for fi, flt in enumerate(result.filters):
+        overlays.append(
+            {
+                "kind": "stations",
+                "name": t["stations"].format(filter=flabels[fi]),
+                "mask": flt.mask,
+                "show": fi == 0,
+            }
+        )
+    for fi, flt in enumerate(result.filters):
+        for ri, radius in enumerate(result.radii):
+            layer = result.layer(flt, radius)
+            # The uncovered part is drawn from the outline and these rings (even-odd fill).
+            layers.append({"covered": _geojson(layer.covered)})
+            common = {"f": fi, "r": ri, "layer": len(layers) - 1}
+            words = {"radius": _radius(radius), "filter": flabels[fi]}
+            first = fi == 0 and ri == 0
+            overlays += [
+                {"kind": "covered", "name": t["covered"].format(**words), "show": first, **common},
+                {
+                    "kind": "uncovered",
+                    "name": t["uncovered"].format(**words),
+                    "show": first,
+                    **common,
+                },
+                {
+                    "kind": "choropleth",
+                    "name": t["choropleth"].format(**words),
+                    "show": False,
+                    **common,
+                },
+            ]
+    demand = None
+    if result.demand is not None:
+        d = result.demand
+        demand = [
+            [round(float(x), 5), round(float(y), 5), float(w)]
+            for x, y, w in zip(d.lon, d.lat, d.weight, strict=True)
+        ]
+        overlays.append({"kind": "heat", "name": t["heat"], "show": True})
+    min_lon, min_lat, max_lon, max_lat = result.area.bounds
+    centre = ((min_lon + max_lon) / 2, (min_lat + max_lat) / 2)
+    return {
+        "lang": lang,
+        "labels": {k: t[k] for k in ("address", "amenities", "hours", "car", "moto", "ev")}
+        | {"datumWgs84": t["datum_wgs84"], "datumGcj02": t["datum_gcj02"]},
+        "vocab": [
+            a.zh if lang == "zh" else f"{a.en} {a.zh}"
+            for a in sorted(AMENITIES, key=lambda a: a.bit)
+        ],
+        "stationFields": {name: i for i, name in enumerate(STATION_FIELDS)},
+        "stations": _station_rows(result),
+        "outlines": outlines,
+        "outline": _geojson(result.outline),
+        "layers": layers,
+        "overlays": overlays,
+        "demand": demand,
+        "demandMax": float(np.quantile(result.demand.weight, 0.95))
+        if result.demand is not None and len(result.demand)
+        else 1.0,
+        "classes": [list(c) for c in CLASSES],
+        "basemaps": [
+            {"name": t["no_basemap"], "url": None},
+            {
+                "name": t["osm"],
+                "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                "attribution": "© OpenStreetMap contributors",
+            },
+            {
+                "name": t["amap"],
+                "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
+                "subdomains": "1234",
+                "attribution": "© 高德地图 AutoNavi",
+                "gcj02": True,
+            },
+        ],
+        "shiftable": bool(in_mainland_china(*centre)),
+        "datumNoteId": DATUM_NOTE_ID,
+        "collapsed": False,
+        "bounds": [[min_lat, min_lon], [max_lat, max_lon]],
+    }
+
+
+def _table(result: CoverageResult, fi: int, t: dict[str, str]) -> str:
+    e = html.escape
+    demand = result.demand is not None
+    head = [t["district"], t["area_km2"], t["n_stations"], t["matching"]]
+    for radius in result.radii:
+        head.append(t["share_at"].format(radius=_radius(radius)))
+        if demand:
+            head.append(t["demand_at"].format(radius=_radius(radius)))
+
+    def row(d: DistrictFigures, name: str, css: str = "") -> str:
+        ff = d.filters[fi]
+        cells = [name, f"{d.area_km2:,.1f}", str(d.stations), str(ff.matching_stations)]
+        for rf in ff.radii:
+            cells.append(f"{100 * rf.share:.1f}%")
+            if demand:
+                cells.append("—" if rf.demand_share is None else f"{100 * rf.demand_share:.1f}%")
+        cls = f' class="{css}"' if css else ""
+        return f"<tr{cls}>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>"
+
+    lang_zh = t is TEXT["zh"]
+    body = [row(d, d.name if lang_zh else d.name_en) for d in result.districts]
+    body.append(row(result.total, t["total"], "sf-total"))
+    return (
+        "<table><thead><tr>"
+        + "".join(f"<th>{e(h)}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "".join(body)
+        + "</tbody></table>"
+    )
+
+
+def _panels(result: CoverageResult, lang: str, t: dict[str, str]) -> str:
+    e = html.escape
+    area = result.area.name if lang == "zh" else result.area.name_en
+    radii = (
+        "、".join(_radius(r) for r in result.radii)
+        if lang == "zh"
+        else ", ".join(_radius(r) for r in result.radii)
+    )
+    title = (
+        f'<div class="sf-panel sf-title"><h1>{e(t["title"].format(area=area))}</h1>'
+        f"<p>{e(t['subtitle'].format(stations=result.total.stations, radii=radii))}</p>"
+        f'<p id="{DATUM_NOTE_ID}">{e(t["datum_wgs84"])}</p></div>'
+    )
+    blocks = []
+    for fi, flt in enumerate(result.filters):
+        ff = result.total.filters[fi]
+        blocks.append(
+            f"<h2>{e(t['filter'].format(filter=flt.label(lang), matching=ff.matching_stations))}"
+            "</h2>" + _table(result, fi, t)
+        )
+    summary = (
+        f'<details class="sf-panel sf-summary" open><summary>{e(t["summary"])}</summary>'
+        + "".join(blocks)
+        + "</details>"
+    )
+    lower = 0.0
+    items = []
+    for upper, colour in CLASSES:
+        items.append(
+            f'<div><i style="background:{colour}"></i>{lower * 100:.0f}–{upper * 100:.0f}%</div>'
+        )
+        lower = upper
+    legend = f'<div class="sf-panel sf-legend"><b>{e(t["legend"])}</b>{"".join(items)}</div>'
+    return title + summary + legend
+
+
+def _head(offline: bool) -> str:
+    parts = []
+    for asset in ASSETS:
+        if offline:
+            tag = "style" if asset.kind == "css" else "script"
+            parts.append(
+                f"<{tag}>/* {asset.package} {asset.version} */\n{read_asset(asset)}\n</{tag}>"
+            )
+        elif asset.kind == "css":
+            parts.append(f'<link rel="stylesheet" href="{cdn_url(asset)}"/>')
+        else:
+            parts.append(f'<script src="{cdn_url(asset)}"></script>')
+    parts.append(f"<style>{read_own('coverage.css')}</style>")
+    parts.append(f"<script>{read_own('coverage.js')}</script>")
+    return "\n".join(parts)
+
+
+def build_coverage_map(
+    result: CoverageResult, *, lang: str = "zh", offline: bool = True
+) -> folium.Map:
+    """A folium map of a coverage result: stations, covered and uncovered areas,
+    per-district choropleths, optional demand heat, layer control, title, summary, legend.
+
+    Parameters
+    ----------
+    result : CoverageResult
+        From :func:`geo.coverage.build_coverage` (with its stations).
+    lang : str
+        ``zh`` (default) or ``en`` for every word on the map.
+    offline : bool
+        Inline every asset (default); otherwise link them on a CDN.
+
+    Raises
+    ------
+    InvalidParameter
+        For another `lang`.
+    """
+    lang = parse_lang(lang)
+    t = TEXT[lang]
+    min_lon, min_lat, max_lon, max_lat = result.area.bounds
+    fmap = OfflineMap(
+        location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
+        zoom_start=9,
+        tiles=None,
+        maxZoom=18,  # Leaflet.markercluster needs one; without tiles the map has none
+        minZoom=4,
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    root = fmap.get_root()
+    assert isinstance(root, Figure)
+    root.header.add_child(Element(_head(offline)), name="sf_assets")
+    root.title = t["title"].format(area=result.area.name if lang == "zh" else result.area.name_en)
+    root.html.add_child(Element(_panels(result, lang, t)), name="sf_panels")
+    fmap.add_child(CoverageLayers(_payload(result, lang, t)))
+    return fmap
+
+
+def render_coverage_html(result: CoverageResult, *, lang: str = "zh", offline: bool = True) -> str:
+    """The map as one HTML page (see :func:`build_coverage_map`).
+
+    Raises
+    ------
+    RuntimeError
+        If an offline page would still load anything from the network.
+    """
+    page: str = build_coverage_map(result, lang=lang, offline=offline).get_root().render()
+    if offline and (match := _REMOTE.search(page)):
+        raise RuntimeError(f"offline map refers to a remote asset: {match.group(0)!r}")
+    return page
