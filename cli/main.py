@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.maps import coverage_app, map_app
 from geo.datums import parse_datum
 from geo.errors import StationError
 from geo.geojson import nearest_collection, station_feature
@@ -34,6 +35,8 @@ stations_app = typer.Typer(
     help="新增、查看、删除驿站 / add, show and remove stations.", no_args_is_help=True
 )
 app.add_typer(stations_app, name="stations")
+app.add_typer(map_app, name="map")
+app.add_typer(coverage_app, name="coverage")
 
 out = Console()
 err = Console(stderr=True)

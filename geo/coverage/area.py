@@ -37,6 +37,7 @@ MAX_BBOX_DEG: Final = 6.0
 CITY_NAMES_EN: Final = {"beijing": "Beijing", "chongqing": "Chongqing"}
 BBOX_NAME: Final = ("所选范围", "Selected area")
 _SUFFIXES: Final = ("区", "县", "自治县")
+_SUFFIXES_EN: Final = (" district", " autonomous county", " county")
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,11 @@ def _bbox_area(text: str) -> StudyArea:
 
 
 def _district_keys(row: pd.Series) -> set[str]:
-    name = str(row["name"])
-    keys = {str(row["adcode"]), name.casefold(), str(row["name_en"]).casefold()}
+    name, name_en = str(row["name"]), str(row["name_en"]).casefold()
+    keys = {str(row["adcode"]), name.casefold(), name_en}
+    for suffix in _SUFFIXES_EN:  # "Chaoyang District" -> "chaoyang"
+        if name_en.endswith(suffix):
+            keys.add(name_en.removesuffix(suffix).strip())
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             keys.add(name[: -len(suffix)].casefold())
@@ -168,13 +172,14 @@ def _select_districts(area: StudyArea, district: str) -> StudyArea:
         else:
             unknown.append(token)
     if unknown or not chosen:
-        known = "、".join(
-            f"{n} ({a})"
-            for n, a in zip(area.districts["name"], area.districts["adcode"], strict=True)
+        frame = area.districts
+        known = "、".join(f"{n} ({a})" for n, a in zip(frame["name"], frame["adcode"], strict=True))
+        known_en = ", ".join(
+            f"{n} ({a})" for n, a in zip(frame["name_en"], frame["adcode"], strict=True)
         )
         shown = ", ".join(unknown) or district
         raise InvalidParameter(
-            f"unknown district(s) in {area.name_en}: {shown}; known: {known}",
+            f"unknown district(s) in {area.name_en}: {shown}; known: {known_en}",
             f"{area.name}没有这些区县：{shown}；可选：{known}",
             details=[{"parameter": "district", "value": t} for t in unknown or [district]],
         )
