@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from geo.errors import UnknownAmenity
 
@@ -144,6 +145,7 @@ def _match_one(label: str) -> Amenity | None:
     return amenity
 
 
+@lru_cache(maxsize=16384)  # imports call it for every row; lists repeat their texts
 def match_labels(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Map a free-text amenity list such as ``"饮水、微波炉、充电桩"`` to codes.
 

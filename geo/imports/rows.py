@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -29,9 +30,8 @@ from geo.imports.readers import RawRow
 from geo.imports.report import Issue
 from geo.model import StationData, Status, build_station_data
 
-TEXT_FIELDS = ("external_id", "address", "district", "host", "phone")
-COUNT_FIELDS = ("car_parking_spaces", "motorcycle_parking_spaces", "ev_charging_piles")
 _NONE_WORDS = {"", "-", "—", "/", "无", "暂无", "没有", "n/a", "na", "none", "null", "nan"}
+_LONGEST_NONE_WORD = max(map(len, _NONE_WORDS))
 _STATUS_WORDS = {
     Status.OPEN: ("open", "开放", "正常", "运营", "运行", "在用", "营业", "已建成", "启用"),
     Status.TEMPORARILY_CLOSED: (
@@ -50,6 +50,7 @@ _STATUS_BY_WORD = {w.casefold(): s for s, words in _STATUS_WORDS.items() for w i
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _COUNT = re.compile(r"^(\d+)\s*(个|辆|台|位|处|桩|车位)?$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_ADCODE = re.compile(r"\d{6}")
 
 
 @dataclass
@@ -67,19 +68,31 @@ def _text(value: Any, *, spreadsheet: bool = False) -> str | None:
     In spreadsheets (CSV, XLSX) a leading ``'`` that neutralised a formula is removed,
     so that our own exports import back unchanged.
     """
-    if value is None:
+    if type(value) is str:  # the common case first: this runs for every cell
+        text = value
+    elif value is None:
         return None
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         return str(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime | date | time):
+    elif isinstance(value, datetime | date | time):
         return value.isoformat()
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value)
     # Text is kept as written (no NFKC): a re-import must compare equal to what is stored.
-    text = unescape_formula(str(value)) if spreadsheet else str(value)
-    text = _CONTROL.sub(" ", text).strip()
-    blank = unicodedata.normalize("NFKC", text).casefold() in _NONE_WORDS
-    return None if blank else text
+    if spreadsheet and text[:1] == "'":
+        text = unescape_formula(text)
+    if _CONTROL.search(text) is not None:
+        text = _CONTROL.sub(" ", text)
+    text = text.strip()
+    # Neither NFKC (which only composes to accented letters) nor case folding shortens
+    # text to a "none" word, so longer text needs no normalising to be compared.
+    if len(text) <= _LONGEST_NONE_WORD and (
+        unicodedata.normalize("NFKC", text).casefold() in _NONE_WORDS
+    ):
+        return None
+    return text
 
 
 def _number(value: Any) -> float | None:
@@ -89,7 +102,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, int | float):
         number = float(value)
     else:
-        text = unicodedata.normalize("NFKC", str(value)).strip().rstrip("°").strip()
+        text = str(value)
+        if not text.isascii():  # full-width digits, a degree sign
+            text = unicodedata.normalize("NFKC", text).strip().rstrip("°")
+        text = text.strip()
         if not _NUMBER.match(text):
             return None
         number = float(text)
@@ -243,20 +259,45 @@ def read_rows(
     """Turn raw rows into stations, or reject them, reporting every problem.
 
     ``spreadsheet`` (CSV, XLSX): undo the formula escaping that exports apply.
+
+    Work goes column by column: a parser is a pure function of one cell, so a column's
+    repeated values (amenity lists, hours, counts, districts) are parsed once per chunk,
+    and coordinates are checked and converted for the whole chunk at once.
     """
-    parsed = []
-    for raw in raws:
-        row = _Row(raw, mapping, spreadsheet)
-        fields = _fields(row)
-        parsed.append((row, fields, _coordinates(row)))
-    placeable = [(row, c) for row, _, c in parsed if c is not None]
+    rows = [_Row(raw, mapping, spreadsheet) for raw in raws]
+    fields: list[dict[str, Any]] = [{} for _ in raws]
+    for name, parse, repeats in _PARSERS:
+        header = mapping.columns.get(name)
+        if header is None:
+            if name != "name":
+                continue
+            cells: list[Any] = [None] * len(raws)  # a missing name is reported on every row
+        else:
+            cells = [raw.values.get(header) for raw in raws]
+        memo: dict[str, Parsed] = {}
+        for row, row_fields, cell in zip(rows, fields, cells, strict=True):
+            if repeats and type(cell) is str:
+                parsed = memo.get(cell)
+                if parsed is None:
+                    parsed = memo[cell] = parse(cell, spreadsheet)
+            else:
+                parsed = parse(cell, spreadsheet)
+            row_fields[name], findings = parsed
+            for code, error, en, zh, shown in findings:
+                row.report(name, code, error, en, zh, shown)
+    coords = [_coordinates(row) for row in rows]
+    placeable = [(row, c) for row, c in zip(rows, coords, strict=True) if c is not None]
     places = iter(_place([r for r, _ in placeable], [c for _, c in placeable], datum))
+    # The fields the file gives: the same for every row (lon/lat even when rejected).
+    given = frozenset(
+        name for name, _, _ in _PARSERS if name in mapping.columns or name == "name"
+    ) | {"lon", "lat"}
     results = []
-    for row, fields, coords in parsed:
-        place = next(places) if coords is not None else None
+    for row, row_fields, c in zip(rows, fields, coords, strict=True):
+        place = next(places) if c is not None else None
         if place is not None:
-            fields["lon"], fields["lat"] = place
-        results.append(_finish(row, fields))
+            row_fields["lon"], row_fields["lat"] = place
+        results.append(_finish(row, row_fields, given))
     return results
 
 
@@ -267,23 +308,7 @@ def read_row(
     return read_rows([raw], mapping, datum, spreadsheet=spreadsheet)[0]
 
 
-def _fields(row: _Row) -> dict[str, Any]:
-    fields: dict[str, Any] = {"name": row.text("name")}
-    if fields["name"] is None:
-        row.report("name", "missing_name", True, "the station has no name", "缺少驿站名称", None)
-    for f in TEXT_FIELDS:
-        if f in row.mapping.columns:
-            fields[f] = row.text(f)
-    _amenities(row, fields)
-    _hours(row, fields)
-    _counts(row, fields)
-    _status(row, fields)
-    _adcode(row, fields)
-    return fields
-
-
-def _finish(row: _Row, fields: dict[str, Any]) -> RowResult:
-    given = frozenset(f for f in fields if f in row.mapping.columns) | {"name", "lon", "lat"}
+def _finish(row: _Row, fields: dict[str, Any], given: frozenset[str]) -> RowResult:
     if row.rejected:
         return RowResult(None, row.issues, given)
     try:
@@ -294,104 +319,124 @@ def _finish(row: _Row, fields: dict[str, Any]) -> RowResult:
     return RowResult(data, row.issues, given)
 
 
-def _amenities(row: _Row, fields: dict[str, Any]) -> None:
-    if "amenities" not in row.mapping.columns:
-        return
-    text = row.text("amenities")
+# -- cell parsers: cell -> (field value, findings) ---------------------------------------
+
+# (code, is_error, message, message_zh, value shown in the report)
+Finding = tuple[str, bool, str, str, Any]
+Parsed = tuple[Any, tuple[Finding, ...]]
+
+
+def _parse_name(cell: Any, spreadsheet: bool) -> Parsed:
+    name = _text(cell, spreadsheet=spreadsheet)
+    if name is None:
+        return None, (("missing_name", True, "the station has no name", "缺少驿站名称", None),)
+    return name, ()
+
+
+def _parse_text(cell: Any, spreadsheet: bool) -> Parsed:
+    return _text(cell, spreadsheet=spreadsheet), ()
+
+
+def _parse_amenities(cell: Any, spreadsheet: bool) -> Parsed:
+    text = _text(cell, spreadsheet=spreadsheet)
     codes, unknown = match_labels(text) if text else ((), ())
-    for label in unknown:
-        row.report(
-            "amenities",
+    findings = tuple(
+        (
             "unknown_amenity_label",
             False,
             f"amenity label {label!r} is not in the vocabulary; left out",
             f"服务设施 {label!r} 未能识别，未导入",
             label,
         )
-    fields["amenities"] = list(codes)
+        for label in unknown
+    )
+    return codes, findings  # a tuple: rows of a chunk share it
 
 
-def _hours(row: _Row, fields: dict[str, Any]) -> None:
-    if "opening_hours" not in row.mapping.columns:
-        return
-    text = row.text("opening_hours")
-    fields["opening_hours"] = None
+def _parse_hours(cell: Any, spreadsheet: bool) -> Parsed:
+    text = _text(cell, spreadsheet=spreadsheet)
     if text is None:
-        return
+        return None, ()
     try:
         normalize_opening_hours(text)
     except StationError:
-        row.report(
-            "opening_hours",
-            "invalid_opening_hours",
-            False,
-            f"opening hours {text!r} not understood; left empty",
-            f"无法识别开放时间 {text!r}，已留空",
-            text,
-        )
-        return
-    fields["opening_hours"] = text
-
-
-def _counts(row: _Row, fields: dict[str, Any]) -> None:
-    for f in COUNT_FIELDS:
-        if f not in row.mapping.columns:
-            continue
-        cell = row.cell(f)
-        text = _text(cell)
-        fields[f] = None
-        if text is None:
-            continue
-        number = _number(cell)
-        match = _COUNT.match(text)
-        if number is not None and number.is_integer() and number >= 0:
-            fields[f] = int(number)
-        elif match:
-            fields[f] = int(match.group(1))
-        else:
-            row.report(
-                f,
-                "invalid_count",
+        return None, (
+            (
+                "invalid_opening_hours",
                 False,
-                f"{text!r} is not a whole number; left empty",
-                f"{text!r} 不是非负整数，已留空",
+                f"opening hours {text!r} not understood; left empty",
+                f"无法识别开放时间 {text!r}，已留空",
                 text,
-            )
+            ),
+        )
+    return text, ()
 
 
-def _status(row: _Row, fields: dict[str, Any]) -> None:
-    if "status" not in row.mapping.columns:
-        return
-    text = row.text("status")
+def _parse_count(cell: Any, spreadsheet: bool) -> Parsed:
+    text = _text(cell)
+    if text is None:
+        return None, ()
+    number = _number(cell)
+    if number is not None and number.is_integer() and number >= 0:
+        return int(number), ()
+    match = _COUNT.match(text)
+    if match:
+        return int(match.group(1)), ()
+    return None, (
+        (
+            "invalid_count",
+            False,
+            f"{text!r} is not a whole number; left empty",
+            f"{text!r} 不是非负整数，已留空",
+            text,
+        ),
+    )
+
+
+def _parse_status(cell: Any, spreadsheet: bool) -> Parsed:
+    text = _text(cell, spreadsheet=spreadsheet)
     status = Status.OPEN if text is None else _STATUS_BY_WORD.get(text.casefold())
-    if status is None:
-        row.report(
-            "status",
+    if status is not None:
+        return status.value, ()
+    return Status.OPEN.value, (
+        (
             "unknown_status",
             False,
             f"unknown status {text!r}; 'open' assumed",
             f"未知状态 {text!r}，按开放处理",
             text,
-        )
-        status = Status.OPEN
-    fields["status"] = status.value
+        ),
+    )
 
 
-def _adcode(row: _Row, fields: dict[str, Any]) -> None:
-    if "adcode" not in row.mapping.columns:
-        return
-    text = row.text("adcode")
-    fields["adcode"] = None
-    if text is None:
-        return
-    if re.fullmatch(r"\d{6}", text):
-        fields["adcode"] = text
-    else:
-        row.report(
-            "adcode",
+def _parse_adcode(cell: Any, spreadsheet: bool) -> Parsed:
+    text = _text(cell, spreadsheet=spreadsheet)
+    if text is None or _ADCODE.fullmatch(text):
+        return text, ()
+    return None, (
+        (
             "invalid_adcode",
             False,
             f"adcode {text!r} is not 6 digits; left empty",
             f"行政区划代码 {text!r} 不是6位数字，已留空",
             text,
-        )
+        ),
+    )
+
+
+# In report order. The flag: values repeat down the column, so parse each once a chunk.
+_PARSERS: tuple[tuple[str, Callable[[Any, bool], Parsed], bool], ...] = (
+    ("name", _parse_name, False),
+    ("external_id", _parse_text, False),
+    ("address", _parse_text, False),
+    ("district", _parse_text, True),
+    ("host", _parse_text, True),
+    ("phone", _parse_text, False),
+    ("amenities", _parse_amenities, True),
+    ("opening_hours", _parse_hours, True),
+    ("car_parking_spaces", _parse_count, True),
+    ("motorcycle_parking_spaces", _parse_count, True),
+    ("ev_charging_piles", _parse_count, True),
+    ("status", _parse_status, True),
+    ("adcode", _parse_adcode, True),
+)
