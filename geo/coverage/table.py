@@ -108,7 +108,7 @@ def coverage_document(result: CoverageResult) -> dict[str, Any]:
     """The figures as a JSON-ready document, with the area, CRS and parameters."""
     return {
         "area": {"key": result.area.key, "name": result.area.name, "name_en": result.area.name_en},
-        "equal_area_crs": result.crs.to_proj4(),
+        "equal_area_crs": result.crs.srs,  # the PROJ string it was made from
         "radii_m": list(result.radii),
         "filters": [list(f.codes) for f in result.filters],
         "status": "open",

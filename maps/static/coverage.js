@@ -151,6 +151,7 @@ function sfCoverage(map, P) {
   P.overlays.forEach(function (o) {
     var box = L.layerGroup();
     box.sfBuilt = null;  // datum of the content built, or null
+    box.sfName = o.name;
     box.on("add", function () {
       if (box.sfBuilt !== gcj02) {
         box.clearLayers();
@@ -185,7 +186,9 @@ function sfCoverage(map, P) {
     var note = document.getElementById(P.datumNoteId);
     if (note) { note.textContent = gcj02 ? P.labels.datumGcj02 : P.labels.datumWgs84; }
   });
-  map.fitBounds(P.bounds);
+  // No animation: a zoom animation still running would undo a view set right after.
+  map.fitBounds(P.bounds, {animate: false});
+  map.sfOverlays = containers;  // in P.overlays' order, each with its sfName
   window.sfMap = map;  // for tests and for planners' own scripts
   return map;
 }
