@@ -130,6 +130,7 @@ def mask_of(codes: Iterable[str]) -> int:
     return mask
 
 
+@lru_cache(maxsize=4096)
 def codes_of(mask: int) -> tuple[str, ...]:
     """Amenity codes set in a bit mask, in vocabulary order."""
     return tuple(a.code for a in AMENITIES if mask >> a.bit & 1)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -164,6 +164,9 @@ def _derived_codes(codes: tuple[str, ...], implied: tuple[str, ...]) -> tuple[st
     return parse_codes(set(codes) | set(implied))
 
 
+_M = TypeVar("_M", bound=StationData)
+
+
 def _trusted(fields: Mapping[str, Any]) -> StationData | None:
     """``fields`` as a StationData without running pydantic, if every value already has the
     exact form validation would give it; otherwise None (the caller validates).
@@ -226,13 +229,32 @@ def _trusted(fields: Mapping[str, Any]) -> StationData | None:
         values["opening_hours_osm"] = normalize_opening_hours(hours) if hours else None
     except StationError:
         return None
-    data = StationData.__new__(StationData)
-    # What BaseModel.model_construct sets, without its per-call overhead (~6 us).
-    object.__setattr__(data, "__dict__", values)
-    object.__setattr__(data, "__pydantic_fields_set__", set(fields))
-    object.__setattr__(data, "__pydantic_extra__", None)
-    object.__setattr__(data, "__pydantic_private__", None)
-    return data
+    return _construct(StationData, values, set(fields))
+
+
+def _construct(cls: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:
+    """What ``BaseModel.model_construct`` does, without its per-call overhead (~6 us):
+    ``values`` must hold every field, in declaration order, already valid."""
+    model = cls.__new__(cls)
+    object.__setattr__(model, "__dict__", values)
+    object.__setattr__(model, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(model, "__pydantic_extra__", None)
+    object.__setattr__(model, "__pydantic_private__", None)
+    return model
+
+
+_STATION_FIELDS: Final = frozenset(Station.model_fields)
+STATION_FIELD_ORDER: Final = tuple(Station.model_fields)
+
+
+def stored_station(values: dict[str, Any]) -> Station:
+    """A Station from what the store holds (validated when it was written), unchecked.
+
+    ``values`` maps every field of Station to its value, in declaration order.
+    """
+    if values.keys() != _STATION_FIELDS:
+        raise ValueError(f"a stored station needs exactly the fields {sorted(_STATION_FIELDS)}")
+    return _construct(Station, values, set(values))
 
 
 def build_station_data(fields: Mapping[str, Any]) -> StationData:

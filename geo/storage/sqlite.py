@@ -7,8 +7,10 @@ touches SQL beyond fetching the k records of an answer by primary key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from geo.amenities import codes_of, mask_of
 from geo.errors import DuplicateExternalId, StationNotFound, StoreUnavailable
 from geo.index import IndexEntry
-from geo.model import Station, StationData, Status
+from geo.model import STATION_FIELD_ORDER, Station, StationData, Status, stored_station
 from geo.storage.base import BBox, Page, StationStore, StoreTransaction
 
 metadata = sa.MetaData()
@@ -60,6 +62,7 @@ meta = sa.Table(
 )
 
 MAX_ID = 2**63 - 1
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _DATA_FIELDS = tuple(f for f in StationData.model_fields if f not in ("lon", "lat", "amenities"))
 
 
@@ -67,8 +70,11 @@ def _iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=1024)  # the stations of one import share their timestamps
 def _parse_ts(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    if not _TIMESTAMP.match(text):
+        raise ValueError(f"timestamp {text!r} is not YYYY-MM-DDTHH:MM:SSZ")
+    return datetime.fromisoformat(text)  # 'Z' gives UTC (Python 3.11+)
 
 
 def _row_values(data: StationData) -> dict[str, Any]:
@@ -81,17 +87,13 @@ def _row_values(data: StationData) -> dict[str, Any]:
 
 def _station(row: sa.Row[Any]) -> Station:
     m = row._mapping
-    fields = {f: m[f] for f in _DATA_FIELDS if f != "status"}
-    return Station.model_construct(
-        **fields,
-        id=m["id"],
-        lon=m["lon"],
-        lat=m["lat"],
-        amenities=codes_of(m["amenity_mask"]),
-        status=Status(m["status"]),
-        created_at=_parse_ts(m["created_at"]),
-        updated_at=_parse_ts(m["updated_at"]),
-    )
+    derived = {
+        "amenities": codes_of(m["amenity_mask"]),
+        "status": Status(m["status"]),
+        "created_at": _parse_ts(m["created_at"]),
+        "updated_at": _parse_ts(m["updated_at"]),
+    }
+    return stored_station({f: derived[f] if f in derived else m[f] for f in STATION_FIELD_ORDER})
 
 
 def _duplicate(data: StationData) -> DuplicateExternalId:
