@@ -16,36 +16,26 @@ value changed, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.datums import Datum, parse_datum
 from geo.errors import InvalidFile, InvalidParameter, UnknownCRS
 from geo.geodesy import GEOD
 from geo.imports.columns import ColumnMapping, recognise_columns
+from geo.imports.matching import Matcher
 from geo.imports.readers import RawRow, Source, open_source
 from geo.imports.report import ImportReport, Issue, Outcome
 from geo.imports.rows import read_rows
 from geo.model import Station, StationData, build_station_data, utc_now
-from geo.registry import Registry, RegistryTransaction, station_fields
+from geo.registry import Registry, station_fields
 
 MODES = ("commit", "atomic", "dry_run")
 # Lists in China are usually made by picking points on Amap or Tencent maps.
 DEFAULT_DATUM = Datum.GCJ02
-MATCH_RADIUS_M = 30.0
 # Below this a re-imported position is the stored one (exports keep 7 decimals, ~1 cm).
 SAME_PLACE_M = 0.05
 VECTOR_FORMATS = frozenset({"geojson", "gpkg", "shp"})
-_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
-
-
-def normalise_name(name: str) -> str:
-    """Name key for matching: NFKC, case-folded, without spaces and punctuation."""
-    return _PUNCT.sub("", unicodedata.normalize("NFKC", name).casefold())
 
 
 def _datum(
@@ -100,84 +90,6 @@ def _require_columns(mapping: ColumnMapping, source: Source) -> None:
             f"找不到 {'、'.join(missing)} 对应的列，现有表头：{headers}；"
             "请用 columns 选项指定，例如 name=站点名称,lon=X坐标,lat=Y坐标",
         )
-
-
-@dataclass
-class _Matcher:
-    """In-file duplicate detection and registry matching for one import."""
-
-    tx: RegistryTransaction
-    seen_rows: dict[bytes, int] = field(default_factory=dict)  # content hash -> first row
-    seen_ids: dict[str, tuple[bytes, int]] = field(default_factory=dict)
-    names: dict[str, list[tuple[float, float, int, bool]]] = field(default_factory=dict)
-    id_header: str | None = None  # the file's header for external_id, for issues
-    claimed: dict[int, int] = field(default_factory=dict)  # station id -> row that took it
-
-    def duplicate_of(self, row: int, data: StationData) -> Issue | None:
-        key = hashlib.blake2b(data.model_dump_json().encode(), digest_size=12).digest()
-        if key in self.seen_rows:
-            first = self.seen_rows[key]
-            return Issue(
-                row,
-                None,
-                "duplicate_row",
-                "error",
-                f"same as row {first}",
-                f"与第 {first} 行相同",
-                None,
-            )
-        self.seen_rows[key] = row
-        if data.external_id is not None and data.external_id in self.seen_ids:
-            first = self.seen_ids[data.external_id][1]
-            return Issue(
-                row,
-                self.id_header,
-                "duplicate_external_id",
-                "error",
-                f"external_id {data.external_id!r} is also on row {first}",
-                f"编号 {data.external_id!r} 与第 {first} 行重复",
-                data.external_id,
-            )
-        # Same name within 30 m of an earlier row is the same station, unless both rows
-        # carry (different) ids: then the file says they are two stations.
-        name = normalise_name(data.name)
-        for lon, lat, first, has_id in self.names.get(name, []):
-            if data.external_id is not None and has_id:
-                continue
-            if GEOD.inv(lon, lat, data.lon, data.lat)[2] <= MATCH_RADIUS_M:
-                return Issue(
-                    row,
-                    None,
-                    "duplicate_station",
-                    "error",
-                    f"same name within {MATCH_RADIUS_M:.0f} m of row {first}",
-                    f"与第 {first} 行同名且相距不足 {MATCH_RADIUS_M:.0f} 米",
-                    data.name,
-                )
-        self.names.setdefault(name, []).append(
-            (data.lon, data.lat, row, data.external_id is not None)
-        )
-        if data.external_id is not None:
-            self.seen_ids[data.external_id] = (key, row)
-        return None
-
-    def existing(self, data: StationData, by_external_id: Mapping[str, Station]) -> Station | None:
-        if data.external_id is not None:
-            return by_external_id.get(data.external_id)
-        hits = self.tx.near(data.lon, data.lat, radius_m=MATCH_RADIUS_M)
-        if not hits:
-            return None
-        name = normalise_name(data.name)
-        stations = self.tx.get_many([h.id for h in hits])
-        for hit in hits:  # nearest first; a station an earlier row took is not free
-            station = stations.get(hit.id)
-            if (
-                station is not None
-                and station.id not in self.claimed
-                and normalise_name(station.name) == name
-            ):
-                return station
-        return None
 
 
 def _merge(current: Station, data: StationData, given: frozenset[str]) -> StationData:
@@ -256,7 +168,7 @@ def import_file(
         if datum_issue is not None:
             report.issues.append(datum_issue)
         with registry.transaction() as tx:
-            matcher = _Matcher(tx, id_header=mapping.columns.get("external_id"))
+            matcher = Matcher(tx, id_header=mapping.columns.get("external_id"))
             chunk: list[RawRow] = []
             for raw in source.rows:
                 chunk.append(raw)
@@ -279,33 +191,37 @@ def _import_chunk(
     chunk: list[RawRow],
     mapping: ColumnMapping,
     datum: Datum,
-    matcher: _Matcher,
+    matcher: Matcher,
     report: ImportReport,
 ) -> None:
     spreadsheet = report.format not in VECTOR_FORMATS
     creates: list[StationData] = []
     updates: list[tuple[int, StationData]] = []
     results = read_rows(chunk, mapping, datum, spreadsheet=spreadsheet)
-    ids = [r.data.external_id for r in results if r.data is not None and r.data.external_id]
-    by_external_id = matcher.tx.get_by_external_ids(ids)
+    valid = [r.data for r in results if r.data is not None]
+    keys = matcher.chunk_keys(valid)
+    by_external_id = matcher.tx.get_by_external_ids([d.external_id for d in valid if d.external_id])
+    i = -1  # index of the row among the chunk's valid rows
     for raw, result in zip(chunk, results, strict=True):
-        report.issues.extend(result.issues)
-        if result.data is None:
+        report.issues.extend(result.issues)  # in row order, as the user reads the file
+        data = result.data
+        if data is None:
             report.count(Outcome.REJECTED)
             continue
-        duplicate = matcher.duplicate_of(raw.number, result.data)
+        i += 1
+        duplicate = matcher.duplicate_of(keys, i, raw.number, data)
         if duplicate is not None:
             report.issues.append(duplicate)
             rejected = duplicate.code == "duplicate_external_id"
             report.count(Outcome.REJECTED if rejected else Outcome.DUPLICATE)
             continue
-        current = matcher.existing(result.data, by_external_id)
+        current = matcher.existing(data, by_external_id)
         if current is None:
-            creates.append(result.data)
+            creates.append(data)
             report.count(Outcome.CREATED)
             continue
-        if current.id in matcher.claimed:
-            first = matcher.claimed[current.id]
+        first = matcher.claimed_by(current.id)
+        if first is not None:
             report.issues.append(
                 Issue(
                     raw.number,
@@ -314,18 +230,19 @@ def _import_chunk(
                     "error",
                     f"matches the same station as row {first}",
                     f"与第 {first} 行对应同一驿站",
-                    result.data.name,
+                    data.name,
                 )
             )
             report.count(Outcome.DUPLICATE)
             continue
-        matcher.claimed[current.id] = raw.number
-        merged = _merge(current, result.data, result.given)
+        matcher.claim(current.id, raw.number)
+        merged = _merge(current, data, result.given)
         if station_fields(merged) == station_fields(current):  # stored data is already valid
             report.count(Outcome.UNCHANGED)
         else:
             updates.append((current.id, merged))
             report.count(Outcome.UPDATED)
+    matcher.end_chunk()
     now = utc_now()
     matcher.tx.add_many(creates, now=now)
     matcher.tx.update_many(updates, now=now)
