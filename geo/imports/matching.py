@@ -55,7 +55,7 @@ class KeyTable:
         return len(self.keys) + len(self._new)
 
     def earlier(self, keys: Sequence[int]) -> NDArray[np.int64]:
-        """For each key, the row it was first seen on in an earlier chunk, else 0."""
+        """For each key, the row (>= 1) it was first seen on in an earlier chunk, else 0."""
         if not len(self.keys) or not keys:
             return np.zeros(len(keys), dtype=np.int64)
         wanted = np.fromiter(keys, dtype=np.int64, count=len(keys))
@@ -75,6 +75,8 @@ class KeyTable:
             return
         keys = np.fromiter(self._new.keys(), dtype=np.int64, count=len(self._new))
         rows = np.fromiter(self._new.values(), dtype=np.int64, count=len(self._new))
+        fresh = self.earlier(list(self._new)) == 0  # an earlier chunk's row stays first
+        keys, rows = keys[fresh], rows[fresh]
         order = np.argsort(keys, kind="stable")
         at = np.searchsorted(self.keys, keys[order], side="right")
         self.keys = np.insert(self.keys, at, keys[order])
