@@ -92,14 +92,19 @@ def _require_columns(mapping: ColumnMapping, source: Source) -> None:
         )
 
 
-def _merge(current: Station, data: StationData, given: frozenset[str]) -> StationData:
-    """The station after the row: the file's columns over the stored values."""
-    fields = station_fields(current)
-    fields |= {f: getattr(data, f) for f in given if f not in ("lon", "lat")}
+def _merge(current: Station, data: StationData, given: frozenset[str]) -> StationData | None:
+    """The station after the row: the file's columns over the stored values; None when
+    that is what is stored (a re-imported row), without validating anything again."""
+    stored = station_fields(current)
+    fields = stored | {f: getattr(data, f) for f in given if f not in ("lon", "lat")}
     if data.external_id is None:
         fields["external_id"] = current.external_id
-    if GEOD.inv(current.lon, current.lat, data.lon, data.lat)[2] > SAME_PLACE_M:
+    if (current.lon, current.lat) != (data.lon, data.lat) and (
+        GEOD.inv(current.lon, current.lat, data.lon, data.lat)[2] > SAME_PLACE_M
+    ):
         fields["lon"], fields["lat"] = data.lon, data.lat
+    if fields == stored:
+        return None
     return build_station_data(fields)
 
 
@@ -237,7 +242,7 @@ def _import_chunk(
             continue
         matcher.claim(current.id, raw.number)
         merged = _merge(current, data, result.given)
-        if station_fields(merged) == station_fields(current):  # stored data is already valid
+        if merged is None or station_fields(merged) == station_fields(current):
             report.count(Outcome.UNCHANGED)
         else:
             updates.append((current.id, merged))
