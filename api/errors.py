@@ -36,6 +36,8 @@ STATUS: dict[type[e.StationError], int] = {
     e.Unauthorized: 401,
     e.WritesDisabled: 403,
     e.StoreUnavailable: 503,
+    e.InvalidRoute: 422,
+    e.RouteTooLong: 422,
 }
 
 

@@ -133,3 +133,15 @@ class InvalidFile(StationError, ValueError):
     """A file that cannot be read as a station list (corrupt, wrong format, empty...)."""
 
     code = "invalid_file"
+
+
+class InvalidRoute(StationError, ValueError):
+    """A route that cannot be read: bad polyline, bad vertex, unknown format, < 2 vertices."""
+
+    code = "invalid_route"
+
+
+class RouteTooLong(StationError, ValueError):
+    """A route with more vertices, or a greater length, than one request may search."""
+
+    code = "route_too_long"
