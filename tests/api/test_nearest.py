@@ -368,6 +368,9 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         ("/v1/amenities", "get"),
         ("/v1/imports", "post"),
         ("/v1/stations/export", "get"),
+        ("/v1/maps/coverage", "get"),
+        ("/v1/maps/coverage", "post"),
+        ("/v1/coverage/stats", "get"),
     }
     op = schema["paths"]["/v1/stations/nearest"]["get"]
     names = {p["name"] for p in op["parameters"]}
