@@ -1,0 +1,354 @@
+"""OGC API - Features (Part 1: Core) documents for the station registry.
+
+Everything here is plain data in, JSON-ready dicts out; ``api/routes/ogc.py`` only reads
+the request and picks the media type. One collection, ``stations``, in CRS84 (WGS84
+lon/lat, the store's own datum). Choices the standard leaves open:
+
+- ``limit`` defaults to 100; a larger value than ``MAX_LIMIT`` is clamped to it (the
+  standard permits serving fewer features than asked), below 1 is a 400.
+- Paging is by ``offset`` (an additional parameter the standard allows), in id order.
+- A query parameter the API does not define is a 400 (17-069r3,
+  /req/core/query-param-unknown), so a misspelt ``bbox`` is not silently ignored.
+- ``f=json`` is the only format; any other ``f`` is a 400.
+- Feature properties are those of ``/v1/stations`` minus ``amenity_labels``: an array of
+  objects that GDAL and QGIS can only show as a JSON string, and which the vocabulary
+  at ``/v1/amenities`` already gives. ``amenities`` stays an array of codes (a string
+  list in GDAL, a JSON array in a GeoPackage).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from geo.errors import InvalidParameter, StationNotFound
+from geo.geojson import station_feature
+from geo.model import Station
+from geo.registry import Registry
+from geo.storage import BBox, Page
+
+COLLECTION_ID: Final = "stations"
+DEFAULT_LIMIT: Final = 100
+MAX_LIMIT: Final = 10_000
+CRS84: Final = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+JSON: Final = "application/json"
+GEOJSON: Final = "application/geo+json"
+OPENAPI: Final = "application/vnd.oai.openapi+json;version=3.1"
+CONFORMANCE: Final = (
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+)
+# Not claimed: oas30 (FastAPI writes OpenAPI 3.1) and html (JSON only).
+
+FORMATS: Final = ("json",)
+COMMON_PARAMS: Final = frozenset({"f"})
+ITEMS_PARAMS: Final = frozenset({"f", "bbox", "limit", "offset"})
+# Dropped from the OGC features: see the module docstring.
+OMITTED_PROPERTIES: Final = frozenset({"amenity_labels"})
+
+TITLE: Final = "stationfinder 驿站查找"
+COLLECTION_TITLE: Final = "Rest stations for outdoor workers / 户外劳动者驿站"
+COLLECTION_DESCRIPTION: Final = (
+    "Union (工会驿站) and warm-heart (暖心驿站) rest stations with their amenities, "
+    "opening hours, parking and charging, in WGS84 longitude/latitude."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsQuery:
+    """A validated ``/items`` request: bbox in CRS84, the page asked for."""
+
+    bbox: BBox | None
+    limit: int
+    offset: int
+
+
+def _problem(name: str, value: str, rule: str, rule_zh: str) -> tuple[str, str, dict[str, str]]:
+    return (
+        f"{name}={value!r}: {rule}",
+        f"参数 {name}={value!r}：{rule_zh}",
+        {"parameter": name, "value": value, "reason": rule},
+    )
+
+
+def _raise(problems: list[tuple[str, str, dict[str, str]]]) -> None:
+    if problems:
+        raise InvalidParameter(
+            "invalid query: " + "; ".join(p[0] for p in problems),
+            "查询参数无效：" + "；".join(p[1] for p in problems),
+            details=[p[2] for p in problems],
+        )
+
+
+def _common_problems(
+    params: Iterable[tuple[str, str]], allowed: frozenset[str]
+) -> tuple[dict[str, str], list[tuple[str, str, dict[str, str]]]]:
+    """The parameters by name, and the problems every endpoint checks: unknown names,
+    repeated names and the format."""
+    values: dict[str, str] = {}
+    problems = []
+    for name, value in params:
+        if name not in allowed:
+            problems.append(
+                _problem(
+                    name,
+                    value,
+                    f"unknown parameter; this endpoint takes {', '.join(sorted(allowed))}",
+                    f"未知参数；此接口接受 {', '.join(sorted(allowed))}",
+                )
+            )
+        elif name in values:
+            problems.append(_problem(name, value, "given more than once", "重复给出"))
+        else:
+            values[name] = value
+    f = values.get("f")
+    if f is not None and f not in FORMATS:
+        problems.append(_problem("f", f, "the only format is json", "仅支持 json 格式"))
+    return values, problems
+
+
+def check_params(params: Iterable[tuple[str, str]]) -> None:
+    """Validate the query of an endpoint that takes only ``f``."""
+    _raise(_common_problems(params, COMMON_PARAMS)[1])
+
+
+def _parse_bbox(value: str) -> tuple[BBox | None, list[tuple[str, str, dict[str, str]]]]:
+    rule = "expected 4 (or 6, with heights) comma-separated numbers in CRS84"
+    rule_zh = "应为 4 个（含高度则 6 个）以逗号分隔的 CRS84 数值"
+    try:
+        numbers = [float(p) for p in value.split(",")]
+    except ValueError:
+        return None, [_problem("bbox", value, rule, rule_zh)]
+    if len(numbers) not in (4, 6) or not all(math.isfinite(n) for n in numbers):
+        return None, [_problem("bbox", value, rule, rule_zh)]
+    if len(numbers) == 6:  # lower corner x, y, z, upper corner x, y, z: heights ignored
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    min_lon, min_lat, max_lon, max_lat = numbers
+    if not all(-180.0 <= v <= 180.0 for v in (min_lon, max_lon)):
+        return None, [
+            _problem("bbox", value, "longitudes must be in [-180, 180]", "经度须在 [-180, 180] 内")
+        ]
+    if not -90.0 <= min_lat <= max_lat <= 90.0:
+        return None, [
+            _problem(
+                "bbox",
+                value,
+                "latitudes must be in [-90, 90], the lower one first",
+                "纬度须在 [-90, 90] 内，且较小者在前",
+            )
+        ]
+    # min_lon > max_lon is a box across the antimeridian, as the standard says.
+    return (min_lon, min_lat, max_lon, max_lat), []
+
+
+def _parse_int(name: str, value: str, minimum: int) -> tuple[int, list[Any]]:
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        return minimum, [
+            _problem(
+                name, value, f"must be an integer >= {minimum}", f"须为不小于 {minimum} 的整数"
+            )
+        ]
+    return int(text), []
+
+
+def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
+    """Validate an ``/items`` query, reporting every bad parameter at once.
+
+    Raises ``InvalidParameter`` (a 400 under ``/ogc``) naming each problem.
+    """
+    values, problems = _common_problems(params, ITEMS_PARAMS)
+    bbox = None
+    if "bbox" in values:
+        bbox, more = _parse_bbox(values["bbox"])
+        problems += more
+    limit, offset = DEFAULT_LIMIT, 0
+    if "limit" in values:
+        limit, more = _parse_int("limit", values["limit"], 1)
+        problems += more
+    if "offset" in values:
+        offset, more = _parse_int("offset", values["offset"], 0)
+        problems += more
+    _raise(problems)
+    return ItemsQuery(bbox=bbox, limit=min(limit, MAX_LIMIT), offset=offset)
+
+
+def parse_feature_id(value: str) -> int:
+    """A station id from a ``featureId``; anything that is not one is an unknown feature."""
+    text = value.strip()
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    raise StationNotFound(f"no station with id {value!r}", f"不存在编号为 {value!r} 的站点")
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _link(href: str, rel: str, media_type: str, title: str) -> dict[str, str]:
+    return {"href": href, "rel": rel, "type": media_type, "title": title}
+
+
+def landing_page(*, base: str, openapi: str, docs: str) -> dict[str, Any]:
+    """The landing page: where the API definition, conformance and data are."""
+    return {
+        "title": TITLE,
+        "description": "OGC API - Features access to the rest station registry.",
+        "links": [
+            _link(base, "self", JSON, "This document"),
+            _link(openapi, "service-desc", OPENAPI, "The API definition (OpenAPI 3.1)"),
+            _link(docs, "service-doc", "text/html", "The API documentation"),
+            _link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
+            _link(f"{base}/collections", "data", JSON, "Feature collections"),
+        ],
+    }
+
+
+def conformance() -> dict[str, Any]:
+    """The conformance classes implemented."""
+    return {"conformsTo": list(CONFORMANCE)}
+
+
+def registry_extent(registry: Registry) -> BBox | None:
+    """(min_lon, min_lat, max_lon, max_lat) of every station, or None if there are none.
+
+    Read from the spatial index's columns, the one place that holds every position in
+    memory; the index lock is the registry's own, so a write racing this read can shift
+    the answer for one request, never break it.
+    """
+    columns = registry.index.columns()
+    if len(columns) == 0:
+        return None
+    lon, lat = columns.lon, columns.lat
+    return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+
+
+def collection(*, base: str, extent: BBox | None) -> dict[str, Any]:
+    """The ``stations`` collection's description."""
+    href = f"{base}/collections/{COLLECTION_ID}"
+    doc: dict[str, Any] = {
+        "id": COLLECTION_ID,
+        "title": COLLECTION_TITLE,
+        "description": COLLECTION_DESCRIPTION,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [
+            _link(href, "self", JSON, "This collection"),
+            _link(f"{href}/items", "items", GEOJSON, "The stations"),
+        ],
+    }
+    if extent is not None:
+        doc["extent"] = {"spatial": {"bbox": [[round(v, 7) for v in extent]], "crs": CRS84}}
+    return doc
+
+
+def collections(*, base: str, extent: BBox | None) -> dict[str, Any]:
+    """Every collection (there is one)."""
+    return {
+        "links": [_link(f"{base}/collections", "self", JSON, "This document")],
+        "collections": [collection(base=base, extent=extent)],
+    }
+
+
+def item_feature(station: Station) -> dict[str, Any]:
+    """A station as an OGC feature: WGS84 lon/lat, properties flat enough for GDAL."""
+    feature = station_feature(station)
+    props = feature["properties"]
+    feature["properties"] = {k: v for k, v in props.items() if k not in OMITTED_PROPERTIES}
+    return feature
+
+
+def item_document(station: Station, *, base: str) -> dict[str, Any]:
+    """One station as a standalone Feature with its links."""
+    feature = item_feature(station)
+    href = f"{base}/collections/{COLLECTION_ID}"
+    feature["links"] = [
+        _link(f"{href}/items/{station.id}", "self", GEOJSON, "This station"),
+        _link(href, "collection", JSON, "The collection"),
+    ]
+    return feature
+
+
+def items_document(
+    page: Page,
+    query: ItemsQuery,
+    *,
+    base: str,
+    self_href: str,
+    page_href: Callable[[int, int], str],
+) -> dict[str, Any]:
+    """A page of stations as a FeatureCollection with ``next``/``prev`` links.
+
+    ``page_href(offset, limit)`` is the URL of another page of the same query.
+    """
+    limit, offset = query.limit, query.offset
+    links = [
+        _link(self_href, "self", GEOJSON, "This page"),
+        _link(f"{base}/collections/{COLLECTION_ID}", "collection", JSON, "The collection"),
+    ]
+    if offset + limit < page.total:
+        links.append(_link(page_href(offset + limit, limit), "next", GEOJSON, "Next page"))
+    if offset > 0:
+        prev = max(0, min(offset - limit, page.total - limit))
+        links.append(_link(page_href(prev, limit), "prev", GEOJSON, "Previous page"))
+    return {
+        "type": "FeatureCollection",
+        "timeStamp": _now(),
+        "numberMatched": page.total,
+        "numberReturned": len(page.items),
+        "links": links,
+        "features": [item_feature(s) for s in page.items],
+    }
+
+
+def list_items(registry: Registry, query: ItemsQuery) -> Page:
+    """The page of stations an ``/items`` query asks for, every status, in id order."""
+    return registry.list_stations(bbox=query.bbox, limit=query.limit, offset=query.offset)
+
+
+def openapi_parameters() -> list[Mapping[str, Any]]:
+    """The ``/items`` query parameters as OpenAPI declares them (validated here, not by
+    FastAPI, so that every problem is a 400 as the standard asks)."""
+    return [
+        {
+            "name": "bbox",
+            "in": "query",
+            "required": False,
+            "description": "min_lon,min_lat,max_lon,max_lat in CRS84 (WGS84 degrees); "
+            "min_lon > max_lon crosses the antimeridian; 6 numbers (with heights) accepted.",
+            "style": "form",
+            "explode": False,
+            "schema": {
+                "type": "array",
+                "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+                "items": {"type": "number"},
+            },
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": f"Stations per page; larger values are served as {MAX_LIMIT}.",
+            "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
+        },
+        {
+            "name": "offset",
+            "in": "query",
+            "required": False,
+            "description": "Stations to skip (id order); the next/prev links carry it.",
+            "schema": {"type": "integer", "minimum": 0, "default": 0},
+        },
+        F_PARAMETER,
+    ]
+
+
+F_PARAMETER: Final[Mapping[str, Any]] = {
+    "name": "f",
+    "in": "query",
+    "required": False,
+    "description": "Format: json (GeoJSON for features), the only one.",
+    "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
+}

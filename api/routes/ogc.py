@@ -1,0 +1,146 @@
+"""OGC API - Features (Part 1: Core) at ``/ogc``: read-only access for GIS clients.
+
+The documents are built in ``api/ogc.py``; this module reads requests and answers with
+the right media type. See ``docs/ogc.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from api import ogc
+from api.deps import RegistryDep
+from api.errors import error_response
+from api.schemas import ERROR_RESPONSES
+from geo.errors import InvalidParameter
+
+
+class OgcRoute(APIRoute):
+    """A route that answers a bad query parameter with 400, as OGC API - Features
+    requires (/req/core/query-param-invalid), where ``/v1`` answers 422."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except InvalidParameter as exc:
+                d = exc.to_dict()
+                return error_response(400, d["code"], d["message"], d["message_zh"], exc.details)
+
+        return route
+
+
+_400: dict[str, Any] = {
+    "description": "Unknown or invalid query parameter",
+    "content": {
+        "application/json": {
+            "example": {
+                "error": {
+                    "code": "invalid_parameter",
+                    "message": "invalid query: limit='0': must be an integer >= 1",
+                    "message_zh": "查询参数无效：参数 limit='0'：须为不小于 1 的整数",
+                }
+            }
+        }
+    },
+}
+router = APIRouter(
+    prefix="/ogc",
+    tags=["OGC API - Features"],
+    route_class=OgcRoute,
+    responses={400: _400, 404: ERROR_RESPONSES[404]},
+)
+_F = {"parameters": [ogc.F_PARAMETER]}
+_GEOJSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {ogc.GEOJSON: {}}, "description": "GeoJSON"}
+}
+
+
+def _base(request: Request) -> str:
+    return str(request.url_for("ogc_landing_page"))
+
+
+def _json(doc: dict[str, Any], media_type: str = ogc.JSON) -> JSONResponse:
+    return JSONResponse(doc, media_type=media_type)
+
+
+@router.get("", name="ogc_landing_page", summary="Landing page", openapi_extra=_F)
+def landing_page(request: Request) -> JSONResponse:
+    """Links to the API definition, the conformance classes and the collections."""
+    ogc.check_params(request.query_params.multi_items())
+    root = str(request.base_url).rstrip("/")
+    return _json(
+        ogc.landing_page(
+            base=_base(request),
+            openapi=root + (request.app.openapi_url or "/openapi.json"),
+            docs=root + "/docs",
+        )
+    )
+
+
+@router.get("/conformance", summary="Conformance classes", openapi_extra=_F)
+def conformance(request: Request) -> JSONResponse:
+    """The conformance classes this API implements."""
+    ogc.check_params(request.query_params.multi_items())
+    return _json(ogc.conformance())
+
+
+@router.get("/collections", summary="Feature collections", openapi_extra=_F)
+def collections(request: Request, registry: RegistryDep) -> JSONResponse:
+    """The one collection, ``stations``, with its extent."""
+    ogc.check_params(request.query_params.multi_items())
+    return _json(ogc.collections(base=_base(request), extent=ogc.registry_extent(registry)))
+
+
+@router.get(
+    f"/collections/{ogc.COLLECTION_ID}", summary="The stations collection", openapi_extra=_F
+)
+def collection(request: Request, registry: RegistryDep) -> JSONResponse:
+    """The ``stations`` collection: extent, CRS and links."""
+    ogc.check_params(request.query_params.multi_items())
+    return _json(ogc.collection(base=_base(request), extent=ogc.registry_extent(registry)))
+
+
+@router.get(
+    f"/collections/{ogc.COLLECTION_ID}/items",
+    summary="Stations, a page at a time",
+    response_class=JSONResponse,
+    responses=_GEOJSON,
+    openapi_extra={"parameters": ogc.openapi_parameters()},
+)
+def items(request: Request, registry: RegistryDep) -> JSONResponse:
+    """Stations in id order, filtered by a CRS84 bbox, with next/prev links."""
+    query = ogc.parse_items_query(request.query_params.multi_items())
+
+    def page_href(offset: int, limit: int) -> str:
+        return str(request.url.include_query_params(offset=offset, limit=limit))
+
+    doc = ogc.items_document(
+        ogc.list_items(registry, query),
+        query,
+        base=_base(request),
+        self_href=str(request.url),
+        page_href=page_href,
+    )
+    return _json(doc, ogc.GEOJSON)
+
+
+@router.get(
+    f"/collections/{ogc.COLLECTION_ID}/items/{{featureId}}",
+    summary="One station",
+    response_class=JSONResponse,
+    responses=_GEOJSON,
+    openapi_extra=_F,
+)
+def item(request: Request, registry: RegistryDep, featureId: str) -> JSONResponse:  # noqa: N803
+    """One station by id (404 ``station_not_found`` for any other featureId)."""
+    ogc.check_params(request.query_params.multi_items())
+    station = registry.get(station_id=ogc.parse_feature_id(featureId))
+    return _json(ogc.item_document(station, base=_base(request)), ogc.GEOJSON)
