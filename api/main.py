@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api.docs import add_docs
 from api.errors import register_error_handlers
-from api.routes import health, maps, stations, transfer
+from api.routes import health, maps, page, route, stations, transfer
 from geo.registry import open_registry, prepare_registry
 from geo.settings import Settings, get_settings
 
@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(transfer.router)  # before stations: /v1/stations/export is not an id
+    app.include_router(route.router)  # before stations: /v1/stations/along-route is not an id
     app.include_router(stations.router)
     app.include_router(maps.router)
+    app.include_router(page.router)
     return app

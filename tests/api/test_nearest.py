@@ -371,6 +371,8 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         ("/v1/maps/coverage", "get"),
         ("/v1/maps/coverage", "post"),
         ("/v1/coverage/stats", "get"),
+        ("/v1/stations/along-route", "get"),
+        ("/v1/stations/along-route", "post"),
     }
     op = schema["paths"]["/v1/stations/nearest"]["get"]
     names = {p["name"] for p in op["parameters"]}
