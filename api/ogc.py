@@ -10,10 +10,12 @@ lon/lat, the store's own datum). Choices the standard leaves open:
 - A query parameter the API does not define is a 400 (17-069r3,
   /req/core/query-param-unknown), so a misspelt ``bbox`` is not silently ignored.
 - ``f=json`` is the only format; any other ``f`` is a 400.
-- Feature properties are those of ``/v1/stations`` minus ``amenity_labels``: an array of
-  objects that GDAL and QGIS can only show as a JSON string, and which the vocabulary
-  at ``/v1/amenities`` already gives. ``amenities`` stays an array of codes (a string
-  list in GDAL, a JSON array in a GeoPackage).
+- Feature properties are those of ``/v1/stations``, flattened so that every one is a
+  plain column in GDAL and QGIS: ``amenities`` is one comma-separated string of codes
+  (``drinking_water,toilet``, empty for none), as ``/v1`` takes them in a query; a
+  JSON array would be a GDAL StringList, which a GeoPackage or Shapefile can only hold
+  as ``(2:drinking_water,toilet)``. ``amenity_labels`` (an array of objects, which GDAL
+  shows as a JSON string) is left out: ``/v1/amenities`` has the labels.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from api.ogc_schema import SCHEMA_MEDIA_TYPE
 from geo.errors import InvalidParameter, StationNotFound
 from geo.geojson import station_feature
 from geo.model import Station
@@ -238,6 +241,8 @@ def collection(*, base: str, extent: BBox | None) -> dict[str, Any]:
         "links": [
             _link(href, "self", JSON, "This collection"),
             _link(f"{href}/items", "items", GEOJSON, "The stations"),
+            # RFC 8288 relation types are case-insensitive; GDAL 3.6 matches this spelling.
+            _link(f"{href}/schema", "describedBy", SCHEMA_MEDIA_TYPE, "JSON Schema of a station"),
         ],
     }
     if extent is not None:
@@ -256,8 +261,9 @@ def collections(*, base: str, extent: BBox | None) -> dict[str, Any]:
 def item_feature(station: Station) -> dict[str, Any]:
     """A station as an OGC feature: WGS84 lon/lat, properties flat enough for GDAL."""
     feature = station_feature(station)
-    props = feature["properties"]
-    feature["properties"] = {k: v for k, v in props.items() if k not in OMITTED_PROPERTIES}
+    props = {k: v for k, v in feature["properties"].items() if k not in OMITTED_PROPERTIES}
+    props["amenities"] = ",".join(props["amenities"])
+    feature["properties"] = props
     return feature
 
 

@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from api import ogc
 from api.deps import RegistryDep
 from api.errors import error_response
+from api.ogc_schema import SCHEMA_MEDIA_TYPE, feature_schema
 from api.schemas import ERROR_RESPONSES
 from geo.errors import InvalidParameter
 
@@ -106,6 +107,21 @@ def collection(request: Request, registry: RegistryDep) -> JSONResponse:
     """The ``stations`` collection: extent, CRS and links."""
     ogc.check_params(request.query_params.multi_items())
     return _json(ogc.collection(base=_base(request), extent=ogc.registry_extent(registry)))
+
+
+@router.get(
+    f"/collections/{ogc.COLLECTION_ID}/schema",
+    summary="JSON Schema of a station",
+    response_class=JSONResponse,
+    responses={200: {"content": {SCHEMA_MEDIA_TYPE: {}}, "description": "JSON Schema"}},
+    openapi_extra=_F,
+)
+def schema(request: Request) -> JSONResponse:
+    """The properties of a station feature and their types (GDAL reads them)."""
+    ogc.check_params(request.query_params.multi_items())
+    return _json(
+        feature_schema(schema_id=str(request.url.remove_query_params("f"))), SCHEMA_MEDIA_TYPE
+    )
 
 
 @router.get(
