@@ -373,6 +373,13 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         ("/v1/coverage/stats", "get"),
         ("/v1/stations/along-route", "get"),
         ("/v1/stations/along-route", "post"),
+        ("/ogc", "get"),
+        ("/ogc/conformance", "get"),
+        ("/ogc/collections", "get"),
+        ("/ogc/collections/stations", "get"),
+        ("/ogc/collections/stations/schema", "get"),
+        ("/ogc/collections/stations/items", "get"),
+        ("/ogc/collections/stations/items/{featureId}", "get"),
     }
     op = schema["paths"]["/v1/stations/nearest"]["get"]
     names = {p["name"] for p in op["parameters"]}
