@@ -14,6 +14,7 @@ commits, blocks searches only for its final commit and index update.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,11 +23,14 @@ from datetime import datetime
 from typing import Any
 
 from geo.amenities import mask_of
+from geo.errors import StationError
 from geo.index import EntryColumns, Hit, IndexEntry, StationIndex
 from geo.model import EDITABLE_FIELDS, Station, StationData, Status, build_station_data, utc_now
 from geo.search import NearestQuery
 from geo.storage import BBox, Page, StationStore, open_store
 from geo.storage.base import StoreTransaction
+
+log = logging.getLogger(__name__)
 
 # A batch larger than this (and than the index) rebuilds the index instead of inserting.
 BULK_REBUILD = 1000
@@ -84,7 +88,53 @@ class Registry:
         self.store = store
         self._lock = threading.RLock()  # the index lock
         self._write_lock = threading.RLock()
-        self.index = StationIndex(EntryColumns.from_entries(store.index_entries()))
+        self._seen = 0  # every change up to this seq of the store's log is in the index
+        self.index = StationIndex()
+        self.reload()
+
+    # -- following other processes' writes ---------------------------------------------
+
+    def reload(self) -> None:
+        """Rebuild the index from the store (at start, or when too far behind)."""
+        with self._write_lock:
+            seen = self.store.last_change()  # before reading: later writes are replayed
+            index = StationIndex(EntryColumns.from_entries(self.store.index_entries()))
+            with self._lock:
+                self.index, self._seen = index, seen
+
+    def sync(self) -> int:
+        """Apply writes that other processes (API workers, a CLI import) committed to the
+        store since the last call; returns how many stations changed.
+
+        Each worker calls this a few times a second (``follow``), so a write through
+        any worker reaches every worker's searches within a second.
+        """
+        with self._write_lock:
+            last, runs = self.store.changes_since(self._seen)
+            if last == self._seen:
+                return 0
+            if runs is None or sum(b - a + 1 for a, b in runs) > max(BULK_REBUILD, len(self) // 4):
+                self.reload()
+                return len(self)
+            ids = sorted({i for a, b in runs for i in range(a, b + 1)})
+            entries = {e.id: e for e in self.store.index_entries(ids)}
+            with self._lock:
+                for station_id in ids:
+                    entry = entries.get(station_id)
+                    if entry is None:
+                        self.index.remove(station_id)
+                    else:
+                        self.index.upsert(entry)
+                self._seen = last
+            return len(ids)
+
+    def follow(self, stop: threading.Event, *, interval_s: float = 0.25) -> None:
+        """Call :meth:`sync` every ``interval_s`` seconds until ``stop`` is set (a thread)."""
+        while not stop.wait(interval_s):
+            try:
+                self.sync()
+            except StationError as exc:  # the database is away: try again next time
+                log.warning("cannot follow the store's changes: %s", exc)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -256,6 +306,9 @@ class RegistryTransaction:
             else:
                 for entry in changes.entries():
                     registry.index.upsert(entry)
+            seqs = self._tx.seqs
+            if seqs is not None and seqs[0] == registry._seen + 1:
+                registry._seen = seqs[1]  # nobody else wrote meanwhile: nothing to replay
 
     def rollback(self) -> None:
         if self._open:

@@ -11,7 +11,8 @@ __all__ = ["BBox", "Page", "StationStore", "open_store"]
 
 
 def open_store(url: str) -> StationStore:
-    """Open the store named by a database URL (``sqlite:///path.db``)."""
+    """Open the store named by a database URL (``sqlite:///path.db`` or
+    ``postgresql://user:password@host:port/db``), creating or upgrading its schema."""
     try:
         backend = sa.make_url(url).get_backend_name()
     except sa.exc.ArgumentError as exc:
@@ -22,7 +23,13 @@ def open_store(url: str) -> StationStore:
         from geo.storage.sqlite import SqliteStore
 
         return SqliteStore(url)
+    if backend in ("postgresql", "postgres", "postgis"):
+        from geo.storage.postgis import PostgisStore
+
+        return PostgisStore(url)
     raise StoreUnavailable(
-        f"unsupported database backend {backend!r}: this version supports sqlite",
-        f"不支持的数据库类型 {backend!r}：当前版本支持 sqlite",
+        f"unsupported database backend {backend!r}: use sqlite:///path.db or "
+        "postgresql://user:password@host/db (with PostGIS)",
+        f"不支持的数据库类型 {backend!r}：请使用 sqlite:///path.db 或 "
+        "postgresql://user:password@host/db（需 PostGIS）",
     )

@@ -26,7 +26,11 @@ class StoreTransaction(ABC):
 
     Reads through the transaction see its own uncommitted writes; everyone else sees
     the store as it was until ``commit``. Used by imports (one transaction per file).
+    After the commit, ``seqs`` holds the first and last seq of the change log entries it
+    wrote (None if it changed nothing).
     """
+
+    seqs: tuple[int, int] | None = None
 
     @abstractmethod
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
@@ -65,8 +69,18 @@ class StationStore(ABC):
     url: str
 
     @abstractmethod
-    def index_entries(self) -> Iterator[IndexEntry]:
-        """Every station as the spatial index needs it, for building the index."""
+    def last_change(self) -> int:
+        """The seq of the last committed write (0 if none): see :meth:`changes_since`."""
+
+    @abstractmethod
+    def changes_since(self, seq: int) -> tuple[int, list[tuple[int, int]] | None]:
+        """Writes committed after ``seq``: the new last seq, and the changed station ids
+        as inclusive (first, last) runs; None instead of the runs if some were pruned
+        (the caller must then reload everything)."""
+
+    @abstractmethod
+    def index_entries(self, station_ids: Sequence[int] | None = None) -> Iterator[IndexEntry]:
+        """Stations (all, or those of these ids that exist) as the spatial index needs them."""
 
     @abstractmethod
     def count(self) -> int:

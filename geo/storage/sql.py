@@ -1,0 +1,493 @@
+"""The SQL store shared by SQLite and PostgreSQL + PostGIS, through SQLAlchemy Core.
+
+SQLAlchemy gives us URL handling, connection pooling across the API's threads and one
+table definition for both databases; Alembic migrations (``geo/storage/migrations``)
+create and upgrade the schema. The hot path (nearest search) never touches SQL beyond
+fetching the k records of an answer by primary key.
+
+Every write also appends the ids it changed to the ``changes`` table, in the same
+transaction: other processes on the same database (API workers, a CLI import) read it
+to bring their in-memory index up to date (:meth:`SqlStore.changes_since`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from geo.amenities import codes_of, mask_of
+from geo.errors import DuplicateExternalId, StationNotFound, StoreUnavailable
+from geo.index import IndexEntry
+from geo.model import STATION_FIELD_ORDER, Station, StationData, Status, stored_station
+from geo.storage.base import BBox, Page, StationStore, StoreTransaction
+
+metadata = sa.MetaData()
+_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # SQLite: a rowid alias
+
+stations = sa.Table(
+    "stations",
+    metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("external_id", sa.Text, unique=True, nullable=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("address", sa.Text),
+    sa.Column("district", sa.Text),
+    sa.Column("adcode", sa.Text),
+    sa.Column("host", sa.Text),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("amenity_mask", sa.BigInteger, nullable=False, default=0),
+    sa.Column("car_parking_spaces", sa.Integer),
+    sa.Column("motorcycle_parking_spaces", sa.Integer),
+    sa.Column("ev_charging_piles", sa.Integer),
+    sa.Column("opening_hours", sa.Text),
+    sa.Column("opening_hours_osm", sa.Text),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("phone", sa.Text),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.Index("ix_stations_lat_lon", "lat", "lon"),
+    sa.Index("ix_stations_adcode", "adcode"),
+    # ids are never reused, so an id seen by a client keeps meaning one station.
+    sqlite_autoincrement=True,
+)
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+# One row per write: stations id_from..id_to (inclusive) changed. Rows are appended in
+# commit order (see _log_changes), so a reader that has applied every row up to a seq
+# has seen every write committed before it.
+changes = sa.Table(
+    "changes",
+    metadata,
+    sa.Column("seq", _ID, primary_key=True),
+    sa.Column("id_from", sa.BigInteger, nullable=False),
+    sa.Column("id_to", sa.BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)
+# Rows older than this many writes are pruned; a reader further behind rebuilds.
+KEEP_CHANGES = 100_000
+
+MAX_ID = 2**63 - 1
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_DATA_FIELDS = tuple(f for f in StationData.model_fields if f not in ("lon", "lat", "amenities"))
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@lru_cache(maxsize=1024)  # the stations of one import share their timestamps
+def _parse_ts(text: str) -> datetime:
+    if not _TIMESTAMP.match(text):
+        raise ValueError(f"timestamp {text!r} is not YYYY-MM-DDTHH:MM:SSZ")
+    return datetime.fromisoformat(text)  # 'Z' gives UTC (Python 3.11+)
+
+
+def _row_values(data: StationData) -> dict[str, Any]:
+    values = {f: getattr(data, f) for f in _DATA_FIELDS}
+    values["status"] = data.status.value
+    values["lon"], values["lat"] = data.lon, data.lat
+    values["amenity_mask"] = mask_of(data.amenities)
+    return values
+
+
+def _station(row: sa.Row[Any]) -> Station:
+    m = row._mapping
+    derived = {
+        "amenities": codes_of(m["amenity_mask"]),
+        "status": Status(m["status"]),
+        "created_at": _parse_ts(m["created_at"]),
+        "updated_at": _parse_ts(m["updated_at"]),
+    }
+    return stored_station({f: derived[f] if f in derived else m[f] for f in STATION_FIELD_ORDER})
+
+
+def _duplicate(data: StationData) -> DuplicateExternalId:
+    return DuplicateExternalId(
+        f"external_id {data.external_id!r} is already used by another station",
+        f"外部编号 {data.external_id!r} 已被其他站点使用",
+    )
+
+
+def _get(conn: Connection, station_id: int) -> Station:
+    row = None
+    if 0 < station_id <= MAX_ID:  # SQLite integers are 64-bit; larger ids cannot exist
+        row = conn.execute(sa.select(stations).where(stations.c.id == station_id)).first()
+    if row is None:
+        raise StationNotFound(
+            f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
+        )
+    return _station(row)
+
+
+def _get_many(conn: Connection, station_ids: Sequence[int]) -> dict[int, Station]:
+    wanted = [i for i in station_ids if 0 < i <= MAX_ID]
+    if not wanted:
+        return {}
+    rows = conn.execute(sa.select(stations).where(stations.c.id.in_(wanted)))
+    return {s.id: s for s in map(_station, rows)}
+
+
+def _get_by_external_id(conn: Connection, external_id: str) -> Station | None:
+    row = conn.execute(sa.select(stations).where(stations.c.external_id == external_id)).first()
+    return _station(row) if row is not None else None
+
+
+def _get_by_external_ids(conn: Connection, external_ids: Sequence[str]) -> dict[str, Station]:
+    found: dict[str, Station] = {}
+    wanted = sorted(set(external_ids))
+    for start in range(0, len(wanted), 500):  # well under SQLite's bound-parameter limit
+        query = sa.select(stations).where(stations.c.external_id.in_(wanted[start : start + 500]))
+        for station in map(_station, conn.execute(query)):
+            found[station.external_id or ""] = station
+    return found
+
+
+def _insert(conn: Connection, batch: Sequence[StationData], now: datetime) -> list[Station]:
+    """Insert stations and return them as stored."""
+    ids = _insert_ids(conn, batch, now)
+    created_at = _parse_ts(_iso(now))
+    return [
+        Station.model_construct(
+            **d.model_dump(), id=i, created_at=created_at, updated_at=created_at
+        )
+        for d, i in zip(batch, ids, strict=True)
+    ]
+
+
+_PLAIN_FIELDS = tuple(f for f in _DATA_FIELDS if f != "status")
+_INSERT_COLUMNS = (
+    "id", *_PLAIN_FIELDS, "status", "lon", "lat", "amenity_mask", "created_at", "updated_at"
+)  # fmt: skip
+_INSERT_SQL = (
+    f"INSERT INTO stations ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
+)
+
+
+def _placed(d: StationData) -> tuple[float, float, int]:
+    return d.lon, d.lat, mask_of(d.amenities)
+
+
+def _insert_sql(conn: Connection, *, returning: bool = False) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    marks = ", ".join([mark] * len(_INSERT_COLUMNS))
+    sql = f"INSERT INTO stations ({', '.join(_INSERT_COLUMNS)}) VALUES ({marks})"
+    return sql + " RETURNING id" if returning else sql
+
+
+def _insert_ids(conn: Connection, batch: Sequence[StationData], now: datetime) -> list[int]:
+    """Insert stations in one ``executemany`` and return their ids, in batch order.
+
+    SQLAlchemy's ordered ``INSERT ... RETURNING`` sends one statement per row on SQLite,
+    several times slower than one plain ``executemany`` with the ids given, so the ids
+    are chosen first. SQLite: the first row is inserted alone and SQLite picks its id
+    (AUTOINCREMENT: larger than any id ever used); that write also gives this
+    transaction the database's write lock, so the following ids stay free until it
+    ends. PostgreSQL: the ids are drawn from the table's sequence (never reused).
+    """
+    if not batch:
+        return []
+    ts = _iso(now)
+    rows = [
+        (*[getattr(d, f) for f in _PLAIN_FIELDS], d.status.value, *_placed(d), ts, ts)
+        for d in batch
+    ]
+    try:
+        with conn.begin_nested():  # a failed batch leaves the enclosing transaction usable
+            if conn.dialect.name == "sqlite":
+                cursor = conn.exec_driver_sql(_insert_sql(conn, returning=True), (None, *rows[0]))
+                first = int(cursor.scalar_one())
+                ids = list(range(first, first + len(rows)))
+                todo = list(zip(ids[1:], rows[1:], strict=True))
+            else:
+                ids = [int(i) for i in conn.execute(_NEXT_IDS, {"n": len(rows)}).scalars()]
+                todo = list(zip(ids, rows, strict=True))
+            if todo:
+                conn.exec_driver_sql(_insert_sql(conn), [(i, *r) for i, r in todo])
+    except IntegrityError as exc:
+        if "external_id" not in str(exc.orig):
+            raise
+        raise _duplicate_in(conn, batch) from exc
+    return ids
+
+
+_NEXT_IDS = sa.text(
+    "SELECT nextval(pg_get_serial_sequence('stations', 'id')) FROM generate_series(1, :n)"
+)
+
+
+def id_ranges(ids: Iterable[int]) -> list[tuple[int, int]]:
+    """Sorted ids as inclusive (first, last) runs: 1,2,3,7 -> (1, 3), (7, 7)."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(set(ids)):
+        if runs and runs[-1][1] == i - 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def _log_changes(conn: Connection, ids: Iterable[int]) -> tuple[int, int] | None:
+    """Append the changed ids to ``changes``, just before the transaction commits.
+
+    Returns the first and last seq written (None if nothing changed). On PostgreSQL an
+    advisory lock held to the commit makes seqs commit in order, so a reader never sees
+    seq n+1 before seq n; SQLite already has one writer at a time.
+    """
+    runs = id_ranges(ids)
+    if not runs:
+        return None
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHANGES_LOCK})
+    result = conn.execute(
+        changes.insert().returning(changes.c.seq, sort_by_parameter_order=True),
+        [{"id_from": a, "id_to": b} for a, b in runs],
+    )
+    seqs = [int(s) for s in result.scalars()]
+    first, last = min(seqs), max(seqs)
+    if last % 1000 < len(runs):  # about once every 1000 writes
+        conn.execute(changes.delete().where(changes.c.seq <= last - KEEP_CHANGES))
+    return first, last
+
+
+_CHANGES_LOCK = 0x5F_C4A2_6E5  # "stationfinder changes", an arbitrary 64-bit key
+
+
+def _duplicate_in(conn: Connection, batch: Sequence[StationData]) -> DuplicateExternalId:
+    """Name the first external_id of a failed batch that is taken or repeated."""
+    seen: set[str] = set()
+    for data in batch:
+        if data.external_id is None:
+            continue
+        if data.external_id in seen or _get_by_external_id(conn, data.external_id):
+            return _duplicate(data)
+        seen.add(data.external_id)
+    return _duplicate(batch[0])
+
+
+def _changes(before: Station, data: StationData) -> dict[str, Any]:
+    old = _row_values(before)
+    return {k: v for k, v in _row_values(data).items() if old[k] != v}
+
+
+def _update(
+    conn: Connection, items: Sequence[tuple[int, StationData]], now: datetime
+) -> list[Station]:
+    """Write the changed columns of each station; ``updated_at`` only where one changed."""
+    ts = _iso(now)
+    current = _get_many(conn, [i for i, _ in items])
+    try:
+        with conn.begin_nested():
+            for station_id, data in items:
+                if station_id not in current:
+                    raise StationNotFound(
+                        f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
+                    )
+                changed = _changes(current[station_id], data)
+                if changed:
+                    changed["updated_at"] = ts
+                    query = stations.update().where(stations.c.id == station_id)
+                    conn.execute(query.values(changed))
+    except IntegrityError as exc:
+        raise _duplicate_in(conn, [d for _, d in items]) from exc
+    after = _get_many(conn, [i for i, _ in items])
+    return [after[i] for i, _ in items]
+
+
+class SqlTransaction(StoreTransaction):
+    """One connection holding one open transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._conn = engine.connect()
+        self._trans = self._conn.begin()
+        self._changed: list[int] = []
+
+    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
+        return _get_by_external_ids(self._conn, external_ids)
+
+    def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
+        return _get_many(self._conn, station_ids)
+
+    def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
+        ids = _insert_ids(self._conn, items, now)
+        self._changed.extend(ids)
+        return ids
+
+    def update_many(
+        self, items: Sequence[tuple[int, StationData]], *, now: datetime
+    ) -> list[Station]:
+        updated = _update(self._conn, items, now)
+        self._changed.extend(s.id for s in updated)
+        return updated
+
+    def commit(self) -> None:
+        try:
+            self.seqs = _log_changes(self._conn, self._changed)
+            self._trans.commit()
+        finally:
+            self._conn.close()
+
+    def rollback(self) -> None:
+        try:
+            if self._trans.is_active:
+                self._trans.rollback()
+        finally:
+            self._conn.close()
+
+
+class SqlStore(StationStore):
+    """Stations in a SQL database; subclasses make the engine for their backend."""
+
+    engine: Engine
+    url: str
+
+    # -- reads -------------------------------------------------------------------
+
+    def index_entries(self, station_ids: Sequence[int] | None = None) -> Iterator[IndexEntry]:
+        cols = [stations.c[c] for c in ("id", "lon", "lat", "amenity_mask", "status")]
+        query = sa.select(*cols, stations.c.opening_hours_osm).order_by(stations.c.id)
+        with self.engine.connect() as conn:
+            if station_ids is None:
+                batches = [conn.execute(query)]
+            else:
+                wanted = sorted(set(station_ids))
+                batches = [
+                    conn.execute(query.where(stations.c.id.in_(wanted[i : i + 500])))
+                    for i in range(0, len(wanted), 500)
+                ]
+            for rows in batches:
+                for row in rows:
+                    yield IndexEntry(row[0], row[1], row[2], row[3], Status(row[4]), row[5])
+
+    def last_change(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.max(changes.c.seq))) or 0)
+
+    def changes_since(self, seq: int) -> tuple[int, list[tuple[int, int]] | None]:
+        with self.engine.connect() as conn:
+            oldest = conn.scalar(sa.select(sa.func.min(changes.c.seq)))
+            rows = conn.execute(
+                sa.select(changes.c.seq, changes.c.id_from, changes.c.id_to)
+                .where(changes.c.seq > seq)
+                .order_by(changes.c.seq)
+            ).all()
+        if not rows:
+            return seq, []
+        if oldest is not None and int(oldest) > seq + 1:
+            return int(rows[-1][0]), None  # pruned past us: the caller reloads everything
+        return int(rows[-1][0]), [(int(a), int(b)) for _, a, b in rows]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.count()).select_from(stations)) or 0)
+
+    def get(self, station_id: int) -> Station:
+        with self.engine.connect() as conn:
+            return _get(conn, station_id)
+
+    def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
+        with self.engine.connect() as conn:
+            return _get_many(conn, station_ids)
+
+    def get_by_external_id(self, external_id: str) -> Station | None:
+        with self.engine.connect() as conn:
+            return _get_by_external_id(conn, external_id)
+
+    def list_stations(
+        self,
+        *,
+        bbox: BBox | None,
+        mask: int,
+        statuses: frozenset[Status],
+        limit: int,
+        offset: int,
+    ) -> Page:
+        where: list[Any] = [stations.c.status.in_(sorted(s.value for s in statuses))]
+        if mask:
+            where.append(stations.c.amenity_mask.op("&")(mask) == mask)
+        if bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = bbox
+            where.append(stations.c.lat.between(min_lat, max_lat))
+            if min_lon <= max_lon:
+                where.append(stations.c.lon.between(min_lon, max_lon))
+            else:  # the box crosses the antimeridian
+                where.append(sa.or_(stations.c.lon >= min_lon, stations.c.lon <= max_lon))
+        cond = sa.and_(*where)
+        with self.engine.connect() as conn:
+            total = conn.scalar(sa.select(sa.func.count()).select_from(stations).where(cond))
+            rows = conn.execute(
+                sa.select(stations)
+                .where(cond)
+                .order_by(stations.c.id)
+                .limit(limit)
+                .offset(min(offset, MAX_ID))  # past 2**63 every page is empty anyway
+            )
+            return Page(items=[_station(r) for r in rows], total=int(total or 0))
+
+    # -- writes ------------------------------------------------------------------
+
+    def transaction(self) -> SqlTransaction:
+        return SqlTransaction(self.engine)
+
+    def add(self, data: StationData, *, now: datetime) -> Station:
+        return self.add_many([data], now=now)[0]
+
+    def add_many(self, items: Iterable[StationData], *, now: datetime) -> list[Station]:
+        with self.engine.begin() as conn:
+            created = _insert(conn, list(items), now)
+            _log_changes(conn, (s.id for s in created))
+            return created
+
+    def replace(self, station_id: int, data: StationData, *, now: datetime) -> tuple[Station, bool]:
+        with self.engine.begin() as conn:
+            before = _get(conn, station_id)
+            if not _changes(before, data):
+                return before, False
+            after = _update(conn, [(station_id, data)], now)[0]
+            _log_changes(conn, [station_id])
+            return after, True
+
+    def delete(self, station_id: int) -> Station:
+        with self.engine.begin() as conn:
+            before = _get(conn, station_id)
+            conn.execute(stations.delete().where(stations.c.id == station_id))
+            _log_changes(conn, [station_id])
+            return before
+
+    # -- metadata and health ---------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            value = conn.scalar(sa.select(meta.c.value).where(meta.c.key == key))
+            return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(meta.delete().where(meta.c.key == key))
+            conn.execute(meta.insert().values(key=key, value=value))
+
+    def ping(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except OperationalError as exc:
+            raise StoreUnavailable(
+                f"the database does not answer: {exc.orig}", f"数据库无响应：{exc.orig}"
+            ) from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
