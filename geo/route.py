@@ -59,7 +59,7 @@ from numpy.typing import NDArray
 from geo.amenities import mask_of, split_codes
 from geo.datums import Datum, invalid_lonlat_mask, parse_datum, to_wgs84
 from geo.errors import InvalidParameter, InvalidRoute, RouteTooLong
-from geo.geodesy import GEOD
+from geo.geodesy import GEOD, ecef
 from geo.hours import parse_when
 from geo.index import Hit, StationIndex
 from geo.model import Station, Status, parse_statuses
@@ -77,7 +77,7 @@ FloatArray = NDArray[np.float64]
 
 MAX_VERTICES: Final = 10_000
 MAX_ROUTE_LENGTH_M: Final = 500_000.0
-MAX_WIDTH_M: Final = 2_000.0
+MAX_WIDTH_M: Final = 1_000.0
 MAX_LIMIT: Final = 100
 MIN_PIECE_M: Final = 1_000.0
 # Mean Earth radius (IUGG), for the spherical step of the foot-point iteration only.
@@ -328,33 +328,13 @@ def along_route(
     sta = np.repeat(np.asarray(pair_station, dtype=np.int64), counts)
     seg = np.concatenate(pair_segment)
     # One pair per (station, segment): a segment spanning two pieces meets both.
-    pairs = np.unique(np.stack([sta, seg], axis=1), axis=0)
-    sta, seg = pairs[:, 0], pairs[:, 1]
-    p_lon, p_lat = _positions(where, sta)
-    # Exact cut: no point of a segment is nearer than d(P, A) - L.
-    _, _, d_start = GEOD.inv(route.lon[seg], route.lat[seg], p_lon, p_lat)
-    d_start = np.asarray(d_start, dtype=np.float64)
-    near = d_start - route.length_m[seg] <= width_m
-    sta, seg = sta[near], seg[near]
-    p_lon, p_lat, d_start = p_lon[near], p_lat[near], d_start[near]
-    foot = segment_foot(
-        p_lon,
-        p_lat,
-        route.lon[seg],
-        route.lat[seg],
-        route.azimuth_deg[seg],
-        route.length_m[seg],
-    )
-    inside = foot.distance_m <= width_m
-    hits = _passages(
-        sta[inside],
-        seg[inside],
-        foot.distance_m[inside],
-        route.start_m[seg[inside]] + foot.along_segment_m[inside],
-        d_start[inside],
-        width_m,
-        open_flag,
-    )
+    n_seg = len(route) - 1
+    key = np.unique(sta * n_seg + seg)  # ids are small: the key cannot overflow int64
+    sta, seg = key // n_seg, key % n_seg
+    ids, slot = np.unique(sta, return_inverse=True)
+    s_lon, s_lat = _positions(where, ids)
+    p_lon, p_lat = s_lon[slot], s_lat[slot]
+    hits = _Pairs.measure(route, sta, seg, p_lon, p_lat, width_m).hits(width_m, open_flag)
     hits.sort(key=lambda h: (h.distance_along_route_m, h.id))
     return hits if limit is None else hits[:limit]
 
@@ -373,44 +353,133 @@ def _positions(
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
-def _passages(
-    sta: NDArray[np.int64],
-    seg: NDArray[np.int64],
-    dist: FloatArray,
-    along: FloatArray,
-    d_start: FloatArray,
-    width_m: float,
-    open_flag: dict[int, bool | None],
-) -> list[RouteHit]:
-    """Per station, the nearest point of its first passage through the corridor."""
-    order = np.lexsort((seg, sta))
-    hits = []
-    bounds = np.flatnonzero(np.diff(sta[order])) + 1
-    for group in np.split(order, bounds):
-        if not group.size:
-            continue
-        sid = int(sta[group[0]])
-        # The first passage: consecutive segments joined by in-corridor vertices.
-        end = 1
-        while (
-            end < group.size
-            and seg[group[end]] == seg[group[end - 1]] + 1
-            and d_start[group[end]] <= width_m
-        ):
-            end += 1
-        first = group[:end]
-        best = float(dist[first].min())
-        pick = first[np.flatnonzero(dist[first] <= best + TIE_M)[0]]
-        hits.append(
-            RouteHit(
-                id=sid,
-                distance_from_route_m=float(dist[group].min()),
-                distance_along_route_m=float(along[pick]),
-                passage_distance_m=float(dist[pick]),
-                open_at_time=open_flag.get(sid),
-            )
+@dataclass(slots=True)
+class _Pairs:
+    """(station, segment) pairs that may meet the corridor, sorted by station then segment.
+
+    Exact foot points are the costly part, so they are computed only where they can
+    matter, from bounds given by the distances to the segment's ends (one inverse
+    problem each): a segment of length L whose ends are dA and dB from the station
+    comes no closer than ``lb = (dA + dB - L) / 2`` (triangle inequality at the best
+    split of the segment) and no farther than ``ub = min(dA, dB)``. A foot is needed
+    where membership of the corridor is unknown (``lb <= width < ub``) and where the
+    segment could hold the nearest point (``lb`` at most the smallest ``ub`` + ``TIE_M``),
+    over the whole route or over the first passage.
+    """
+
+    route: Route
+    sta: NDArray[np.int64]
+    seg: NDArray[np.int64]
+    p_lon: FloatArray
+    p_lat: FloatArray
+    d_start: FloatArray
+    lb: FloatArray
+    ub: FloatArray
+    dist: FloatArray  # exact, where computed; NaN elsewhere
+    along: FloatArray  # metres from the route's start of the nearest point, where computed
+
+    @classmethod
+    def measure(
+        cls,
+        route: Route,
+        sta: NDArray[np.int64],
+        seg: NDArray[np.int64],
+        p_lon: FloatArray,
+        p_lat: FloatArray,
+        width_m: float,
+    ) -> _Pairs:
+        # A cheap cut first: chords are never longer than geodesics, so the same bound
+        # with straight-line distances through the Earth is a lower bound too.
+        vertex = ecef(route.lon, route.lat)
+        p_xyz = ecef(p_lon, p_lat)
+        c_a = np.sqrt(((vertex[seg] - p_xyz) ** 2).sum(axis=1))
+        c_b = np.sqrt(((vertex[seg + 1] - p_xyz) ** 2).sum(axis=1))
+        keep = np.flatnonzero((c_a + c_b - route.length_m[seg]) / 2.0 <= width_m)
+        sta, seg, p_lon, p_lat = sta[keep], seg[keep], p_lon[keep], p_lat[keep]
+        _, _, d_a = GEOD.inv(route.lon[seg], route.lat[seg], p_lon, p_lat)
+        _, _, d_b = GEOD.inv(route.lon[seg + 1], route.lat[seg + 1], p_lon, p_lat)
+        d_a, d_b = np.asarray(d_a, dtype=np.float64), np.asarray(d_b, dtype=np.float64)
+        lb = np.maximum(0.0, (d_a + d_b - route.length_m[seg]) / 2.0)
+        near = lb <= width_m  # the others never come within the corridor
+        order = np.lexsort((seg[near], sta[near]))
+        pick = np.flatnonzero(near)[order]
+        n = len(pick)
+        pairs = cls(
+            route,
+            sta[pick],
+            seg[pick],
+            p_lon[pick],
+            p_lat[pick],
+            d_a[pick],
+            lb[pick],
+            np.minimum(d_a, d_b)[pick],
+            np.full(n, np.nan),
+            np.full(n, np.nan),
         )
-    return hits
+        if n:
+            # Smallest upper bound per station, over all its pairs.
+            starts = np.flatnonzero(np.r_[True, np.diff(pairs.sta) != 0])
+            best_ub = np.minimum.reduceat(pairs.ub, starts)[
+                np.cumsum(np.r_[0, np.diff(pairs.sta) != 0])
+            ]
+            pairs.solve((pairs.ub > width_m) | (pairs.lb <= best_ub + TIE_M))
+        return pairs
+
+    def solve(self, want: NDArray[np.bool_]) -> None:
+        """Compute the exact foot of the pairs flagged and not yet computed."""
+        todo = np.flatnonzero(want & np.isnan(self.dist))
+        if not todo.size:
+            return
+        seg = self.seg[todo]
+        r = self.route
+        foot = segment_foot(
+            self.p_lon[todo],
+            self.p_lat[todo],
+            r.lon[seg],
+            r.lat[seg],
+            r.azimuth_deg[seg],
+            r.length_m[seg],
+        )
+        self.dist[todo] = foot.distance_m
+        self.along[todo] = r.start_m[seg] + foot.along_segment_m
+
+    def hits(self, width_m: float, open_flag: dict[int, bool | None]) -> list[RouteHit]:
+        """Per station in the corridor, the nearest point of its first passage."""
+        inside = (self.ub <= width_m) | (self.dist <= width_m)
+        runs: list[tuple[int, NDArray[np.int64], NDArray[np.int64]]] = []
+        bounds = np.flatnonzero(np.diff(self.sta)) + 1
+        for group in np.split(np.arange(len(self.sta)), bounds):
+            group = group[inside[group]]
+            if not group.size:
+                continue
+            # The first passage: consecutive segments joined by in-corridor vertices.
+            end = 1
+            while (
+                end < group.size
+                and self.seg[group[end]] == self.seg[group[end - 1]] + 1
+                and self.d_start[group[end]] <= width_m
+            ):
+                end += 1
+            runs.append((int(self.sta[group[0]]), group, group[:end]))
+        want = np.zeros(len(self.sta), dtype=bool)
+        for _, _, first in runs:
+            want[first[self.lb[first] <= self.ub[first].min() + TIE_M]] = True
+        self.solve(want)
+        hits = []
+        for sid, group, first in runs:
+            known = first[~np.isnan(self.dist[first])]
+            best = float(self.dist[known].min())
+            pick = known[np.flatnonzero(self.dist[known] <= best + TIE_M)[0]]
+            hits.append(
+                RouteHit(
+                    id=sid,
+                    distance_from_route_m=float(np.nanmin(self.dist[group])),
+                    distance_along_route_m=float(self.along[pick]),
+                    passage_distance_m=float(self.dist[pick]),
+                    open_at_time=open_flag.get(sid),
+                )
+            )
+        return hits
 
 
 # ------------------------------------------------------------------ validated request
@@ -540,7 +609,7 @@ def build_route_query(
     crs : str, optional
         Datum of the vertices; default GCJ-02 for ``amap``, WGS84 otherwise.
     width_m : float
-        Largest distance from the route, metres, in (0, 2000].
+        Largest distance from the route, metres, in (0, 1000].
     amenities, open_at, status
         Filters, as for the nearest search.
     limit : int

@@ -11,7 +11,7 @@
   var WALK_M_S = 1.2;
   var RIDE_M_S = 4.2;
   var MAIN = ["drinking_water", "microwave", "toilet", "phone_charging", "ebike_charging",
-    "battery_swap", "car_parking", "motorcycle_parking", "ev_charging", "rest_area"];
+    "battery_swap", "car_parking", "motorcycle_parking", "ev_charging"];
 
   var TEXT = {
     zh: {

@@ -1,0 +1,443 @@
+"""The courier page in a real browser: Debian's chromium through Playwright.
+
+The app runs on a local port with a small registry around Guomao (国贸), Beijing; the
+phone's position is mocked there. Every request that is not to the local server is
+aborted and recorded, so a third-party request fails the test. Screenshots at 360×740
+go to ``test-output/pages/`` (gitignored), with ``size.json``: what the page
+transferred on first load.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import httpx2
+import pytest
+import uvicorn
+
+from api.main import create_app
+from geo.datums import wgs84_to_bd09, wgs84_to_gcj02
+from geo.model import StationData
+from geo.settings import Settings
+from tests.factories import GEOD
+from tests.maps.test_browser import chromium_path
+
+pytestmark = pytest.mark.browser
+
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "pages"
+GUOMAO = (116.4551, 39.9075)  # WGS84, where the phone says it is
+XSS = "<img src=x onerror=alert(1)>"
+ROUTE = "116.4400,39.9075;116.4551,39.9075;116.4700,39.9075;116.4700,39.9200"  # WGS84
+MICROWAVE_TOGGLE = ".sf-toggle:has(input[value=microwave])"
+# What the page may transfer on first load (HTML, CSS, JS, Leaflet, the data), bytes.
+MAX_TRANSFER = 120_000
+
+AMENITY_CYCLE = (
+    ["drinking_water", "toilet", "microwave", "phone_charging"],
+    ["drinking_water", "rest_area"],
+    ["drinking_water", "toilet", "ebike_charging", "battery_swap"],
+    ["microwave", "toilet", "car_parking", "ev_charging"],
+    ["drinking_water", "shelter", "wifi", "motorcycle_parking"],
+)
+
+
+def seed() -> list[StationData]:
+    """30 stations within ~2 km of Guomao, one named like a script, one never open."""
+    out = []
+    for i in range(30):
+        x, y, _ = GEOD.fwd(GUOMAO[0], GUOMAO[1], (i * 137.5) % 360, 80 + i * 65)
+        amenities = AMENITY_CYCLE[i % len(AMENITY_CYCLE)]
+        fields: dict[str, Any] = {
+            "name": XSS if i == 4 else f"朝阳区测试暖心驿站{i:02d}",
+            "lon": float(x),
+            "lat": float(y),
+            "amenities": amenities,
+            "address": f"北京市朝阳区建国路{i + 1}号",
+            "opening_hours": "24小时" if i != 2 else "Mo-Su 00:00-00:01",  # 2: closed now
+        }
+        if "car_parking" in amenities:
+            fields |= {"car_parking_spaces": 6, "ev_charging_piles": 2}
+        if "motorcycle_parking" in amenities:
+            fields["motorcycle_parking_spaces"] = 12
+        out.append(StationData.model_validate(fields))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    db = tmp_path_factory.mktemp("page") / "page.db"
+    app = create_app(Settings(database_url=f"sqlite:///{db}", demo=False))
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    app.state.registry.create_many(items=seed())
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path())
+        yield browser
+        browser.close()
+
+
+class Page:
+    """A phone-sized page that records errors, aborted requests and transferred bytes."""
+
+    def __init__(self, context: Any, base: str) -> None:
+        self.base = base
+        self.context = context
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.blocked: list[str] = []
+        self.failed: list[str] = []
+        self.finished: list[Any] = []
+        page = self.page
+        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("requestfinished", lambda r: self.finished.append(r))
+        page.add_init_script("window.__alerts = []; window.alert = m => window.__alerts.push(m);")
+
+        def route(r: Any) -> None:
+            if r.request.url.startswith(base + "/"):
+                r.continue_()
+            else:
+                self.blocked.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+
+    def open(self, query: str = "") -> None:
+        self.page.goto(f"{self.base}/{query}")
+        self.wait_for_list()
+
+    def wait_for_list(self) -> None:
+        self.page.wait_for_function(
+            "() => window.sfPage && sfPage.state.answer !== null"
+            " && !document.body.hasAttribute('aria-busy')"
+        )
+
+    def ids(self) -> list[int]:
+        return [int(v) for v in self.page.locator(".sf-card").evaluate_all(
+            "cards => cards.map(c => c.dataset.id)")]  # fmt: skip
+
+    def shot(self, name: str) -> Path:
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        path = OUTPUT / name
+        self.page.screenshot(path=str(path))
+        return path
+
+    def assert_clean(self) -> None:
+        assert self.blocked == [], self.blocked
+        assert self.failed == [], self.failed
+        assert self.errors == [], self.errors
+        assert self.page.evaluate("window.__alerts") == []
+
+
+def new_page(chromium: Any, server: str, *, geolocation: bool = True, **options: Any) -> Page:
+    context = chromium.new_context(
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=1,
+        locale="zh-CN",
+        service_workers="block",
+        geolocation={"longitude": GUOMAO[0], "latitude": GUOMAO[1]} if geolocation else None,
+        permissions=["geolocation"] if geolocation else [],
+        **options,
+    )
+    return Page(context, server)
+
+
+@pytest.fixture
+def phone(chromium: Any, server: str) -> Iterator[Page]:
+    page = new_page(chromium, server)
+    yield page
+    page.context.close()
+
+
+def api(server: str, path: str, **params: Any) -> dict[str, Any]:
+    response = httpx2.get(server + path, params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def nearest_ids(server: str, **params: Any) -> list[int]:
+    body = api(server, "/v1/stations/nearest", lon=GUOMAO[0], lat=GUOMAO[1], k=10, **params)
+    return [f["id"] for f in body["features"]]
+
+
+# -- the list -------------------------------------------------------------------------
+
+
+def test_list_is_the_api_answer_and_ticking_an_amenity_updates_it(phone: Page, server: str) -> None:
+    phone.open()
+    want = nearest_ids(server)
+    assert len(want) == 10
+    assert phone.ids() == want
+    first = phone.page.locator(".sf-card").first
+    assert (
+        first.locator(".sf-name").inner_text()
+        == api(server, f"/v1/stations/{want[0]}")["properties"]["name"]
+    )
+    assert "步行" in first.locator(".sf-dist").inner_text()
+    assert "营业中" in first.locator(".sf-hours").inner_text()
+    phone.shot("page-nearest-360x740.png")
+
+    phone.page.locator(MICROWAVE_TOGGLE).click()
+    phone.wait_for_list()
+    micro = nearest_ids(server, amenities="microwave")
+    assert micro != want
+    assert phone.ids() == micro
+    cards = phone.page.locator(".sf-card")
+    for i in range(cards.count()):
+        assert cards.nth(i).locator(".sf-chips li.sf-wanted[data-code=microwave]").count() == 1
+    assert "amenities=microwave" in phone.page.url  # a link that keeps the choice
+    phone.shot("page-microwave-360x740.png")
+    phone.page.evaluate("document.querySelector('.sf-needs').scrollIntoView()")
+    phone.shot("page-microwave-results-360x740.png")  # docs/img/page.png is a copy
+    phone.page.evaluate("window.scrollTo(0, 0)")
+    phone.page.screenshot(path=str(OUTPUT / "page-full-360.png"), full_page=True)
+
+    phone.page.locator(MICROWAVE_TOGGLE).click()
+    phone.wait_for_list()
+    assert phone.ids() == want
+    assert "朝阳区测试暖心驿站02" not in phone.page.locator(".sf-name").all_inner_texts()  # closed
+    phone.assert_clean()
+
+
+def test_navigate_links_carry_each_apps_datum(phone: Page, server: str) -> None:
+    phone.open()
+    features = api(server, "/v1/stations/nearest", lon=GUOMAO[0], lat=GUOMAO[1], k=10)["features"]
+    cards = phone.page.locator(".sf-card")
+    me_bd = [float(v) for v in wgs84_to_bd09(*GUOMAO)]
+    for i, f in enumerate(features):
+        lon, lat = f["geometry"]["coordinates"]
+        g_lon, g_lat = (float(v) for v in wgs84_to_gcj02(lon, lat))
+        b_lon, b_lat = (float(v) for v in wgs84_to_bd09(lon, lat))
+
+        amap = urlsplit(cards.nth(i).locator("a.sf-amap").get_attribute("href"))
+        assert (amap.scheme, amap.netloc, amap.path) == ("https", "uri.amap.com", "/navigation")
+        q = parse_qs(amap.query)
+        assert q["coordinate"] == ["gaode"]
+        assert q["mode"] == ["ride"]
+        x, y, name = q["to"][0].split(",", 2)
+        assert float(x) == pytest.approx(g_lon, abs=2e-7)  # GCJ-02, to ~2 cm
+        assert float(y) == pytest.approx(g_lat, abs=2e-7)
+        assert name == f["properties"]["name"]
+        # The shift is real: WGS84 coordinates here would put Amap ~600 m off.
+        assert GEOD.inv(lon, lat, float(x), float(y))[2] > 300
+
+        baidu = urlsplit(cards.nth(i).locator("a.sf-baidu").get_attribute("href"))
+        assert baidu.netloc == "api.map.baidu.com"
+        q = parse_qs(baidu.query)
+        assert q["coord_type"] == ["bd09ll"]
+        assert q["output"] == ["html"]
+        dest = unquote(q["destination"][0])
+        lat_s, lon_s = dest.removeprefix("latlng:").split("|")[0].split(",")  # lat first
+        assert float(lon_s) == pytest.approx(b_lon, abs=2e-7)
+        assert float(lat_s) == pytest.approx(b_lat, abs=2e-7)
+        origin = q["origin"][0].removeprefix("latlng:").split("|")[0].split(",")
+        assert [float(origin[1]), float(origin[0])] == pytest.approx(me_bd, abs=2e-7)
+        assert cards.nth(i).locator("a.sf-amap").get_attribute("rel") == "noopener noreferrer"
+    phone.assert_clean()
+
+
+def test_a_station_named_like_markup_shows_as_text(phone: Page) -> None:
+    phone.open()
+    names = phone.page.locator(".sf-card .sf-name").all_inner_texts()
+    assert XSS in names
+    assert phone.page.locator(".sf-list img").count() == 0
+    assert phone.page.locator(".leaflet-marker-pane img").count() == 0
+    opened = phone.page.evaluate(
+        "() => { let n = 0; sfPageMap.eachLayer(l => { if (l.getTooltip && l.getTooltip())"
+        " { l.openTooltip(); n++; } }); return n; }"
+    )
+    assert opened >= 10
+    tips = phone.page.locator(".leaflet-tooltip").all_inner_texts()
+    assert XSS in tips  # tooltips are text too
+    assert phone.page.locator(".leaflet-tooltip img").count() == 0
+    phone.assert_clean()
+
+
+def test_english_switch(phone: Page, server: str) -> None:
+    phone.open()
+    phone.page.locator("#sf-lang").click()
+    assert phone.page.locator("html").get_attribute("lang") == "en"
+    assert phone.page.locator("#sf-results-h").inner_text() == "Open stations near you"
+    assert phone.page.locator(MICROWAVE_TOGGLE).inner_text().strip() == "Microwave"
+    assert "walk" in phone.page.locator(".sf-card .sf-dist").first.inner_text()
+    assert phone.ids() == nearest_ids(server)
+    phone.shot("page-english-360x740.png")
+    phone.page.reload()
+    phone.wait_for_list()
+    assert phone.page.locator("#sf-lang").inner_text() == "中文"  # kept in the link
+    phone.assert_clean()
+
+
+def test_typed_gcj02_coordinates_without_geolocation(chromium: Any, server: str) -> None:
+    p = new_page(chromium, server, geolocation=False)
+    try:
+        p.page.goto(p.base + "/")
+        p.page.wait_for_function("() => document.querySelector('#sf-status.sf-error') !== null")
+        g_lon, g_lat = (float(v) for v in wgs84_to_gcj02(*GUOMAO))
+        p.page.locator(".sf-typed summary").click()
+        p.page.locator("#sf-lon").fill(f"{g_lon:.7f}")
+        p.page.locator("#sf-lat").fill(f"{g_lat:.7f}")
+        p.page.locator("#sf-crs").select_option("gcj02")
+        p.page.locator("#sf-coords button").click()
+        p.wait_for_list()
+        body = api(server, "/v1/stations/nearest", lon=f"{g_lon:.7f}", lat=f"{g_lat:.7f}",
+                   crs="gcj02", k=10)  # fmt: skip
+        assert p.ids() == [f["id"] for f in body["features"]]
+        p.assert_clean()
+    finally:
+        p.context.close()
+
+
+def test_tapping_the_map_searches_there(phone: Page, server: str) -> None:
+    phone.open()
+    box = phone.page.locator("#sf-map").bounding_box()
+    phone.page.mouse.click(box["x"] + box["width"] - 60, box["y"] + box["height"] / 2)
+    phone.page.wait_for_function("() => sfPage.state.position.how === 'picked'")
+    phone.wait_for_list()
+    lon, lat = phone.page.evaluate("[sfPage.state.position.lon, sfPage.state.position.lat]")
+    body = api(server, "/v1/stations/nearest", lon=lon, lat=lat, k=10)
+    assert phone.ids() == [f["id"] for f in body["features"]]
+    phone.assert_clean()
+
+
+# -- on my way ------------------------------------------------------------------------
+
+
+def test_on_my_way_lists_what_the_along_route_api_lists(phone: Page, server: str) -> None:
+    phone.open(f"?route={ROUTE}")
+    assert phone.page.locator("#sf-route").is_visible()
+    want = api(server, "/v1/stations/along-route", route=ROUTE, width_m=500, limit=10)
+    ids = [f["id"] for f in want["features"]]
+    assert ids
+    assert phone.ids() == ids
+    along = phone.page.locator(".sf-card .sf-along").first.inner_text()
+    assert "沿路线" in along
+    assert phone.page.locator(".leaflet-overlay-pane path").count() >= 1  # the route drawn
+    phone.shot("page-on-my-way-360x740.png")
+
+    phone.page.locator("#sf-width").select_option("100")
+    phone.wait_for_list()
+    narrow = api(server, "/v1/stations/along-route", route=ROUTE, width_m=100, limit=10)
+    assert phone.ids() == [f["id"] for f in narrow["features"]]
+
+    phone.page.locator("#sf-on-route").uncheck()  # back to "nearest to me"
+    phone.wait_for_list()
+    assert phone.ids() == nearest_ids(server)
+    phone.assert_clean()
+
+
+# -- size, accessibility ----------------------------------------------------------------
+
+
+def test_first_load_is_small_and_local(phone: Page) -> None:
+    phone.open()
+    phone.page.wait_for_load_state("networkidle")
+    rows = []
+    for request in phone.finished:
+        sizes = request.sizes()
+        rows.append(
+            {
+                "url": request.url.removeprefix(phone.base),
+                "body_bytes": sizes["responseBodySize"],
+                "header_bytes": sizes["responseHeadersSize"],
+            }
+        )
+    total = sum(r["body_bytes"] + r["header_bytes"] for r in rows)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "size.json").write_text(json.dumps({"total_bytes": total, "responses": rows},
+                                                 indent=2))  # fmt: skip
+    print(f"\npage first load: {len(rows)} responses, {total} bytes transferred")
+    for r in rows:
+        print(f"  {r['body_bytes'] + r['header_bytes']:>7}  {r['url']}")
+    assert {r["url"].split("?")[0] for r in rows} >= {
+        "/", "/page/assets/page.js", "/page/assets/leaflet.js", "/page/data/nearest"
+    }  # fmt: skip
+    assert total < MAX_TRANSFER
+    phone.assert_clean()
+
+
+WIDE = """() => Array.from(document.querySelectorAll("*"))
+  .filter(e => e.scrollWidth > e.clientWidth + 1 && !e.closest(".leaflet-container"))
+  .map(e => [e.tagName, e.getAttribute("class"), e.id, e.scrollWidth, e.clientWidth])"""
+
+CONTRAST = """() => {
+  const rgb = s => s.match(/[\\d.]+/g).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const bg = el => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  const sel = "h1, h2, h3, p, summary, label span, .sf-chips li, .sf-nav a, button, .sf-num";
+  document.querySelectorAll(sel).forEach(el => {
+    if (!el.textContent.trim() || !el.offsetParent) return;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(bg(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    out.push([el.className || el.tagName, el.textContent.trim().slice(0, 20), ratio]);
+  });
+  return out;
+}"""
+
+
+def test_readable_at_360px_with_enough_contrast_and_large_fonts(phone: Page) -> None:
+    phone.open()
+    page = phone.page
+    page.locator(MICROWAVE_TOGGLE).click()  # a checked toggle is checked too
+    phone.wait_for_list()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.evaluate(WIDE)
+    checked = page.evaluate(CONTRAST)
+    assert len(checked) > 30
+    low = [c for c in checked if c[2] < 4.5]
+    assert low == [], low  # WCAG AA for normal text
+    heights = page.locator(".sf-toggle, .sf-nav a, #sf-locate").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert min(heights) >= 44  # touch targets
+
+    # The system font size doubled (Android's largest setting is 200%).
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    page.wait_for_timeout(100)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.evaluate(WIDE)
+    overflowing = page.locator(".sf-card, .sf-toggle, .sf-nav a").evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).length"
+    )
+    assert overflowing == 0
+    phone.shot("page-large-font-360x740.png")
+    phone.assert_clean()
