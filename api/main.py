@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,7 +25,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prepare_registry(registry, demo=settings.demo, seed=settings.demo_seed)
         app.state.registry = registry
         app.state.settings = settings
+        # Other workers and processes write to the same store: follow their changes.
+        stop = threading.Event()
+        follower = threading.Thread(
+            target=registry.follow,
+            args=(stop,),
+            kwargs={"interval_s": settings.follow_interval_s},
+            name="registry-follow",
+            daemon=True,
+        )
+        follower.start()
         yield
+        stop.set()
+        follower.join()
         registry.close()
 
     app = FastAPI(

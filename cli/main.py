@@ -7,6 +7,7 @@ there is enforced here, with the same messages (Chinese first, then English).
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from geo.datums import parse_datum
 from geo.errors import StationError
 from geo.geojson import nearest_collection, station_feature
 from geo.model import build_station_data
-from geo.registry import Registry, load_demo, open_registry
+from geo.registry import Registry, load_demo, open_registry, prepare_registry
 from geo.search import build_nearest_query
 from geo.settings import get_settings
 
@@ -95,6 +96,9 @@ def serve(
     no_demo: Annotated[
         bool, typer.Option("--no-demo", help="Do not load the demo registry into an empty store.")
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes; each follows the others' writes.")
+    ] = 1,
 ) -> None:
     """启动 HTTP 服务 / Serve the HTTP API (loads the demo registry on first start)."""
     import uvicorn
@@ -107,9 +111,23 @@ def serve(
         update["database_url"] = database_url
     settings = base.model_copy(update=update)
     err.print(
-        f"stationfinder: {settings.database_url} → http://{host}:{port}/docs", highlight=False
+        f"stationfinder: {settings.database_url} → http://{host}:{port}/docs"
+        + (f" ({workers} workers)" if workers > 1 else ""),
+        highlight=False,
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # The demo is loaded once, here, not by every worker at the same time; the workers
+    # build the app from the environment (uvicorn starts them by import string).
+    with registry_at(settings.database_url) as registry:
+        checked(lambda: prepare_registry(registry, demo=settings.demo, seed=settings.demo_seed))
+    os.environ["STATIONFINDER_DATABASE_URL"] = settings.database_url
+    os.environ["STATIONFINDER_DEMO"] = "0"
+    get_settings.cache_clear()
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+    )
 
 
 @app.command()

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
         Load the demo registry into an empty store on ``serve``.
     demo_seed : int
         Seed of the demo generator (same seed, same registry).
+    follow_interval_s : float
+        How often a server applies other processes' writes to its index, seconds.
     """
 
     model_config = SettingsConfigDict(env_prefix="STATIONFINDER_", extra="ignore")
@@ -29,6 +31,7 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = None
     demo: bool = True
     demo_seed: int = 20261122
+    follow_interval_s: float = 0.25
     max_k: int = 100
     max_page_size: int = 1000
 

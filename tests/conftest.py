@@ -6,7 +6,8 @@ stations they reason about, through the API or ``app.state.registry``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from geo.settings import Settings
+from tests.postgres import BACKENDS, store_urls
 
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -29,15 +31,22 @@ def make_app(database_url: str, *, admin_token: str | None = TOKEN) -> FastAPI:
     return create_app(Settings(database_url=database_url, demo=False, admin_token=admin_token))
 
 
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Fresh stores for one test, by name: every test using it runs on SQLite and PostGIS."""
+    with store_urls(request.param, tmp_path) as url:
+        yield url
+
+
 @pytest.fixture
-def db_url(tmp_path: Any) -> str:
-    """A fresh SQLite file for one test."""
-    return f"sqlite:///{tmp_path}/t.db"
+def db_url(store_url: Callable[[str], str]) -> str:
+    """A fresh store for one test (SQLite and PostGIS)."""
+    return store_url("t")
 
 
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
-    """A client of an app on a fresh SQLite file, lifespan running."""
+    """A client of an app on a fresh store (SQLite and PostGIS), lifespan running."""
     with TestClient(make_app(db_url)) as c:
         yield c
 

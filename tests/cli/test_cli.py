@@ -20,8 +20,9 @@ STATION = ["--name", "建国路工商银行暖心驿站", "--lon", "116.4612", "
 
 
 @pytest.fixture
-def db(tmp_path: Any) -> str:
-    return f"sqlite:///{tmp_path}/c.db"
+def db(db_url: str) -> str:
+    """A fresh store (SQLite and PostGIS: see tests/conftest.py)."""
+    return db_url
 
 
 @pytest.fixture

@@ -19,8 +19,9 @@ NO_NAME = ["4", "", "116.4100", "39.9100", "北京市东城区", "饮水"]  # CS
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/c.db"
+def db(db_url: str) -> str:
+    """A fresh store (SQLite and PostGIS: see tests/conftest.py)."""
+    return db_url
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -117,10 +118,11 @@ TOL = 0.5e-7 + 1e-12  # rounding to 7 decimals
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> Registry:
-    reg = open_registry(f"sqlite:///{tmp_path}/x.db")
+def registry(db_url: str) -> Iterator[Registry]:
+    reg = open_registry(db_url)  # SQLite and PostGIS (see tests/conftest.py)
     reg.create_many(items=[build_station_data(s) for s in STATIONS])
-    return reg
+    yield reg
+    reg.close()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import json
 import random
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,25 @@ ERROR_CODES = {
 # --------------------------------------------------------------------------- helpers
 
 
-def fresh(tmp_path: Path, name: str = "r") -> Registry:
-    return open_registry(f"sqlite:///{tmp_path}/{name}.db")
+_store_url: Callable[[str], str]
+_opened: list[Registry] = []
+
+
+@pytest.fixture(autouse=True)
+def _on_each_backend(store_url: Callable[[str], str]) -> Iterator[None]:
+    """Every test here runs on SQLite and on PostGIS (see tests/conftest.py)."""
+    global _store_url
+    _store_url = store_url
+    yield
+    while _opened:  # before the store goes: a PostGIS database is dropped after the test
+        _opened.pop().close()
+
+
+def fresh(directory: Path, name: str = "r") -> Registry:
+    """A registry on a fresh store of the current backend (same directory and name: same store)."""
+    registry = open_registry(_store_url(f"{directory.name}_{name}"))
+    _opened.append(registry)
+    return registry
 
 
 def all_stations(registry: Registry) -> list[Station]:

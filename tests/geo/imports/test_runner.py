@@ -6,6 +6,7 @@ import random
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,25 @@ HERE = (116.4500, 39.9200)  # WGS84, Chaoyang
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
 
+_store_url: Callable[[str], str]
+_opened: list[Registry] = []
+
+
+@pytest.fixture(autouse=True)
+def _on_each_backend(store_url: Callable[[str], str]) -> Iterator[None]:
+    """Every test here runs on SQLite and on PostGIS (see tests/conftest.py)."""
+    global _store_url
+    _store_url = store_url
+    yield
+    while _opened:  # before the store goes: a PostGIS database is dropped after the test
+        _opened.pop().close()
+
+
 def fresh(directory: Path, name: str = "r") -> Registry:
-    return open_registry(f"sqlite:///{directory}/{name}.db")
+    """A registry on a fresh store of the current backend (same directory and name: same store)."""
+    registry = open_registry(_store_url(f"{directory.name}_{name}"))
+    _opened.append(registry)
+    return registry
 
 
 def stations(registry: Registry) -> list[Station]:
