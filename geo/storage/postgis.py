@@ -30,9 +30,10 @@ class PostgisStore(SqlStore):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        # pre_ping: a worker notices a restarted database on its next request, not as
-        # a 500 on a dead pooled connection.
-        self.engine = sa.create_engine(engine_url(url), pool_pre_ping=True)
+        # No pool_pre_ping (a round trip before every query): after a database restart
+        # the first query fails (503), SQLAlchemy then discards the whole pool, and the
+        # next one reconnects.
+        self.engine = sa.create_engine(engine_url(url))
         try:
             upgrade(self.engine)
         except OperationalError as exc:
