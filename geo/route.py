@@ -58,7 +58,7 @@ from numpy.typing import NDArray
 
 from geo.amenities import mask_of, split_codes
 from geo.datums import Datum, invalid_lonlat_mask, parse_datum, to_wgs84
-from geo.errors import InvalidParameter, InvalidRoute, RouteTooLong
+from geo.errors import InvalidRoute, RouteTooLong
 from geo.geodesy import GEOD, ecef
 from geo.hours import parse_when
 from geo.index import Hit, StationIndex
@@ -69,6 +69,7 @@ from geo.polyline import (
     parse_route_format,
     parse_route_text,
 )
+from geo.search import bad_parameter
 
 if TYPE_CHECKING:
     from geo.registry import Registry
@@ -503,18 +504,10 @@ class RouteQuery:
         return mask_of(self.amenities)
 
 
-def _bad(name: str, value: object, rule: str, rule_zh: str) -> InvalidParameter:
-    return InvalidParameter(
-        f"{name}={value!r} is invalid: {rule}",
-        f"参数 {name}={value!r} 无效：{rule_zh}",
-        details=[{"parameter": name, "value": str(value)}],
-    )
-
-
 def check_width(width_m: float) -> float:
     """Validate a corridor half-width in metres."""
     if isinstance(width_m, bool) or not math.isfinite(width_m) or not 0 < width_m <= MAX_WIDTH_M:
-        raise _bad(
+        raise bad_parameter(
             "width_m",
             width_m,
             f"must be a number of metres in (0, {MAX_WIDTH_M:.0f}]",
@@ -526,7 +519,7 @@ def check_width(width_m: float) -> float:
 def check_limit(limit: int, *, max_limit: int = MAX_LIMIT) -> int:
     """Validate how many stations to return."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= max_limit:
-        raise _bad(
+        raise bad_parameter(
             "limit", limit, f"must be an integer from 1 to {max_limit}", f"须为 1 到 {max_limit}"
         )
     return limit

@@ -43,7 +43,8 @@ class NearestQuery:
         return mask_of(self.amenities)
 
 
-def _bad(name: str, value: object, rule: str, rule_zh: str) -> InvalidParameter:
+def bad_parameter(name: str, value: object, rule: str, rule_zh: str) -> InvalidParameter:
+    """The error for a query parameter that breaks a rule (named, with its value)."""
     return InvalidParameter(
         f"{name}={value!r} is invalid: {rule}",
         f"参数 {name}={value!r} 无效：{rule_zh}",
@@ -54,7 +55,9 @@ def _bad(name: str, value: object, rule: str, rule_zh: str) -> InvalidParameter:
 def check_k(k: int, *, max_k: int = MAX_K) -> int:
     """Validate a result count."""
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= max_k:
-        raise _bad("k", k, f"must be an integer from 1 to {max_k}", f"须为 1 到 {max_k} 的整数")
+        raise bad_parameter(
+            "k", k, f"must be an integer from 1 to {max_k}", f"须为 1 到 {max_k} 的整数"
+        )
     return k
 
 
@@ -63,7 +66,7 @@ def check_distance(value: float | None) -> float | None:
     if value is None:
         return None
     if not math.isfinite(value) or not 0 < value <= MAX_DISTANCE_M:
-        raise _bad(
+        raise bad_parameter(
             "max_distance_m",
             value,
             f"must be a number of metres in (0, {MAX_DISTANCE_M:.0f}]",
@@ -131,13 +134,13 @@ def parse_bbox(value: str | None) -> BBox | None:
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        raise _bad("bbox", value, rule, rule_zh) from None
+        raise bad_parameter("bbox", value, rule, rule_zh) from None
     if len(numbers) != 4 or not all(math.isfinite(n) for n in numbers):
-        raise _bad("bbox", value, rule, rule_zh)
+        raise bad_parameter("bbox", value, rule, rule_zh)
     min_lon, min_lat, max_lon, max_lat = numbers
     lons_ok = all(-180 <= v <= 180 for v in (min_lon, max_lon))
     if not lons_ok or not -90 <= min_lat <= max_lat <= 90:
-        raise _bad(
+        raise bad_parameter(
             "bbox", value, rule + ", min_lat <= max_lat", rule_zh + "，且 min_lat <= max_lat"
         )
     return (min_lon, min_lat, max_lon, max_lat)
@@ -146,7 +149,9 @@ def parse_bbox(value: str | None) -> BBox | None:
 def check_page(limit: int, offset: int, *, max_limit: int) -> tuple[int, int]:
     """Validate paging parameters."""
     if not 1 <= limit <= max_limit:
-        raise _bad("limit", limit, f"must be from 1 to {max_limit}", f"须为 1 到 {max_limit}")
+        raise bad_parameter(
+            "limit", limit, f"must be from 1 to {max_limit}", f"须为 1 到 {max_limit}"
+        )
     if offset < 0:
-        raise _bad("offset", offset, "must be >= 0", "须 >= 0")
+        raise bad_parameter("offset", offset, "must be >= 0", "须 >= 0")
     return limit, offset

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +19,7 @@ import pytest
 
 from geo.model import Station
 from geo.registry import load_demo, open_registry
+from tests.servers import free_port, wait_ready
 
 pytestmark = pytest.mark.gdal
 
@@ -37,27 +35,6 @@ def gdal_tool(name: str) -> str:
             pytest.fail(f"{name} is missing: scripts/test installs Debian's gdal-bin in CI")
         pytest.skip(f"{name} is not installed (apt-get install gdal-bin)")
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"the server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"the server did not answer {url} within {timeout_s} s")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ transferred on first load.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from geo.model import StationData
 from geo.settings import Settings
 from tests.factories import GEOD
 from tests.maps.test_browser import chromium_path
+from tests.servers import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -68,13 +68,6 @@ def seed() -> list[StationData]:
             fields["motorcycle_parking_spaces"] = 12
         out.append(StationData.model_validate(fields))
     return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import json
 import random
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,10 @@ from geo.export import export_registry
 from geo.imports.report import ISSUE_CODES, ImportReport
 from geo.imports.runner import import_file
 from geo.model import EDITABLE_FIELDS, Station, Status, build_station_data
-from geo.registry import Registry, open_registry
+from geo.registry import Registry
 from tests.geo.imports.fixtures import feature, point, write_csv, write_geojson, write_zip
 from tests.geo.imports.realistic import BUILDERS, GEOD, Truth, build
+from tests.geo.imports.registries import fresh, on_each_backend  # noqa: F401 (autouse)
 
 KINDS = list(BUILDERS)  # xlsx (GCJ-02), csv (GBK, BD-09), geojson, zipped shp, gpkg (3857)
 TOLERANCE_M = 0.5
@@ -51,27 +51,6 @@ ERROR_CODES = {
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-_store_url: Callable[[str], str]
-_opened: list[Registry] = []
-
-
-@pytest.fixture(autouse=True)
-def _on_each_backend(store_url: Callable[[str], str]) -> Iterator[None]:
-    """Every test here runs on SQLite and on PostGIS (see tests/conftest.py)."""
-    global _store_url
-    _store_url = store_url
-    yield
-    while _opened:  # before the store goes: a PostGIS database is dropped after the test
-        _opened.pop().close()
-
-
-def fresh(directory: Path, name: str = "r") -> Registry:
-    """A registry on a fresh store of the current backend (same directory and name: same store)."""
-    registry = open_registry(_store_url(f"{directory.name}_{name}"))
-    _opened.append(registry)
-    return registry
 
 
 def all_stations(registry: Registry) -> list[Station]:

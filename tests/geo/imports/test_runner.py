@@ -6,7 +6,6 @@ import random
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,36 +19,16 @@ from geo.imports.report import ImportReport
 from geo.imports.runner import import_file
 from geo.index import IndexEntry
 from geo.model import Station, Status, build_station_data
-from geo.registry import Registry, open_registry
+from geo.registry import Registry
 from geo.search import build_nearest_query
 from tests.factories import brute_force
 from tests.geo.imports.fixtures import write_csv
 from tests.geo.imports.realistic import BUILDERS, GEOD, build, offset
+from tests.geo.imports.registries import fresh, on_each_backend  # noqa: F401 (autouse)
 
 HEADER = ["编号", "名称", "经度", "纬度", "联系电话"]
 HERE = (116.4500, 39.9200)  # WGS84, Chaoyang
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
-
-
-_store_url: Callable[[str], str]
-_opened: list[Registry] = []
-
-
-@pytest.fixture(autouse=True)
-def _on_each_backend(store_url: Callable[[str], str]) -> Iterator[None]:
-    """Every test here runs on SQLite and on PostGIS (see tests/conftest.py)."""
-    global _store_url
-    _store_url = store_url
-    yield
-    while _opened:  # before the store goes: a PostGIS database is dropped after the test
-        _opened.pop().close()
-
-
-def fresh(directory: Path, name: str = "r") -> Registry:
-    """A registry on a fresh store of the current backend (same directory and name: same store)."""
-    registry = open_registry(_store_url(f"{directory.name}_{name}"))
-    _opened.append(registry)
-    return registry
 
 
 def stations(registry: Registry) -> list[Station]:
