@@ -1,8 +1,9 @@
-"""The SQLite store and the registry keep records, ids and the index consistent."""
+"""The stores (SQLite and PostGIS) and the registry keep records, ids and the index consistent."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import geo.demo
 from geo.errors import DuplicateExternalId, StationNotFound, StoreUnavailable
 from geo.model import StationData, Status, build_station_data
 from geo.registry import BULK_REBUILD, Registry, index_entry, open_registry, prepare_registry
-from geo.storage import open_store
+from geo.storage import StationStore, open_store
 from geo.storage.sqlite import SqliteStore
 from tests.factories import brute_force
 
@@ -25,12 +26,32 @@ def data(
     return build_station_data({"name": name, "lon": lon, "lat": lat, **fields})
 
 
+_opened: list[StationStore | Registry] = []
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path}/s.db"
+def db_url(store_url: Callable[[str], str]) -> Iterator[str]:
+    """A fresh store, SQLite and PostGIS (see tests/conftest.py); what the test opened on
+    it is closed before the store goes."""
+    yield store_url("s")
+    while _opened:
+        _opened.pop().close()
 
 
-def test_file_is_in_wal_mode(db_url: str, tmp_path: Path) -> None:
+def store_at(url: str) -> StationStore:
+    store = open_store(url)
+    _opened.append(store)
+    return store
+
+
+def registry_at(url: str) -> Registry:
+    registry = open_registry(url)
+    _opened.append(registry)
+    return registry
+
+
+def test_file_is_in_wal_mode(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path}/s.db"
     store = SqliteStore(db_url)
     store.add(data(), now=T0)
     store.close()
@@ -39,7 +60,7 @@ def test_file_is_in_wal_mode(db_url: str, tmp_path: Path) -> None:
 
 
 def test_round_trip_of_every_field(db_url: str) -> None:
-    store = SqliteStore(db_url)
+    store = store_at(db_url)
     original = data(
         "朝阳区建国路工商银行暖心驿站",
         external_id="BJ-1",
@@ -67,7 +88,7 @@ def test_round_trip_of_every_field(db_url: str) -> None:
 
 
 def test_replace_moves_updated_at_only_on_change(db_url: str) -> None:
-    store = SqliteStore(db_url)
+    store = store_at(db_url)
     created = store.add(data(phone="1"), now=T0)
     same, changed = store.replace(created.id, data(phone="1"), now=T0 + timedelta(hours=1))
     assert not changed
@@ -79,7 +100,7 @@ def test_replace_moves_updated_at_only_on_change(db_url: str) -> None:
 
 
 def test_ids_are_never_reused(db_url: str) -> None:
-    store = SqliteStore(db_url)
+    store = store_at(db_url)
     a = store.add(data("a"), now=T0)
     b = store.add(data("b"), now=T0)
     store.delete(b.id)
@@ -92,7 +113,7 @@ def test_ids_are_never_reused(db_url: str) -> None:
 
 
 def test_external_id_is_unique(db_url: str) -> None:
-    store = SqliteStore(db_url)
+    store = store_at(db_url)
     store.add(data(external_id="X"), now=T0)
     other = store.add(data(external_id="Y"), now=T0)
     with pytest.raises(DuplicateExternalId):
@@ -103,7 +124,7 @@ def test_external_id_is_unique(db_url: str) -> None:
 
 
 def test_add_many_is_all_or_nothing(db_url: str) -> None:
-    store = SqliteStore(db_url)
+    store = store_at(db_url)
     with pytest.raises(DuplicateExternalId):
         store.add_many(
             [data(external_id="A"), data(external_id="B"), data(external_id="A")], now=T0
@@ -123,7 +144,7 @@ def test_add_many_is_all_or_nothing(db_url: str) -> None:
 def test_bbox_listing(
     db_url: str, bbox: tuple[float, float, float, float], expected: set[str]
 ) -> None:
-    store = SqliteStore(db_url)
+    store = store_at(db_url)
     store.add(data("beijing", 116.4, 39.9), now=T0)
     store.add(data("chongqing", 106.55, 29.56), now=T0)
     store.add(data("fiji", 179.6, -16.5), now=T0)
@@ -133,7 +154,7 @@ def test_bbox_listing(
 
 
 def test_listing_filters_and_pages(db_url: str) -> None:
-    store = SqliteStore(db_url)
+    store = store_at(db_url)
     for i in range(7):
         store.add(
             data(
@@ -161,7 +182,7 @@ def test_unsupported_backend_and_bad_url() -> None:
 
 
 def test_registry_keeps_index_in_step_with_store(db_url: str) -> None:
-    registry = open_registry(db_url)
+    registry = registry_at(db_url)
     a, b = registry.create_many(items=[data("a", amenities=["microwave"]), data("b", 116.5, 39.9)])
     registry.patch(station_id=a.id, changes={"amenities": ["toilet"], "opening_hours": "24小时"})
     registry.replace(station_id=b.id, data=data("b2", 106.5, 29.5))
@@ -177,12 +198,12 @@ def test_registry_keeps_index_in_step_with_store(db_url: str) -> None:
     in_index = sorted(registry.index.entries(), key=lambda e: e.id)
     assert in_index == from_store(registry)
     registry.close()
-    reopened = open_registry(db_url)  # a restart rebuilds the same index from the file
+    reopened = registry_at(db_url)  # a restart rebuilds the same index from the file
     assert sorted(reopened.index.entries(), key=lambda e: e.id) == in_index
 
 
 def test_failed_write_leaves_index_untouched(db_url: str) -> None:
-    registry = open_registry(db_url)
+    registry = registry_at(db_url)
     registry.create(data=data("a", external_id="A"))
     before = registry.index.entries()
     with pytest.raises(DuplicateExternalId):
@@ -191,7 +212,9 @@ def test_failed_write_leaves_index_untouched(db_url: str) -> None:
     assert len(registry) == registry.store.count() == 1
 
 
-def test_demo_loads_once_on_first_start(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_loads_once_on_first_start(
+    db_url: str, store_url: Callable[[str], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[int] = []
 
     def fake_demo(*, seed: int, cities: tuple[str, ...]) -> list[StationData]:
@@ -199,7 +222,7 @@ def test_demo_loads_once_on_first_start(db_url: str, monkeypatch: pytest.MonkeyP
         return [data("d1"), data("d2", 106.5, 29.5)]
 
     monkeypatch.setattr(geo.demo, "generate_demo", fake_demo)
-    registry = open_registry(db_url)
+    registry = registry_at(db_url)
     assert prepare_registry(registry, demo=True, seed=5) == 2
     for station in list(registry.index.entries()):
         registry.delete(station_id=station.id)
@@ -207,14 +230,14 @@ def test_demo_loads_once_on_first_start(db_url: str, monkeypatch: pytest.MonkeyP
     assert calls == [5]
     assert registry.store.get_meta("demo_seed") == "5"
 
-    other = open_registry(db_url.replace("s.db", "t.db"))
+    other = registry_at(store_url("t"))
     assert prepare_registry(other, demo=False, seed=5) == 0  # --no-demo
     assert len(other) == 0
 
 
 def test_bulk_batch_rebuilds_an_exact_index(db_url: str) -> None:
     """A batch above BULK_REBUILD bulk-loads a new index; it must equal the records."""
-    registry = open_registry(db_url)
+    registry = registry_at(db_url)
     registry.create(data=data("before", 116.0, 39.0, amenities=["legal_aid"]))
     batch = [
         data(f"s{i}", 116.0 + (i % 50) * 0.01, 39.0 + (i // 50) * 0.01, amenities=["toilet"])
@@ -237,7 +260,7 @@ def test_bulk_batch_rebuilds_an_exact_index(db_url: str) -> None:
 
 def test_transaction_rollback_discards_every_write(db_url: str) -> None:
     """Batches inside a transaction use savepoints; rolling back must undo them all."""
-    store = SqliteStore(db_url)
+    store = store_at(db_url)
     kept = store.add(data("kept", external_id="K"), now=T0)
     tx = store.transaction()
     tx.add_many([data("a", external_id="A"), data("b", external_id="B")], now=T0)
@@ -247,5 +270,5 @@ def test_transaction_rollback_discards_every_write(db_url: str) -> None:
     tx.rollback()
     assert store.count() == 1
     assert store.get(kept.id).name == "kept"
-    reopened = SqliteStore(db_url)
+    reopened = store_at(db_url)
     assert reopened.count() == 1
