@@ -34,10 +34,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             name="registry-follow",
             daemon=True,
         )
-        follower.start()
+        if registry.store.shared:
+            follower.start()
         yield
         stop.set()
-        follower.join()
+        if follower.is_alive():
+            follower.join()
         registry.close()
 
     app = FastAPI(

@@ -64,7 +64,13 @@ class StoreTransaction(ABC):
 
 
 class StationStore(ABC):
-    """Durable station records. Every method is one transaction."""
+    """Durable station records. Every method is one transaction.
+
+    ``shared``: other processes can write to this store (False for an in-memory SQLite
+    database, which only its own process sees), so a server must follow its change log.
+    """
+
+    shared: bool = True
 
     url: str
 

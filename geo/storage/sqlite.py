@@ -39,6 +39,9 @@ class SqliteStore(SqlStore):
         self.url = url
         sa_url = sa.make_url(url)
         in_memory = not sa_url.database or sa_url.database == ":memory:"
+        # One connection shared by every thread (StaticPool) that no other process sees:
+        # nothing to follow, and a follower thread would interleave its transactions.
+        self.shared = not in_memory
         if not in_memory:
             Path(sa_url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
