@@ -40,6 +40,8 @@ STATUS: dict[type[e.StationError], int] = {
     e.RouteTooLong: 422,
 }
 
+RETRY_AFTER_S = 2  # seconds a client should wait after a 503 (database unavailable)
+
 
 def status_of(exc: e.StationError) -> int:
     for cls in type(exc).__mro__:
@@ -68,7 +70,10 @@ def error_response(
 async def _station_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.StationError)
     d = exc.to_dict()
-    return error_response(status_of(exc), d["code"], d["message"], d["message_zh"], exc.details)
+    status = status_of(exc)
+    # 503: the database is away for now; clients and proxies may retry after a pause.
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    return error_response(status, d["code"], d["message"], d["message_zh"], exc.details, headers)
 
 
 def _safe(value: Any) -> Any:

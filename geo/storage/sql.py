@@ -12,6 +12,7 @@ to bring their in-memory index up to date (:meth:`SqlStore.changes_since`).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from geo.index import IndexEntry
 from geo.model import STATION_FIELD_ORDER, Station, StationData, Status, stored_station
 from geo.storage.base import BBox, Page, StationStore, StoreTransaction
 
+_log = logging.getLogger(__name__)
 metadata = sa.MetaData()
 _ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # SQLite: a rowid alias
 
@@ -349,6 +351,35 @@ class SqlTransaction(StoreTransaction):
             self._conn.close()
 
 
+# -- database outages (issue 6, faults) ---------------------------------------------------
+# A lost, refused or locked connection raises StoreUnavailable (HTTP 503, Retry-After),
+# never a raw driver error, wherever the store's engine is used: so the API answers 503
+# and the change-log follower (which catches StationError) keeps running. SQLAlchemy has
+# already invalidated the pool when the hook runs, so the next query reconnects by
+# itself once the database is back (no pre-ping).
+
+_SQLITE_OUTAGES = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def _outage(ctx: sa.engine.ExceptionContext) -> None:
+    """``handle_error`` hook: re-raise connectivity errors as ``StoreUnavailable``."""
+    text = str(ctx.original_exception).strip()
+    operational = isinstance(ctx.sqlalchemy_exception, OperationalError)
+    if ctx.dialect.name == "sqlite":
+        # Other SQLite OperationalErrors (no such table, syntax) are bugs, not outages.
+        if not (operational and any(s in text.lower() for s in _SQLITE_OUTAGES)):
+            return
+    elif not (ctx.is_disconnect or operational):
+        return
+    _log.warning("database unavailable: %s", text.splitlines()[0] if text else "?")
+    # The driver's text (host, port, path) goes to the log only, not to clients.
+    raise StoreUnavailable(
+        "the database is unavailable (connection lost or refused, or busy); "
+        "try again in a few seconds",
+        "数据库暂时不可用（连接中断、被拒绝或繁忙），请稍后重试",
+    )
+
+
 class SqlStore(StationStore):
     """Stations in a SQL database; subclasses make the engine for their backend.
 
@@ -357,8 +388,16 @@ class SqlStore(StationStore):
     ROLLBACK round trips (two of the three a read cost: 1.2 ms -> 0.4 ms on loopback).
     """
 
-    engine: Engine
     url: str
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: Engine) -> None:
+        sa.event.listen(engine, "handle_error", _outage)  # outages -> StoreUnavailable
+        self._engine = engine
 
     @cached_property
     def reader(self) -> Engine:
