@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.backup import register as register_backup
 from cli.maps import coverage_app, map_app
 from geo.datums import parse_datum
 from geo.errors import StationError
@@ -38,6 +39,7 @@ stations_app = typer.Typer(
 app.add_typer(stations_app, name="stations")
 app.add_typer(map_app, name="map")
 app.add_typer(coverage_app, name="coverage")
+register_backup(app)  # backup, restore
 
 out = Console()
 err = Console(stderr=True)

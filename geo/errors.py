@@ -145,3 +145,15 @@ class RouteTooLong(StationError, ValueError):
     """A route with more vertices, or a greater length, than one request may search."""
 
     code = "route_too_long"
+
+
+class InvalidBackup(StationError, ValueError):
+    """A backup file that cannot be restored: not one, damaged, or for a newer schema."""
+
+    code = "invalid_backup"
+
+
+class StoreNotEmpty(StationError, ValueError):
+    """A restore into a store that already holds stations, keys or audit entries."""
+
+    code = "store_not_empty"
