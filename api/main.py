@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from api.docs import add_docs
 from api.errors import register_error_handlers
+from api.limits import add_limits
 from api.routes import health, maps, ogc, page, route, stations, transfer
 from geo.registry import open_registry, prepare_registry
 from geo.settings import Settings, get_settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     add_docs(app)
     register_error_handlers(app)
+    add_limits(app, settings)
     app.include_router(health.router)
     app.include_router(transfer.router)  # before stations: /v1/stations/export is not an id
     app.include_router(route.router)  # before stations: /v1/stations/along-route is not an id

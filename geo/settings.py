@@ -23,6 +23,23 @@ class Settings(BaseSettings):
         Seed of the demo generator (same seed, same registry).
     follow_interval_s : float
         How often a server applies other processes' writes to its index, seconds.
+    max_k, max_page_size : int
+        Most stations one search (``k``, along-route ``limit``) or one page may return.
+    max_body_bytes, max_upload_bytes : int
+        Largest request body, bytes; ``max_upload_bytes`` is for ``POST /v1/imports``.
+    max_import_rows : int
+        Most data rows one imported file may have; a longer file is refused whole.
+    rate_limit_search_per_min, rate_limit_search_burst : int
+        Token bucket of reads per client IP and per API key (0 per minute: no limit).
+    rate_limit_writes_per_min, rate_limit_writes_burst : int
+        Token bucket of writes per client IP and per API key (0 per minute: no limit).
+    trusted_proxies : str
+        Comma-separated IPs or networks of reverse proxies whose ``X-Forwarded-For``
+        names the client; empty: the peer address is the client.
+    request_timeout_s : float
+        Reads that have not started answering after this long get a 503 (0: none).
+    cors_origins, cors_write_origins : str
+        Comma-separated origins allowed to read (``*``: any) and to write (none).
     """
 
     model_config = SettingsConfigDict(env_prefix="STATIONFINDER_", extra="ignore")
@@ -34,6 +51,18 @@ class Settings(BaseSettings):
     follow_interval_s: float = 0.25
     max_k: int = 100
     max_page_size: int = 1000
+    # Limits (docs/security.md, "Limits"): the API's answer to floods and huge inputs.
+    max_body_bytes: int = 2_000_000
+    max_upload_bytes: int = 100_000_000
+    max_import_rows: int = 1_000_000
+    rate_limit_search_per_min: int = 600
+    rate_limit_search_burst: int = 120
+    rate_limit_writes_per_min: int = 120
+    rate_limit_writes_burst: int = 60
+    trusted_proxies: str = ""
+    request_timeout_s: float = 30.0
+    cors_origins: str = "*"
+    cors_write_origins: str = ""
 
 
 @lru_cache

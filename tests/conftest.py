@@ -27,8 +27,17 @@ BEIJING = (116.3975, 39.9087)
 
 
 def make_app(database_url: str, *, admin_token: str | None = TOKEN) -> FastAPI:
-    """The API on the store at ``database_url``, demo loading off."""
-    return create_app(Settings(database_url=database_url, demo=False, admin_token=admin_token))
+    """The API on the store at ``database_url``, demo loading off, no rate limits
+    (tests/api/test_limits.py tests them)."""
+    return create_app(
+        Settings(
+            database_url=database_url,
+            demo=False,
+            admin_token=admin_token,
+            rate_limit_search_per_min=0,
+            rate_limit_writes_per_min=0,
+        )
+    )
 
 
 @pytest.fixture(params=BACKENDS)

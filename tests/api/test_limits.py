@@ -1,0 +1,428 @@
+"""Limits: body size (413), rate (429 + Retry-After), time (503), CORS, k and page caps."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.testclient import TestClient
+
+from api.limits import Budget, ClientAddress, TokenBuckets, is_write
+from api.main import create_app
+from geo.settings import Settings
+from tests.conftest import AUTH, TOKEN, assert_error, feature
+
+NEAREST = "/v1/stations/nearest?lon=116.4&lat=39.9&open_at=any"
+STATIONS = "/v1/stations"
+
+
+def limited_app(**overrides: Any) -> FastAPI:
+    """An in-memory app with the given limits (everything else default)."""
+    return create_app(
+        Settings(database_url="sqlite://", demo=False, admin_token=TOKEN, **overrides)
+    )
+
+
+@pytest.fixture
+def small() -> Iterator[TestClient]:
+    """Small bodies (1 kB, uploads 4 kB) and rate limits off."""
+    app = limited_app(
+        max_body_bytes=1000,
+        max_upload_bytes=4000,
+        rate_limit_search_per_min=0,
+        rate_limit_writes_per_min=0,
+    )
+    with TestClient(app) as c:
+        yield c
+
+
+# --------------------------------------------------------------------------- 413
+
+
+def test_body_over_the_limit_by_content_length(small: TestClient) -> None:
+    body = feature(address="路" * 1000)  # 3 kB of UTF-8
+    error = assert_error(small.post(STATIONS, json=body, headers=AUTH), 413, "payload_too_large")
+    assert "1,000 bytes" in error["message"]
+    assert small.get(STATIONS).json()["numberMatched"] == 0
+
+
+def test_body_at_the_limit_passes(small: TestClient) -> None:
+    response = small.post(STATIONS, json=feature(), headers=AUTH)
+    assert response.status_code == 201, response.text
+
+
+def chunks(total: int, size: int = 256) -> Iterator[bytes]:
+    """A streamed body with no Content-Length (chunked transfer)."""
+    head = b'{"type": "Feature", "properties": {"name": "'
+    yield head
+    sent = len(head)
+    while sent < total:
+        yield b"x" * size
+        sent += size
+    yield b'"}, "geometry": {"type": "Point", "coordinates": [116.4, 39.9]}}'
+
+
+def test_streamed_body_over_the_limit(small: TestClient) -> None:
+    response = small.post(
+        STATIONS,
+        content=chunks(5000),
+        headers=AUTH | {"Content-Type": "application/json"},
+    )
+    assert "content-length" not in response.request.headers
+    assert_error(response, 413, "payload_too_large")
+    assert small.get(STATIONS).json()["numberMatched"] == 0
+
+
+def test_upload_has_its_own_larger_limit(small: TestClient) -> None:
+    csv = "名称,经度,纬度\n" + "".join(f"驿站{i},116.4{i:03d},39.9\n" for i in range(60))
+    assert 1000 < len(csv.encode()) < 4000  # over the body limit, under the upload one
+    ok = small.post("/v1/imports", files={"file": ("a.csv", csv.encode())}, headers=AUTH)
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["created"] == 60
+    big = csv * 3
+    refused = small.post("/v1/imports", files={"file": ("a.csv", big.encode())}, headers=AUTH)
+    assert_error(refused, 413, "payload_too_large")
+
+
+def test_streamed_upload_over_the_limit(small: TestClient) -> None:
+    def multipart() -> Iterator[bytes]:
+        yield (
+            b"--b\r\nContent-Disposition: form-data; name=file; filename=a.csv\r\n"
+            b"Content-Type: text/csv\r\n\r\nname,lon,lat\r\n"
+        )
+        for i in range(400):
+            yield f"s{i},116.4,39.9\r\n".encode()
+        yield b"--b--\r\n"
+
+    response = small.post(
+        "/v1/imports",
+        content=multipart(),
+        headers=AUTH | {"Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert_error(response, 413, "payload_too_large")
+    assert small.get(STATIONS).json()["numberMatched"] == 0
+
+
+# --------------------------------------------------------------------------- 429
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_token_bucket_refills_at_the_rate() -> None:
+    clock = FakeClock()
+    buckets = TokenBuckets(Budget("search", per_min=60, burst=3), clock=clock)
+    for _ in range(3):
+        assert buckets.wait_s("a") == 0
+        buckets.take("a")
+    assert buckets.wait_s("a") == pytest.approx(1.0)  # one a second
+    assert buckets.wait_s("b") == 0  # another key has its own bucket
+    clock.now += 0.5
+    assert buckets.wait_s("a") == pytest.approx(0.5)
+    clock.now += 100
+    for _ in range(3):  # refilled up to the burst, not beyond
+        buckets.take("a")
+    assert buckets.wait_s("a") > 0
+
+
+def test_buckets_are_bounded() -> None:
+    buckets = TokenBuckets(Budget("search", 60, 1), clock=FakeClock(), max_buckets=10)
+    for i in range(100):
+        buckets.take(f"ip-{i}")
+    assert len(buckets._buckets) == 10
+    assert buckets.wait_s("ip-99") > 0  # the most recent ones are kept
+
+
+def rate_app(**overrides: Any) -> TestClient:
+    settings = {
+        "rate_limit_search_per_min": 60,
+        "rate_limit_search_burst": 3,
+        "rate_limit_writes_per_min": 6,
+        "rate_limit_writes_burst": 2,
+    }
+    return TestClient(limited_app(**(settings | overrides)))
+
+
+def test_search_rate_limited_with_retry_after() -> None:
+    with rate_app() as c:
+        for _ in range(3):
+            assert c.get(NEAREST).status_code == 200
+        response = c.get(NEAREST)
+        error = assert_error(response, 429, "rate_limited")
+        assert response.headers["Retry-After"] == "1"  # 60 a minute: one token a second
+        assert "60 a minute" in error["message"]
+        # Health, docs and the page are not searches.
+        assert c.get("/healthz").status_code == 200
+        assert c.get("/openapi.json").status_code == 200
+        # Writes have their own budget.
+        assert c.post(STATIONS, json=feature(), headers=AUTH).status_code == 201
+
+
+def test_writes_rate_limited_with_retry_after() -> None:
+    with rate_app() as c:
+        for i in range(2):
+            assert c.post(STATIONS, json=feature(name=f"s{i}"), headers=AUTH).status_code == 201
+        response = c.post(STATIONS, json=feature(name="s3"), headers=AUTH)
+        assert_error(response, 429, "rate_limited")
+        assert response.headers["Retry-After"] == "10"  # 6 a minute: one token in 10 s
+        assert c.get(STATIONS).json()["numberMatched"] == 2  # nothing written
+        # A POST that only reads spends the search budget.
+        route = {"type": "LineString", "coordinates": [[116.4, 39.9], [116.41, 39.9]]}
+        assert c.post("/v1/stations/along-route", json=route).status_code == 200
+
+
+def test_retry_after_is_honest() -> None:
+    with rate_app(rate_limit_search_per_min=120, rate_limit_search_burst=1) as c:
+        assert c.get(NEAREST).status_code == 200
+        refused = c.get(NEAREST)
+        assert refused.status_code == 429
+        time.sleep(int(refused.headers["Retry-After"]))
+        assert c.get(NEAREST).status_code == 200
+
+
+def test_key_and_ip_budgets() -> None:
+    """Each key has its own budget, and so has each IP; a request needs both."""
+    with rate_app() as c:
+        key_a = {"Authorization": "Bearer a"}
+        key_b = {"Authorization": "Bearer b"}
+        for _ in range(3):
+            assert c.get(NEAREST, headers=key_a).status_code == 200
+        # Key a is spent, and so is the IP (it paid for the same three requests).
+        assert c.get(NEAREST, headers=key_a).status_code == 429
+        assert c.get(NEAREST, headers=key_b).status_code == 429
+
+
+def test_per_ip_behind_a_trusted_proxy() -> None:
+    """Behind a trusted proxy each X-Forwarded-For client has its own bucket."""
+    app = limited_app(
+        rate_limit_search_per_min=60,
+        rate_limit_search_burst=2,
+        trusted_proxies="127.0.0.1, 10.0.0.0/8",
+    )
+    with TestClient(app, client=("10.1.2.3", 5000)) as c:
+        one = {"X-Forwarded-For": "203.0.113.7"}
+        two = {"X-Forwarded-For": "198.51.100.9, 10.0.0.2"}  # through two of our proxies
+        for _ in range(2):
+            assert c.get(NEAREST, headers=one).status_code == 200
+        assert c.get(NEAREST, headers=one).status_code == 429
+        assert c.get(NEAREST, headers=two).status_code == 200
+        # A client cannot pick a new address by writing one to the left of the real one.
+        spoofed = {"X-Forwarded-For": "1.1.1.1, 203.0.113.7"}
+        assert c.get(NEAREST, headers=spoofed).status_code == 429
+        # The same key from a new IP: the key's own bucket still allows it.
+        key = {"Authorization": "Bearer k"}
+        assert c.get(NEAREST, headers=key | {"X-Forwarded-For": "192.0.2.1"}).status_code == 200
+
+
+def test_trusted_proxies_must_be_addresses() -> None:
+    with pytest.raises(ValueError, match=r"proxy\.example"):
+        limited_app(trusted_proxies="10.0.0.1,proxy.example")
+
+
+def test_untrusted_peer_cannot_forward() -> None:
+    app = limited_app(rate_limit_search_per_min=60, rate_limit_search_burst=1)
+    with TestClient(app, client=("203.0.113.1", 5000)) as c:
+        assert c.get(NEAREST, headers={"X-Forwarded-For": "1.1.1.1"}).status_code == 200
+        assert c.get(NEAREST, headers={"X-Forwarded-For": "2.2.2.2"}).status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "expected"),
+    [
+        ("10.0.0.1", "203.0.113.7", "203.0.113.7"),  # one trusted proxy
+        ("10.0.0.1", "1.1.1.1, 203.0.113.7", "203.0.113.7"),  # client-written hop ignored
+        ("10.0.0.1", "203.0.113.7, 10.0.0.5", "203.0.113.7"),  # two trusted proxies
+        ("10.0.0.1", "", "10.0.0.1"),  # proxy sent no header: the proxy itself
+        ("10.0.0.1", "10.0.0.2", "10.0.0.2"),  # only proxies: the first one
+        ("203.0.113.9", "1.1.1.1", "203.0.113.9"),  # untrusted peer: header ignored
+        ("::1", "2001:db8::1", "2001:db8::1"),  # IPv6
+    ],
+)
+def test_client_address(peer: str, forwarded: str, expected: str) -> None:
+    address = ClientAddress(["10.0.0.0/8", "::1"])
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    assert address({"client": (peer, 1), "headers": headers}) == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "write"),
+    [
+        ("GET", "/v1/stations", False),
+        ("POST", "/v1/stations", True),
+        ("PATCH", "/v1/stations/1", True),
+        ("DELETE", "/v1/stations/1", True),
+        ("POST", "/v1/imports", True),
+        ("POST", "/v1/stations/along-route", False),  # a long route in a body: a read
+        ("POST", "/v1/maps/coverage", False),
+    ],
+)
+def test_is_write(method: str, path: str, write: bool) -> None:
+    assert is_write(method, path) is write
+
+
+# --------------------------------------------------------------------------- timeouts
+
+
+def slow_app(timeout_s: float) -> FastAPI:
+    """The app with a test-only route that sleeps in a thread, as a slow search would."""
+    app = limited_app(
+        request_timeout_s=timeout_s, rate_limit_search_per_min=0, rate_limit_writes_per_min=0
+    )
+    router = APIRouter()
+    started: list[float] = []
+    finished: list[float] = []
+
+    @router.get("/v1/slow")
+    def slow(seconds: float) -> dict[str, float]:
+        started.append(seconds)
+        time.sleep(seconds)
+        finished.append(seconds)
+        return {"slept": seconds}
+
+    @router.post("/v1/slow-write")
+    def slow_write(seconds: float) -> dict[str, float]:
+        time.sleep(seconds)
+        return {"slept": seconds}
+
+    app.include_router(router)
+    app.state.started, app.state.finished = started, finished
+    return app
+
+
+def test_slow_read_gets_503_and_the_thread_finishes() -> None:
+    app = slow_app(1.0)
+    with TestClient(app) as c:
+        start = time.monotonic()
+        response = c.get("/v1/slow", params={"seconds": 3})
+        elapsed = time.monotonic() - start
+        error = assert_error(response, 503, "request_timeout")
+        assert "1 s" in error["message"]
+        assert elapsed < 2.5, elapsed  # answered at the deadline, not when the thread ended
+        assert c.get("/v1/slow", params={"seconds": 0}).json() == {"slept": 0}
+        assert 3 in app.state.started
+        deadline = time.monotonic() + 10
+        while 3 not in app.state.finished and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert 3 in app.state.finished  # it ran to the end in the background
+
+
+def test_writes_are_not_timed() -> None:
+    with TestClient(slow_app(0.2)) as c:
+        response = c.post("/v1/slow-write", params={"seconds": 0.5})
+        assert response.status_code == 200, response.text
+
+
+def test_timeout_zero_is_off() -> None:
+    with TestClient(slow_app(0)) as c:
+        assert c.get("/v1/slow", params={"seconds": 0.3}).status_code == 200
+
+
+# --------------------------------------------------------------------------- CORS
+
+
+def test_cors_reads_from_any_origin_by_default() -> None:
+    with TestClient(limited_app()) as c:
+        origin = {"Origin": "https://map.example.cn"}
+        response = c.get(NEAREST, headers=origin)
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-origin"] == "*"
+        preflight = c.options(
+            "/v1/stations/along-route",
+            headers=origin
+            | {
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+def test_cors_writes_off_by_default(method: str) -> None:
+    path = STATIONS if method == "POST" else f"{STATIONS}/1"
+    with TestClient(limited_app()) as c:
+        preflight = c.options(
+            path,
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        assert preflight.status_code == 400
+        assert "access-control-allow-origin" not in preflight.headers
+        write = c.post(STATIONS, json=feature(), headers=AUTH | {"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in write.headers
+
+
+def test_cors_writes_for_configured_origins() -> None:
+    admin = "https://admin.example.cn"
+    app = limited_app(cors_origins=admin, cors_write_origins=admin)
+    with TestClient(app) as c:
+        preflight = c.options(
+            STATIONS,
+            headers={
+                "Origin": admin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert preflight.headers["access-control-allow-origin"] == admin
+        assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
+        response = c.post(STATIONS, json=feature(), headers=AUTH | {"Origin": admin})
+        assert response.status_code == 201
+        assert response.headers["access-control-allow-origin"] == admin
+        assert "Location" in response.headers["access-control-expose-headers"]
+        # Reads only from the configured origin now.
+        other = c.get(NEAREST, headers={"Origin": "https://other.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_refusals_carry_cors_headers() -> None:
+    """A browser page can read a 429 (and its Retry-After) only with CORS headers."""
+    app = limited_app(rate_limit_search_per_min=60, rate_limit_search_burst=1)
+    with TestClient(app) as c:
+        origin = {"Origin": "https://map.example.cn"}
+        c.get(NEAREST, headers=origin)
+        refused = c.get(NEAREST, headers=origin)
+        assert refused.status_code == 429
+        assert refused.headers["access-control-allow-origin"] == "*"
+        assert "Retry-After" in refused.headers["access-control-expose-headers"]
+
+
+# --------------------------------------------------------------------------- caps
+
+
+@pytest.mark.parametrize(
+    ("url", "parameter"),
+    [
+        (f"{NEAREST}&k=101", "k"),  # default max_k 100
+        (f"{NEAREST}&k=5", "k"),  # max_k lowered to 3 below
+        (f"{STATIONS}?limit=4", "limit"),  # max_page_size lowered to 3
+        ("/v1/stations/along-route?route=116.4,39.9;116.5,39.9&limit=4", "limit"),
+    ],
+)
+def test_k_and_page_caps(url: str, parameter: str) -> None:
+    capped = limited_app(max_k=3, max_page_size=3) if "101" not in url else limited_app()
+    with TestClient(capped) as c:
+        response = c.get(url)
+        assert response.status_code in (400, 422), response.text
+        body = response.json()
+        assert parameter in str(body), body
+
+
+def test_ogc_page_is_clamped() -> None:
+    """OGC API - Features lets a server serve fewer than asked: limit is clamped, not refused."""
+    from api.ogc import MAX_LIMIT, parse_items_query
+
+    assert parse_items_query([("limit", "100000")]).limit == MAX_LIMIT == 10_000
