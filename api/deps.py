@@ -1,13 +1,15 @@
-"""Request dependencies: the registry on ``app.state`` and the write guard."""
+"""Request dependencies: the registry on ``app.state`` and the write guards."""
 
 from __future__ import annotations
 
-import hmac
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from geo.errors import Unauthorized, WritesDisabled
+from geo.access import Actor, Role
+from geo.errors import Forbidden
+from geo.keys import authenticate
 from geo.registry import Registry
 from geo.settings import Settings
 
@@ -22,25 +24,36 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def require_admin(
-    settings: Annotated[Settings, Depends(get_app_settings)],
-    authorization: Annotated[str | None, Header()] = None,
-) -> None:
-    """Allow the request only with ``Authorization: Bearer <STATIONFINDER_ADMIN_TOKEN>``."""
-    if settings.admin_token is None or not settings.admin_token.get_secret_value():
-        raise WritesDisabled(
-            "writes are disabled: set STATIONFINDER_ADMIN_TOKEN to enable them",
-            "写入已禁用：请设置 STATIONFINDER_ADMIN_TOKEN 以启用",
-        )
-    scheme, _, token = (authorization or "").partition(" ")
-    expected = settings.admin_token.get_secret_value().encode()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
-        raise Unauthorized(
-            "a valid 'Authorization: Bearer <token>' header is required for writes",
-            "写入操作需要有效的 'Authorization: Bearer <令牌>' 请求头",
-        )
+def require_role(*roles: Role) -> Callable[..., object]:
+    """A dependency that authenticates the request and returns its :class:`Actor`.
+
+    401 (``unauthorized``, ``key_revoked``) without a usable ``Authorization: Bearer``
+    key or the bootstrap token; 403 ``forbidden`` for a role not in ``roles``, and
+    ``writes_disabled`` when no token or key exists at all. Districts are checked where
+    the station is known, in the write itself (``Actor.check``).
+    """
+
+    def principal(
+        request: Request,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> Actor:
+        registry = get_registry(request)
+        settings = get_app_settings(request)
+        token = settings.admin_token.get_secret_value() if settings.admin_token else None
+        actor = authenticate(registry.store, authorization, admin_token=token)
+        if actor.role not in roles:
+            allowed = " or ".join(roles)
+            raise Forbidden(
+                f"this needs an {allowed} key; yours is {actor.role}",
+                f"此操作需要 {allowed} 角色的密钥；您的密钥角色为 {actor.role}",
+            )
+        return actor
+
+    return principal
 
 
 RegistryDep = Annotated[Registry, Depends(get_registry)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-AdminDep = Depends(require_admin)
+# Station writes and imports: admins, and editors within their districts.
+WriterDep = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.EDITOR))]
+AdminDep = Annotated[Actor, Depends(require_role(Role.ADMIN))]

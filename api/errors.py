@@ -38,6 +38,8 @@ STATUS: dict[type[e.StationError], int] = {
     e.StoreUnavailable: 503,
     e.InvalidRoute: 422,
     e.RouteTooLong: 422,
+    e.Forbidden: 403,
+    e.KeyNotFound: 404,
 }
 
 RETRY_AFTER_S = 2  # seconds a client should wait after a 503 (database unavailable)

@@ -147,6 +147,30 @@ class RouteTooLong(StationError, ValueError):
     code = "route_too_long"
 
 
+class KeyRevoked(Unauthorized):
+    """An API key that was revoked: refused like an unknown one, with its own code."""
+
+    code = "key_revoked"
+
+
+class Forbidden(StationError, PermissionError):
+    """An authenticated caller whose role does not allow this operation."""
+
+    code = "forbidden"
+
+
+class ForbiddenDistrict(Forbidden):
+    """An editor writing a station outside their districts (or one without an adcode)."""
+
+    code = "forbidden_district"
+
+
+class KeyNotFound(StationError, LookupError):
+    """No API key with the given id."""
+
+    code = "key_not_found"
+
+
 class InvalidBackup(StationError, ValueError):
     """A backup file that cannot be restored: not one, damaged, or for a newer schema."""
 

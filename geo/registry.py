@@ -10,6 +10,9 @@ arguments. Two locks:
 So a search never sees the index and the store disagree, and a long import, which
 writes inside one store transaction that no other connection can see until it
 commits, blocks searches only for its final commit and index update.
+
+Every write names its ``actor`` (``geo.access``): the store refuses writes outside an
+editor's districts and records each write in the audit log, in the write's transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from geo.access import SYSTEM, Actor
 from geo.amenities import mask_of
+from geo.audit import AuditEntry
 from geo.errors import StationError
 from geo.index import EntryColumns, Hit, IndexEntry, StationIndex
 from geo.model import EDITABLE_FIELDS, Station, StationData, Status, build_station_data, utc_now
@@ -176,14 +181,14 @@ class Registry:
 
     # -- writes ------------------------------------------------------------------
 
-    def create(self, *, data: StationData) -> Station:
+    def create(self, *, data: StationData, actor: Actor = SYSTEM) -> Station:
         """Add a station."""
-        return self.create_many(items=[data])[0]
+        return self.create_many(items=[data], actor=actor)[0]
 
-    def create_many(self, *, items: Iterable[StationData]) -> list[Station]:
+    def create_many(self, *, items: Iterable[StationData], actor: Actor = SYSTEM) -> list[Station]:
         """Add many stations in one transaction."""
         with self._write_lock, self._lock:
-            created = self.store.add_many(items, now=utc_now())
+            created = self.store.add_many(items, now=utc_now(), actor=actor)
             self._index_upsert([index_entry(s) for s in created])
             return created
 
@@ -206,37 +211,60 @@ class Registry:
             for entry in entries:
                 self.index.upsert(entry)
 
-    def replace(self, *, station_id: int, data: StationData) -> Station:
+    def replace(self, *, station_id: int, data: StationData, actor: Actor = SYSTEM) -> Station:
         """Overwrite every field of a station (PUT semantics)."""
         with self._write_lock, self._lock:
-            station, changed = self.store.replace(station_id, data, now=utc_now())
+            station, changed = self.store.replace(station_id, data, now=utc_now(), actor=actor)
             if changed:
                 self.index.upsert(index_entry(station))
             return station
 
-    def patch(self, *, station_id: int, changes: Mapping[str, Any]) -> Station:
+    def patch(
+        self, *, station_id: int, changes: Mapping[str, Any], actor: Actor = SYSTEM
+    ) -> Station:
         """Change some fields of a station; a ``None`` value clears an optional field."""
         cleared = {k: _default(k) for k, v in changes.items() if v is None}
         with self._write_lock:
             current = self.store.get(station_id)
+            actor.check(current, None)  # refuse before validating a change it may not make
             data = build_station_data(station_fields(current) | dict(changes) | cleared)
-            return self.replace(station_id=station_id, data=data)
+            return self.replace(station_id=station_id, data=data, actor=actor)
 
-    def delete(self, *, station_id: int) -> Station:
+    def delete(self, *, station_id: int, actor: Actor = SYSTEM) -> Station:
         """Remove a station and return what it was."""
         with self._write_lock, self._lock:
-            station = self.store.delete(station_id)
+            station = self.store.delete(station_id, now=utc_now(), actor=actor)
             self.index.remove(station_id)
             return station
 
+    def audit_log(
+        self,
+        *,
+        station_id: int | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        before_seq: int | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        """Audit entries matching every filter given, newest first (``geo.audit``)."""
+        return self.store.audit_log(
+            station_id=station_id,
+            actor=actor,
+            action=action,
+            since=since,
+            before_seq=before_seq,
+            limit=limit,
+        )
+
     @contextmanager
-    def transaction(self) -> Iterator[RegistryTransaction]:
+    def transaction(self, *, actor: Actor = SYSTEM) -> Iterator[RegistryTransaction]:
         """A batch of writes that searches see all at once, on commit (for imports).
 
         Holds the write lock throughout; rolls back unless ``commit()`` was called.
         """
         with self._write_lock:
-            tx = RegistryTransaction(self, self.store.transaction())
+            tx = RegistryTransaction(self, self.store.transaction(actor=actor))
             try:
                 yield tx
             finally:
@@ -286,8 +314,9 @@ class RegistryTransaction:
             self._pending.append(entry_columns(updated, [s.id for s in updated]))
         return updated
 
-    def commit(self) -> None:
-        """Commit the store transaction and apply it to the index, under the index lock.
+    def commit(self, *, summary: dict[str, Any] | None = None) -> None:
+        """Commit the store transaction and apply it to the index, under the index lock;
+        ``summary`` becomes the batch's own audit entry (an import's counts).
 
         A large batch gets a fresh index built *before* taking the index lock (only
         writers change the index, and this transaction holds the write lock), so
@@ -299,7 +328,7 @@ class RegistryTransaction:
         rebuild = registry._wants_rebuild(len(changes))
         fresh = registry._rebuilt_index(changes) if rebuild else None
         with registry._lock:
-            self._tx.commit()
+            self._tx.commit(summary=summary)
             self._open = False
             if fresh is not None:
                 registry.index = fresh

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
 
-from api.deps import AdminDep, RegistryDep, SettingsDep
+from api.deps import RegistryDep, SettingsDep, WriterDep
 from api.examples import FEATURE_EXAMPLES, NEAREST_EXAMPLE, PATCH_EXAMPLES
 from api.schemas import ERROR_RESPONSES
 from geo.amenities import AMENITIES, split_codes
@@ -131,58 +131,48 @@ def get_station(
     )
 
 
-@router.post(
-    "/stations",
-    status_code=201,
-    dependencies=[AdminDep],
-    summary="Add a station / 新增驿站",
-)
+@router.post("/stations", status_code=201, summary="Add a station / 新增驿站")
 def create_station(
     registry: RegistryDep,
+    actor: WriterDep,
     response: Response,
     body: Annotated[dict[str, Any], Body(openapi_examples=FEATURE_EXAMPLES)],
 ) -> dict[str, Any]:
     """Add a station from a GeoJSON Feature (Point in WGS84, or state `"crs": "gcj02"`)."""
-    station = registry.create(data=build_station_data(feature_to_fields(body)))
+    station = registry.create(data=build_station_data(feature_to_fields(body)), actor=actor)
     response.headers["Location"] = f"/v1/stations/{station.id}"
     return station_feature(station, standalone=True)
 
 
-@router.put(
-    "/stations/{station_id}", dependencies=[AdminDep], summary="Replace a station / 替换驿站"
-)
+@router.put("/stations/{station_id}", summary="Replace a station / 替换驿站")
 def replace_station(
     registry: RegistryDep,
+    actor: WriterDep,
     station_id: int,
     body: Annotated[dict[str, Any], Body(openapi_examples=FEATURE_EXAMPLES)],
 ) -> dict[str, Any]:
     """Overwrite every field of a station; fields left out are cleared."""
     data = build_station_data(feature_to_fields(body))
-    return station_feature(registry.replace(station_id=station_id, data=data), standalone=True)
+    station = registry.replace(station_id=station_id, data=data, actor=actor)
+    return station_feature(station, standalone=True)
 
 
-@router.patch(
-    "/stations/{station_id}", dependencies=[AdminDep], summary="Edit a station / 修改驿站"
-)
+@router.patch("/stations/{station_id}", summary="Edit a station / 修改驿站")
 def patch_station(
     registry: RegistryDep,
+    actor: WriterDep,
     station_id: int,
     body: Annotated[dict[str, Any], Body(openapi_examples=PATCH_EXAMPLES)],
 ) -> dict[str, Any]:
     """Change some fields (JSON Merge Patch on the Feature: null clears a field)."""
-    station = registry.patch(station_id=station_id, changes=patch_to_changes(body))
+    station = registry.patch(station_id=station_id, changes=patch_to_changes(body), actor=actor)
     return station_feature(station, standalone=True)
 
 
-@router.delete(
-    "/stations/{station_id}",
-    status_code=204,
-    dependencies=[AdminDep],
-    summary="Remove a station / 删除驿站",
-)
-def delete_station(registry: RegistryDep, station_id: int) -> Response:
+@router.delete("/stations/{station_id}", status_code=204, summary="Remove a station / 删除驿站")
+def delete_station(registry: RegistryDep, actor: WriterDep, station_id: int) -> Response:
     """Remove a station."""
-    registry.delete(station_id=station_id)
+    registry.delete(station_id=station_id, actor=actor)
     return Response(status_code=204)
 
 

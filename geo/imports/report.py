@@ -48,9 +48,17 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
         "the crs option differs from the datum the file states",
         "crs 选项与文件所示坐标系不一致",
     ),
+    "outside_your_districts": (
+        "the station is outside the districts the editor's key may change",
+        "驿站不在该密钥可修改的辖区内",
+    ),
     "duplicate_external_id": (
         "external_id repeated in this file with different data",
         "本文件中编号重复但内容不同",
+    ),
+    "cell_too_long": (
+        "a cell longer than Excel's 32,767 characters",
+        "单元格超过 Excel 的 32,767 个字符上限",
     ),
 }
 

@@ -12,13 +12,20 @@ Matching: a row with an ``external_id`` updates the station that has it. A row w
 one updates a station with the same normalised name within 30 m, instead of creating a
 twin. An update writes only the columns the file has; ``updated_at`` moves only if a
 value changed, so importing the same file twice changes nothing.
+
+Access: a row whose station the actor may not change (an editor's row outside their
+districts, before or after the change) is rejected as ``outside_your_districts``,
+never written. A committed import is recorded in the audit log: one entry per station
+created or updated, then one with the report's counts (``geo.audit``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
+from geo.access import SYSTEM, Actor
 from geo.datums import Datum, parse_datum
 from geo.errors import InvalidFile, InvalidParameter, UnknownCRS
 from geo.geodesy import GEOD
@@ -108,6 +115,27 @@ def _merge(current: Station, data: StationData, given: frozenset[str]) -> Statio
     return build_station_data(fields)
 
 
+def _outside(actor: Actor, row: int, *adcodes: str | None) -> Issue | None:
+    """The issue rejecting a row whose station the actor may not change: its district
+    before (an update) and after the row must both be the actor's."""
+    for adcode in adcodes:
+        if not actor.may_write(adcode):
+            mine = ", ".join(sorted(actor.adcodes)) or "none"
+            return Issue(
+                row, "adcode", "outside_your_districts", "error",
+                f"district {adcode or '(none)'} is not one of yours ({mine}); row not written",
+                f"行政区划 {adcode or '（无）'} 不在您的辖区内（{mine}），该行未写入",
+                adcode,
+            )  # fmt: skip
+    return None
+
+
+def _audit_summary(report: ImportReport) -> dict[str, Any]:
+    """The import's audit entry: what was imported and the counts (not the issues)."""
+    keys = ("file", "format", "mode", "datum", "rows", "created", "updated", "unchanged")
+    return {k: getattr(report, k) for k in (*keys, "duplicates", "rejected")}
+
+
 def import_file(
     registry: Registry,
     path: Path,
@@ -120,6 +148,7 @@ def import_file(
     filename: str | None = None,
     chunk_size: int = 2000,
     progress: Callable[[int, int | None], None] | None = None,
+    actor: Actor = SYSTEM,
 ) -> ImportReport:
     """Import one station list file and return the report.
 
@@ -141,6 +170,9 @@ def import_file(
         The name the user gave the file (for uploads stored under another name).
     progress : callable, optional
         Called with (rows done, total rows or None) after each chunk.
+    actor : Actor
+        Who imports: rows outside an editor's districts are rejected; the audit log
+        names them.
 
     Raises
     ------
@@ -172,21 +204,21 @@ def import_file(
         )
         if datum_issue is not None:
             report.issues.append(datum_issue)
-        with registry.transaction() as tx:
+        with registry.transaction(actor=actor) as tx:
             matcher = Matcher(tx, id_header=mapping.columns.get("external_id"))
             chunk: list[RawRow] = []
             for raw in source.rows:
                 chunk.append(raw)
                 if len(chunk) >= chunk_size:
-                    _import_chunk(chunk, mapping, datum, matcher, report)
+                    _import_chunk(chunk, mapping, datum, matcher, report, actor)
                     chunk = []
                     if progress:
                         progress(report.rows, source.total_rows)
-            _import_chunk(chunk, mapping, datum, matcher, report)
+            _import_chunk(chunk, mapping, datum, matcher, report, actor)
             if progress:
                 progress(report.rows, source.total_rows)
             if mode == "commit" or (mode == "atomic" and report.rejected == 0):
-                tx.commit()
+                tx.commit(summary=_audit_summary(report))
                 report.committed = True
     assert report.balanced, "every row must be counted exactly once"
     return report
@@ -198,6 +230,7 @@ def _import_chunk(
     datum: Datum,
     matcher: Matcher,
     report: ImportReport,
+    actor: Actor,
 ) -> None:
     spreadsheet = report.format not in VECTOR_FORMATS
     creates: list[StationData] = []
@@ -222,6 +255,11 @@ def _import_chunk(
             continue
         current = matcher.existing(data, by_external_id)
         if current is None:
+            outside = _outside(actor, raw.number, data.adcode)
+            if outside is not None:
+                report.issues.append(outside)
+                report.count(Outcome.REJECTED)
+                continue
             creates.append(data)
             report.count(Outcome.CREATED)
             continue
@@ -240,8 +278,14 @@ def _import_chunk(
             )
             report.count(Outcome.DUPLICATE)
             continue
-        matcher.claim(current.id, raw.number)
         merged = _merge(current, data, result.given)
+        after = current.adcode if merged is None else merged.adcode
+        outside = _outside(actor, raw.number, current.adcode, after)
+        if outside is not None:
+            report.issues.append(outside)
+            report.count(Outcome.REJECTED)
+            continue
+        matcher.claim(current.id, raw.number)
         if merged is None or station_fields(merged) == station_fields(current):
             report.count(Outcome.UNCHANGED)
         else:

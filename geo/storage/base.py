@@ -6,7 +6,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from geo.access import SYSTEM, Actor, ApiKey, Role
+from geo.audit import AuditEntry
 from geo.index import IndexEntry
 from geo.model import Station, StationData, Status
 
@@ -26,8 +29,10 @@ class StoreTransaction(ABC):
 
     Reads through the transaction see its own uncommitted writes; everyone else sees
     the store as it was until ``commit``. Used by imports (one transaction per file).
-    After the commit, ``seqs`` holds the first and last seq of the change log entries it
-    wrote (None if it changed nothing).
+    Every write is checked against, and recorded in the audit log as, the actor the
+    transaction was opened for (``StationStore.transaction``). After the commit,
+    ``seqs`` holds the first and last seq of the change log entries it wrote (None if it
+    changed nothing).
     """
 
     seqs: tuple[int, int] | None = None
@@ -55,8 +60,9 @@ class StoreTransaction(ABC):
         """Overwrite stations' fields (the caller has checked that they changed)."""
 
     @abstractmethod
-    def commit(self) -> None:
-        """Make every write visible."""
+    def commit(self, *, summary: dict[str, Any] | None = None) -> None:
+        """Make every write visible; ``summary`` (an import's counts) becomes one more
+        audit entry, written in the same transaction."""
 
     @abstractmethod
     def rollback(self) -> None:
@@ -65,6 +71,11 @@ class StoreTransaction(ABC):
 
 class StationStore(ABC):
     """Durable station records. Every method is one transaction.
+
+    Every write takes the ``actor`` who makes it: the store refuses a write outside the
+    actor's districts (``ForbiddenDistrict``) and appends audit entries (``geo.audit``)
+    in the same transaction as the write. ``SYSTEM`` is for the product's own writes
+    (the demo registry) and tests.
 
     ``shared``: other processes can write to this store (False for an in-memory SQLite
     database, which only its own process sees), so a server must follow its change log.
@@ -105,22 +116,28 @@ class StationStore(ABC):
         """The station with this source id, if any."""
 
     @abstractmethod
-    def add(self, data: StationData, *, now: datetime) -> Station:
+    def add(self, data: StationData, *, now: datetime, actor: Actor = SYSTEM) -> Station:
         """Insert a station; raises ``DuplicateExternalId``."""
 
     @abstractmethod
-    def add_many(self, items: Iterable[StationData], *, now: datetime) -> list[Station]:
+    def add_many(
+        self, items: Iterable[StationData], *, now: datetime, actor: Actor = SYSTEM
+    ) -> list[Station]:
         """Insert many stations in one transaction (all or nothing)."""
 
     @abstractmethod
-    def replace(self, station_id: int, data: StationData, *, now: datetime) -> tuple[Station, bool]:
+    def replace(
+        self, station_id: int, data: StationData, *, now: datetime, actor: Actor = SYSTEM
+    ) -> tuple[Station, bool]:
         """Overwrite a station's fields; ``updated_at`` moves only if something changed.
 
-        Returns the stored station and whether anything changed.
+        Returns the stored station and whether anything changed (nothing is logged if not).
         """
 
     @abstractmethod
-    def delete(self, station_id: int) -> Station:
+    def delete(
+        self, station_id: int, *, now: datetime | None = None, actor: Actor = SYSTEM
+    ) -> Station:
         """Remove a station and return what it was; raises ``StationNotFound``."""
 
     @abstractmethod
@@ -136,8 +153,53 @@ class StationStore(ABC):
         """Stations inside a bbox with all amenities in ``mask``, ordered by id."""
 
     @abstractmethod
-    def transaction(self) -> StoreTransaction:
+    def transaction(self, *, actor: Actor = SYSTEM) -> StoreTransaction:
         """Open a transaction for a batch of writes (commit or roll back when done)."""
+
+    # -- API keys and the audit log ------------------------------------------------------
+
+    @abstractmethod
+    def add_key(
+        self,
+        *,
+        prefix: str,
+        key_hash: str,
+        name: str,
+        role: Role,
+        adcodes: frozenset[str],
+        now: datetime,
+        actor: Actor,
+    ) -> ApiKey:
+        """Store a new API key (its hash, never the key) and log who made it."""
+
+    @abstractmethod
+    def list_keys(self) -> list[ApiKey]:
+        """Every key ever made, revoked ones included, by id."""
+
+    @abstractmethod
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        """The key whose SHA-256 (hex) this is, revoked or not."""
+
+    @abstractmethod
+    def revoke_key(self, key_id: int, *, now: datetime, actor: Actor) -> ApiKey:
+        """Revoke a key for good (again: no change); raises ``KeyNotFound``."""
+
+    @abstractmethod
+    def touch_key(self, key_id: int, *, now: datetime) -> None:
+        """Record that a key was used."""
+
+    @abstractmethod
+    def audit_log(
+        self,
+        *,
+        station_id: int | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        before_seq: int | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        """Audit entries matching every filter given, newest first; ``before_seq`` pages."""
 
     @abstractmethod
     def get_meta(self, key: str) -> str | None:

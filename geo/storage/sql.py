@@ -7,7 +7,9 @@ fetching the k records of an answer by primary key.
 
 Every write also appends the ids it changed to the ``changes`` table, in the same
 transaction: other processes on the same database (API workers, a CLI import) read it
-to bring their in-memory index up to date (:meth:`SqlStore.changes_since`).
+to bring their in-memory index up to date (:meth:`SqlStore.changes_since`), and the
+audit entries that say who made it (``geo.storage.access_sql``), after checking that
+the actor may touch those stations (``Actor.check``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,20 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from geo.access import SYSTEM, Actor, ApiKey, Role
 from geo.amenities import codes_of, mask_of
+from geo.audit import AuditEntry
 from geo.errors import DuplicateExternalId, StationNotFound, StoreUnavailable
 from geo.index import IndexEntry
-from geo.model import STATION_FIELD_ORDER, Station, StationData, Status, stored_station
+from geo.model import (
+    STATION_FIELD_ORDER,
+    Station,
+    StationData,
+    Status,
+    stored_station,
+    utc_now,
+)
+from geo.storage import access_sql
 from geo.storage.base import BBox, Page, StationStore, StoreTransaction
 
 _log = logging.getLogger(__name__)
@@ -287,11 +299,13 @@ def _changes(before: Station, data: StationData) -> dict[str, Any]:
 
 
 def _update(
-    conn: Connection, items: Sequence[tuple[int, StationData]], now: datetime
+    conn: Connection, items: Sequence[tuple[int, StationData]], now: datetime, actor: Actor
 ) -> list[Station]:
-    """Write the changed columns of each station; ``updated_at`` only where one changed."""
+    """Write the changed columns of each station; ``updated_at`` only where one changed.
+    Checks the actor may make each change and logs it."""
     ts = _iso(now)
     current = _get_many(conn, [i for i, _ in items])
+    records: list[access_sql.Record] = []
     try:
         with conn.begin_nested():
             for station_id, data in items:
@@ -301,11 +315,14 @@ def _update(
                     )
                 changed = _changes(current[station_id], data)
                 if changed:
+                    actor.check(current[station_id], data)
+                    records.append(access_sql.updated(current[station_id], data))
                     changed["updated_at"] = ts
                     query = stations.update().where(stations.c.id == station_id)
                     conn.execute(query.values(changed))
     except IntegrityError as exc:
         raise _duplicate_in(conn, [d for _, d in items]) from exc
+    access_sql.write_audit(conn, actor, now, records)
     after = _get_many(conn, [i for i, _ in items])
     return [after[i] for i, _ in items]
 
@@ -313,10 +330,11 @@ def _update(
 class SqlTransaction(StoreTransaction):
     """One connection holding one open transaction."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, actor: Actor) -> None:
         self._conn = engine.connect()
         self._trans = self._conn.begin()
         self._changed: list[int] = []
+        self._actor = actor
 
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
         return _get_by_external_ids(self._conn, external_ids)
@@ -325,19 +343,24 @@ class SqlTransaction(StoreTransaction):
         return _get_many(self._conn, station_ids)
 
     def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
+        for data in items:
+            self._actor.check(None, data)
         ids = _insert_ids(self._conn, items, now)
+        access_sql.write_audit(self._conn, self._actor, now, access_sql.created(items, ids))
         self._changed.extend(ids)
         return ids
 
     def update_many(
         self, items: Sequence[tuple[int, StationData]], *, now: datetime
     ) -> list[Station]:
-        updated = _update(self._conn, items, now)
+        updated = _update(self._conn, items, now, self._actor)
         self._changed.extend(s.id for s in updated)
         return updated
 
-    def commit(self) -> None:
+    def commit(self, *, summary: dict[str, Any] | None = None) -> None:
         try:
+            if summary is not None:
+                access_sql.write_audit(self._conn, self._actor, utc_now(), [], summary=summary)
             self.seqs = _log_changes(self._conn, self._changed)
             self._trans.commit()
         finally:
@@ -490,33 +513,108 @@ class SqlStore(StationStore):
 
     # -- writes ------------------------------------------------------------------
 
-    def transaction(self) -> SqlTransaction:
-        return SqlTransaction(self.engine)
+    def transaction(self, *, actor: Actor = SYSTEM) -> SqlTransaction:
+        return SqlTransaction(self.engine, actor)
 
-    def add(self, data: StationData, *, now: datetime) -> Station:
-        return self.add_many([data], now=now)[0]
+    def add(self, data: StationData, *, now: datetime, actor: Actor = SYSTEM) -> Station:
+        return self.add_many([data], now=now, actor=actor)[0]
 
-    def add_many(self, items: Iterable[StationData], *, now: datetime) -> list[Station]:
+    def add_many(
+        self, items: Iterable[StationData], *, now: datetime, actor: Actor = SYSTEM
+    ) -> list[Station]:
+        batch = list(items)
+        for data in batch:
+            actor.check(None, data)
         with self.engine.begin() as conn:
-            created = _insert(conn, list(items), now)
-            _log_changes(conn, (s.id for s in created))
+            created = _insert(conn, batch, now)
+            ids = [s.id for s in created]
+            access_sql.write_audit(conn, actor, now, access_sql.created(batch, ids))
+            _log_changes(conn, ids)
             return created
 
-    def replace(self, station_id: int, data: StationData, *, now: datetime) -> tuple[Station, bool]:
+    def replace(
+        self, station_id: int, data: StationData, *, now: datetime, actor: Actor = SYSTEM
+    ) -> tuple[Station, bool]:
         with self.engine.begin() as conn:
             before = _get(conn, station_id)
             if not _changes(before, data):
                 return before, False
-            after = _update(conn, [(station_id, data)], now)[0]
+            after = _update(conn, [(station_id, data)], now, actor)[0]
             _log_changes(conn, [station_id])
             return after, True
 
-    def delete(self, station_id: int) -> Station:
+    def delete(
+        self, station_id: int, *, now: datetime | None = None, actor: Actor = SYSTEM
+    ) -> Station:
         with self.engine.begin() as conn:
             before = _get(conn, station_id)
+            actor.check(before, None)
             conn.execute(stations.delete().where(stations.c.id == station_id))
+            access_sql.write_audit(conn, actor, now or utc_now(), [access_sql.deleted(before)])
             _log_changes(conn, [station_id])
             return before
+
+    # -- API keys and the audit log ------------------------------------------------------
+
+    def add_key(
+        self,
+        *,
+        prefix: str,
+        key_hash: str,
+        name: str,
+        role: Role,
+        adcodes: frozenset[str],
+        now: datetime,
+        actor: Actor,
+    ) -> ApiKey:
+        with self.engine.begin() as conn:
+            return access_sql.insert_key(
+                conn,
+                prefix=prefix,
+                key_hash=key_hash,
+                name=name,
+                role=role,
+                adcodes=adcodes,
+                now=now,
+                actor=actor,
+            )
+
+    def list_keys(self) -> list[ApiKey]:
+        with self.engine.connect() as conn:
+            return access_sql.list_keys(conn)
+
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        with self.reader.connect() as conn:
+            return access_sql.key_by_hash(conn, key_hash)
+
+    def revoke_key(self, key_id: int, *, now: datetime, actor: Actor) -> ApiKey:
+        with self.engine.begin() as conn:
+            return access_sql.revoke_key(conn, key_id, now=now, actor=actor)
+
+    def touch_key(self, key_id: int, *, now: datetime) -> None:
+        with self.engine.begin() as conn:
+            access_sql.touch_key(conn, key_id, now=now)
+
+    def audit_log(
+        self,
+        *,
+        station_id: int | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        before_seq: int | None = None,
+        limit: int = 100,
+    ) -> list[AuditEntry]:
+        with self.engine.connect() as conn:
+            return access_sql.read_audit(
+                conn,
+                station_id=station_id,
+                actor=actor,
+                action=action,
+                since=since,
+                before_seq=before_seq,
+                limit=limit,
+            )
 
     # -- metadata and health ---------------------------------------------------------
 

@@ -1,0 +1,99 @@
+"""The audit log: who changed which station, when, from what to what.
+
+The store appends entries in the same transaction as the write they describe, so a
+write that rolls back leaves no entry and a committed write always has one.
+
+One entry per station changed, in a compact, bounded form:
+
+- ``create``: ``after`` is the new station's fields; ``before`` is null;
+- ``update``: ``before`` and ``after`` hold only the fields that changed;
+- ``delete``: ``before`` is the station's fields as they were; ``after`` is null;
+- ``import``: one more entry per committed import, with ``summary`` (file, mode, datum
+  and the row counts, not the issues), after its per-station entries;
+- ``key_create``, ``key_revoke``: API key management (``summary`` names the key).
+
+Fields are the editable ones of ``StationData`` in their JSON form (lon/lat in WGS84);
+``id``, ``created_at`` and ``updated_at`` are left out (the entry has its own time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from geo.model import StationData
+
+# Fields recorded, in the order they are written.
+FIELDS: tuple[str, ...] = tuple(StationData.model_fields)
+
+
+class Action(StrEnum):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    IMPORT = "import"
+    KEY_CREATE = "key_create"
+    KEY_REVOKE = "key_revoke"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log.
+
+    Attributes
+    ----------
+    seq : int
+        Position in the log (increasing, never reused).
+    at : datetime
+        When the write was made (UTC, whole seconds; the station's ``updated_at``).
+    actor, actor_name : str
+        Who (``key:12``, ``bootstrap``, ``cli:alice``, ``system``) and their label.
+    action : Action
+    station_id : int or None
+    before, after : dict or None
+        Fields before and after (see the module docstring for what each action holds).
+    summary : dict or None
+        An import's report counts, or the key an entry is about.
+    """
+
+    seq: int
+    at: datetime
+    actor: str
+    actor_name: str
+    action: Action
+    station_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    summary: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "actor": self.actor,
+            "actor_name": self.actor_name,
+            "action": self.action.value,
+            "station_id": self.station_id,
+            "before": self.before,
+            "after": self.after,
+            "summary": self.summary,
+        }
+
+
+def station_record(data: StationData) -> dict[str, Any]:
+    """A station's recorded fields as JSON values."""
+    record = {f: getattr(data, f) for f in FIELDS}
+    record["amenities"] = list(data.amenities)
+    record["status"] = data.status.value
+    return record
+
+
+def changed_fields(
+    before: StationData, after: StationData
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields that differ, as (before, after) records."""
+    old, new = station_record(before), station_record(after)
+    keys = [f for f in FIELDS if old[f] != new[f]]
+    return {k: old[k] for k in keys}, {k: new[k] for k in keys}

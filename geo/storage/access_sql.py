@@ -1,0 +1,248 @@
+"""API keys and the audit log in SQL (both backends), used by ``geo.storage.sql``.
+
+The tables are made by migration 0003. JSON values (an editor's adcodes, an audit
+entry's before/after/summary) are stored as text on both databases, so the two stay
+byte-for-byte alike and no JSON type differences leak into the code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from geo.access import Actor, ApiKey, Role
+from geo.audit import Action, AuditEntry, changed_fields, station_record
+from geo.errors import KeyNotFound
+from geo.model import Station, StationData
+
+metadata = sa.MetaData()
+_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("prefix", sa.Text, nullable=False),
+    sa.Column("key_hash", sa.Text, nullable=False, unique=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("adcodes", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("revoked_at", sa.Text),
+    sa.Column("last_used_at", sa.Text),
+    sqlite_autoincrement=True,
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", _ID, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("actor_name", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("station_id", sa.BigInteger),
+    sa.Column("before", sa.Text),
+    sa.Column("after", sa.Text),
+    sa.Column("summary", sa.Text),
+    sa.Index("ix_audit_log_station_id", "station_id", "seq"),
+    sa.Index("ix_audit_log_actor", "actor", "seq"),
+    sqlite_autoincrement=True,
+)
+
+Record = tuple[Action, int | None, dict[str, Any] | None, dict[str, Any] | None]
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ts(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _dump(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _load(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+# -- writing the log (inside the caller's transaction) ---------------------------------
+
+
+def write_audit(
+    conn: Connection,
+    actor: Actor,
+    now: datetime,
+    records: Iterable[Record],
+    *,
+    summary: dict[str, Any] | None = None,
+    summary_action: Action = Action.IMPORT,
+) -> None:
+    """Append one entry per record, then the summary entry if any."""
+    at = _iso(now)
+    who: dict[str, Any] = {"at": at, "actor": actor.id, "actor_name": actor.name}
+    rows = [
+        who | {"action": a.value, "station_id": i, "before": _dump(b), "after": _dump(c),
+               "summary": None}
+        for a, i, b, c in records
+    ]  # fmt: skip
+    if summary is not None:
+        rows.append(
+            who
+            | {"action": summary_action.value, "station_id": None, "before": None,
+               "after": None, "summary": _dump(summary)}
+        )  # fmt: skip
+    if rows:
+        conn.execute(audit_log.insert(), rows)
+
+
+def created(items: Sequence[StationData], ids: Sequence[int]) -> list[Record]:
+    return [(Action.CREATE, i, None, station_record(d)) for d, i in zip(items, ids, strict=True)]
+
+
+def updated(before: Station, after: StationData) -> Record:
+    old, new = changed_fields(before, after)
+    return Action.UPDATE, before.id, old, new
+
+
+def deleted(before: Station) -> Record:
+    return Action.DELETE, before.id, station_record(before), None
+
+
+# -- reading the log ---------------------------------------------------------------------
+
+
+def read_audit(
+    conn: Connection,
+    *,
+    station_id: int | None,
+    actor: str | None,
+    action: str | None,
+    since: datetime | None,
+    before_seq: int | None,
+    limit: int,
+) -> list[AuditEntry]:
+    """Entries matching every filter given, newest first."""
+    query = sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
+    if station_id is not None:
+        query = query.where(audit_log.c.station_id == station_id)
+    if actor is not None:
+        query = query.where(audit_log.c.actor == actor)
+    if action is not None:
+        query = query.where(audit_log.c.action == action)
+    if since is not None:
+        query = query.where(audit_log.c.at >= _iso(since))  # ISO text sorts as time
+    if before_seq is not None:
+        query = query.where(audit_log.c.seq < before_seq)
+    return [
+        AuditEntry(
+            seq=int(r.seq),
+            at=datetime.fromisoformat(r.at),
+            actor=r.actor,
+            actor_name=r.actor_name,
+            action=Action(r.action),
+            station_id=None if r.station_id is None else int(r.station_id),
+            before=_load(r.before),
+            after=_load(r.after),
+            summary=_load(r.summary),
+        )
+        for r in conn.execute(query)
+    ]
+
+
+# -- API keys ------------------------------------------------------------------------------
+
+
+def _key(row: sa.Row[Any]) -> ApiKey:
+    m = row._mapping
+    created_at = _ts(m["created_at"])
+    assert created_at is not None
+    return ApiKey(
+        id=int(m["id"]),
+        prefix=m["prefix"],
+        name=m["name"],
+        role=Role(m["role"]),
+        adcodes=frozenset(json.loads(m["adcodes"])),
+        created_at=created_at,
+        revoked_at=_ts(m["revoked_at"]),
+        last_used_at=_ts(m["last_used_at"]),
+    )
+
+
+def _key_summary(key: ApiKey) -> dict[str, Any]:
+    return {
+        "key_id": key.id,
+        "prefix": key.prefix,
+        "name": key.name,
+        "role": key.role.value,
+        "adcodes": sorted(key.adcodes),
+    }
+
+
+def insert_key(
+    conn: Connection,
+    *,
+    prefix: str,
+    key_hash: str,
+    name: str,
+    role: Role,
+    adcodes: frozenset[str],
+    now: datetime,
+    actor: Actor,
+) -> ApiKey:
+    key_id = conn.execute(
+        api_keys.insert()
+        .values(
+            prefix=prefix,
+            key_hash=key_hash,
+            name=name,
+            role=role.value,
+            adcodes=json.dumps(sorted(adcodes)),
+            created_at=_iso(now),
+        )
+        .returning(api_keys.c.id)
+    ).scalar_one()
+    key = get_key(conn, int(key_id))
+    write_audit(conn, actor, now, [], summary=_key_summary(key), summary_action=Action.KEY_CREATE)
+    return key
+
+
+def get_key(conn: Connection, key_id: int) -> ApiKey:
+    row = None
+    if 0 < key_id < 2**63:
+        row = conn.execute(sa.select(api_keys).where(api_keys.c.id == key_id)).first()
+    if row is None:
+        raise KeyNotFound(f"no API key with id {key_id}", f"不存在编号为 {key_id} 的 API 密钥")
+    return _key(row)
+
+
+def list_keys(conn: Connection) -> list[ApiKey]:
+    return [_key(r) for r in conn.execute(sa.select(api_keys).order_by(api_keys.c.id))]
+
+
+def key_by_hash(conn: Connection, key_hash: str) -> ApiKey | None:
+    row = conn.execute(sa.select(api_keys).where(api_keys.c.key_hash == key_hash)).first()
+    return None if row is None else _key(row)
+
+
+def revoke_key(conn: Connection, key_id: int, *, now: datetime, actor: Actor) -> ApiKey:
+    key = get_key(conn, key_id)
+    if key.revoked_at is not None:
+        return key  # revoking twice changes nothing and logs nothing
+    query = api_keys.update().where(api_keys.c.id == key_id).values(revoked_at=_iso(now))
+    conn.execute(query)
+    write_audit(conn, actor, now, [], summary=_key_summary(key), summary_action=Action.KEY_REVOKE)
+    return get_key(conn, key_id)
+
+
+def touch_key(conn: Connection, key_id: int, *, now: datetime) -> None:
+    query = api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=_iso(now))
+    conn.execute(query)
