@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from api.docs import add_docs
 from api.errors import register_error_handlers
 from api.limits import add_limits
-from api.routes import health, maps, ogc, page, route, stations, transfer
+from api.routes import audit, health, maps, ogc, page, route, stations, transfer
 from geo.registry import open_registry, prepare_registry
 from geo.settings import Settings, get_settings
 
@@ -61,4 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.include_router(page.router)
     app.include_router(ogc.router)
+    app.include_router(audit.router)
     return app

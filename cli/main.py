@@ -19,7 +19,9 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.backup import register as register_backup
+from cli.keys import register as register_keys
 from cli.maps import coverage_app, map_app
+from geo.access import cli_actor
 from geo.datums import parse_datum
 from geo.errors import StationError
 from geo.geojson import nearest_collection, station_feature
@@ -40,6 +42,7 @@ app.add_typer(stations_app, name="stations")
 app.add_typer(map_app, name="map")
 app.add_typer(coverage_app, name="coverage")
 register_backup(app)  # backup, restore
+register_keys(app)  # keys create|list|revoke, audit
 
 out = Console()
 err = Console(stderr=True)
@@ -234,7 +237,7 @@ def stations_add(
     }
     data = checked(lambda: build_station_data(feature_to_fields(feature)))
     with registry_at(database_url) as registry:
-        station = registry.create(data=data)
+        station = registry.create(data=data, actor=cli_actor())
     if as_json:
         print_json(station_feature(station, standalone=True))
     else:
@@ -273,7 +276,7 @@ def stations_rm(
 ) -> None:
     """删除驿站 / Remove a station."""
     with registry_at(database_url) as registry:
-        station = registry.delete(station_id=station_id)
+        station = registry.delete(station_id=station_id, actor=cli_actor())
     out.print(f"已删除驿站 / removed station {station.id}: {station.name}", highlight=False)
 
 
@@ -347,6 +350,7 @@ def import_(
             columns=mapping,
             mode=mode,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
+            actor=cli_actor(),
         )
     if report_path is not None:
         report_path.write_text(report.to_json() + "\n", encoding="utf-8")

@@ -23,7 +23,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from geo.hours import parse_when
 from geo.model import StationData
+
+# Most entries one read returns (API and CLI).
+MAX_LIMIT = 1000
 
 # Fields recorded, in the order they are written.
 FIELDS: tuple[str, ...] = tuple(StationData.model_fields)
@@ -97,3 +101,11 @@ def changed_fields(
     old, new = station_record(before), station_record(after)
     keys = [f for f in FIELDS if old[f] != new[f]]
     return {k: old[k] for k in keys}, {k: new[k] for k in keys}
+
+
+def parse_since(value: str | None) -> datetime | None:
+    """The ``since`` filter: ISO 8601 (no offset: Asia/Shanghai time), or None for none;
+    raises ``InvalidDateTime``."""
+    if value is None or not value.strip() or value.strip().lower() == "any":
+        return None
+    return parse_when(value)
