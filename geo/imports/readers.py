@@ -18,12 +18,21 @@ CSV and XLSX rows are streamed: memory does not grow with the file (the CSV is d
 incrementally, the workbook opened read-only). Vector files are read whole through
 pyogrio, as GDAL does for GeoJSON anyway. A file that cannot be read raises
 :class:`~geo.errors.InvalidFile` with an English and a Chinese message.
+
+Hostile files are refused before they cost much (``docs/security.md``): a zip (a zipped
+Shapefile, and every ``.xlsx``, which is a zip) whose central directory declares too
+many members, too many bytes or a compression ratio only a zip bomb has is refused
+before anything is inflated; a file with more than ``max_rows`` data rows or
+:data:`MAX_COLUMNS` columns is refused whole; a cell longer than
+:data:`MAX_CELL_CHARS` (Excel's own limit) rejects its row (``cell_too_long``, see
+:attr:`RawRow.oversized`) instead of reaching the validators.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import json
 import re
 import warnings
@@ -49,6 +58,7 @@ from pyproj.exceptions import CRSError
 
 from geo.datums import Datum, parse_datum
 from geo.errors import InvalidFile, StationError
+from geo.settings import get_settings
 
 FORMATS: Final = {
     ".csv": "csv",
@@ -78,6 +88,14 @@ _WGS84_LIKE: Final = frozenset({"EPSG:4326", "EPSG:4490", "OGC:CRS84"})
 _GEOM_POINT: Final = 0
 _GEOM_MULTIPOINT: Final = 4
 
+# Hostile input (docs/security.md, "Hostile input").
+MAX_CELL_CHARS: Final = 32_767  # Excel's own limit on the text in one cell
+MAX_COLUMNS: Final = 1_000  # station lists have a few dozen
+MAX_ZIP_MEMBERS: Final = 10_000
+MAX_UNZIPPED_BYTES: Final = 1 << 30  # 1 GiB declared in a zip's central directory
+MAX_ZIP_RATIO: Final = 200  # sheet XML compresses ~10x; a zip bomb ~1000x
+_RATIO_FLOOR: Final = 1 << 20  # members under 1 MiB may compress as well as they like
+
 
 @dataclass(frozen=True, slots=True)
 class RawRow:
@@ -98,12 +116,16 @@ class RawRow:
         Vector formats: why there is no `point`: the geometry type name
         (``"LineString"``, ``"MultiPoint"`` with several points...), ``"empty"``,
         ``"missing"`` (null geometry) or ``"invalid"`` (unreadable or untransformable).
+    oversized : tuple of str
+        Headers whose text was longer than :data:`MAX_CELL_CHARS`; their values are
+        None and the validator rejects the row (``cell_too_long``).
     """
 
     number: int
     values: dict[str, Any]
     point: tuple[float, float] | None = None
     geometry_problem: str | None = None
+    oversized: tuple[str, ...] = ()
 
 
 class RowStream(Iterator[RawRow]):
@@ -208,6 +230,7 @@ def open_source(
     sheet: str | None = None,
     encoding: str | None = None,
     filename: str | None = None,
+    max_rows: int | None = None,
 ) -> Source:
     """Open a station list and read its headers; rows are read as they are iterated.
 
@@ -225,6 +248,9 @@ def open_source(
     filename : str, optional
         The name the user gave the file (an upload saved under a temporary name); its
         extension decides the format. Defaults to ``path.name``.
+    max_rows : int, optional
+        Most data rows the file may have (default: the ``max_import_rows`` setting);
+        iterating past it raises ``InvalidFile``, so an import writes nothing.
 
     Returns
     -------
@@ -235,7 +261,8 @@ def open_source(
     InvalidFile
         If the format is not supported (``.xls`` included), the file is missing,
         empty, corrupt, not text (CSV), not GeoJSON, a zip without exactly one
-        ``.shp``, or `sheet` or `encoding` name something the file does not have.
+        ``.shp``, or `sheet` or `encoding` name something the file does not have;
+        or the file is hostile (zip bomb, too many columns or rows).
     """
     name = filename or path.name
     suffix = PurePosixPath(name).suffix.lower()
@@ -254,11 +281,108 @@ def open_source(
     if not path.is_file():
         raise InvalidFile(f"{name}: file not found", f"{name}：找不到文件")
     fmt = FORMATS[suffix]
+    if fmt == "xlsx" or suffix == ".zip":
+        _check_zip(path, name)
     if fmt == "csv":
-        return _open_csv(path, name, encoding)
-    if fmt == "xlsx":
-        return _open_xlsx(path, name, sheet)
-    return _open_vector(path, name, fmt, zipped=suffix == ".zip", layer=sheet, encoding=encoding)
+        source = _open_csv(path, name, encoding)
+    elif fmt == "xlsx":
+        source = _open_xlsx(path, name, sheet)
+    else:
+        source = _open_vector(
+            path, name, fmt, zipped=suffix == ".zip", layer=sheet, encoding=encoding
+        )
+    return _guarded(source, name, get_settings().max_import_rows if max_rows is None else max_rows)
+
+
+# --------------------------------------------------------------------------- hostile input
+
+
+def _check_zip(path: Path, name: str) -> None:
+    """Refuse a zip whose central directory declares a bomb, before inflating anything.
+
+    Python's zipfile (which openpyxl uses) never inflates a member past the size the
+    directory declares, so checking the declared sizes bounds what is read.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except Exception:  # not a zip, or a broken one: the reader says so in its own words
+        return
+    declared = sum(i.file_size for i in infos)
+    worst = max(infos, key=lambda i: i.file_size / max(i.compress_size, 1), default=None)
+    problem = problem_zh = None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        problem = f"it holds {len(infos):,} files (at most {MAX_ZIP_MEMBERS:,})"
+        problem_zh = f"其中有 {len(infos):,} 个文件（上限 {MAX_ZIP_MEMBERS:,}）"
+    elif declared > MAX_UNZIPPED_BYTES:
+        problem = f"it unpacks to {declared:,} bytes (at most {MAX_UNZIPPED_BYTES:,})"
+        problem_zh = f"解压后为 {declared:,} 字节（上限 {MAX_UNZIPPED_BYTES:,}）"
+    elif (
+        worst is not None
+        and worst.file_size > _RATIO_FLOOR
+        and worst.file_size > MAX_ZIP_RATIO * max(worst.compress_size, 1)
+    ):
+        ratio = worst.file_size / max(worst.compress_size, 1)
+        problem = (
+            f"{worst.filename!r} is compressed {ratio:,.0f} to 1 (at most {MAX_ZIP_RATIO} to 1)"
+        )
+        problem_zh = f"{worst.filename!r} 的压缩比为 {ratio:,.0f}:1（上限 {MAX_ZIP_RATIO}:1）"
+    if problem is not None:
+        raise InvalidFile(
+            f"{name}: refused as a possible zip bomb: {problem}",
+            f"{name}：疑似压缩炸弹，已拒绝：{problem_zh}",
+        )
+
+
+def _guarded(source: Source, name: str, max_rows: int) -> Source:
+    """The source with its column count checked, its rows counted and huge cells cut."""
+    if len(source.headers) > MAX_COLUMNS:
+        source.close()
+        raise InvalidFile(
+            f"{name}: {len(source.headers):,} columns; a station list may have at most "
+            f"{MAX_COLUMNS:,}",
+            f"{name}：共 {len(source.headers):,} 列，驿站名录最多 {MAX_COLUMNS:,} 列",
+        )
+    too_many = InvalidFile(
+        f"{name}: more than {max_rows:,} data rows; split the file (nothing was imported)",
+        f"{name}：数据超过 {max_rows:,} 行，请拆分文件（未导入任何数据）",
+    )
+    # total_rows is exact for vector files (xlsx counts blank rows, csv has none)
+    exact = source.format not in ("csv", "xlsx") and source.total_rows is not None
+    if exact and (source.total_rows or 0) > max_rows:
+        source.close()
+        raise too_many
+    inner = source.rows
+
+    def rows() -> Iterator[RawRow]:
+        for count, row in enumerate(inner, start=1):
+            if count > max_rows:
+                raise too_many
+            yield _cut_huge_cells(row)
+
+    return dataclasses.replace(source, rows=RowStream(rows(), getattr(inner, "close", None)))
+
+
+def _cut_huge_cells(row: RawRow) -> RawRow:
+    values = row.values
+    if not any(
+        (type(v) is str and len(v) > MAX_CELL_CHARS) or type(v) is list for v in values.values()
+    ):
+        return row
+    oversized = []
+    cleaned = dict(values)
+    for header, value in values.items():
+        if header == EXTRA_KEY and isinstance(value, list):
+            kept = [v for v in value if not (isinstance(v, str) and len(v) > MAX_CELL_CHARS)]
+            if len(kept) != len(value):
+                oversized.append(header)
+                cleaned[header] = kept or None
+        elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            oversized.append(header)
+            cleaned[header] = None
+    if not oversized:
+        return row
+    return dataclasses.replace(row, values=cleaned, oversized=tuple(oversized))
 
 
 # --------------------------------------------------------------------------- shared

@@ -26,7 +26,7 @@ from geo.errors import StationError
 from geo.formulas import unescape_formula
 from geo.hours import normalize_opening_hours
 from geo.imports.columns import ColumnMapping
-from geo.imports.readers import RawRow
+from geo.imports.readers import MAX_CELL_CHARS, RawRow
 from geo.imports.report import Issue
 from geo.model import StationData, Status, build_station_data
 
@@ -121,6 +121,15 @@ class _Row:
         self.spreadsheet = spreadsheet
         self.issues: list[Issue] = []
         self.rejected = False
+        for header in raw.oversized:  # the reader cut a cell too long to be real data
+            issue = Issue(
+                raw.number, header, "cell_too_long", "error",
+                f"the cell holds more than {MAX_CELL_CHARS:,} characters (Excel's limit); "
+                "row not imported",
+                f"单元格超过 {MAX_CELL_CHARS:,} 个字符（Excel 的上限），该行未导入",
+            )  # fmt: skip
+            self.issues.append(issue)
+            self.rejected = True
 
     def cell(self, field_name: str) -> Any:
         header = self.mapping.columns.get(field_name)
