@@ -75,10 +75,10 @@ class _Table:
     serial: str | None  # the column a counter fills (an integer primary key), if any
 
 
-def _engine_of(store: StationStore) -> sa.Engine:
+def _sql(store: StationStore) -> SqlStore:
     if not isinstance(store, SqlStore):
         raise StoreUnavailable("backup needs a SQL store", "备份需要 SQL 数据库")
-    return store.engine
+    return store
 
 
 def _q(conn: Connection, name: str) -> str:
@@ -225,7 +225,7 @@ def backup(store: StationStore, path: Path) -> BackupSummary:
     BackupSummary
         Rows per table and the checksum written in the trailer.
     """
-    engine = _engine_of(store)
+    engine = _sql(store).engine
     if engine.dialect.name == "postgresql":
         engine = engine.execution_options(isolation_level="REPEATABLE READ")  # one snapshot
     summary = BackupSummary(revision=current_revision(engine))
@@ -332,7 +332,7 @@ def restore(store: StationStore, path: Path, *, replace: bool = False) -> Backup
     their next look at the change log (within a second); ids handed out afterwards are
     above every id the backup's tables ever used.
     """
-    engine = _engine_of(store)
+    engine = _sql(store).writer  # SQLite: the write lock from the start
     digest = hashlib.sha256()
     summary = BackupSummary()
     with engine.begin() as conn:
@@ -343,8 +343,6 @@ def restore(store: StationStore, path: Path, *, replace: bool = False) -> Backup
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGES_LOCK})
             names = ", ".join(_q(conn, n) for n in target)
             conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
-        else:
-            conn.exec_driver_sql(f"DELETE FROM {_q(conn, LOG)} WHERE 0")  # take the write lock
         log_before = _log_top(conn, target[LOG])
         if not replace:
             for name in target:

@@ -423,6 +423,14 @@ class SqlStore(StationStore):
         self._engine = engine
 
     @cached_property
+    def writer(self) -> Engine:
+        """The engine of write transactions. SQLite takes the write lock at their BEGIN
+        (IMMEDIATE; see ``geo.storage.sqlite``): a transaction that reads before it writes
+        (replace, delete, an import) then waits for another writer (busy_timeout) instead
+        of failing with "database is locked" when that writer commits in between."""
+        return self.engine.execution_options(begin_immediate=True)
+
+    @cached_property
     def reader(self) -> Engine:
         if self.engine.dialect.name == "postgresql":
             return self.engine.execution_options(isolation_level="AUTOCOMMIT")
@@ -514,7 +522,7 @@ class SqlStore(StationStore):
     # -- writes ------------------------------------------------------------------
 
     def transaction(self, *, actor: Actor = SYSTEM) -> SqlTransaction:
-        return SqlTransaction(self.engine, actor)
+        return SqlTransaction(self.writer, actor)
 
     def add(self, data: StationData, *, now: datetime, actor: Actor = SYSTEM) -> Station:
         return self.add_many([data], now=now, actor=actor)[0]
@@ -525,7 +533,7 @@ class SqlStore(StationStore):
         batch = list(items)
         for data in batch:
             actor.check(None, data)
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             created = _insert(conn, batch, now)
             ids = [s.id for s in created]
             access_sql.write_audit(conn, actor, now, access_sql.created(batch, ids))
@@ -535,7 +543,7 @@ class SqlStore(StationStore):
     def replace(
         self, station_id: int, data: StationData, *, now: datetime, actor: Actor = SYSTEM
     ) -> tuple[Station, bool]:
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             before = _get(conn, station_id)
             if not _changes(before, data):
                 return before, False
@@ -546,7 +554,7 @@ class SqlStore(StationStore):
     def delete(
         self, station_id: int, *, now: datetime | None = None, actor: Actor = SYSTEM
     ) -> Station:
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             before = _get(conn, station_id)
             actor.check(before, None)
             conn.execute(stations.delete().where(stations.c.id == station_id))
@@ -567,7 +575,7 @@ class SqlStore(StationStore):
         now: datetime,
         actor: Actor,
     ) -> ApiKey:
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             return access_sql.insert_key(
                 conn,
                 prefix=prefix,
@@ -588,11 +596,11 @@ class SqlStore(StationStore):
             return access_sql.key_by_hash(conn, key_hash)
 
     def revoke_key(self, key_id: int, *, now: datetime, actor: Actor) -> ApiKey:
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             return access_sql.revoke_key(conn, key_id, now=now, actor=actor)
 
     def touch_key(self, key_id: int, *, now: datetime) -> None:
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             access_sql.touch_key(conn, key_id, now=now)
 
     def audit_log(
@@ -624,7 +632,7 @@ class SqlStore(StationStore):
             return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.engine.begin() as conn:
+        with self.writer.begin() as conn:
             conn.execute(meta.delete().where(meta.c.key == key))
             conn.execute(meta.insert().values(key=key, value=value))
 

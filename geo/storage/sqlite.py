@@ -29,7 +29,9 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _on_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # Write transactions (``SqlStore.writer``) lock at once; reads stay deferred (WAL).
+    immediate = conn.get_execution_options().get("begin_immediate")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class SqliteStore(SqlStore):

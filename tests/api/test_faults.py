@@ -190,6 +190,28 @@ def test_a_locked_sqlite_database_gives_503_and_recovers(tmp_path: Path) -> None
         assert len(client.get(NEAREST).json()["features"]) == 2
 
 
+def test_a_write_waits_for_another_writer_instead_of_failing(tmp_path: Path) -> None:
+    """SQLite: a PATCH reads the station, then writes. If another process commits in
+    between, a deferred transaction fails at once ("database is locked", no busy wait);
+    write transactions take the lock at BEGIN, so the PATCH waits and succeeds."""
+    db = tmp_path / "busy.db"
+    with TestClient(make_app(f"sqlite:///{db}")) as client:
+        station = post_station(client, feature(name="甲驿站"))
+        holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")  # a CLI import, say, is writing
+        holder.execute("INSERT INTO meta (key, value) VALUES ('other', 'writer')")
+        timer = threading.Timer(0.5, lambda: holder.execute("COMMIT"))
+        timer.start()
+        try:
+            body = {"properties": {"phone": "010-1"}}
+            response = client.patch(f"/v1/stations/{station['id']}", json=body, headers=AUTH)
+        finally:
+            timer.join()
+            holder.close()
+        assert response.status_code == 200, response.text
+        assert response.json()["properties"]["phone"] == "010-1"
+
+
 # -- a server killed and restarted on the same store answers the same ------------------
 
 QUERIES = [
