@@ -218,7 +218,8 @@ def backup(store: StationStore, path: Path) -> BackupSummary:
     store : StationStore
         An open SQL store (SQLite or PostGIS); servers may keep writing meanwhile.
     path : Path
-        The file to write (gzip JSON lines); replaced only once it is complete.
+        The file to write (gzip JSON lines, readable by its owner only); replaced only
+        once it is complete.
 
     Returns
     -------
@@ -230,6 +231,8 @@ def backup(store: StationStore, path: Path) -> BackupSummary:
         engine = engine.execution_options(isolation_level="REPEATABLE READ")  # one snapshot
     summary = BackupSummary(revision=current_revision(engine))
     partial = path.with_name(path.name + ".partial")
+    partial.unlink(missing_ok=True)
+    partial.touch(mode=0o600)  # key hashes, phone numbers, the audit log: the owner's only
     with engine.begin() as conn, gzip.open(partial, "wb") as raw:
         out = _Writer(raw)
         tables = _tables(conn)

@@ -108,6 +108,7 @@ def test_round_trip_keeps_every_row_of_every_table(
     assert len(before["meta"]) == 2
     round_trip(source, store_url("target"), tmp_path / "b.jsonl.gz", opened)
     assert dump(source) == before  # a backup reads, never writes
+    assert (tmp_path / "b.jsonl.gz").stat().st_mode & 0o777 == 0o600  # the owner's only
 
 
 @pytest.mark.slow
