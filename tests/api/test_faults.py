@@ -28,7 +28,7 @@ from geo.demo import generate_demo
 from geo.model import build_station_data
 from geo.registry import open_registry
 from tests.conftest import AUTH, TOKEN, assert_error, feature, make_app, post_station
-from tests.servers import ROOT, free_port, wait_ready
+from tests.servers import ROOT, free_port, serve, wait_ready
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 POSTGIS = Path("/usr/share/postgresql/15/extension/postgis.control")
@@ -281,3 +281,31 @@ def test_a_killed_and_restarted_server_answers_byte_for_byte_the_same(
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+# -- the load test itself, shortened ---------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_load_test_runs_clean_for_a_few_seconds(tmp_path: Path) -> None:
+    """bench/bench_load.py (docs/performance.md, "Load"): 5 s of mixed searches and
+    writes with an import running, no error and no lost write."""
+    url = f"sqlite:///{tmp_path}/load.db"
+    registry = open_registry(url)
+    registry.create_many(items=generate_demo(seed=8, cities=("beijing",))[:2000])
+    registry.close()
+    env = {"STATIONFINDER_ADMIN_TOKEN": TOKEN, "STATIONFINDER_RATE_LIMIT_SEARCH_PER_MIN": "0",
+           "STATIONFINDER_RATE_LIMIT_WRITES_PER_MIN": "0"}  # fmt: skip
+    with serve(url, tmp_path / "server.log", env=env) as base:
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "bench_load.py"), "--base-url", base,
+             "--token", TOKEN, "--database-url", url, "--seconds", "5", "--concurrency", "4",
+             "--import-rows", "500", "--write-share", "0.2", "--json", str(tmp_path / "load.json")],
+            cwd=ROOT, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    summary = json.loads((tmp_path / "load.json").read_text())
+    assert summary["errors"] == summary["lost_writes"] == 0
+    assert summary["searches"] > 0
+    assert summary["acknowledged_creates"] > 0
+    assert any(i.get("exit") == 0 for i in summary["imports"])
