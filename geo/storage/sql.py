@@ -545,6 +545,7 @@ class SqlStore(StationStore):
     ) -> tuple[Station, bool]:
         with self.writer.begin() as conn:
             before = _get(conn, station_id)
+            actor.check(before, data)  # even a no-op: an editor gets 403, not a quiet 200
             if not _changes(before, data):
                 return before, False
             after = _update(conn, [(station_id, data)], now, actor)[0]

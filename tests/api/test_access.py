@@ -82,6 +82,7 @@ OUTSIDE = [
     ("patch-move-out", "PATCH", "/v1/stations/{own}", {"properties": {"adcode": HAIDIAN}}),
     ("patch-clear-adcode", "PATCH", "/v1/stations/{own}", {"properties": {"adcode": None}}),
     ("put-other", "PUT", "/v1/stations/{other}", feature(adcode=CHAOYANG)),  # pull it in
+    ("put-other-as-it-is", "PUT", "/v1/stations/{other}", feature(adcode=HAIDIAN)),  # no-op
     ("put-move-out", "PUT", "/v1/stations/{own}", feature(adcode=HAIDIAN)),
     ("put-drop-adcode", "PUT", "/v1/stations/{own}", feature()),
     ("delete-other", "DELETE", "/v1/stations/{other}", None),
