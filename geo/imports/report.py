@@ -60,10 +60,6 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
         "a cell longer than Excel's 32,767 characters",
         "单元格超过 Excel 的 32,767 个字符上限",
     ),
-    "cell_too_long": (
-        "a cell longer than Excel's 32,767 characters",
-        "单元格超过 Excel 的 32,767 个字符上限",
-    ),
 }
 
 
