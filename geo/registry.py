@@ -3,13 +3,15 @@
 Every domain operation the API and the CLI offer is a method here, called with keyword
 arguments. Two locks:
 
-- the *write lock* serialises writers (one single-station edit, or a whole import);
-- the *index lock* is held by every search, and by a writer only while it commits to
-  the store and applies the same change to the index.
+- the *write lock* serialises this process's writers (one edit, or a whole import);
+- the *index lock* is held by every search, and by a writer only while it applies its
+  committed change to the index (a large import also commits under it).
 
-So a search never sees the index and the store disagree, and a long import, which
-writes inside one store transaction that no other connection can see until it
-commits, blocks searches only for its final commit and index update.
+A single-station write commits to the store before taking the index lock: on SQLite the
+commit may wait for another process's import, and searches must not wait with it. So
+for a moment a search may rank by the old position and return the new record, or not
+find a just-deleted station's record (it is then left out): the same window every
+worker has for writes made by other processes, until it follows the change log.
 
 Every write names its ``actor`` (``geo.access``): the store refuses writes outside an
 editor's districts and records each write in the audit log, in the write's transaction.
@@ -159,7 +161,11 @@ class Registry:
                 open_at=query.open_at,
             )
             records = self.store.get_many([h.id for h in hits])
-        return NearestResult(query=query, hits=[(records[h.id], h) for h in hits])
+        # A station another process deleted since this worker last followed the change
+        # log is still in the index for up to a follow interval: leave it out, not 500.
+        return NearestResult(
+            query=query, hits=[(records[h.id], h) for h in hits if h.id in records]
+        )
 
     def get(self, *, station_id: int) -> Station:
         """One station by id."""
@@ -187,9 +193,18 @@ class Registry:
 
     def create_many(self, *, items: Iterable[StationData], actor: Actor = SYSTEM) -> list[Station]:
         """Add many stations in one transaction."""
-        with self._write_lock, self._lock:
+        # The store write happens outside the index lock: on SQLite it may wait seconds
+        # for another process's import to commit, and searches must not wait with it.
+        with self._write_lock:
             created = self.store.add_many(items, now=utc_now(), actor=actor)
-            self._index_upsert([index_entry(s) for s in created])
+            entries = [index_entry(s) for s in created]
+            if self._wants_rebuild(len(entries)):
+                fresh = self._rebuilt_index(EntryColumns.from_entries(entries))
+                with self._lock:
+                    self.index = fresh
+            else:
+                with self._lock:
+                    self._index_upsert(entries)
             return created
 
     def _wants_rebuild(self, changed: int) -> bool:
@@ -213,10 +228,11 @@ class Registry:
 
     def replace(self, *, station_id: int, data: StationData, actor: Actor = SYSTEM) -> Station:
         """Overwrite every field of a station (PUT semantics)."""
-        with self._write_lock, self._lock:
+        with self._write_lock:  # the store write outside the index lock (see create_many)
             station, changed = self.store.replace(station_id, data, now=utc_now(), actor=actor)
             if changed:
-                self.index.upsert(index_entry(station))
+                with self._lock:
+                    self.index.upsert(index_entry(station))
             return station
 
     def patch(
@@ -232,9 +248,10 @@ class Registry:
 
     def delete(self, *, station_id: int, actor: Actor = SYSTEM) -> Station:
         """Remove a station and return what it was."""
-        with self._write_lock, self._lock:
+        with self._write_lock:  # the store write outside the index lock (see create_many)
             station = self.store.delete(station_id, now=utc_now(), actor=actor)
-            self.index.remove(station_id)
+            with self._lock:
+                self.index.remove(station_id)
             return station
 
     def audit_log(

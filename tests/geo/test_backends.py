@@ -184,3 +184,39 @@ CREATE INDEX ix_stations_lat_lon ON stations (lat, lon);
 CREATE INDEX ix_stations_adcode ON stations (adcode);
 CREATE TABLE meta (key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key));
 """
+
+
+def test_a_station_deleted_by_another_process_is_left_out_before_the_follow(
+    store_url: Callable[[str], str],
+) -> None:
+    """Until a worker follows the change log, its index still holds a station another
+    process deleted: its searches leave that station out instead of failing."""
+    url = store_url("deleted")
+    writer, reader = open_registry(url), open_registry(url)
+    try:
+        gone, kept = writer.create_many(
+            items=[
+                build_station_data({"name": n, "lon": 106.5, "lat": 29.5 + d})
+                for n, d in (("去", 0.0), ("留", 0.01))
+            ]
+        )
+        reader.sync()
+        writer.delete(station_id=gone.id)
+        query = NearestQuery(
+            lon=106.5,
+            lat=29.5,
+            crs=Datum.WGS84,
+            input_lon=106.5,
+            input_lat=29.5,
+            k=5,
+            amenities=(),
+            max_distance_m=None,
+            open_at=None,
+            statuses=frozenset(Status),
+        )
+        assert [s.id for s, _ in reader.nearest(query).hits] == [kept.id]
+        reader.sync()
+        assert gone.id not in reader.index
+    finally:
+        writer.close()
+        reader.close()
