@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from api.deps import RegistryDep, SettingsDep, WriterDep
 from api.examples import FEATURE_EXAMPLES, NEAREST_EXAMPLE, PATCH_EXAMPLES
@@ -33,6 +34,7 @@ OutCrsQ = Annotated[
 @router.get(
     "/stations/nearest",
     summary="Nearest stations that have what you need / 查找最近的合适驿站",
+    response_model=dict[str, Any],  # documented as before; the body is sent ready-made
     responses={200: {"content": {"application/json": {"example": NEAREST_EXAMPLE}}}},
 )
 def nearest(
@@ -60,7 +62,7 @@ def nearest(
         str | None, Query(description="Comma-separated statuses (default open); `any` for all.")
     ] = None,
     out_crs: OutCrsQ = "wgs84",
-) -> dict[str, Any]:
+) -> Response:
     """The k stations nearest by geodesic distance that pass every filter, nearest first."""
     out = parse_datum(out_crs)
     query = build_nearest_query(
@@ -74,7 +76,9 @@ def nearest(
         status=status,
         max_k=settings.max_k,
     )
-    return nearest_collection(registry.nearest(query), datum=out)
+    # Answered as a ready response: FastAPI's jsonable_encoder walking the document (all
+    # JSON-native values already) took 44% of a request's time in-process.
+    return JSONResponse(nearest_collection(registry.nearest(query), datum=out))
 
 
 @router.get("/stations", summary="List stations / 驿站列表")
