@@ -215,20 +215,6 @@ def conformance() -> dict[str, Any]:
     return {"conformsTo": list(CONFORMANCE)}
 
 
-def registry_extent(registry: Registry) -> BBox | None:
-    """(min_lon, min_lat, max_lon, max_lat) of every station, or None if there are none.
-
-    Read from the spatial index's columns, the one place that holds every position in
-    memory; the index lock is the registry's own, so a write racing this read can shift
-    the answer for one request, never break it.
-    """
-    columns = registry.index.columns()
-    if len(columns) == 0:
-        return None
-    lon, lat = columns.lon, columns.lat
-    return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
-
-
 def collection(*, base: str, extent: BBox | None) -> dict[str, Any]:
     """The ``stations`` collection's description."""
     href = f"{base}/collections/{COLLECTION_ID}"

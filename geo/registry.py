@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from geo.access import SYSTEM, Actor
 from geo.amenities import mask_of
@@ -38,6 +38,14 @@ from geo.storage import BBox, Page, StationStore, open_store
 from geo.storage.base import StoreTransaction
 
 log = logging.getLogger(__name__)
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_H = TypeVar("_H", bound=_HasId)  # a search hit: Hit, geo.route.RouteHit
 
 # A batch larger than this (and than the index) rebuilds the index instead of inserting.
 BULK_REBUILD = 1000
@@ -150,8 +158,8 @@ class Registry:
 
     def nearest(self, query: NearestQuery) -> NearestResult:
         """The stations answering a nearest query, nearest first (ties by id)."""
-        with self._lock:
-            hits = self.index.nearest(
+        hits = self.search(
+            lambda index: index.nearest(
                 query.lon,
                 query.lat,
                 k=query.k,
@@ -160,12 +168,30 @@ class Registry:
                 statuses=query.statuses,
                 open_at=query.open_at,
             )
-            records = self.store.get_many([h.id for h in hits])
-        # A station another process deleted since this worker last followed the change
-        # log is still in the index for up to a follow interval: leave it out, not 500.
-        return NearestResult(
-            query=query, hits=[(records[h.id], h) for h in hits if h.id in records]
         )
+        return NearestResult(query=query, hits=hits)
+
+    def search(self, run: Callable[[StationIndex], list[_H]]) -> list[tuple[Station, _H]]:
+        """Run a search on the index under the index lock (it never sees a write half
+        applied, however many index queries it makes), and pair each hit, in order, with
+        its record from the store.
+
+        A station another process deleted since this worker last followed the change log
+        is still in the index for up to a follow interval: it is left out, not an error.
+        """
+        with self._lock:
+            hits = run(self.index)
+            records = self.store.get_many([h.id for h in hits])
+        return [(records[h.id], h) for h in hits if h.id in records]
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """(min_lon, min_lat, max_lon, max_lat) of every indexed station, None if none."""
+        with self._lock:
+            columns = self.index.columns()
+        if len(columns) == 0:
+            return None
+        lon, lat = columns.lon, columns.lat
+        return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
     def get(self, *, station_id: int) -> Station:
         """One station by id."""

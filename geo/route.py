@@ -642,11 +642,9 @@ class AlongRouteResult:
 
 def stations_along_route(registry: Registry, query: RouteQuery) -> AlongRouteResult:
     """Answer an along-route query from a registry, records included."""
-    # The registry has no public "read under the index lock" yet (asked for one): a
-    # search runs many index queries and must not see a write half-applied.
-    with registry._lock:
-        hits = along_route(
-            registry.index,
+    hits = registry.search(
+        lambda index: along_route(
+            index,
             query.route,
             width_m=query.width_m,
             mask=query.mask,
@@ -654,8 +652,8 @@ def stations_along_route(registry: Registry, query: RouteQuery) -> AlongRouteRes
             open_at=query.open_at,
             limit=query.limit,
         )
-        records = registry.store.get_many([h.id for h in hits])
-    return AlongRouteResult(query=query, hits=[(records[h.id], h) for h in hits])
+    )
+    return AlongRouteResult(query=query, hits=hits)
 
 
 __all__ = [

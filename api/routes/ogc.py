@@ -97,7 +97,7 @@ def conformance(request: Request) -> JSONResponse:
 def collections(request: Request, registry: RegistryDep) -> JSONResponse:
     """The one collection, ``stations``, with its extent."""
     ogc.check_params(request.query_params.multi_items())
-    return _json(ogc.collections(base=_base(request), extent=ogc.registry_extent(registry)))
+    return _json(ogc.collections(base=_base(request), extent=registry.extent()))
 
 
 @router.get(
@@ -106,7 +106,7 @@ def collections(request: Request, registry: RegistryDep) -> JSONResponse:
 def collection(request: Request, registry: RegistryDep) -> JSONResponse:
     """The ``stations`` collection: extent, CRS and links."""
     ogc.check_params(request.query_params.multi_items())
-    return _json(ogc.collection(base=_base(request), extent=ogc.registry_extent(registry)))
+    return _json(ogc.collection(base=_base(request), extent=registry.extent()))
 
 
 @router.get(
