@@ -88,20 +88,27 @@ def write_audit(
 ) -> None:
     """Append one entry per record, then the summary entry if any."""
     at = _iso(now)
-    who: dict[str, Any] = {"at": at, "actor": actor.id, "actor_name": actor.name}
-    rows = [
-        who | {"action": a.value, "station_id": i, "before": _dump(b), "after": _dump(c),
-               "summary": None}
-        for a, i, b, c in records
-    ]  # fmt: skip
+    head = (at, actor.id, actor.name)
+    rows: list[tuple[Any, ...]] = [
+        (*head, a.value, i, _dump(b), _dump(c), None) for a, i, b, c in records
+    ]
     if summary is not None:
-        rows.append(
-            who
-            | {"action": summary_action.value, "station_id": None, "before": None,
-               "after": None, "summary": _dump(summary)}
-        )  # fmt: skip
+        rows.append((*head, summary_action.value, None, None, None, _dump(summary)))
     if rows:
-        conn.execute(audit_log.insert(), rows)
+        # Plain executemany of tuples: SQLAlchemy's per-row handling of parameter dicts
+        # cost 9 us an entry against 5.5 (an import writes one entry per station).
+        conn.exec_driver_sql(_audit_insert_sql(conn), rows)
+
+
+_AUDIT_COLUMNS = ("at", "actor", "actor_name", "action", "station_id", "before", "after",
+                  "summary")  # fmt: skip
+
+
+def _audit_insert_sql(conn: Connection) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    quote = conn.dialect.identifier_preparer.quote  # "before" is a reserved word
+    columns = ", ".join(quote(c) for c in _AUDIT_COLUMNS)
+    return f"INSERT INTO audit_log ({columns}) VALUES ({', '.join([mark] * len(_AUDIT_COLUMNS))})"
 
 
 def created(items: Sequence[StationData], ids: Sequence[int]) -> list[Record]:
