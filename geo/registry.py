@@ -252,8 +252,15 @@ class Registry:
             for entry in entries:
                 self.index.upsert(entry)
 
-    def replace(self, *, station_id: int, data: StationData, actor: Actor = SYSTEM) -> Station:
-        """Overwrite every field of a station (PUT semantics)."""
+    def replace(
+        self,
+        *,
+        station_id: int,
+        data: StationData | Callable[[Station], StationData],
+        actor: Actor = SYSTEM,
+    ) -> Station:
+        """Overwrite every field of a station (PUT semantics); ``data`` may be a function
+        of the stored station, called with its row locked (see ``StationStore.replace``)."""
         with self._write_lock:  # the store write outside the index lock (see create_many)
             station, changed = self.store.replace(station_id, data, now=utc_now(), actor=actor)
             if changed:
@@ -266,11 +273,13 @@ class Registry:
     ) -> Station:
         """Change some fields of a station; a ``None`` value clears an optional field."""
         cleared = {k: _default(k) for k, v in changes.items() if v is None}
-        with self._write_lock:
-            current = self.store.get(station_id)
-            actor.check(current, None)  # refuse before validating a change it may not make
-            data = build_station_data(station_fields(current) | dict(changes) | cleared)
-            return self.replace(station_id=station_id, data=data, actor=actor)
+
+        def patched(current: Station) -> StationData:
+            return build_station_data(station_fields(current) | dict(changes) | cleared)
+
+        # Read, merged and written in one store transaction with the row locked: another
+        # worker's concurrent patch of other fields is not overwritten (lost update).
+        return self.replace(station_id=station_id, data=patched, actor=actor)
 
     def delete(self, *, station_id: int, actor: Actor = SYSTEM) -> Station:
         """Remove a station and return what it was."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -127,9 +127,20 @@ class StationStore(ABC):
 
     @abstractmethod
     def replace(
-        self, station_id: int, data: StationData, *, now: datetime, actor: Actor = SYSTEM
+        self,
+        station_id: int,
+        data: StationData | Callable[[Station], StationData],
+        *,
+        now: datetime,
+        actor: Actor = SYSTEM,
     ) -> tuple[Station, bool]:
         """Overwrite a station's fields; ``updated_at`` moves only if something changed.
+
+        ``data`` is the new fields, or a function of the stored station that gives them
+        (a partial update): it is called inside the write transaction, on the row as
+        locked for it, so no other writer, in this process or another, can change the
+        station between the read and the write (no lost update). The actor's access to
+        the stored station is checked before it is called.
 
         Returns the stored station and whether anything changed (nothing is logged if not).
         """

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from typing import Any
@@ -136,10 +136,13 @@ def _duplicate(data: StationData) -> DuplicateExternalId:
     )
 
 
-def _get(conn: Connection, station_id: int) -> Station:
+def _get(conn: Connection, station_id: int, *, lock: bool = False) -> Station:
+    """The station; with ``lock``, its row locked to the end of the transaction
+    (PostgreSQL ``FOR UPDATE``; SQLite write transactions already hold the database)."""
     row = None
     if 0 < station_id <= MAX_ID:  # SQLite integers are 64-bit; larger ids cannot exist
-        row = conn.execute(sa.select(stations).where(stations.c.id == station_id)).first()
+        query = sa.select(stations).where(stations.c.id == station_id)
+        row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise StationNotFound(
             f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
@@ -541,10 +544,18 @@ class SqlStore(StationStore):
             return created
 
     def replace(
-        self, station_id: int, data: StationData, *, now: datetime, actor: Actor = SYSTEM
+        self,
+        station_id: int,
+        data: StationData | Callable[[Station], StationData],
+        *,
+        now: datetime,
+        actor: Actor = SYSTEM,
     ) -> tuple[Station, bool]:
         with self.writer.begin() as conn:
-            before = _get(conn, station_id)
+            before = _get(conn, station_id, lock=True)
+            if not isinstance(data, StationData):
+                actor.check(before, None)  # refuse before validating a change it may not make
+                data = data(before)
             actor.check(before, data)  # even a no-op: an editor gets 403, not a quiet 200
             if not _changes(before, data):
                 return before, False
