@@ -113,7 +113,7 @@ class Registry:
         """Rebuild the index from the store (at start, or when too far behind)."""
         with self._write_lock:
             seen = self.store.last_change()  # before reading: later writes are replayed
-            index = StationIndex(EntryColumns.from_entries(self.store.index_entries()))
+            index = StationIndex(self.store.index_columns())
             with self._lock:
                 self.index, self._seen = index, seen
 
