@@ -104,11 +104,17 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="Worker processes; each follows the others' writes.")
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log a line per request (uvicorn's access log); off if the proxy logs.",
+        ),
+    ] = True,
 ) -> None:
     """启动 HTTP 服务 / Serve the HTTP API (loads the demo registry on first start)."""
-    import uvicorn
-
     from api.main import create_app
+    from api.server import serve as run_server
 
     base = get_settings()
     update: dict[str, Any] = {"demo": base.demo and not no_demo}
@@ -121,7 +127,7 @@ def serve(
         highlight=False,
     )
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        run_server(create_app(settings), host=host, port=port, access_log=access_log)
         return
     # The demo is loaded once, here, not by every worker at the same time; the workers
     # build the app from the environment (uvicorn starts them by import string).
@@ -130,9 +136,10 @@ def serve(
     os.environ["STATIONFINDER_DATABASE_URL"] = settings.database_url
     os.environ["STATIONFINDER_DEMO"] = "0"
     get_settings.cache_clear()
-    uvicorn.run(
-        "api.main:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
-    )
+    run_server(
+        "api.main:create_app", factory=True, host=host, port=port, workers=workers,
+        access_log=access_log,
+    )  # fmt: skip
 
 
 @app.command()
