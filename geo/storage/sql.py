@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from typing import Any, cast
@@ -134,7 +134,11 @@ def _row_values(data: StationData) -> dict[str, Any]:
 
 
 def _station(row: sa.Row[Any]) -> Station:
-    m = row._mapping
+    return _station_of(row._mapping)
+
+
+def _station_of(m: Mapping[Any, Any]) -> Station:
+    """A Station from a row of ``stations`` given as column name -> value."""
     derived = {
         "amenities": codes_of(m["amenity_mask"]),
         "status": Status(m["status"]),
@@ -412,9 +416,14 @@ def _outage(ctx: sa.engine.ExceptionContext) -> None:
             return
     elif not (ctx.is_disconnect or operational):
         return
-    _log.warning("database unavailable: %s", text.splitlines()[0] if text else "?")
+    raise store_unavailable(text)
+
+
+def store_unavailable(driver_text: str) -> StoreUnavailable:
+    """The error for a database outage; the driver's text is logged, not shown."""
+    _log.warning("database unavailable: %s", driver_text.splitlines()[0] if driver_text else "?")
     # The driver's text (host, port, path) goes to the log only, not to clients.
-    raise StoreUnavailable(
+    return StoreUnavailable(
         "the database is unavailable (connection lost or refused, or busy); "
         "try again in a few seconds",
         "数据库暂时不可用（连接中断、被拒绝或繁忙），请稍后重试",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +12,19 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from geo.errors import StoreUnavailable
+from geo.model import Station
 from geo.storage.migrations import upgrade
-from geo.storage.sql import SqlStore
+from geo.storage.sql import (
+    _SQLITE_OUTAGES,
+    MAX_ID,
+    SqlStore,
+    _station_of,
+    stations,
+    store_unavailable,
+)
+
+_COLUMNS = tuple(c.name for c in stations.columns)
+_GET_MANY_SQL = f"SELECT {', '.join(_COLUMNS)} FROM stations WHERE id IN ({{}})"
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -60,3 +73,29 @@ class SqliteStore(SqlStore):
                 f"cannot open the SQLite database {url}: {exc.orig}",
                 f"无法打开 SQLite 数据库 {url}：{exc.orig}",
             ) from exc
+
+    def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
+        """The stations of a search answer, read through the pooled DBAPI connection.
+
+        The same rows as SQLAlchemy Core's ``select`` (``SqlStore.get_many``) at a
+        quarter of the cost for k = 5 (measured 90 us against 460 us on 150,000
+        stations): no statement compilation, no BEGIN/ROLLBACK (pysqlite runs in
+        autocommit here, so the SELECT is its own read transaction), no Row objects.
+        This is on every nearest request.
+        """
+        wanted = [i for i in station_ids if 0 < i <= MAX_ID]
+        if not wanted:
+            return {}
+        sql = _GET_MANY_SQL.format(", ".join("?" * len(wanted)))
+        try:
+            conn = self.engine.raw_connection()
+            try:
+                rows = conn.driver_connection.execute(sql, wanted).fetchall()  # type: ignore[union-attr]
+            finally:
+                conn.close()
+        except sqlite3.OperationalError as exc:
+            # As the engine's handle_error hook does for every other query.
+            if any(s in str(exc).lower() for s in _SQLITE_OUTAGES):
+                raise store_unavailable(str(exc)) from exc
+            raise
+        return {row[0]: _station_of(dict(zip(_COLUMNS, row, strict=True))) for row in rows}
