@@ -24,6 +24,16 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
+# As dependencies these are coroutines: FastAPI runs a plain ``def`` dependency in the
+# thread pool, and two thread hops for reading app.state cost more than a search.
+async def _registry_dep(request: Request) -> Registry:
+    return get_registry(request)
+
+
+async def _settings_dep(request: Request) -> Settings:
+    return get_app_settings(request)
+
+
 def require_role(*roles: Role) -> Callable[..., object]:
     """A dependency that authenticates the request and returns its :class:`Actor`.
 
@@ -52,8 +62,8 @@ def require_role(*roles: Role) -> Callable[..., object]:
     return principal
 
 
-RegistryDep = Annotated[Registry, Depends(get_registry)]
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+RegistryDep = Annotated[Registry, Depends(_registry_dep)]
+SettingsDep = Annotated[Settings, Depends(_settings_dep)]
 # Station writes and imports: admins, and editors within their districts.
 WriterDep = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.EDITOR))]
 AdminDep = Annotated[Actor, Depends(require_role(Role.ADMIN))]

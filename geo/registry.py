@@ -158,18 +158,14 @@ class Registry:
 
     def nearest(self, query: NearestQuery) -> NearestResult:
         """The stations answering a nearest query, nearest first (ties by id)."""
-        hits = self.search(
-            lambda index: index.nearest(
-                query.lon,
-                query.lat,
-                k=query.k,
-                mask=query.mask,
-                max_distance_m=query.max_distance_m,
-                statuses=query.statuses,
-                open_at=query.open_at,
-            )
-        )
-        return NearestResult(query=query, hits=hits)
+        return NearestResult(query=query, hits=self.search(_nearest_run(query)))
+
+    def nearest_unless_busy(self, query: NearestQuery) -> NearestResult | None:
+        """:meth:`nearest`, or ``None`` at once when a writer holds the index lock (an
+        import's commit can hold it for seconds): for a caller that must not block, such
+        as the API's event loop, which then waits for :meth:`nearest` in a thread."""
+        hits = self._search(_nearest_run(query), blocking=False)
+        return None if hits is None else NearestResult(query=query, hits=hits)
 
     def search(self, run: Callable[[StationIndex], list[_H]]) -> list[tuple[Station, _H]]:
         """Run a search on the index under the index lock (it never sees a write half
@@ -179,9 +175,20 @@ class Registry:
         A station another process deleted since this worker last followed the change log
         is still in the index for up to a follow interval: it is left out, not an error.
         """
-        with self._lock:
+        found = self._search(run, blocking=True)
+        assert found is not None  # a blocking acquire always succeeds
+        return found
+
+    def _search(
+        self, run: Callable[[StationIndex], list[_H]], *, blocking: bool
+    ) -> list[tuple[Station, _H]] | None:
+        if not self._lock.acquire(blocking=blocking):
+            return None
+        try:
             hits = run(self.index)
             records = self.store.get_many([h.id for h in hits])
+        finally:
+            self._lock.release()
         return [(records[h.id], h) for h in hits if h.id in records]
 
     def extent(self) -> tuple[float, float, float, float] | None:
@@ -395,6 +402,19 @@ class RegistryTransaction:
         if self._open:
             self._open = False
             self._tx.rollback()
+
+
+def _nearest_run(query: NearestQuery) -> Callable[[StationIndex], list[Hit]]:
+    """The index search of a nearest query."""
+    return lambda index: index.nearest(
+        query.lon,
+        query.lat,
+        k=query.k,
+        mask=query.mask,
+        max_distance_m=query.max_distance_m,
+        statuses=query.statuses,
+        open_at=query.open_at,
+    )
 
 
 def open_registry(database_url: str) -> Registry:

@@ -79,9 +79,15 @@ class StationStore(ABC):
 
     ``shared``: other processes can write to this store (False for an in-memory SQLite
     database, which only its own process sees), so a server must follow its change log.
+
+    ``quick_reads``: ``get_many`` of a few ids is a local read that does not wait for
+    writers (SQLite in WAL mode), tens of microseconds: cheap enough for the API to run
+    a search on its event loop rather than hand it to a worker thread. False when a read
+    is a network round trip (PostgreSQL).
     """
 
     shared: bool = True
+    quick_reads: bool = False
 
     url: str
 

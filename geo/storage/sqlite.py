@@ -50,6 +50,8 @@ def _on_begin(conn: Connection) -> None:
 class SqliteStore(SqlStore):
     """Stations in one SQLite file (or ``sqlite://`` in memory, for tests)."""
 
+    quick_reads = True  # WAL: readers do not wait for writers
+
     def __init__(self, url: str) -> None:
         self.url = url
         sa_url = sa.make_url(url)
