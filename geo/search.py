@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from geo.amenities import mask_of, split_codes
-from geo.datums import Datum, parse_datum, to_wgs84, validate_lonlat
+from geo.datums import Datum, parse_datum, validate_to_wgs84
 from geo.errors import InvalidParameter
 from geo.hours import parse_when
 from geo.model import Status, parse_statuses
@@ -108,11 +108,10 @@ def build_nearest_query(
         Comma-separated statuses (default ``open``); ``any`` for all.
     """
     datum = parse_datum(crs)
-    lon, lat = validate_lonlat(lon, lat, datum)
-    wlon, wlat = to_wgs84(lon, lat, datum)
+    lon, lat, wlon, wlat = validate_to_wgs84(lon, lat, datum)
     return NearestQuery(
-        lon=float(wlon),
-        lat=float(wlat),
+        lon=wlon,
+        lat=wlat,
         crs=datum,
         input_lon=lon,
         input_lat=lat,
