@@ -14,9 +14,9 @@ What it does:
    ebike_charging 10%, ev_charging 1%, legal_aid 0.1%), Chinese opening hours from the
    demo's vocabulary, a name, address and phone per station.
 2. Writes ``--queries`` request paths (points drawn from the same distribution, so near
-   stations, keeping those on land in mainland China): half ask for the 1% amenity, half are unfiltered; half give GCJ-02
-   coordinates as Amap/Tencent apps do, half WGS84; all ask for k = 5 open at a fixed
-   time (so answers are reproducible).
+   stations; those on land in mainland China): half ask for the 1% amenity, half are
+   unfiltered; half give GCJ-02 coordinates as Amap/Tencent apps do, half WGS84; all
+   ask for k = 5 open at a fixed time (so answers are reproducible).
 3. For each worker count: starts ``python -m bench.http_app --workers N`` (the product
    app plus ``GET /bench/bare``, run by ``api.server.serve`` as ``stationfinder serve``
    runs the product; rate limits off; access log off, as with ``stationfinder serve
@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import subprocess
@@ -44,6 +45,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -339,7 +341,12 @@ def run_wrk(
         wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
         "-s", str(LUA), base, "--", str(paths_file),
     ]  # fmt: skip
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) as proc:
+        time.sleep(min(2.0, seconds / 2))
+        split = connections_per_process(urlsplit(base).port or 80)
+        out, _ = proc.communicate()
+    if proc.returncode:
+        raise RuntimeError(f"wrk failed ({proc.returncode}):\n{out}")
     line = next((x for x in out.splitlines() if x.startswith("BENCH_JSON ")), None)
     if line is None:
         raise RuntimeError(f"no figures from wrk:\n{out}")
@@ -348,7 +355,23 @@ def run_wrk(
     if errors:
         raise RuntimeError(f"wrk saw {errors} errors or non-2xx answers: {figures}")
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    figures["split"] = "+".join(str(n) for n in split) or "?"
     return figures
+
+
+def connections_per_process(port: int) -> list[int]:
+    """How many established connections each server process holds on ``port``, most
+    first (``ss``): with several workers the kernel gives a new connection to whichever
+    worker accepts first, so wrk's connections may not be spread evenly."""
+    try:
+        out = subprocess.run(
+            ["ss", "-Htnp", "state", "established", f"( sport = :{port} )"],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return []
+    pids = [m.group(1) for m in re.finditer(r"pid=(\d+)", out)]
+    return sorted(Counter(pids).values(), reverse=True)
 
 
 # ------------------------------------------------------------------------------ main
@@ -356,14 +379,15 @@ def run_wrk(
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| workers | endpoint | requests/s | p50 ms | p99 ms | nearest / bare |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| workers | endpoint | requests/s | p50 ms | p99 ms | nearest / bare "
+        "| connections per worker |",
+        "|---:|---|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         ratio = f"{r['ratio']:.0%}" if "ratio" in r else ""
         lines.append(
             f"| {r['workers']} | {r['endpoint']} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.2f} "
-            f"| {r['p99_us'] / 1000:.2f} | {ratio} |"
+            f"| {r['p99_us'] / 1000:.2f} | {ratio} | {r['split']} |"
         )
     return "\n".join(lines)
 
@@ -410,7 +434,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 bare | {"workers": workers, "endpoint": "bare (`/bench/bare`)"},
                 near | {"workers": workers, "endpoint": "nearest"},
             ]
-            log(f"  bare {bare['rps']:,.0f}/s, nearest {near['rps']:,.0f}/s ({near['ratio']:.0%})")
+            log(
+                f"  bare {bare['rps']:,.0f}/s ({bare['split']}), nearest {near['rps']:,.0f}/s "
+                f"({near['split']}; {near['ratio']:.0%})"
+            )
     load = os.getloadavg()
     text = (
         f"{table(rows)}\n\n{args.stations:,} stations, {len(paths):,} distinct nearest "
