@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import RegistryDep, SettingsDep, WriterDep, get_app_settings, get_registry
@@ -19,6 +19,7 @@ from geo.model import build_station_data, parse_statuses
 from geo.search import build_nearest_query, check_page, parse_bbox
 
 router = APIRouter(prefix="/v1", tags=["stations"], responses=ERROR_RESPONSES)
+JSON = "application/json"
 
 AmenitiesQ = Annotated[
     list[str] | None,
@@ -100,8 +101,10 @@ async def answer_nearest(
     if result is None:
         result = await run_in_threadpool(registry.nearest, query)
     # Answered as a ready response: FastAPI's jsonable_encoder walking the document (all
-    # JSON-native values already) took 44% of a request's time in-process.
-    return JSONResponse(nearest_collection(result, datum=out))
+    # JSON-native values already) took 44% of a request's time in-process; orjson
+    # writes it in 8 us against 60 us for json.dumps (the same JSON; only floats under
+    # 1e-4 are spelled differently, 0.00001 for 1e-05).
+    return Response(orjson.dumps(nearest_collection(result, datum=out)), media_type=JSON)
 
 
 nearest.answer = answer_nearest  # type: ignore[attr-defined]

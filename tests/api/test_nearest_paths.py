@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
+import orjson
 import pytest
+from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,8 +17,10 @@ from starlette.datastructures import QueryParams
 
 from api.fast_query import PlainQueryRoute, PlainReader
 from api.routes import stations
+from geo.datums import parse_datum
+from geo.geojson import nearest_collection
 from geo.registry import NearestResult, Registry
-from geo.search import NearestQuery
+from geo.search import NearestQuery, build_nearest_query
 from tests.conftest import feature, make_app, post_station
 
 NEAREST = "/v1/stations/nearest?lon=116.40&lat=39.90&k=3&open_at=any"
@@ -120,3 +125,36 @@ def test_fast_path_answers_byte_for_byte_as_fastapi(
         m.setattr(PlainQueryRoute, "fast", False)
         validated = client.get(f"/v1/stations/nearest?{query}")
     assert (fast.status_code, fast.content) == (validated.status_code, validated.content)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "lon=116.41&lat=39.9&k=3&open_at=any",
+        "lon=116.417&lat=39.9012&crs=gcj02&k=5&open_at=2026-11-25T12:30&out_crs=bd09",
+        "lon=116.41&lat=39.9&max_distance_m=1500&status=any&open_at=any&out_crs=gcj02",
+    ],
+)
+def test_the_body_is_what_json_dumps_wrote(client: TestClient, query: str) -> None:
+    """orjson writes the nearest answer; the bytes are json.dumps's (JSONResponse's) for
+    every document whose floats are all 0 or at least 1e-4 in size."""
+    response = client.get(f"/v1/stations/nearest?{query}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    params = dict(parse_qsl(query))
+    registry: Registry = client.app.state.registry  # type: ignore[attr-defined]
+    nearest_query = build_nearest_query(
+        lon=float(params["lon"]), lat=float(params["lat"]), crs=params.get("crs", "wgs84"),
+        k=int(params.get("k", "5")), open_at=params["open_at"], status=params.get("status"),
+        max_distance_m=float(params["max_distance_m"]) if "max_distance_m" in params else None,
+    )  # fmt: skip
+    doc = nearest_collection(
+        registry.nearest(nearest_query), datum=parse_datum(params.get("out_crs", "wgs84"))
+    )
+    assert response.content == JSONResponse(doc).body
+
+
+def test_tiny_floats_are_the_same_numbers_spelled_otherwise() -> None:
+    doc = {"max_distance_m": 1e-05, "lon": 1.5e-07, "lat": 39.9, "k": 5}
+    assert json.loads(orjson.dumps(doc)) == doc
+    assert orjson.dumps(doc) == b'{"max_distance_m":0.00001,"lon":1.5e-7,"lat":39.9,"k":5}'
