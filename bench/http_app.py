@@ -18,7 +18,11 @@ from collections.abc import Sequence
 from fastapi import FastAPI
 
 from api.main import create_app as create_product_app
-from api.server import serve
+
+try:
+    from api.server import serve
+except ImportError:  # measuring a commit that predates it (docs/performance.md, HTTP)
+    serve = None  # type: ignore[assignment]
 
 BARE_PATH = "/bench/bare"
 BARE_BODY = {"status": "ok", "bench": "bare"}
@@ -43,6 +47,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--no-access-log", action="store_true")
     args = ap.parse_args(argv)
+    if serve is None:  # a commit before api.server: uvicorn as serve ran it then
+        import uvicorn
+
+        uvicorn.run(
+            "bench.http_app:create_app", factory=True, host=args.host, port=args.port,
+            workers=args.workers, access_log=not args.no_access_log,
+        )  # fmt: skip
+        return
     serve(
         "bench.http_app:create_app", factory=True, host=args.host, port=args.port,
         workers=args.workers, access_log=not args.no_access_log,
