@@ -113,3 +113,12 @@ def test_the_benchmark_runs_end_to_end_for_a_second(tmp_path: Path) -> None:
     table = out.read_text(encoding="utf-8")
     assert "| 1 | nearest |" in table
     assert "| 1 | bare (`/bench/bare`) |" in table
+
+
+def test_a_run_on_one_worker_is_repeated(monkeypatch: pytest.MonkeyPatch) -> None:
+    splits = iter(["16", "13+3", "9+7", "8+8"])
+    monkeypatch.setattr(bench_http, "run_wrk", lambda *a, **k: {"split": next(splits)})
+    got = bench_http.spread_run("wrk", "http://x", Path("p"), 2, 1, {})
+    assert (got["split"], got["attempts"]) == ("9+7", 3)
+    single = bench_http.spread_run("wrk", "http://x", Path("p"), 1, 1, {})
+    assert (single["split"], single["attempts"]) == ("8+8", 1)
