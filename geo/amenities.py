@@ -131,6 +131,7 @@ def mask_of(codes: Iterable[str]) -> int:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096)  # every record read builds one; registries repeat few masks
 def codes_of(mask: int) -> tuple[str, ...]:
     """Amenity codes set in a bit mask, in vocabulary order."""
     return tuple(a.code for a in AMENITIES if mask >> a.bit & 1)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import numpy as np
 import sqlalchemy as sa
@@ -137,15 +137,29 @@ def _station(row: sa.Row[Any]) -> Station:
     return _station_of(row._mapping)
 
 
+# The columns of ``stations`` in the order of Station's fields (amenities: the mask).
+STATION_COLUMNS: Final = tuple(
+    "amenity_mask" if f == "amenities" else f for f in STATION_FIELD_ORDER
+)
+
+
 def _station_of(m: Mapping[Any, Any]) -> Station:
     """A Station from a row of ``stations`` given as column name -> value."""
-    derived = {
-        "amenities": codes_of(m["amenity_mask"]),
-        "status": Status(m["status"]),
-        "created_at": _parse_ts(m["created_at"]),
-        "updated_at": _parse_ts(m["updated_at"]),
-    }
-    return stored_station({f: derived[f] if f in derived else m[f] for f in STATION_FIELD_ORDER})
+    return station_of_row(tuple(m[c] for c in STATION_COLUMNS))
+
+
+def station_of_row(row: Sequence[Any]) -> Station:
+    """A Station from a row of ``stations`` read as :data:`STATION_COLUMNS`.
+
+    Every nearest answer builds k of these: one dict from the row (in field order, as
+    ``stored_station`` needs), then the four values stored in another form.
+    """
+    values = dict(zip(STATION_FIELD_ORDER, row, strict=True))
+    values["amenities"] = codes_of(values["amenities"])
+    values["status"] = Status(values["status"])
+    values["created_at"] = _parse_ts(values["created_at"])
+    values["updated_at"] = _parse_ts(values["updated_at"])
+    return stored_station(values)
 
 
 def _duplicate(data: StationData) -> DuplicateExternalId:

@@ -17,14 +17,14 @@ from geo.storage.migrations import upgrade
 from geo.storage.sql import (
     _SQLITE_OUTAGES,
     MAX_ID,
+    STATION_COLUMNS,
     SqlStore,
-    _station_of,
-    stations,
+    station_of_row,
     store_unavailable,
 )
 
-_COLUMNS = tuple(c.name for c in stations.columns)
-_GET_MANY_SQL = f"SELECT {', '.join(_COLUMNS)} FROM stations WHERE id IN ({{}})"
+_GET_MANY_SQL = f"SELECT {', '.join(STATION_COLUMNS)} FROM stations WHERE id IN ({{}})"
+_ID_AT = STATION_COLUMNS.index("id")
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -100,4 +100,4 @@ class SqliteStore(SqlStore):
             if any(s in str(exc).lower() for s in _SQLITE_OUTAGES):
                 raise store_unavailable(str(exc)) from exc
             raise
-        return {row[0]: _station_of(dict(zip(_COLUMNS, row, strict=True))) for row in rows}
+        return {row[_ID_AT]: station_of_row(row) for row in rows}
