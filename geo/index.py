@@ -193,6 +193,9 @@ class StationIndex:
         self._sched = np.zeros(0, dtype=np.int32)
         self._schedules: list[str] = []
         self._schedule_id: dict[str, int] = {}
+        # Open/closed per schedule id for one minute, shared by every query asking about
+        # that minute ("now" for a minute's worth of requests); see _open_states.
+        self._open_memo: tuple[datetime | None, dict[int, bool | None]] = (None, {})
         self._counts = {a.bit: 0 for a in AMENITIES}
         columns = (
             entries if isinstance(entries, EntryColumns) else EntryColumns.from_entries(entries)
@@ -363,7 +366,7 @@ class StationIndex:
         status_ok = np.zeros(len(Status), dtype=bool)
         for s in statuses:
             status_ok[_STATUS_CODE[s]] = True
-        open_cache: dict[int, bool | None] = {}
+        minute, open_cache = self._open_states(open_at)
         n = min(size, 2 * k + 16)
         while True:
             slots = np.fromiter(tree.nearest((qx, qy, qz, qx, qy, qz), n), dtype=np.int64)
@@ -372,7 +375,7 @@ class StationIndex:
             keep = ((self._mask[slots] & mask) == mask) & status_ok[self._status[slots]]
             if max_distance_m is not None:
                 keep &= chord <= max_distance_m + _EPS_M
-            open_flags = self._open_flags(slots, open_at, open_cache)
+            open_flags = self._open_flags(slots, minute, open_cache)
             if open_at is not None:
                 keep &= open_flags == 1
             hits = self._rank(lon, lat, slots[keep], open_flags[keep], k, max_distance_m)
@@ -385,23 +388,44 @@ class StationIndex:
                 return hits
             n = min(size, 4 * n)
 
+    def _open_states(self, when: datetime | None) -> tuple[datetime | None, dict[int, bool | None]]:
+        """The minute of ``when`` and the schedule states known for it.
+
+        OSM opening hours are written in whole minutes (the package's sunrise and sunset
+        are fixed times without coordinates), so a schedule's state at any second of a
+        minute is its state at the minute's start (tests/geo/test_index.py checks it on
+        every schedule the tests use). One memo serves every query about the same
+        minute; asking about another minute starts a new one. Concurrent searches at
+        worst compute a state twice.
+        """
+        if when is None:
+            return None, {}
+        minute = when.replace(second=0, microsecond=0)
+        memo_minute, memo = self._open_memo
+        if memo_minute != minute:
+            memo = {}
+            self._open_memo = (minute, memo)
+        return minute, memo
+
     def _open_flags(
         self, slots: NDArray[np.int64], when: datetime | None, cache: dict[int, bool | None]
     ) -> NDArray[np.int8]:
-        """Per slot: 1 open, 0 closed, -1 unknown (no hours, or hours give no answer)."""
-        flags = np.full(len(slots), -1, dtype=np.int8)
+        """Per slot: 1 open, 0 closed, -1 unknown (no hours, or hours give no answer);
+        ``when`` is a whole minute, ``cache`` the states known for it."""
         if when is None:
-            return flags
-        sched = self._sched[slots]
-        for sid in np.unique(sched):
+            return np.full(len(slots), -1, dtype=np.int8)
+        distinct, where = np.unique(self._sched[slots], return_inverse=True)
+        states = []
+        for sid in distinct.tolist():
             if sid < 0:
+                states.append(-1)
                 continue
-            if sid not in cache:
-                cache[int(sid)] = is_open_at(self._schedules[sid], when)
-            state = cache[int(sid)]
-            if state is not None:
-                flags[sched == sid] = int(state)
-        return flags
+            if sid in cache:
+                state = cache[sid]
+            else:
+                state = cache[sid] = is_open_at(self._schedules[sid], when)
+            states.append(-1 if state is None else int(state))
+        return np.array(states, dtype=np.int8)[where]
 
     def _rank(
         self,

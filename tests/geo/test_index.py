@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.amenities import BY_CODE
-from geo.hours import SHANGHAI
+from geo.hours import SHANGHAI, is_open_at
 from geo.index import EntryColumns, IndexEntry, StationIndex
 from geo.model import Status
 from tests.factories import (
@@ -279,3 +279,38 @@ def test_empty_index_and_duplicate_ids() -> None:
     entry = IndexEntry(1, 116.4, 39.9, 0, Status.OPEN, None)
     with pytest.raises(ValueError, match="duplicate"):
         StationIndex([entry, entry])
+
+
+# The index evaluates opening hours at the start of the minute asked about, one memo per
+# minute shared by every query (geo/index.py, StationIndex._open_states).
+MINUTE_SCHEDULES = (
+    *(h for h in HOURS if h is not None),
+    "Mo-Fr 07:59-08:01",
+    "sunrise-sunset",
+    "Mo-Su 00:00-24:00; Sa 12:34-12:35 off",
+    "Dec 25 off; Mo-Su 09:00-18:00",
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(hours=st.sampled_from(MINUTE_SCHEDULES), when=query_times)
+def test_a_schedule_has_one_state_through_a_minute(hours: str, when: datetime) -> None:
+    assert is_open_at(hours, when) == is_open_at(hours, when.replace(second=0, microsecond=0))
+
+
+def test_the_minute_memo_follows_the_minute_asked_about() -> None:
+    entries = [IndexEntry(1, 116.40, 39.91, 0, Status.OPEN, "08:00-20:00")]
+    index = StationIndex(entries)
+    ask = [
+        (datetime(2026, 11, 23, 19, 59, 59, 999999), True),
+        (datetime(2026, 11, 23, 20, 0, 0), False),
+        (datetime(2026, 11, 23, 20, 0, 59), False),
+        (datetime(2026, 11, 23, 19, 59, 0), True),
+        (datetime(2026, 11, 24, 19, 59, 30, tzinfo=SHANGHAI), True),
+        (datetime(2026, 11, 24, 12, 0, 30, tzinfo=SHANGHAI).astimezone(UTC), True),
+        (datetime(2026, 11, 24, 20, 0, 30, tzinfo=SHANGHAI).astimezone(UTC), False),
+    ]
+    for when, is_open in ask:
+        hits = index.nearest(116.41, 39.92, k=1, open_at=when)
+        assert [h.id for h in hits] == ([1] if is_open else []), when
+        assert all(h.open_at_time is True for h in hits)
