@@ -155,11 +155,17 @@ def station_of_row(row: Sequence[Any]) -> Station:
     ``stored_station`` needs), then the four values stored in another form.
     """
     values = dict(zip(STATION_FIELD_ORDER, row, strict=True))
-    values["amenities"] = codes_of(values["amenities"])
-    values["status"] = Status(values["status"])
-    values["created_at"] = _parse_ts(values["created_at"])
-    values["updated_at"] = _parse_ts(values["updated_at"])
-    return stored_station(values)
+    values["amenities"] = codes_of(row[_AT_AMENITIES])
+    values["status"] = _STATUS.get(row[_AT_STATUS]) or Status(row[_AT_STATUS])
+    values["created_at"] = _parse_ts(row[_AT_CREATED])
+    values["updated_at"] = _parse_ts(row[_AT_UPDATED])
+    return stored_station(values, checked=True)
+
+
+_AT_AMENITIES, _AT_STATUS, _AT_CREATED, _AT_UPDATED = (
+    STATION_FIELD_ORDER.index(f) for f in ("amenities", "status", "created_at", "updated_at")
+)
+_STATUS: Final = {s.value: s for s in Status}
 
 
 def _duplicate(data: StationData) -> DuplicateExternalId:
