@@ -33,7 +33,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -200,6 +200,19 @@ def _near_china(lon: FloatArray, lat: FloatArray) -> BoolArray:
 
 def _gcj02_offset(lon: FloatArray, lat: FloatArray) -> LonLat:
     """GCJ-02 minus WGS84, in degrees, at the WGS84 point (`lon`, `lat`)."""
+    return _gcj02_offset_in(lon, lat, np.sin, np.cos, np.sqrt)  # type: ignore[no-any-return]
+
+
+def _gcj02_offset_1(lon: float, lat: float) -> tuple[float, float]:
+    """:func:`_gcj02_offset` of one point, with ``math`` instead of numpy: the same
+    operations in the same order, so the same bits (numpy's float64 sin, cos and sqrt
+    are the C library's here; ``tests/geo/test_query_datum.py`` checks it), ~30x faster
+    for one point, which is what every API request in GCJ-02 converts."""
+    return _gcj02_offset_in(lon, lat, math.sin, math.cos, math.sqrt)  # type: ignore[no-any-return]
+
+
+def _gcj02_offset_in(lon: Any, lat: Any, sin: Any, cos: Any, sqrt: Any) -> Any:
+    """The GCJ-02 offset, written once for numpy arrays and for floats (``math``)."""
     x = lon - 105.0
     y = lat - 35.0
     pi = math.pi
@@ -210,46 +223,7 @@ def _gcj02_offset(lon: FloatArray, lat: FloatArray) -> LonLat:
         + 3.0 * y
         + 0.2 * y * y
         + 0.1 * x * y
-        + 0.2 * np.sqrt(np.abs(x))
-        + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-        + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
-        + (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
-    )
-    d_lon = (
-        300.0
-        + x
-        + 2.0 * y
-        + 0.1 * x * x
-        + 0.1 * x * y
-        + 0.1 * np.sqrt(np.abs(x))
-        + (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-        + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
-        + (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
-    )
-    rad_lat = lat / 180.0 * pi
-    magic = 1.0 - _KRASOVSKY_EE * np.sin(rad_lat) ** 2
-    sqrt_magic = np.sqrt(magic)
-    d_lat = (d_lat * 180.0) / ((_KRASOVSKY_A * (1.0 - _KRASOVSKY_EE)) / (magic * sqrt_magic) * pi)
-    d_lon = (d_lon * 180.0) / (_KRASOVSKY_A / sqrt_magic * np.cos(rad_lat) * pi)
-    return d_lon, d_lat
-
-
-def _gcj02_offset_1(lon: float, lat: float) -> tuple[float, float]:
-    """:func:`_gcj02_offset` of one point, with ``math`` instead of numpy: the same
-    operations in the same order, so the same bits (numpy's float64 sin, cos and sqrt
-    are the C library's here; ``tests/geo/test_query_datum.py`` checks it), ~30x faster
-    for one point, which is what every API request in GCJ-02 converts."""
-    x = lon - 105.0
-    y = lat - 35.0
-    pi = math.pi
-    sin = math.sin
-    d_lat = (
-        -100.0
-        + 2.0 * x
-        + 3.0 * y
-        + 0.2 * y * y
-        + 0.1 * x * y
-        + 0.2 * math.sqrt(abs(x))
+        + 0.2 * sqrt(abs(x))
         + (20.0 * sin(6.0 * x * pi) + 20.0 * sin(2.0 * x * pi)) * 2.0 / 3.0
         + (20.0 * sin(y * pi) + 40.0 * sin(y / 3.0 * pi)) * 2.0 / 3.0
         + (160.0 * sin(y / 12.0 * pi) + 320.0 * sin(y * pi / 30.0)) * 2.0 / 3.0
@@ -260,17 +234,17 @@ def _gcj02_offset_1(lon: float, lat: float) -> tuple[float, float]:
         + 2.0 * y
         + 0.1 * x * x
         + 0.1 * x * y
-        + 0.1 * math.sqrt(abs(x))
+        + 0.1 * sqrt(abs(x))
         + (20.0 * sin(6.0 * x * pi) + 20.0 * sin(2.0 * x * pi)) * 2.0 / 3.0
         + (20.0 * sin(x * pi) + 40.0 * sin(x / 3.0 * pi)) * 2.0 / 3.0
         + (150.0 * sin(x / 12.0 * pi) + 300.0 * sin(x / 30.0 * pi)) * 2.0 / 3.0
     )
     rad_lat = lat / 180.0 * pi
     s = sin(rad_lat)
-    magic = 1.0 - _KRASOVSKY_EE * (s * s)  # numpy computes ``** 2`` as a square
-    sqrt_magic = math.sqrt(magic)
+    magic = 1.0 - _KRASOVSKY_EE * (s * s)  # numpy's ``** 2`` is this square, bit for bit
+    sqrt_magic = sqrt(magic)
     d_lat = (d_lat * 180.0) / ((_KRASOVSKY_A * (1.0 - _KRASOVSKY_EE)) / (magic * sqrt_magic) * pi)
-    d_lon = (d_lon * 180.0) / (_KRASOVSKY_A / sqrt_magic * math.cos(rad_lat) * pi)
+    d_lon = (d_lon * 180.0) / (_KRASOVSKY_A / sqrt_magic * cos(rad_lat) * pi)
     return d_lon, d_lat
 
 
