@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -178,11 +179,81 @@ def _new_tree(
     return rtree_index.Index((np.ascontiguousarray(slots), points, points), properties=props)
 
 
+class _Slots:
+    """Station id -> slot in the index's columns.
+
+    Station ids are the store's dense AUTOINCREMENT integers, so ids below
+    :data:`_DENSE_IDS` map through a numpy array indexed by id (-1: not indexed), 4
+    bytes an id up to the largest, instead of a dict (~135 bytes an entry: 135 MB at
+    1,000,000 stations). Other ids (larger, negative) go to a dict.
+    """
+
+    def __init__(self) -> None:
+        self.dense = np.full(0, -1, dtype=np.int32)
+        self.far: dict[int, int] = {}
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def get(self, station_id: int) -> int | None:
+        if 0 <= station_id < len(self.dense):
+            slot = int(self.dense[station_id])
+            return None if slot < 0 else slot
+        return self.far.get(station_id)
+
+    def set(self, station_id: int, slot: int) -> None:
+        """Map a station that is not mapped yet."""
+        if 0 <= station_id < _DENSE_IDS:
+            if station_id >= len(self.dense):
+                grown = np.full(max(station_id + 1, 2 * len(self.dense)), -1, dtype=np.int32)
+                grown[: len(self.dense)] = self.dense
+                self.dense = grown
+            self.dense[station_id] = slot
+        else:
+            self.far[station_id] = slot
+        self.count += 1
+
+    def pop(self, station_id: int) -> int | None:
+        slot = self.get(station_id)
+        if slot is None:
+            return None
+        if 0 <= station_id < len(self.dense):
+            self.dense[station_id] = -1
+        else:
+            del self.far[station_id]
+        self.count -= 1
+        return slot
+
+    @classmethod
+    def of(cls, ids: NDArray[np.int64]) -> _Slots:
+        """Slots 0..n-1 for these ids, in order; raises ValueError on a repeated id."""
+        slots = cls()
+        n = len(ids)
+        near = (ids >= 0) & (ids < _DENSE_IDS)
+        near_ids = ids[near]
+        if len(near_ids):
+            slots.dense = np.full(int(near_ids.max()) + 1, -1, dtype=np.int32)
+            positions = np.flatnonzero(near).astype(np.int32)
+            slots.dense[near_ids] = positions
+            if not np.array_equal(slots.dense[near_ids], positions):
+                raise ValueError("duplicate station id in index entries")
+        far_ids = ids[~near].tolist()
+        slots.far = dict(zip(far_ids, np.flatnonzero(~near).tolist(), strict=True))
+        if len(slots.far) != len(far_ids):
+            raise ValueError("duplicate station id in index entries")
+        slots.count = n
+        return slots
+
+
+_DENSE_IDS: Final = 1 << 26  # ids below this map through the array (at most 256 MB of it)
+
+
 class StationIndex:
     """Exact k-nearest search over stations, with amenity, status and opening-hours filters."""
 
     def __init__(self, entries: Iterable[IndexEntry] | EntryColumns = ()) -> None:
-        self._slot: dict[int, int] = {}
+        self._slot = _Slots()
         self._free: list[int] = []
         self._ids = np.zeros(0, dtype=np.int64)
         self._lon = np.zeros(0)
@@ -208,7 +279,9 @@ class StationIndex:
         return len(self._slot)
 
     def __contains__(self, station_id: object) -> bool:
-        return station_id in self._slot
+        if not isinstance(station_id, int | np.integer) or isinstance(station_id, bool):
+            return False
+        return self._slot.get(int(station_id)) is not None
 
     def amenity_count(self, bit: int) -> int:
         """Number of indexed stations having the amenity with this bit."""
@@ -249,7 +322,7 @@ class StationIndex:
         self._mask[slot] = entry.mask
         self._status[slot] = _STATUS_CODE[entry.status]
         self._sched[slot] = self._schedule(entry.hours_osm)
-        self._slot[entry.id] = slot
+        self._slot.set(entry.id, slot)
         for bit in self._counts:
             if entry.mask >> bit & 1:
                 self._counts[bit] += 1
@@ -261,9 +334,7 @@ class StationIndex:
 
     def _bulk_load(self, cols: EntryColumns) -> None:
         n = len(cols)
-        self._slot = dict(zip(cols.ids.tolist(), range(n), strict=True))
-        if len(self._slot) != n:
-            raise ValueError("duplicate station id in index entries")
+        self._slot = _Slots.of(cols.ids)
         self._ids = cols.ids.copy()
         self._lon = cols.lon.copy()
         self._lat = cols.lat.copy()
@@ -301,7 +372,7 @@ class StationIndex:
 
     def remove(self, station_id: int) -> bool:
         """Drop a station; returns whether it was indexed."""
-        slot = self._slot.pop(station_id, None)
+        slot = self._slot.pop(station_id)
         if slot is None:
             return False
         x, y, z = (float(v) for v in self._xyz[slot])
