@@ -32,7 +32,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +40,7 @@ from rtree import index as rtree_index
 from geo.amenities import AMENITIES
 from geo.geodesy import distance_bearing, ecef
 from geo.hours import is_open_at
+from geo.idmap import IdMap
 from geo.model import Status
 
 # Covers float rounding in chord and geodesic computations (both are good to ~1e-8 m).
@@ -179,81 +179,11 @@ def _new_tree(
     return rtree_index.Index((np.ascontiguousarray(slots), points, points), properties=props)
 
 
-class _Slots:
-    """Station id -> slot in the index's columns.
-
-    Station ids are the store's dense AUTOINCREMENT integers, so ids below
-    :data:`_DENSE_IDS` map through a numpy array indexed by id (-1: not indexed), 4
-    bytes an id up to the largest, instead of a dict (~135 bytes an entry: 135 MB at
-    1,000,000 stations). Other ids (larger, negative) go to a dict.
-    """
-
-    def __init__(self) -> None:
-        self.dense = np.full(0, -1, dtype=np.int32)
-        self.far: dict[int, int] = {}
-        self.count = 0
-
-    def __len__(self) -> int:
-        return self.count
-
-    def get(self, station_id: int) -> int | None:
-        if 0 <= station_id < len(self.dense):
-            slot = int(self.dense[station_id])
-            return None if slot < 0 else slot
-        return self.far.get(station_id)
-
-    def set(self, station_id: int, slot: int) -> None:
-        """Map a station that is not mapped yet."""
-        if 0 <= station_id < _DENSE_IDS:
-            if station_id >= len(self.dense):
-                grown = np.full(max(station_id + 1, 2 * len(self.dense)), -1, dtype=np.int32)
-                grown[: len(self.dense)] = self.dense
-                self.dense = grown
-            self.dense[station_id] = slot
-        else:
-            self.far[station_id] = slot
-        self.count += 1
-
-    def pop(self, station_id: int) -> int | None:
-        slot = self.get(station_id)
-        if slot is None:
-            return None
-        if 0 <= station_id < len(self.dense):
-            self.dense[station_id] = -1
-        else:
-            del self.far[station_id]
-        self.count -= 1
-        return slot
-
-    @classmethod
-    def of(cls, ids: NDArray[np.int64]) -> _Slots:
-        """Slots 0..n-1 for these ids, in order; raises ValueError on a repeated id."""
-        slots = cls()
-        n = len(ids)
-        near = (ids >= 0) & (ids < _DENSE_IDS)
-        near_ids = ids[near]
-        if len(near_ids):
-            slots.dense = np.full(int(near_ids.max()) + 1, -1, dtype=np.int32)
-            positions = np.flatnonzero(near).astype(np.int32)
-            slots.dense[near_ids] = positions
-            if not np.array_equal(slots.dense[near_ids], positions):
-                raise ValueError("duplicate station id in index entries")
-        far_ids = ids[~near].tolist()
-        slots.far = dict(zip(far_ids, np.flatnonzero(~near).tolist(), strict=True))
-        if len(slots.far) != len(far_ids):
-            raise ValueError("duplicate station id in index entries")
-        slots.count = n
-        return slots
-
-
-_DENSE_IDS: Final = 1 << 26  # ids below this map through the array (at most 256 MB of it)
-
-
 class StationIndex:
     """Exact k-nearest search over stations, with amenity, status and opening-hours filters."""
 
     def __init__(self, entries: Iterable[IndexEntry] | EntryColumns = ()) -> None:
-        self._slot = _Slots()
+        self._slot = IdMap()
         self._free: list[int] = []
         self._ids = np.zeros(0, dtype=np.int64)
         self._lon = np.zeros(0)
@@ -334,7 +264,7 @@ class StationIndex:
 
     def _bulk_load(self, cols: EntryColumns) -> None:
         n = len(cols)
-        self._slot = _Slots.of(cols.ids)
+        self._slot = IdMap.of(cols.ids)
         self._ids = cols.ids.copy()
         self._lon = cols.lon.copy()
         self._lat = cols.lat.copy()

@@ -20,12 +20,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geo.geodesy import GEOD
+from geo.idmap import IdMap
 from geo.imports.report import Issue
 from geo.model import STATION_FIELD_ORDER, Station, StationData
 from geo.registry import RegistryTransaction
 
 MATCH_RADIUS_M = 30.0
-_DENSE_IDS = 1 << 26  # station ids below this are claimed in an array (8 bytes each)
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _DATA_FIELDS = tuple(f for f in STATION_FIELD_ORDER if f in StationData.model_fields)
 
@@ -162,10 +162,8 @@ class Matcher:
     contents: KeyTable = field(default_factory=KeyTable)
     ids: KeyTable = field(default_factory=KeyTable)
     names: _Names = field(default_factory=_Names)
-    # Station id -> the row that took it (0: none). Indexed by id: ids are the store's
-    # dense AUTOINCREMENT integers, so this is 8 bytes a station, whatever the file.
-    claimed: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    claimed_far: dict[int, int] = field(default_factory=dict)  # ids beyond _DENSE_IDS
+    # Station id -> the row that took it: 8 bytes a station, whatever the file.
+    claimed: IdMap = field(default_factory=IdMap)
 
     def chunk_keys(self, items: Sequence[StationData]) -> ChunkKeys:
         content = [content_key(d) for d in items]
@@ -222,20 +220,11 @@ class Matcher:
 
     def claimed_by(self, station_id: int) -> int | None:
         """The row that already matched this station, if any."""
-        if station_id < len(self.claimed):
-            return int(self.claimed[station_id]) or None
-        return self.claimed_far.get(station_id)
+        return self.claimed.get(station_id)
 
     def claim(self, station_id: int, row: int) -> None:
-        if station_id >= _DENSE_IDS:
-            self.claimed_far.setdefault(station_id, row)
-            return
-        if station_id >= len(self.claimed):
-            grown = np.zeros(max(station_id + 1, 2 * len(self.claimed)), dtype=np.int64)
-            grown[: len(self.claimed)] = self.claimed
-            self.claimed = grown
-        if not self.claimed[station_id]:
-            self.claimed[station_id] = row
+        if self.claimed.get(station_id) is None:  # the first row keeps it
+            self.claimed.set(station_id, row)
 
     def end_chunk(self) -> None:
         for table in (self.contents, self.ids):

@@ -97,18 +97,24 @@ def write_audit(
     if rows:
         # Plain executemany of tuples: SQLAlchemy's per-row handling of parameter dicts
         # cost 9 us an entry against 5.5 (an import writes one entry per station).
-        conn.exec_driver_sql(_audit_insert_sql(conn), rows)
+        conn.exec_driver_sql(insert_sql(conn, "audit_log", _AUDIT_COLUMNS), rows)
 
 
 _AUDIT_COLUMNS = ("at", "actor", "actor_name", "action", "station_id", "before", "after",
                   "summary")  # fmt: skip
 
 
-def _audit_insert_sql(conn: Connection) -> str:
+def insert_sql(
+    conn: Connection, table: str, columns: Sequence[str], *, returning: str | None = None
+) -> str:
+    """An INSERT of one row's values for the DBAPI's ``executemany`` of plain tuples (the
+    stations and the audit log): the dialect's placeholder, names quoted where the
+    dialect needs it ("before" is a reserved word)."""
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    quote = conn.dialect.identifier_preparer.quote  # "before" is a reserved word
-    columns = ", ".join(quote(c) for c in _AUDIT_COLUMNS)
-    return f"INSERT INTO audit_log ({columns}) VALUES ({', '.join([mark] * len(_AUDIT_COLUMNS))})"
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join([mark] * len(columns))})"
+    return f"{sql} RETURNING {returning}" if returning else sql
 
 
 def created(items: Sequence[StationData], ids: Sequence[int]) -> list[Record]:

@@ -228,10 +228,6 @@ _PLAIN_FIELDS = tuple(f for f in _DATA_FIELDS if f != "status")
 _INSERT_COLUMNS = (
     "id", *_PLAIN_FIELDS, "status", "lon", "lat", "amenity_mask", "created_at", "updated_at"
 )  # fmt: skip
-_INSERT_SQL = (
-    f"INSERT INTO stations ({', '.join(_INSERT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
-)
 
 
 def _placed(d: StationData) -> tuple[float, float, int]:
@@ -239,10 +235,9 @@ def _placed(d: StationData) -> tuple[float, float, int]:
 
 
 def _insert_sql(conn: Connection, *, returning: bool = False) -> str:
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    marks = ", ".join([mark] * len(_INSERT_COLUMNS))
-    sql = f"INSERT INTO stations ({', '.join(_INSERT_COLUMNS)}) VALUES ({marks})"
-    return sql + " RETURNING id" if returning else sql
+    return access_sql.insert_sql(
+        conn, "stations", _INSERT_COLUMNS, returning="id" if returning else None
+    )
 
 
 def _insert_ids(conn: Connection, batch: Sequence[StationData], now: datetime) -> list[int]:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from geo.amenities import BY_CODE
 from geo.hours import SHANGHAI, is_open_at
-from geo.index import EntryColumns, IndexEntry, StationIndex, _Slots
+from geo.index import EntryColumns, IndexEntry, StationIndex
 from geo.model import Status
 from tests.factories import (
     GEOD,
@@ -314,39 +314,6 @@ def test_the_minute_memo_follows_the_minute_asked_about() -> None:
         hits = index.nearest(116.41, 39.92, k=1, open_at=when)
         assert [h.id for h in hits] == ([1] if is_open else []), when
         assert all(h.open_at_time is True for h in hits)
-
-
-station_ids = st.one_of(
-    st.integers(0, 300), st.integers(-5, -1), st.integers(1 << 26, (1 << 26) + 5), st.just(2**62)
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    start=st.lists(station_ids, unique=True, max_size=30),
-    ops=st.lists(st.tuples(st.sampled_from(["set", "pop"]), station_ids), max_size=60),
-)
-def test_slot_map_behaves_like_a_dict(start: list[int], ops: list[tuple[str, int]]) -> None:
-    """The id -> slot map (a numpy array for dense ids, a dict for the rest)."""
-    slots = _Slots.of(np.array(start, dtype=np.int64))
-    model = {i: n for n, i in enumerate(start)}
-    next_slot = len(start)
-    for op, i in ops:
-        if op == "set" and i not in model:
-            slots.set(i, next_slot)
-            model[i] = next_slot
-            next_slot += 1
-        elif op == "pop":
-            assert slots.pop(i) == model.pop(i, None)
-        assert len(slots) == len(model)
-    for i in {*start, *(i for _, i in ops)}:
-        assert slots.get(i) == model.get(i)
-
-
-@pytest.mark.parametrize("ids", [[3, 5, 3], [1 << 27, 2, 1 << 27], [-1, -1]])
-def test_repeated_ids_are_refused(ids: list[int]) -> None:
-    with pytest.raises(ValueError, match="duplicate station id"):
-        _Slots.of(np.array(ids, dtype=np.int64))
 
 
 def test_membership_of_odd_values() -> None:
