@@ -18,7 +18,6 @@ import asyncio
 import hashlib
 import ipaddress
 import math
-import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import error_response
+from geo.clock import monotonic
 from geo.settings import Settings
 
 UPLOAD_PATH: Final = "/v1/imports"
@@ -168,7 +168,7 @@ class TokenBuckets:
         self,
         budget: Budget,
         *,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = monotonic,
         max_buckets: int = MAX_BUCKETS,
     ) -> None:
         self.budget = budget
@@ -248,7 +248,7 @@ class RateLimit:
         search: Budget,
         writes: Budget,
         client_address: ClientAddress,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = monotonic,
     ) -> None:
         self.app = app
         self.client_address = client_address

@@ -23,10 +23,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any, Final
 
 from api.ogc_schema import SCHEMA_MEDIA_TYPE
+from geo.clock import get_clock
 from geo.errors import InvalidParameter, StationNotFound
 from geo.geojson import station_feature
 from geo.model import Station
@@ -188,7 +189,7 @@ def parse_feature_id(value: str) -> int:
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return get_clock().now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _link(href: str, rel: str, media_type: str, title: str) -> dict[str, str]:

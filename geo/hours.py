@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 import opening_hours
 
+from geo.clock import get_clock
 from geo.errors import InvalidDateTime, InvalidOpeningHours
 
 __all__ = [
@@ -411,7 +412,7 @@ def parse_when(value: str | None, *, now: datetime | None = None) -> datetime | 
     if text.lower() == "any":
         return None
     if text.lower() in ("", "now"):
-        moment = now if now is not None else datetime.now(SHANGHAI)
+        moment = now if now is not None else get_clock().now().astimezone(SHANGHAI)
     else:
         moment = _iso_datetime(text, value)
     if not MIN_YEAR <= moment.year <= MAX_YEAR:

@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from geo.amenities import BY_CODE, parse_codes
+from geo.clock import get_clock
 from geo.errors import InvalidCoordinate, InvalidStation, StationError, UnknownStatus
 from geo.hours import normalize_opening_hours
 
@@ -323,5 +324,5 @@ def amenity_labels(codes: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 def utc_now() -> datetime:
-    """Current time, UTC, second precision (what the store keeps)."""
-    return datetime.now(UTC).replace(microsecond=0)
+    """Current time (``geo.clock``), UTC, second precision (what the store keeps)."""
+    return get_clock().now().astimezone(UTC).replace(microsecond=0)

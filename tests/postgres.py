@@ -70,14 +70,14 @@ def fresh_database(*, template: str | None = TEMPLATE) -> Iterator[str]:
     name = f"sf_t_{uuid.uuid4().hex[:16]}"
     copy = f" TEMPLATE {template}" if template else ""
     with admin.connect() as conn:
-        for attempt in range(20):  # another worker copying the template holds it briefly
-            try:
-                conn.execute(sa.text(f"CREATE DATABASE {name}{copy}"))
-                break
-            except sa.exc.OperationalError:
-                if attempt == 19:
-                    raise
-                conn.execute(sa.text("SELECT pg_sleep(0.1)"))
+        # Copying a template fails while another session is connected to it, and another
+        # xdist worker's copy is one: the copies take turns under an advisory lock, so
+        # nothing depends on how long a copy takes on a loaded machine.
+        conn.execute(sa.text("SELECT pg_advisory_lock(20261123)"))
+        try:
+            conn.execute(sa.text(f"CREATE DATABASE {name}{copy}"))
+        finally:
+            conn.execute(sa.text("SELECT pg_advisory_unlock(20261123)"))
     url = sa.make_url(ADMIN_URL or "").set(database=name)
     try:
         yield url.render_as_string(hide_password=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.limits import Budget, ClientAddress, TokenBuckets, is_write
 from api.main import create_app
+from geo.clock import ManualClock, use_clock
 from geo.settings import Settings
 from tests.conftest import AUTH, TOKEN, assert_error, feature
 
@@ -109,36 +111,36 @@ def test_streamed_upload_over_the_limit(small: TestClient) -> None:
 # --------------------------------------------------------------------------- 429
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_token_bucket_refills_at_the_rate() -> None:
-    clock = FakeClock()
-    buckets = TokenBuckets(Budget("search", per_min=60, burst=3), clock=clock)
+    clock = ManualClock()
+    buckets = TokenBuckets(Budget("search", per_min=60, burst=3), clock=clock.monotonic)
     for _ in range(3):
         assert buckets.wait_s("a") == 0
         buckets.take("a")
     assert buckets.wait_s("a") == pytest.approx(1.0)  # one a second
     assert buckets.wait_s("b") == 0  # another key has its own bucket
-    clock.now += 0.5
+    clock.advance(0.5)
     assert buckets.wait_s("a") == pytest.approx(0.5)
-    clock.now += 100
+    clock.advance(100)
     for _ in range(3):  # refilled up to the burst, not beyond
         buckets.take("a")
     assert buckets.wait_s("a") > 0
 
 
 def test_buckets_are_bounded() -> None:
-    buckets = TokenBuckets(Budget("search", 60, 1), clock=FakeClock(), max_buckets=10)
+    buckets = TokenBuckets(Budget("search", 60, 1), clock=ManualClock().monotonic, max_buckets=10)
     for i in range(100):
         buckets.take(f"ip-{i}")
     assert len(buckets._buckets) == 10
     assert buckets.wait_s("ip-99") > 0  # the most recent ones are kept
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """A clock that stands still unless the test moves it: every token is accounted for."""
+    with use_clock(ManualClock()) as manual:
+        assert isinstance(manual, ManualClock)
+        yield manual
 
 
 def rate_app(**overrides: Any) -> TestClient:
@@ -151,7 +153,7 @@ def rate_app(**overrides: Any) -> TestClient:
     return TestClient(limited_app(**(settings | overrides)))
 
 
-def test_search_rate_limited_with_retry_after() -> None:
+def test_search_rate_limited_with_retry_after(clock: ManualClock) -> None:
     with rate_app() as c:
         for _ in range(3):
             assert c.get(NEAREST).status_code == 200
@@ -164,9 +166,15 @@ def test_search_rate_limited_with_retry_after() -> None:
         assert c.get("/openapi.json").status_code == 200
         # Writes have their own budget.
         assert c.post(STATIONS, json=feature(), headers=AUTH).status_code == 201
+        # Half a token later: still refused, and told the half second left (rounded up).
+        clock.advance(0.5)
+        assert c.get(NEAREST).headers["Retry-After"] == "1"
+        clock.advance(0.5)  # one whole token: exactly one request
+        assert c.get(NEAREST).status_code == 200
+        assert c.get(NEAREST).status_code == 429
 
 
-def test_writes_rate_limited_with_retry_after() -> None:
+def test_writes_rate_limited_with_retry_after(clock: ManualClock) -> None:
     with rate_app() as c:
         for i in range(2):
             assert c.post(STATIONS, json=feature(name=f"s{i}"), headers=AUTH).status_code == 201
@@ -174,21 +182,39 @@ def test_writes_rate_limited_with_retry_after() -> None:
         assert_error(response, 429, "rate_limited")
         assert response.headers["Retry-After"] == "10"  # 6 a minute: one token in 10 s
         assert c.get(STATIONS).json()["numberMatched"] == 2  # nothing written
+        clock.advance(7.5)
+        refused = c.post(STATIONS, json=feature(name="s3"), headers=AUTH)
+        assert refused.headers["Retry-After"] == "3"  # 2.5 s left, rounded up
         # A POST that only reads spends the search budget.
         route = {"type": "LineString", "coordinates": [[116.4, 39.9], [116.41, 39.9]]}
         assert c.post("/v1/stations/along-route", json=route).status_code == 200
 
 
-def test_retry_after_is_honest() -> None:
-    with rate_app(rate_limit_search_per_min=120, rate_limit_search_burst=1) as c:
+@pytest.mark.parametrize(
+    ("per_min", "burst", "retry_after"),
+    [
+        (120, 1, "1"),  # a token every 0.5 s: told 1 s (whole seconds, rounded up)
+        (60, 1, "1"),  # a token a second
+        (6, 1, "10"),  # a token every 10 s
+        (7, 1, "9"),  # 8.57 s, rounded up
+    ],
+)
+def test_retry_after_is_honest(
+    clock: ManualClock, per_min: int, burst: int, retry_after: str
+) -> None:
+    """Waiting Retry-After seconds is always enough, and waiting less than a token is not."""
+    with rate_app(rate_limit_search_per_min=per_min, rate_limit_search_burst=burst) as c:
         assert c.get(NEAREST).status_code == 200
         refused = c.get(NEAREST)
-        assert refused.status_code == 429
-        time.sleep(int(refused.headers["Retry-After"]))
+        assert_error(refused, 429, "rate_limited")
+        assert refused.headers["Retry-After"] == retry_after
+        clock.advance(60 / per_min * 0.99)  # just short of a token
+        assert c.get(NEAREST).status_code == 429
+        clock.advance(int(retry_after) - 60 / per_min * 0.99)
         assert c.get(NEAREST).status_code == 200
 
 
-def test_key_and_ip_budgets() -> None:
+def test_key_and_ip_budgets(clock: ManualClock) -> None:
     """Each key has its own budget, and so has each IP; a request needs both."""
     with rate_app() as c:
         key_a = {"Authorization": "Bearer a"}
@@ -200,7 +226,7 @@ def test_key_and_ip_budgets() -> None:
         assert c.get(NEAREST, headers=key_b).status_code == 429
 
 
-def test_per_ip_behind_a_trusted_proxy() -> None:
+def test_per_ip_behind_a_trusted_proxy(clock: ManualClock) -> None:
     """Behind a trusted proxy each X-Forwarded-For client has its own bucket."""
     app = limited_app(
         rate_limit_search_per_min=60,
@@ -227,7 +253,7 @@ def test_trusted_proxies_must_be_addresses() -> None:
         limited_app(trusted_proxies="10.0.0.1,proxy.example")
 
 
-def test_untrusted_peer_cannot_forward() -> None:
+def test_untrusted_peer_cannot_forward(clock: ManualClock) -> None:
     app = limited_app(rate_limit_search_per_min=60, rate_limit_search_burst=1)
     with TestClient(app, client=("203.0.113.1", 5000)) as c:
         assert c.get(NEAREST, headers={"X-Forwarded-For": "1.1.1.1"}).status_code == 200
@@ -271,47 +297,51 @@ def test_is_write(method: str, path: str, write: bool) -> None:
 # --------------------------------------------------------------------------- timeouts
 
 
+# The slow read waits for the test to let it go, not for a duration: whether the 503 comes
+# first does not depend on how fast the machine is. Waits on events are bounded (HANG_S)
+# only so that a bug hangs one test for a while instead of the run forever.
+HANG_S = 120
+
+
 def slow_app(timeout_s: float) -> FastAPI:
-    """The app with a test-only route that sleeps in a thread, as a slow search would."""
+    """The app with test-only routes that block in a thread, as a slow search would."""
     app = limited_app(
         request_timeout_s=timeout_s, rate_limit_search_per_min=0, rate_limit_writes_per_min=0
     )
     router = APIRouter()
-    started: list[float] = []
-    finished: list[float] = []
+    release, started, finished = threading.Event(), threading.Event(), threading.Event()
 
     @router.get("/v1/slow")
-    def slow(seconds: float) -> dict[str, float]:
-        started.append(seconds)
-        time.sleep(seconds)
-        finished.append(seconds)
-        return {"slept": seconds}
+    def slow(hold: bool = True) -> dict[str, bool]:
+        if hold:
+            started.set()
+            release.wait(HANG_S)
+            finished.set()
+        return {"held": hold}
 
     @router.post("/v1/slow-write")
     def slow_write(seconds: float) -> dict[str, float]:
-        time.sleep(seconds)
+        time.sleep(seconds)  # longer than the timeout: a timed write would get 503
         return {"slept": seconds}
 
     app.include_router(router)
-    app.state.started, app.state.finished = started, finished
+    app.state.release, app.state.started, app.state.finished = release, started, finished
     return app
 
 
 def test_slow_read_gets_503_and_the_thread_finishes() -> None:
-    app = slow_app(1.0)
+    app = slow_app(0.5)
     with TestClient(app) as c:
-        start = time.monotonic()
-        response = c.get("/v1/slow", params={"seconds": 3})
-        elapsed = time.monotonic() - start
+        response = c.get("/v1/slow")
         error = assert_error(response, 503, "request_timeout")
-        assert "1 s" in error["message"]
-        assert elapsed < 2.5, elapsed  # answered at the deadline, not when the thread ended
-        assert c.get("/v1/slow", params={"seconds": 0}).json() == {"slept": 0}
-        assert 3 in app.state.started
-        deadline = time.monotonic() + 10
-        while 3 not in app.state.finished and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert 3 in app.state.finished  # it ran to the end in the background
+        assert "0.5 s" in error["message"]
+        # Answered at the deadline, while the route was still running (it cannot finish
+        # before it is released below).
+        assert app.state.started.is_set()
+        assert not app.state.finished.is_set()
+        assert c.get("/v1/slow", params={"hold": False}).json() == {"held": False}
+        app.state.release.set()
+        assert app.state.finished.wait(HANG_S)  # it runs to the end in the background
 
 
 def test_writes_are_not_timed() -> None:
@@ -321,8 +351,16 @@ def test_writes_are_not_timed() -> None:
 
 
 def test_timeout_zero_is_off() -> None:
-    with TestClient(slow_app(0)) as c:
-        assert c.get("/v1/slow", params={"seconds": 0.3}).status_code == 200
+    app = slow_app(0)
+    # Let the read go only once it has started: a timer of 0 s would have fired by then.
+    releaser = threading.Thread(
+        target=lambda: app.state.started.wait(HANG_S) and app.state.release.set()
+    )
+    releaser.start()
+    with TestClient(app) as c:
+        assert c.get("/v1/slow").json() == {"held": True}
+        assert c.post("/v1/slow-write", params={"seconds": 0.3}).status_code == 200
+    releaser.join()
 
 
 # --------------------------------------------------------------------------- CORS

@@ -11,7 +11,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from pyproj import Geod
 
 from geo.amenities import BY_CODE
+from geo.clock import ManualClock, use_clock
 from geo.datums import wgs84_to_bd09, wgs84_to_gcj02
 from geo.hours import SHANGHAI
 from geo.index import IndexEntry
@@ -311,11 +312,12 @@ def test_open_at_any_ignores_hours(seeded: Seeded) -> None:
 
 
 def test_open_at_defaults_to_now_in_shanghai(seeded: Seeded) -> None:
-    before = datetime.now(SHANGHAI)
-    doc = seeded.nearest(lon=BEIJING[0], lat=BEIJING[1])
+    now = datetime(2026, 11, 23, 4, 30, 15, tzinfo=UTC)  # 12:30:15 in Beijing
+    with use_clock(ManualClock(now)):
+        doc = seeded.nearest(lon=BEIJING[0], lat=BEIJING[1])
     when = datetime.fromisoformat(doc["query"]["open_at"])
-    assert when.utcoffset() == SHANGHAI.utcoffset(before)
-    assert before <= when <= datetime.now(SHANGHAI)
+    assert when.utcoffset() == timedelta(hours=8)
+    assert when == now
     assert {f["properties"]["open_at_time"] for f in doc["features"]} <= {True}
 
 

@@ -18,20 +18,21 @@ def test_workers_get_a_tcp_socket_so_asyncio_turns_nagle_off() -> None:
     assert listener.get_inheritable()  # handed to the worker processes
     nodelay: list[int] = []
 
-    class Probe(asyncio.Protocol):
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            sock = transport.get_extra_info("socket")
-            nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
-            transport.close()
-
     async def accept_one() -> None:
+        accepted = asyncio.Event()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                nodelay.append(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+                accepted.set()
+
         server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
         async with server:
             _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
-            for _ in range(100):
-                if nodelay:
-                    break
-                await asyncio.sleep(0.01)
+            # Waits for the accept, however long the machine takes; 60 s only ends a hang.
+            await asyncio.wait_for(accepted.wait(), 60)
             writer.close()
 
     asyncio.run(accept_one())

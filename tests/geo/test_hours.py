@@ -9,6 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from geo.clock import ManualClock, use_clock
 from geo.errors import InvalidDateTime, InvalidOpeningHours
 from geo.hours import (
     SHANGHAI,
@@ -290,11 +291,14 @@ def test_parse_when_now_argument(now: datetime) -> None:
 
 
 def test_parse_when_defaults_to_the_clock() -> None:
-    before = datetime.now(UTC)
-    got = parse_when(None)
+    now = datetime(2026, 10, 1, 16, 30, tzinfo=UTC)  # 00:30 on 2 October in Beijing
+    with use_clock(ManualClock(now)):
+        got = parse_when(None)
+        assert parse_when("now") == got
     assert got is not None
     assert got.tzinfo is SHANGHAI
-    assert before <= got <= datetime.now(UTC)
+    assert got == now
+    assert (got.day, got.hour, got.minute) == (2, 0, 30)
 
 
 @pytest.mark.parametrize(

@@ -148,8 +148,7 @@ def test_station_name_shows_as_text_in_its_popup(browser: Browser, page_file: Pa
     b.block_network()
     b.open(page_file)
     lon, lat = XSS_LONLAT
-    b.js(f"sfMap.setView([{lat}, {lon}], 17, {{animate: false}})")
-    b.page.wait_for_timeout(300)
+    b.js(f"sfMap.setView([{lat}, {lon}], 17, {{animate: false}})")  # synchronous
     point = b.js(f"(() => {{ const p = sfMap.latLngToContainerPoint([{lat}, {lon}]); "
                  "return [p.x, p.y]; })()")  # fmt: skip
     box = b.page.locator(".folium-map").bounding_box()
@@ -185,7 +184,8 @@ def test_gcj02_basemap_shifts_the_data_and_back(browser: Browser, page_file: Pat
     assert b.js(nearest, [lon, lat]) < 1e-9
 
     b.page.locator(".leaflet-control-layers-base label", has_text="GCJ-02").locator("input").check()
-    b.page.wait_for_timeout(300)
+    # Wait for the redraw (Playwright's timeout bounds it), not for a fixed time.
+    b.page.wait_for_function(f"([lon, lat]) => ({nearest})([lon, lat]) < 1e-9", arg=[glon, glat])
     assert b.js(nearest, [glon, glat]) < 1e-9  # the station moved onto the Amap street
     assert b.js(nearest, [lon, lat]) > 1e-6  # and none is left where it was
     assert "GCJ-02" in b.page.locator("#sf-datum-note").inner_text()
@@ -193,7 +193,7 @@ def test_gcj02_basemap_shifts_the_data_and_back(browser: Browser, page_file: Pat
     assert all("autonavi.com" in u for u in b.tiles)
 
     b.page.locator(".leaflet-control-layers-base label").first.locator("input").check()
-    b.page.wait_for_timeout(300)
+    b.page.wait_for_function(f"([lon, lat]) => ({nearest})([lon, lat]) < 1e-9", arg=[lon, lat])
     assert b.js(nearest, [lon, lat]) < 1e-9
     b.page.screenshot(path=str(OUTPUT / "coverage-gcj02-and-back.png"))
     assert b.errors == []

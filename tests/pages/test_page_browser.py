@@ -10,6 +10,7 @@ transferred on first load.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from geo.model import StationData
 from geo.settings import Settings
 from tests.factories import GEOD
 from tests.maps.test_browser import chromium_path
-from tests.servers import free_port
+from tests.servers import START_S, STOP_S
 
 pytestmark = pytest.mark.browser
 
@@ -74,19 +75,24 @@ def seed() -> list[StationData]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("page") / "page.db"
     app = create_app(Settings(database_url=f"sqlite:///{db}", demo=False))
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    # The socket is bound here and handed to uvicorn: no other process can take the port
+    # between finding it free and the server listening on it.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
+    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + START_S  # only a hang reaches it
     while not srv.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.05)
     app.state.registry.create_many(items=seed())
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
-    thread.join(10)
+    thread.join(STOP_S)
+    sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -425,8 +431,7 @@ def test_readable_at_360px_with_enough_contrast_and_large_fonts(phone: Page) -> 
     assert min(heights) >= 44  # touch targets
 
     # The system font size doubled (Android's largest setting is 200%).
-    page.evaluate("document.documentElement.style.fontSize = '200%'")
-    page.wait_for_timeout(100)
+    page.evaluate("document.documentElement.style.fontSize = '200%'")  # laid out on read
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.evaluate(WIDE)
     overflowing = page.locator(".sf-card, .sf-toggle, .sf-nav a").evaluate_all(
         "els => els.filter(e => e.scrollWidth > e.clientWidth + 1).length"

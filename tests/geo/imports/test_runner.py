@@ -30,6 +30,9 @@ HEADER = ["编号", "名称", "经度", "纬度", "联系电话"]
 HERE = (116.4500, 39.9200)  # WGS84, Chaoyang
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
+# Bounds waits between threads: only a hang reaches it, so it can be generous.
+HANG_S = 120.0
+
 
 def stations(registry: Registry) -> list[Station]:
     return registry.list_stations(statuses=frozenset(Status), limit=100_000).items
@@ -391,41 +394,58 @@ def test_searches_during_an_import_see_the_state_before_or_after_never_a_mix(
 
     chunks: list[float] = []
     outcome: dict[str, Any] = {}
+    # After each of the first chunks, the importer waits until the main thread has
+    # finished a search: proof, independent of scheduling, that searches are answered
+    # between chunks (a lock held for the whole import would hang here, up to HANG_S).
+    handshakes = 5
+    chunk_done, searched = threading.Event(), threading.Event()
+
+    def progress(n: int, total: int | None) -> None:
+        chunks.append(time.monotonic())
+        if len(chunks) <= handshakes:
+            searched.clear()
+            chunk_done.set()
+            assert searched.wait(HANG_S), "no search was answered between two chunks"
 
     def run() -> None:
         try:
             outcome["report"] = import_file(
-                registry,
-                path,
-                crs="wgs84",
-                chunk_size=250,
-                progress=lambda n, total: chunks.append(time.monotonic()),
+                registry, path, crs="wgs84", chunk_size=250, progress=progress
             )
         except BaseException as exc:  # reported by the main thread
             outcome["error"] = exc
 
     answers: list[tuple[float, Any, list[tuple[int, float]]]] = []  # (end, query, hits)
-    worker = threading.Thread(target=run)
-    worker.start()
-    deadline = time.monotonic() + 60
-    while worker.is_alive() and time.monotonic() < deadline:
+
+    def search() -> None:
         query = build_nearest_query(
             lon=rng.uniform(116.35, 116.55), lat=rng.uniform(39.85, 40.0), k=5, open_at="any"
         )
         result = registry.nearest(query)
         answers.append((time.monotonic(), query, [(h.id, h.distance_m) for _, h in result.hits]))
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    for _ in range(handshakes):
+        assert chunk_done.wait(HANG_S), "the import made no progress"
+        chunk_done.clear()
+        search()
+        searched.set()
+    deadline = time.monotonic() + HANG_S
+    while worker.is_alive() and time.monotonic() < deadline:
+        search()
         time.sleep(0.005)  # leave the importer most of the time
-    worker.join(timeout=60)
-    assert not worker.is_alive(), "the import did not finish in 60 s"
+    worker.join(timeout=HANG_S)
+    assert not worker.is_alive(), f"the import did not finish in {HANG_S} s"
     assert "error" not in outcome, outcome.get("error")
     assert outcome["report"].committed
     assert (outcome["report"].created, outcome["report"].updated) == (19_700, 300)
     after = _entries(registry)
     assert len(after) == 20_000
 
-    # A search finished while chunks were still being imported: no lock held all along.
+    # Searches finished while chunks were still being imported: no lock held all along.
     during = [end for end, _, _ in answers if chunks[0] < end < chunks[-1]]
-    assert len(during) >= 5, f"{len(during)} of {len(answers)} searches ran during the import"
+    assert len(during) >= handshakes, f"{len(during)} of {len(answers)} during the import"
 
     def same(expected: list[Any], got: list[tuple[int, float]]) -> bool:
         return [e.id for e in expected] == [g[0] for g in got] and all(
