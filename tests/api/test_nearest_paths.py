@@ -43,24 +43,27 @@ def test_a_search_while_a_writer_holds_the_index_waits_in_a_thread(
     threaded: list[str] = []
     blocking_nearest = registry.nearest
 
+    release = threading.Event()
+
     def spy(query: NearestQuery) -> NearestResult:
         threaded.append(threading.current_thread().name)
+        release.set()  # the writer lets go only once the search is waiting in its thread
         return blocking_nearest(query)
 
     monkeypatch.setattr(registry, "nearest", spy)
     before = client.get(NEAREST)
     assert threaded == []  # free: answered on the event loop
-    held, release = threading.Event(), threading.Event()
+    held = threading.Event()
 
     def writer() -> None:
         with registry._lock:  # as an import's commit holds it
             held.set()
-            release.wait(10)
+            release.wait(60)  # a bound only for a search that never reached the thread
 
+    release.clear()
     thread = threading.Thread(target=writer)
     thread.start()
-    held.wait(10)
-    threading.Timer(0.3, release.set).start()
+    assert held.wait(60)
     during = client.get(NEAREST)
     thread.join()
     assert len(threaded) == 1  # busy: waited in a worker thread
