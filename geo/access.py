@@ -3,9 +3,10 @@
 Reads are public. Writes are made by an :class:`Actor`: an API key's holder, the
 bootstrap ``STATIONFINDER_ADMIN_TOKEN``, or someone at the command line. An ``admin``
 may change any station; an ``editor`` only stations whose district code (``adcode``,
-6 digits) is in their list, both before and after the change, so an editor can neither
-reach into another district nor move a station out of theirs. A station without an
-adcode belongs to no district and is left to admins.
+6 digits) is in their list and whose position lies in that district, both before and
+after the change, so an editor can neither reach into another district nor move a
+station out of theirs, by its label or by its position. A station without an adcode
+belongs to no district and is left to admins.
 
 The store applies :meth:`Actor.check` inside the write's own transaction, and records
 the actor in the audit log there too (``geo.audit``).
@@ -58,8 +59,30 @@ class Actor:
         """Raise ``ForbiddenDistrict`` unless the actor may change ``before`` into ``after``
         (None: the station does not exist before a create, or after a delete)."""
         for state in (before, after):
-            if state is not None and not self.may_write(state.adcode):
-                raise forbidden_district(self, state.adcode)
+            if state is not None and (refusal := self.refusal(state)) is not None:
+                raise refusal
+
+    def refusal(self, state: StationData) -> ForbiddenDistrict | None:
+        """Why this actor may not hold ``state`` (None if it may).
+
+        An editor's station must carry one of the editor's adcodes *and* stand in that
+        district: a label is only text, and a 朝阳区 editor must not be able to put a
+        station at Chongqing's 解放碑 by writing 110105 on it. Where a shipped outline
+        covers the position, the station's adcode must be that district's; where the
+        station's own district has a shipped outline, the position must lie in it.
+        Outside every shipped outline, with a district that has none, only the label can
+        be checked (until the national outlines of issue 13 cover every district).
+        """
+        if self.role is Role.ADMIN:
+            return None
+        if not self.may_write(state.adcode):
+            return forbidden_district(self, state.adcode)
+        from geo.boundaries import districts_at, has_outline  # outlines load on first use
+
+        placed = districts_at(state.lon, state.lat)
+        if (placed and state.adcode not in placed) or (not placed and has_outline(state.adcode)):
+            return forbidden_position(self, state, placed)
+        return None
 
 
 def forbidden_district(actor: Actor, adcode: str | None) -> ForbiddenDistrict:
@@ -74,6 +97,33 @@ def forbidden_district(actor: Actor, adcode: str | None) -> ForbiddenDistrict:
         f"district {adcode} is not one of yours ({mine})",
         f"行政区划 {adcode} 不在您的辖区内（{mine}）",
         details=[{"field": "adcode", "value": adcode, "reason": "outside_your_districts"}],
+    )
+
+
+def forbidden_position(
+    actor: Actor, state: StationData, placed: frozenset[str]
+) -> ForbiddenDistrict:
+    """The refusal of a station whose position is not in the district it names."""
+    from geo.boundaries import district_name
+
+    where = ", ".join(f"{district_name(a)} ({a})" for a in sorted(placed))
+    at = f"({state.lon:.6f}, {state.lat:.6f})"
+    mine = ", ".join(sorted(actor.adcodes)) or "none"
+    return ForbiddenDistrict(
+        f"the position {at} lies in {where or 'none of the known districts'}, not in "
+        f"district {state.adcode} as the station says; an editor may only place stations "
+        f"inside their own districts ({mine})",
+        f"位置 {at} 位于{where or '已知行政区划之外'}，而不在驿站所标的行政区划 "
+        f"{state.adcode} 内；编辑者只能在自己的辖区（{mine}）内放置驿站",
+        details=[
+            {
+                "field": "geometry",
+                "value": [state.lon, state.lat],
+                "adcode": state.adcode,
+                "located_in": sorted(placed),
+                "reason": "position_outside_your_districts",
+            }
+        ],
     )
 
 

@@ -115,17 +115,18 @@ def _merge(current: Station, data: StationData, given: frozenset[str]) -> Statio
     return build_station_data(fields)
 
 
-def _outside(actor: Actor, row: int, *adcodes: str | None) -> Issue | None:
-    """The issue rejecting a row whose station the actor may not change: its district
-    before (an update) and after the row must both be the actor's."""
-    for adcode in adcodes:
-        if not actor.may_write(adcode):
-            mine = ", ".join(sorted(actor.adcodes)) or "none"
+def _outside(actor: Actor, row: int, *states: StationData) -> Issue | None:
+    """The issue rejecting a row whose station the actor may not change: the station
+    before (an update) and after the row must both be in the actor's districts, by
+    adcode and by position (``Actor.refusal``)."""
+    for state in states:
+        refusal = actor.refusal(state)
+        if refusal is not None:
+            column = "lon/lat" if refusal.details[0]["field"] == "geometry" else "adcode"
             return Issue(
-                row, "adcode", "outside_your_districts", "error",
-                f"district {adcode or '(none)'} is not one of yours ({mine}); row not written",
-                f"行政区划 {adcode or '（无）'} 不在您的辖区内（{mine}），该行未写入",
-                adcode,
+                row, column, "outside_your_districts", "error",
+                f"{refusal.message}; row not written", f"{refusal.message_zh}，该行未写入",
+                state.adcode,
             )  # fmt: skip
     return None
 
@@ -255,7 +256,7 @@ def _import_chunk(
             continue
         current = matcher.existing(data, by_external_id)
         if current is None:
-            outside = _outside(actor, raw.number, data.adcode)
+            outside = _outside(actor, raw.number, data)
             if outside is not None:
                 report.issues.append(outside)
                 report.count(Outcome.REJECTED)
@@ -279,8 +280,7 @@ def _import_chunk(
             report.count(Outcome.DUPLICATE)
             continue
         merged = _merge(current, data, result.given)
-        after = current.adcode if merged is None else merged.adcode
-        outside = _outside(actor, raw.number, current.adcode, after)
+        outside = _outside(actor, raw.number, current, merged or current)
         if outside is not None:
             report.issues.append(outside)
             report.count(Outcome.REJECTED)

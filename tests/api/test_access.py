@@ -14,10 +14,22 @@ from fastapi.testclient import TestClient
 
 from geo.access import SYSTEM, ApiKey
 from geo.keys import create_key, revoke_key
-from tests.conftest import AUTH, assert_error, feature, make_app, post_station
+from tests.conftest import AUTH, BEIJING, assert_error, feature, make_app, post_station
 from tests.geo.imports.fixtures import csv_text
 
 CHAOYANG, HAIDIAN = "110105", "110108"
+# A position inside each district (WGS84): a station's position must lie in its district.
+AT: dict[str | None, tuple[float, float]] = {
+    CHAOYANG: (116.4551, 39.9075),  # 国贸
+    HAIDIAN: (116.3100, 39.9920),  # 中关村
+    None: BEIJING,
+}
+JIEFANGBEI = (106.5775, 29.5575)  # 重庆渝中区解放碑
+
+
+def placed(adcode: str | None, **props: Any) -> dict[str, Any]:
+    """A station body standing in district ``adcode`` and labelled with it."""
+    return feature(*AT[adcode], adcode=adcode, **props)
 
 
 def new_key(
@@ -36,7 +48,7 @@ def store(client: TestClient) -> Any:
 
 def station(client: TestClient, adcode: str | None, **props: Any) -> int:
     """A station made by the bootstrap admin; its id."""
-    sid: int = post_station(client, feature(adcode=adcode, **props))["id"]
+    sid: int = post_station(client, placed(adcode, **props))["id"]
     return sid
 
 
@@ -58,13 +70,14 @@ def upload(client: TestClient, rows: list[list[str]], headers: dict[str, str]) -
 
 def test_editor_writes_stations_in_their_district(client: TestClient) -> None:
     editor, key = new_key(client, adcodes=(CHAOYANG, HAIDIAN))
-    response = client.post("/v1/stations", json=feature(adcode=CHAOYANG), headers=editor)
+    response = client.post("/v1/stations", json=placed(CHAOYANG), headers=editor)
     assert response.status_code == 201, response.text
     sid = response.json()["id"]
-    patch = {"properties": {"phone": "010-1", "adcode": HAIDIAN}}  # to another of theirs
+    moved = placed(HAIDIAN, phone="010-1")  # to another of theirs, label and position
+    patch = {"geometry": moved["geometry"], "properties": {"phone": "010-1", "adcode": HAIDIAN}}
     response = client.patch(f"/v1/stations/{sid}", json=patch, headers=editor)
     assert response.status_code == 200, response.text
-    body = feature(name="换了名字", adcode=HAIDIAN)
+    body = placed(HAIDIAN, name="换了名字")
     response = client.put(f"/v1/stations/{sid}", json=body, headers=editor)
     assert response.status_code == 200, response.text
     assert client.delete(f"/v1/stations/{sid}", headers=editor).status_code == 204
@@ -74,25 +87,39 @@ def test_editor_writes_stations_in_their_district(client: TestClient) -> None:
 
 # -- an editor outside them: 403, nothing written, nothing logged ------------------------
 
+LABEL, POSITION = "outside_your_districts", "position_outside_your_districts"
+TO_JIEFANGBEI = {"type": "Point", "coordinates": list(JIEFANGBEI)}
 OUTSIDE = [
-    # (what, method, url template, body); {other} is a Haidian station, {own} a Chaoyang one
-    ("create-other", "POST", "/v1/stations", feature(adcode=HAIDIAN)),
-    ("create-no-adcode", "POST", "/v1/stations", feature()),  # no district: admins only
-    ("patch-other", "PATCH", "/v1/stations/{other}", {"properties": {"phone": "1"}}),
-    ("patch-move-out", "PATCH", "/v1/stations/{own}", {"properties": {"adcode": HAIDIAN}}),
-    ("patch-clear-adcode", "PATCH", "/v1/stations/{own}", {"properties": {"adcode": None}}),
-    ("put-other", "PUT", "/v1/stations/{other}", feature(adcode=CHAOYANG)),  # pull it in
-    ("put-other-as-it-is", "PUT", "/v1/stations/{other}", feature(adcode=HAIDIAN)),  # no-op
-    ("put-move-out", "PUT", "/v1/stations/{own}", feature(adcode=HAIDIAN)),
-    ("put-drop-adcode", "PUT", "/v1/stations/{own}", feature()),
-    ("delete-other", "DELETE", "/v1/stations/{other}", None),
-    ("delete-no-adcode", "DELETE", "/v1/stations/{bare}", None),
-]
+    # (what, method, url template, body, reason); {other} is a Haidian station, {own} a
+    # Chaoyang one, {bare} one without an adcode
+    ("create-other", "POST", "/v1/stations", placed(HAIDIAN), LABEL),
+    ("create-no-adcode", "POST", "/v1/stations", placed(None), LABEL),  # admins only
+    ("patch-other", "PATCH", "/v1/stations/{other}", {"properties": {"phone": "1"}}, LABEL),
+    ("patch-move-out", "PATCH", "/v1/stations/{own}", {"properties": {"adcode": HAIDIAN}}, LABEL),
+    ("patch-clear-adcode", "PATCH", "/v1/stations/{own}", {"properties": {"adcode": None}}, LABEL),
+    ("put-other", "PUT", "/v1/stations/{other}", placed(CHAOYANG), LABEL),  # pull it in
+    ("put-other-as-it-is", "PUT", "/v1/stations/{other}", placed(HAIDIAN), LABEL),  # no-op
+    ("put-move-out", "PUT", "/v1/stations/{own}", placed(HAIDIAN), LABEL),
+    ("put-drop-adcode", "PUT", "/v1/stations/{own}", placed(None), LABEL),
+    ("delete-other", "DELETE", "/v1/stations/{other}", None, LABEL),
+    ("delete-no-adcode", "DELETE", "/v1/stations/{bare}", None, LABEL),
+    # Their own label on a position in another district: the label is only text.
+    ("create-own-label-at-jiefangbei", "POST", "/v1/stations",
+     feature(*JIEFANGBEI, adcode=CHAOYANG, amenities=["ev_charging"]), POSITION),
+    ("create-own-label-in-haidian", "POST", "/v1/stations",
+     feature(*AT[HAIDIAN], adcode=CHAOYANG), POSITION),
+    ("patch-move-own-to-jiefangbei", "PATCH", "/v1/stations/{own}",
+     {"geometry": TO_JIEFANGBEI}, POSITION),
+    ("put-own-into-haidian", "PUT", "/v1/stations/{own}",
+     feature(*AT[HAIDIAN], adcode=CHAOYANG), POSITION),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(("what", "method", "url", "body"), OUTSIDE, ids=[r[0] for r in OUTSIDE])
+@pytest.mark.parametrize(
+    ("what", "method", "url", "body", "reason"), OUTSIDE, ids=[r[0] for r in OUTSIDE]
+)
 def test_editor_cannot_touch_another_district(
-    client: TestClient, what: str, method: str, url: str, body: Any
+    client: TestClient, what: str, method: str, url: str, body: Any, reason: str
 ) -> None:
     ids = {
         "own": station(client, CHAOYANG),
@@ -104,7 +131,7 @@ def test_editor_cannot_touch_another_district(
     logged = audit(client)
     response = client.request(method, url.format(**ids), json=body, headers=editor)
     error = assert_error(response, 403, "forbidden_district")
-    assert error["details"][0]["reason"] == "outside_your_districts"
+    assert error["details"][0]["reason"] == reason
     assert client.get("/v1/stations", params={"limit": 100}).json()["features"] == before
     assert audit(client) == logged
 
@@ -117,19 +144,26 @@ def test_editor_import_rejects_rows_outside_their_districts(client: TestClient) 
         ["HD-2", "海淀新驿站", "116.30", "39.96", HAIDIAN],  # row 3: not theirs
         ["NO-1", "无区划驿站", "116.40", "39.90", ""],  # row 4: no district
         ["HD-1", "海淀驿站改名", "116.30", "39.97", CHAOYANG],  # row 5: pulls a Haidian one in
+        ["CY-2", "解放碑充电站", "106.5775", "29.5575", CHAOYANG],  # row 6: theirs by label only
+        ["CY-3", "海淀的朝阳站", "116.30", "39.96", CHAOYANG],  # row 7: in Haidian
     ]
     response = upload(client, rows, editor)
     assert response.status_code == 200, response.text
     report = response.json()
-    assert (report["created"], report["rejected"], report["committed"]) == (1, 3, True)
-    outside = [(i["row"], i["code"]) for i in report["issues"] if i["severity"] == "error"]
-    assert outside == [(r, "outside_your_districts") for r in (3, 4, 5)]
+    assert (report["created"], report["rejected"], report["committed"]) == (1, 5, True)
+    errors = [i for i in report["issues"] if i["severity"] == "error"]
+    assert [(i["row"], i["code"]) for i in errors] == [
+        (r, "outside_your_districts") for r in (3, 4, 5, 6, 7)
+    ]
+    assert [i["column"] for i in errors[3:]] == ["lon/lat", "lon/lat"]
+    assert "渝中区 (500103)" in errors[3]["message"]
+    assert "渝中区 (500103)" in errors[3]["message_zh"]
     names = {f["properties"]["name"] for f in client.get("/v1/stations").json()["features"]}
     assert names == {"朝阳驿站", "海淀驿站"}  # the Haidian station is untouched
     assert client.get(f"/v1/stations/{haidian}").json()["properties"]["adcode"] == HAIDIAN
     entries = audit(client, actor=f"key:{key.id}")
     assert [e["action"] for e in entries] == ["import", "create"]
-    assert entries[0]["summary"]["rejected"] == 3
+    assert entries[0]["summary"]["rejected"] == 5
 
 
 def test_editor_cannot_read_the_audit_log(client: TestClient) -> None:
@@ -143,9 +177,9 @@ def test_editor_cannot_read_the_audit_log(client: TestClient) -> None:
 
 def test_a_revoked_key_is_refused(client: TestClient) -> None:
     editor, key = new_key(client)
-    assert client.post("/v1/stations", json=feature(adcode=CHAOYANG), headers=editor).is_success
+    assert client.post("/v1/stations", json=placed(CHAOYANG), headers=editor).is_success
     revoke_key(store(client), key_id=key.id, actor=SYSTEM)
-    response = client.post("/v1/stations", json=feature(adcode=CHAOYANG), headers=editor)
+    response = client.post("/v1/stations", json=placed(CHAOYANG), headers=editor)
     assert_error(response, 401, "key_revoked")
     assert response.headers["WWW-Authenticate"] == "Bearer"
     assert client.get("/v1/stations").json()["numberMatched"] == 1
@@ -200,12 +234,12 @@ def test_every_write_is_logged_with_before_and_after(client: TestClient) -> None
     editor, key = new_key(client)
     actor = f"key:{key.id}"
     created = client.post(
-        "/v1/stations", json=feature(adcode=CHAOYANG, phone="010-1"), headers=editor
+        "/v1/stations", json=placed(CHAOYANG, phone="010-1"), headers=editor
     ).json()
     sid = created["id"]
     client.patch(f"/v1/stations/{sid}", json={"properties": {"phone": "010-2"}}, headers=editor)
     client.patch(f"/v1/stations/{sid}", json={"properties": {"phone": "010-2"}}, headers=editor)
-    client.put(f"/v1/stations/{sid}", json=feature(adcode=CHAOYANG, name="新名"), headers=editor)
+    client.put(f"/v1/stations/{sid}", json=placed(CHAOYANG, name="新名"), headers=editor)
     client.delete(f"/v1/stations/{sid}", headers=editor)
     entries = list(reversed(audit(client, station_id=sid)))
     assert [(e["action"], e["actor"], e["actor_name"]) for e in entries] == [

@@ -102,10 +102,14 @@ def test_a_cli_key_works_over_http_until_revoked(runner: CliRunner, db_url: str)
     key = create(runner, db_url, *EDITOR)
     headers = {"Authorization": f"Bearer {key['key']}"}
     with TestClient(make_app(db_url)) as client:
-        response = client.post("/v1/stations", json=feature(adcode="110108"), headers=headers)
+        response = client.post(
+            "/v1/stations", json=feature(116.31, 39.992, adcode="110108"), headers=headers
+        )
         assert response.status_code == 201, response.text
         run(runner, db_url, "keys", "revoke", str(key["id"]))
-        response = client.post("/v1/stations", json=feature(adcode="110108"), headers=headers)
+        response = client.post(
+            "/v1/stations", json=feature(116.31, 39.992, adcode="110108"), headers=headers
+        )
         assert_error(response, 401, "key_revoked")
     keys = json.loads(run(runner, db_url, "keys", "list", "--json").stdout)
     assert keys[0]["last_used_at"] is not None
