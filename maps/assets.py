@@ -78,4 +78,8 @@ def read_asset(asset: Asset) -> str:
 @cache
 def read_own(name: str) -> str:
     """One of our own files in ``maps/static/`` (``coverage.js``, ``coverage.css``)."""
-    return (STATIC / name).read_text(encoding="utf-8")
+    text = (STATIC / name).read_text(encoding="utf-8")
+    closing = "</style" if name.endswith(".css") else "</script"
+    if closing in text.lower():
+        raise ValueError(f"{name} contains {closing}; cannot inline it")
+    return text

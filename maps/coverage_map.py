@@ -1,15 +1,21 @@
 """Render a coverage result (:mod:`geo.coverage`) as a self-contained folium map.
 
 The map is a ``folium.Map`` whose layers are built in the browser by our own
-``static/coverage.js`` from one JSON payload: stations once (with their amenity mask,
-so each filter's station layer is a selection, not a copy), district outlines once
-(with every filter's and radius's covered share, for the choropleths), and one covered
-and one uncovered geometry per filter and radius. That keeps a 10,000-station map a
+``static/coverage.js`` from one JSON payload (a ``<script type="application/json">``
+block): stations once (with their amenity mask, so each filter's station layer is a
+selection, not a copy), district outlines once (with every filter's and radius's
+covered share, for the choropleths), and one covered and one uncovered geometry per
+filter and radius. That keeps a 10,000-station map a
 few MB, where one folium ``Marker`` and ``Circle`` per station costs several times more.
 
 Offline maps inline Leaflet and its plugins (:mod:`maps.assets`) and drop every CDN link
 folium would add; :func:`render_coverage_html` refuses to return an offline page that
 still refers to a remote script, stylesheet or image.
+
+Nothing we build reaches branca's Jinja2 as template source: the assets, the panels,
+the payload and the call that draws the layers all go into the figure as
+:class:`maps.embed.Verbatim` elements, which are never compiled (see :mod:`maps.embed`
+for how a station named ``{{ 7*7 }}`` used to run as a template).
 """
 
 from __future__ import annotations
@@ -22,14 +28,14 @@ from typing import Any, Final
 import folium
 import numpy as np
 import shapely
-from branca.element import Element, Figure, MacroElement
-from folium.template import Template
+from branca.element import Element, Figure
 from shapely.geometry.base import BaseGeometry
 
 from geo.amenities import AMENITIES, mask_of
 from geo.coverage import CoverageResult, DistrictFigures
 from geo.datums import in_mainland_china
 from maps.assets import ASSETS, cdn_url, read_asset, read_own
+from maps.embed import Verbatim, data_block, script_json
 from maps.i18n import TEXT, parse_lang
 
 __all__ = ["CLASSES", "CoverageLayers", "build_coverage_map", "render_coverage_html"]
@@ -59,36 +65,40 @@ class OfflineMap(folium.Map):  # type: ignore[misc, unused-ignore]
 
 
 def safe_json(value: Any) -> str:
-    """JSON that can sit inside ``<script>``: no ``<``, ``>``, ``&`` or line separators."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    for char, escaped in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(char, escaped)
-    return text
+    """JSON that can sit inside ``<script>`` and is inert as template source
+    (:func:`maps.embed.script_json`)."""
+    return script_json(value)
 
 
-class CoverageLayers(MacroElement):
-    """Calls ``sfCoverage(map, payload)``; :attr:`payload` is kept for inspection."""
+class CoverageLayers(Element):  # type: ignore[misc, unused-ignore]
+    """The payload as a JSON data block and the ``sfCoverage(map, payload)`` call.
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-sfCoverage({{ this._parent.get_name() }}, {{ this.payload_json }});
-{% endmacro %}"""
-    )
+    Not a ``MacroElement``: branca compiles a macro's output again as a Jinja2
+    template, so the payload would be template source. Both parts go into the figure
+    as :class:`Verbatim` text. :attr:`payload` is kept for inspection.
+    """
 
     def __init__(self, payload: dict[str, Any]) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
+        super().__init__()  # type: ignore[no-untyped-call, unused-ignore]
         self._name = "CoverageLayers"
         self.payload = payload
 
     @property
-    def payload_json(self) -> str:
-        return safe_json(self.payload)
+    def data_id(self) -> str:
+        """The id of the ``<script type="application/json">`` element with the payload."""
+        return f"sf-coverage-data-{self._id}"
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        assert isinstance(figure, Figure)
+        assert self._parent is not None
+        figure.html.add_child(Verbatim(data_block(self.data_id, self.payload)), name=self.data_id)
+        call = (
+            f"sfCoverage({self._parent.get_name()}, "
+            f'JSON.parse(document.getElementById("{self.data_id}").textContent));'
+        )
+        figure.script.add_child(Verbatim(call), name=self.get_name())
+        return ""
 
 
 def _geojson(geom: BaseGeometry) -> Any:
@@ -335,9 +345,12 @@ def build_coverage_map(
     )
     root = fmap.get_root()
     assert isinstance(root, Figure)
-    root.header.add_child(Element(_head(offline)), name="sf_assets")
-    root.title = t["title"].format(area=result.area.name if lang == "zh" else result.area.name_en)
-    root.html.add_child(Element(_panels(result, lang, t)), name="sf_panels")
+    # Verbatim: never compiled as a template (Element(text) would compile text).
+    root.header.add_child(Verbatim(_head(offline)), name="sf_assets")
+    # branca prints the title into <title> without escaping it.
+    area = result.area.name if lang == "zh" else result.area.name_en
+    root.title = html.escape(t["title"].format(area=area))
+    root.html.add_child(Verbatim(_panels(result, lang, t)), name="sf_panels")
     fmap.add_child(CoverageLayers(_payload(result, lang, t)))
     return fmap
 

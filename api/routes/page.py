@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -33,6 +34,7 @@ from geo.model import Station
 from geo.route import build_route_query, stations_along_route
 from geo.search import build_nearest_query
 from maps.assets import VENDOR
+from maps.embed import script_json
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,6 +58,7 @@ CSP: Final = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 PAGE_K: Final = 10
+_PLACEHOLDER: Final = re.compile(r"\{\{([\w:.]+)\}\}")
 _DIGITS: Final = 7
 
 
@@ -95,15 +98,24 @@ def asset_url(name: str) -> str:
     return f"/page/assets/{name}?v={assets()[name].etag.strip(chr(34))}"
 
 
+def fill(template: str, values: dict[str, str]) -> str:
+    """`template` with each ``{{key}}`` replaced by ``values[key]``, in one pass.
+
+    What is filled in is never scanned again, so a value holding ``{{...}}`` stays as
+    it is; a placeholder without a value is an error, not left in the page.
+    """
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
 @cache
 def page_html() -> Asset:
     """index.html with its asset URLs and the amenity vocabulary filled in."""
     vocabulary = [{"code": a.code, "zh": a.zh, "en": a.en} for a in AMENITIES]
-    # Safe inside <script type="application/json">: no "<" can close the element.
-    data = json.dumps(vocabulary, ensure_ascii=False).replace("<", "\\u003c")
-    html = (PAGE_DIR / "index.html").read_text(encoding="utf-8").replace("{{amenities}}", data)
-    for name in _FILES:
-        html = html.replace("{{asset:" + name + "}}", asset_url(name))
+    # Inside <script type="application/json">: no "<" can close it, no "{" or "}" form
+    # a placeholder (maps.embed.script_json).
+    values = {"amenities": script_json(vocabulary)}
+    values |= {f"asset:{name}": asset_url(name) for name in _FILES}
+    html = fill((PAGE_DIR / "index.html").read_text(encoding="utf-8"), values)
     return Asset.of(html.encode("utf-8"), _TYPES[".html"])
 
 

@@ -5,8 +5,10 @@
  * published forward transform (the same as geo/datums.py), so that stations sit on
  * the right street of that basemap; switching back rebuilds them in WGS84.
  *
- * All text from the data (station names, addresses, hours) goes through esc() before
- * it reaches HTML: a station named "<script>" shows as text.
+ * The payload arrives as JSON in a <script type="application/json"> block that the page
+ * passes to sfCoverage() through JSON.parse: data, never code or template source. All
+ * text from it (station names, addresses, hours) goes through esc() before it reaches
+ * HTML: a station named "<script>" shows as text.
  */
 /* exported sfCoverage, sfWgs84ToGcj02 */
 "use strict";

@@ -24,3 +24,19 @@ def test_vendored_swagger_ui_is_version_5_with_licence(client: TestClient) -> No
     assert bundle.status_code == 200
     assert '"5.35.0"' in bundle.text  # 4.x cannot render FastAPI's OpenAPI 3.1 schema
     assert "Apache License" in client.get("/static/swagger-ui/LICENSE").text
+
+
+def test_docs_pages_do_not_reflect_the_request(client: TestClient) -> None:
+    # The pages are built from the app's own title and URLs; nothing a client sends
+    # (query, headers) reaches them, so no template syntax or markup can either.
+    hostile = {
+        "{{ 7*7 }}": "<script>alert(1)</script>",
+        "q": "{% for x in range(3) %}x{% endfor %}",
+    }
+    headers = {"Referer": "{{ 7*7 }}", "X-Forwarded-Host": "<script>alert(1)</script>"}
+    for path in ("/docs", "/docs/oauth2-redirect"):
+        plain = client.get(path)
+        assert plain.status_code == 200
+        assert plain.headers["content-type"].startswith("text/html")
+        echoed = client.get(path, params=hostile, headers=headers)
+        assert echoed.content == plain.content, path

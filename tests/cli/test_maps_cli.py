@@ -13,7 +13,16 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from geo.registry import open_registry
-from tests.maps.factories import DONGCHENG_INNER, XSS, scattered, station_data
+from tests.hostile import STORABLE, TEMPLATE_BLOCK, TEMPLATE_EXPR, TEMPLATE_RCE
+from tests.maps.factories import (
+    DONGCHENG_INNER,
+    EVALUATED,
+    XSS,
+    assert_map_keeps_text,
+    hostile_stations,
+    scattered,
+    station_data,
+)
 
 AREA = ["--city", "beijing", "--district", "110101", "--radius-m", "300,800"]
 
@@ -123,3 +132,35 @@ def test_bad_demand_file_exits_2(runner: CliRunner, db: str, tmp_path: Path) -> 
     result = run(runner, db, "map", "coverage", *AREA, "--demand", str(bad), code=2)
     assert "invalid_file" in result.stderr
     assert "row2" in squash(result.stderr)
+
+
+# -- hostile text (issue 22) ------------------------------------------------------------
+
+
+def test_map_coverage_keeps_hostile_station_text_literally(
+    runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    registry = open_registry(db_url)  # SQLite, then PostGIS
+    try:
+        registry.create_many(items=[*hostile_stations(), *scattered(20, DONGCHENG_INNER)])
+    finally:
+        registry.close()
+    out = tmp_path / "hostile.html"
+    demand = tmp_path / "demand.csv"
+    demand.write_text("lon,lat,weight\n116.41,39.915,2\n", encoding="utf-8")
+    run(runner, db_url, "map", "coverage", *AREA, "--out", str(out), "--demand", str(demand))
+    assert_map_keeps_text(out.read_text(encoding="utf-8"), STORABLE.values())
+
+
+@pytest.mark.parametrize("option", ["--city", "--district", "--amenities", "--radius-m"])
+@pytest.mark.parametrize("text", [TEMPLATE_EXPR, TEMPLATE_RCE, TEMPLATE_BLOCK])
+def test_template_syntax_in_an_option_is_refused_as_data(
+    runner: CliRunner, db: str, tmp_path: Path, option: str, text: str
+) -> None:
+    args = {"--city": "beijing", "--district": "110101", "--radius-m": "300"} | {option: text}
+    out = tmp_path / "never.html"
+    flat = [part for pair in args.items() for part in pair]
+    result = run(runner, db, "map", "coverage", *flat, "--out", str(out), code=2)
+    assert [e for e in EVALUATED if e in result.stderr] == []
+    assert squash(text) in squash(result.stderr)
+    assert not out.exists()

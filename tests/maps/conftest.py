@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -16,13 +17,16 @@ from geo.coverage import (
     parse_radii,
     resolve_area,
 )
+from geo.model import StationData
 from tests.maps.factories import DONGCHENG_INNER, XSS, as_station, scattered, station_data
 
 
-def dongcheng_result(*, demand: bool = False) -> CoverageResult:
+def dongcheng_result(*, demand: bool = False, extra: Sequence[StationData] = ()) -> CoverageResult:
+    """60 stations (and any `extra`), filters microwave and EV charging, 300 and 800 m."""
     data = [
         station_data(116.4105, 39.9155, name=XSS, address="<b>地址</b>", amenities=["microwave"]),
         *scattered(59, DONGCHENG_INNER),
+        *extra,
     ]
     stations = [as_station(d, i + 1) for i, d in enumerate(data)]
     points = None

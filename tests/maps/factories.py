@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+import re
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -11,9 +14,15 @@ from shapely.geometry import box
 
 from geo.coverage import StudyArea
 from geo.model import Station, StationData
+from tests.hostile import STORABLE
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
+_DATA_BLOCK = re.compile(
+    r'<script type="application/json" id="sf-coverage-data-[0-9a-f]+">(.*?)</script>', re.DOTALL
+)
 XSS = "<script>alert(1)</script>"
+# What the template entries of tests/hostile.py render to if they ever run.
+EVALUATED = ("49号驿站", "uid=", "xxx驿站")
 # Dongcheng (东城区, 110101), Beijing: 42 km², the smallest district, WGS84 bbox inside it.
 DONGCHENG_INNER = (116.395, 39.90, 116.43, 39.93)
 
@@ -63,3 +72,48 @@ def scattered(n: int, bbox: tuple[float, float, float, float], seed: int = 7) ->
             )
         )
     return out
+
+
+def map_payload(page: str) -> dict[str, Any]:
+    """The coverage map's data read back from its HTML, as the browser's JSON.parse would."""
+    (text,) = _DATA_BLOCK.findall(page)
+    payload: dict[str, Any] = json.loads(text)
+    return payload
+
+
+def station_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The payload's station rows as dicts (field name -> value)."""
+    fields = payload["stationFields"]
+    return [{name: row[i] for name, i in fields.items()} for row in payload["stations"]]
+
+
+def hostile_stations() -> list[StationData]:
+    """One station per storable hostile text (tests/hostile.py) inside Dongcheng, with
+    the text as its name, address, host and district; each has a microwave and is
+    always open."""
+    return [
+        station_data(
+            round(116.4 + 0.0015 * i, 6),
+            39.925,
+            name=text,
+            address=text,
+            host=text,
+            district=text,
+            amenities=["microwave"],
+            opening_hours="24小时",  # open whenever a test runs
+        )
+        for i, text in enumerate(STORABLE.values())
+    ]
+
+
+def assert_map_keeps_text(page: str, texts: Iterable[str]) -> None:
+    """No template in `texts` ran, no markup in them is in the page as markup, and the
+    map's data gives each text back exactly as a station's name and address."""
+    evaluated = [e for e in EVALUATED if e in page]
+    assert evaluated == [], evaluated
+    by_name = {row["name"]: row for row in station_rows(map_payload(page))}
+    for text in texts:
+        assert text in by_name, (text, sorted(by_name)[:5])
+        assert by_name[text]["address"] == text
+        if any(c in text for c in "<>{}"):
+            assert text not in page  # only ever escaped, inside the JSON

@@ -19,12 +19,15 @@ from geo.coverage import CoverageResult
 from geo.datums import wgs84_to_gcj02
 from maps.assets import VENDOR
 from maps.coverage_map import render_coverage_html
-from tests.maps.factories import XSS
+from tests.hostile import TEMPLATE_BLOCK, TEMPLATE_EXPR, TEMPLATE_RCE
+from tests.maps.conftest import dongcheng_result
+from tests.maps.factories import XSS, station_data
 
 pytestmark = pytest.mark.browser
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "maps"
 XSS_LONLAT = (116.4105, 39.9155)  # where tests/maps/conftest.py puts the XSS station
+TEMPLATE_LONLAT = (116.4185, 39.9215)  # the station named "{{ 7*7 }}号驿站"
 TILE_PNG = (VENDOR / "leaflet" / "images" / "layers.png").read_bytes()  # any valid PNG
 
 
@@ -44,16 +47,24 @@ def chromium_path() -> str:
 class Browser:
     """A page that records console errors and every request that is not the file."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, *, stub_alert: bool = True) -> None:
         self.page = page
         self.errors: list[str] = []
         self.failed: list[str] = []
         self.blocked: list[str] = []
         self.tiles: list[str] = []
+        self.dialogs: list[str] = []
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("requestfailed", lambda r: self.failed.append(r.url))
-        page.add_init_script("window.__alerts = []; window.alert = m => window.__alerts.push(m);")
+        page.on("dialog", self._dialog)  # alert, confirm, prompt: recorded, dismissed
+        if stub_alert:
+            page.add_init_script("window.alert = m => window.__alerts.push(m);")
+        page.add_init_script("window.__alerts = [];")
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
 
     def block_network(self, *, fake_tiles: bool = False) -> None:
         def route(route: Any) -> None:
@@ -99,6 +110,87 @@ def page_file(result_with_demand: CoverageResult, tmp_path: Path) -> Path:
     path = tmp_path / "coverage.html"
     path.write_text(render_coverage_html(result_with_demand), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def plain_browser(chromium: Any) -> Iterator[Browser]:
+    """A browser whose window.alert is the real one: a script that ran opens a dialog."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    yield Browser(context.new_page(), stub_alert=False)
+    context.close()
+
+
+@pytest.fixture
+def hostile_file(tmp_path: Path) -> Path:
+    """The Dongcheng map plus a station named like a template, addressed like a shell
+    command (the `<script>` station is already in it)."""
+    extra = station_data(
+        *TEMPLATE_LONLAT,
+        name=TEMPLATE_EXPR,
+        address=TEMPLATE_RCE,
+        host=TEMPLATE_BLOCK,
+        district=TEMPLATE_EXPR,
+        amenities=["microwave"],
+    )
+    path = tmp_path / "hostile.html"
+    path.write_text(render_coverage_html(dongcheng_result(extra=[extra])), encoding="utf-8")
+    return path
+
+
+def open_popup(b: Browser, lon: float, lat: float) -> Any:
+    """Click the station marker at (lon, lat), as a user would; the popup's locator."""
+    b.js(f"sfMap.closePopup(); sfMap.setView([{lat}, {lon}], 18, {{animate: false}})")
+    on_map = """([lon, lat]) => {
+        let found = false;
+        sfMap.eachLayer(l => {
+            if (l instanceof L.CircleMarker && l.getLatLng().lng === lon
+                && l.getLatLng().lat === lat) { found = true; }
+        });
+        return found;
+    }"""
+    b.page.wait_for_function(on_map, arg=[lon, lat])
+    point = b.js("([lon, lat]) => { const p = sfMap.latLngToContainerPoint([lat, lon]); "
+                 "return [p.x, p.y]; }", [lon, lat])  # fmt: skip
+    box = b.page.locator(".folium-map").bounding_box()
+    b.page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+    # One popup, its fade-in finished (for the screenshot).
+    b.page.wait_for_function(
+        "() => { const p = document.querySelectorAll('.leaflet-popup');"
+        " return p.length === 1 && getComputedStyle(p[0]).opacity === '1'; }"
+    )
+    return b.page.locator(".leaflet-popup-content")
+
+
+def popup_cell(popup: Any, label: str) -> str:
+    """The value in the popup's row headed `label`."""
+    text: str = popup.locator(f"tr:has(th:text-is('{label}')) td").inner_text()
+    return text
+
+
+def test_template_and_script_station_names_show_literally_in_popups(
+    plain_browser: Browser, hostile_file: Path
+) -> None:
+    b = plain_browser
+    b.block_network()
+    b.open(hostile_file)
+
+    popup = open_popup(b, *TEMPLATE_LONLAT)
+    assert popup.locator(".sf-name").inner_text() == TEMPLATE_EXPR
+    assert popup_cell(popup, "地址") == TEMPLATE_RCE
+    assert "49" not in popup.inner_text()
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    b.page.screenshot(path=str(OUTPUT / "coverage-hostile-template.png"))
+
+    popup = open_popup(b, *XSS_LONLAT)
+    assert popup.locator(".sf-name").inner_text() == XSS
+    assert popup_cell(popup, "地址") == "<b>地址</b>"
+    assert popup.locator("script, b:not(.sf-name)").count() == 0
+    b.page.screenshot(path=str(OUTPUT / "coverage-hostile-script.png"))
+
+    assert b.dialogs == []  # window.alert is the real one here
+    assert b.errors == []
+    assert b.failed == []
+    assert b.blocked == []
 
 
 def overlay_checkbox(b: Browser, name: str) -> Any:

@@ -27,6 +27,7 @@ from geo.datums import wgs84_to_bd09, wgs84_to_gcj02
 from geo.model import StationData
 from geo.settings import Settings
 from tests.factories import GEOD
+from tests.hostile import TEMPLATE_EXPR
 from tests.maps.test_browser import chromium_path
 from tests.servers import START_S, STOP_S
 
@@ -50,13 +51,14 @@ AMENITY_CYCLE = (
 
 
 def seed() -> list[StationData]:
-    """30 stations within ~2 km of Guomao, one named like a script, one never open."""
+    """30 stations within ~2 km of Guomao, one named like a script, one like a Jinja2
+    template, one never open."""
     out = []
     for i in range(30):
         x, y, _ = GEOD.fwd(GUOMAO[0], GUOMAO[1], (i * 137.5) % 360, 80 + i * 65)
         amenities = AMENITY_CYCLE[i % len(AMENITY_CYCLE)]
         fields: dict[str, Any] = {
-            "name": XSS if i == 4 else f"朝阳区测试暖心驿站{i:02d}",
+            "name": {4: XSS, 7: TEMPLATE_EXPR}.get(i, f"朝阳区测试暖心驿站{i:02d}"),
             "lon": float(x),
             "lat": float(y),
             "amenities": amenities,
@@ -270,6 +272,7 @@ def test_a_station_named_like_markup_shows_as_text(phone: Page) -> None:
     phone.open()
     names = phone.page.locator(".sf-card .sf-name").all_inner_texts()
     assert XSS in names
+    assert TEMPLATE_EXPR in names  # "{{ 7*7 }}号驿站", not "49号驿站"
     assert phone.page.locator(".sf-list img").count() == 0
     assert phone.page.locator(".leaflet-marker-pane img").count() == 0
     opened = phone.page.evaluate(
@@ -279,6 +282,7 @@ def test_a_station_named_like_markup_shows_as_text(phone: Page) -> None:
     assert opened >= 10
     tips = phone.page.locator(".leaflet-tooltip").all_inner_texts()
     assert XSS in tips  # tooltips are text too
+    assert TEMPLATE_EXPR in tips
     assert phone.page.locator(".leaflet-tooltip img").count() == 0
     phone.assert_clean()
 
