@@ -7,15 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from cli.safe import console, line
 from geo.backup import BackupSummary, backup, restore
 from geo.errors import StationError
 from geo.settings import get_settings
 from geo.storage import open_store
 
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 
 DbOpt = Annotated[
     str | None,
@@ -27,8 +27,8 @@ DbOpt = Annotated[
 
 def _report(verb: str, summary: BackupSummary, path: Path) -> None:
     rows = ", ".join(f"{name} {count}" for name, count in summary.rows.items())
-    out.print(f"{verb} {path}: {rows}", highlight=False)
-    out.print(f"schema {summary.revision}, sha256 {summary.sha256}", highlight=False)
+    out.print(line(f"{verb} {path}: {rows}"))
+    out.print(line(f"schema {summary.revision}, sha256 {summary.sha256}"))
 
 
 def backup_command(
@@ -62,11 +62,9 @@ def restore_command(
     Running servers on the store rebuild their index from the restored stations within
     a second; all or nothing.
     """
-    from cli.main import fail
+    from cli.main import fail, require_file
 
-    if not path.is_file():
-        err.print(f"[red]错误 / error[/red]: 找不到文件 / no such file: {path}", highlight=False)
-        raise typer.Exit(code=2)
+    require_file(path)
     try:
         store = open_store(database_url or get_settings().database_url)
         try:
