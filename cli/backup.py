@@ -1,5 +1,6 @@
 """``stationfinder backup`` and ``stationfinder restore``: the whole store in one portable
-file (``geo.backup``), from SQLite or PostGIS, into either."""
+file (``geo.backup``), from SQLite or PostGIS, into either, signed under the
+deployment's ``STATIONFINDER_BACKUP_SECRET`` (``geo.backup_sign``)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from cli.safe import console, line
 from geo.backup import BackupSummary, backup, restore
 from geo.errors import StationError
 from geo.settings import get_settings
 from geo.storage import open_store
 
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 
 DbOpt = Annotated[
     str | None,
@@ -25,29 +26,56 @@ DbOpt = Annotated[
 ]
 
 
+def _secret() -> str | None:
+    secret = get_settings().backup_secret
+    return None if secret is None else secret.get_secret_value()
+
+
 def _report(verb: str, summary: BackupSummary, path: Path) -> None:
     rows = ", ".join(f"{name} {count}" for name, count in summary.rows.items())
-    out.print(f"{verb} {path}: {rows}", highlight=False)
-    out.print(f"schema {summary.revision}, sha256 {summary.sha256}", highlight=False)
+    out.print(line(f"{verb} {path}: {rows}"))
+    for name, count in summary.skipped.items():
+        out.print(
+            line(
+                f"未恢复 / not restored: {name} {count}（保留数据库原有的，加 --with-keys 才恢复"
+                " / the store's own are kept; --with-keys restores these）"
+            )
+        )
+    out.print(line(f"schema {summary.revision}, sha256 {summary.sha256}"))
 
 
 def backup_command(
     path: Annotated[Path, typer.Argument(help="File to write (gzip JSON lines).")],
     database_url: DbOpt = None,
 ) -> None:
-    """备份全部数据 / Back up every table (stations, keys, audit log...) to one file."""
+    """备份全部数据 / Back up every table (stations, keys, audit log...) to one file,
+    signed under STATIONFINDER_BACKUP_SECRET."""
     from cli.main import fail  # cli.main registers this module's commands
 
     try:
         store = open_store(database_url or get_settings().database_url)
         try:
-            summary = backup(store, path)
+            summary = backup(store, path, secret=_secret())
         finally:
             store.close()
     except StationError as exc:
         fail(exc)
         return
     _report("已备份 / backed up →", summary, path)
+    if summary.signed:
+        out.print(line("已签名 / signed: HMAC-SHA256 (STATIONFINDER_BACKUP_SECRET)"))
+    else:
+        err.print(
+            line(
+                (
+                    "警告 / warning: 未设置 STATIONFINDER_BACKUP_SECRET，备份未签名：恢复时须加 "
+                    "--allow-unsigned，且不能恢复 API 密钥 / STATIONFINDER_BACKUP_SECRET is "
+                    "not set, so this backup is unsigned: restoring it needs --allow-unsigned "
+                    "and cannot bring back its API keys",
+                    "yellow",
+                )
+            )
+        )
 
 
 def restore_command(
@@ -55,28 +83,62 @@ def restore_command(
     replace: Annotated[
         bool, typer.Option("--replace", help="Discard what the store holds first.")
     ] = False,
+    with_keys: Annotated[
+        bool,
+        typer.Option(
+            "--with-keys",
+            help="Also restore the backup's API keys, replacing the store's (needs a backup "
+            "signed under this STATIONFINDER_BACKUP_SECRET).",
+        ),
+    ] = False,
+    allow_unsigned: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unsigned",
+            help="Restore a backup that is not signed, or that cannot be checked here (no "
+            "STATIONFINDER_BACKUP_SECRET); never its API keys.",
+        ),
+    ] = False,
     database_url: DbOpt = None,
 ) -> None:
-    """从备份恢复 / Restore a backup into an empty store (or any, with --replace).
+    """从备份恢复 / Restore a signed backup into an empty store (or any, with --replace).
 
-    Running servers on the store rebuild their index from the restored stations within
-    a second; all or nothing.
+    The store's API keys are kept as they are unless --with-keys. Running servers on the
+    store rebuild their index from the restored stations within a second; all or nothing.
     """
-    from cli.main import fail
+    from cli.main import fail, require_file
 
-    if not path.is_file():
-        err.print(f"[red]错误 / error[/red]: 找不到文件 / no such file: {path}", highlight=False)
-        raise typer.Exit(code=2)
+    require_file(path)
     try:
         store = open_store(database_url or get_settings().database_url)
         try:
-            summary = restore(store, path, replace=replace)
+            summary = restore(
+                store,
+                path,
+                replace=replace,
+                secret=_secret(),
+                with_keys=with_keys,
+                allow_unsigned=allow_unsigned,
+            )
         finally:
             store.close()
     except StationError as exc:
         fail(exc)
         return
     _report("已恢复 / restored ←", summary, path)
+    if summary.signed:
+        out.print(line("签名已验证 / signature verified: HMAC-SHA256"))
+    else:
+        err.print(
+            line(
+                (
+                    "警告 / warning: 备份未经签名验证（--allow-unsigned），API 密钥未恢复 / "
+                    "the backup's signature was not checked (--allow-unsigned); its API keys "
+                    "were not restored",
+                    "yellow",
+                )
+            )
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -6,17 +6,15 @@ does is logged as ``cli:<user>`` (``geo.access.cli_actor``).
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from cli.safe import console, line, print_json, row
 from geo.access import ApiKey, cli_actor
 from geo.audit import MAX_LIMIT, Action, AuditEntry, parse_since
 from geo.errors import StationError
@@ -25,8 +23,8 @@ from geo.search import check_page
 from geo.settings import get_settings
 from geo.storage import StationStore, open_store
 
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 T = TypeVar("T")
 
 keys_app = typer.Typer(
@@ -83,10 +81,6 @@ def _key_dict(key: ApiKey) -> dict[str, Any]:
     }
 
 
-def _print_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
-
-
 @keys_app.command("create")
 def keys_create(
     name: Annotated[str, typer.Option(help="Who holds the key, e.g. 朝阳区总工会.")],
@@ -104,13 +98,18 @@ def keys_create(
             store, name=name, role=role, adcodes=adcode or (), actor=cli_actor()
         )
     if as_json:
-        _print_json(_key_dict(record) | {"key": key})
+        print_json(_key_dict(record) | {"key": key})
     else:
-        out.print(f"已创建密钥 / created key {record.id} ({record.role}): {record.name}")
-        out.print(key, highlight=False, soft_wrap=True)
+        out.print(line(f"已创建密钥 / created key {record.id} ({record.role}): {record.name}"))
+        out.print(key, soft_wrap=True)
     err.print(
-        "[yellow]请立即妥善保存此密钥，它不会再次显示 / store this key safely now: it is not "
-        "stored and will not be shown again[/yellow]"
+        line(
+            (
+                "请立即妥善保存此密钥，它不会再次显示 / store this key safely now: it is not "
+                "stored and will not be shown again",
+                "yellow",
+            )
+        )
     )
 
 
@@ -120,7 +119,7 @@ def keys_list(as_json: JsonOpt = False, database_url: DbOpt = None) -> None:
     with _store(database_url) as store:
         keys = store.list_keys()
     if as_json:
-        _print_json([_key_dict(k) for k in keys])
+        print_json([_key_dict(k) for k in keys])
         return
     table = Table(title="API 密钥 / API keys")
     for col in ("id", "前缀 prefix", "名称 name", "角色 role", "辖区 adcodes"):
@@ -129,8 +128,8 @@ def keys_list(as_json: JsonOpt = False, database_url: DbOpt = None) -> None:
         table.add_column(col)
     for k in keys:
         d = _key_dict(k)
-        table.add_row(
-            str(k.id), f"{k.prefix}…", k.name, k.role.value, ",".join(d["adcodes"]) or "—",
+        row(
+            table, k.id, f"{k.prefix}…", k.name, k.role.value, ",".join(d["adcodes"]) or "—",
             d["created_at"], d["revoked_at"] or "—", d["last_used_at"] or "—",
         )  # fmt: skip
     out.print(table)
@@ -147,8 +146,9 @@ def keys_revoke(
     with _store(database_url) as store:
         key = revoke_key(store, key_id=key_id, actor=cli_actor())
     out.print(
-        f"已吊销 / revoked key {key.id} ({key.prefix}…, {key.name}) at {_when(key.revoked_at)}",
-        highlight=False,
+        line(
+            f"已吊销 / revoked key {key.id} ({key.prefix}…, {key.name}) at {_when(key.revoked_at)}"
+        )
     )
 
 
@@ -180,16 +180,16 @@ def audit_command(
             station_id=station, actor=actor, action=action, since=when, limit=limit
         )
     if as_json:
-        _print_json([e.to_dict() for e in entries])
+        print_json([e.to_dict() for e in entries])
         return
     table = Table(title="操作日志 / audit log")
     for col in ("seq", "时间 at", "操作者 actor", "操作 action", "驿站 station"):
         table.add_column(col, overflow="fold")
     table.add_column("变更 change", overflow="fold", ratio=3)
     for e in entries:
-        table.add_row(
-            str(e.seq), _when(e.at), f"{e.actor} ({e.actor_name})", e.action.value,
-            "—" if e.station_id is None else str(e.station_id), _change(e),
+        row(
+            table, e.seq, _when(e.at), f"{e.actor} ({e.actor_name})", e.action.value,
+            "—" if e.station_id is None else e.station_id, _change(e),
         )  # fmt: skip
     out.print(table)
     if not entries:

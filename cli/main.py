@@ -6,21 +6,19 @@ there is enforced here, with the same messages (Chinese first, then English).
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from cli.backup import register as register_backup
 from cli.keys import register as register_keys
 from cli.maps import coverage_app, map_app
+from cli.safe import console, line, print_json, row
 from geo.access import cli_actor
 from geo.datums import parse_datum
 from geo.errors import StationError
@@ -44,8 +42,8 @@ app.add_typer(coverage_app, name="coverage")
 register_backup(app)  # backup, restore
 register_keys(app)  # keys create|list|revoke, audit
 
-out = Console()
-err = Console(stderr=True)
+out = console()
+err = console(stderr=True)
 T = TypeVar("T")
 
 DbOpt = Annotated[
@@ -59,9 +57,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print GeoJSON instead of 
 
 
 def fail(exc: StationError) -> None:
-    err.print(f"[red]错误 / error[/red] ({exc.code}): {exc.message_zh}", highlight=False)
+    # The messages name the values at fault, which are data (a station name, a path).
+    err.print(line(("错误 / error", "red"), f" ({exc.code}): {exc.message_zh}"))
     if exc.message != exc.message_zh:
-        err.print(f"  {exc.message}", highlight=False)
+        err.print(line(f"  {exc.message}"))
     raise typer.Exit(code=2)
 
 
@@ -81,16 +80,24 @@ def registry_at(database_url: str | None) -> Iterator[Registry]:
         registry.close()
 
 
+def require_file(path: Path) -> None:
+    """Exit 2 with a message unless ``path`` is a file (a name too long for the file
+    system included: that is no file either, not a traceback)."""
+    try:
+        found = path.is_file()
+    except OSError:
+        found = False
+    if not found:
+        err.print(line(("错误 / error", "red"), f": 找不到文件 / no such file: {path}"))
+        raise typer.Exit(code=2)
+
+
 def checked(fn: Callable[[], T]) -> T:
     try:
         return fn()
     except StationError as exc:
         fail(exc)
         raise
-
-
-def print_json(doc: Any) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
 
 @app.command()
@@ -122,9 +129,10 @@ def serve(
         update["database_url"] = database_url
     settings = base.model_copy(update=update)
     err.print(
-        f"stationfinder: {settings.database_url} → http://{host}:{port}/docs"
-        + (f" ({workers} workers)" if workers > 1 else ""),
-        highlight=False,
+        line(
+            f"stationfinder: {settings.database_url} → http://{host}:{port}/docs"
+            + (f" ({workers} workers)" if workers > 1 else "")
+        )
     )
     if workers == 1:
         run_server(create_app(settings), host=host, port=port, access_log=access_log)
@@ -190,7 +198,7 @@ def nearest(
         p = f["properties"]
         labels = "、".join(a["zh"] for a in p["amenity_labels"])
         hours = p["opening_hours"] or "—"
-        table.add_row(str(i), str(p["id"]), p["name"], f"{p['distance_m']:.0f}", labels, hours)
+        row(table, i, p["id"], p["name"], f"{p['distance_m']:.0f}", labels, hours)
     out.print(table)
     if not doc["features"]:
         out.print("没有符合条件的驿站 / no station matches")
@@ -248,7 +256,7 @@ def stations_add(
     if as_json:
         print_json(station_feature(station, standalone=True))
     else:
-        out.print(f"已新增驿站 / added station {station.id}: {station.name}", highlight=False)
+        out.print(line(f"已新增驿站 / added station {station.id}: {station.name}"))
 
 
 @stations_app.command("show")
@@ -266,13 +274,15 @@ def stations_show(
         print_json(feature)
         return
     table = Table(show_header=False, title=f"驿站 / station {station_id}")
+    table.add_column("field")
+    table.add_column("value", overflow="fold")  # all of a long value, not an ellipsis
     props = feature["properties"]
     x, y = feature["geometry"]["coordinates"]
-    table.add_row(f"位置 location ({datum.value})", f"{x:.7f}, {y:.7f}")
+    row(table, f"位置 location ({datum.value})", f"{x:.7f}, {y:.7f}")
     for key, value in props.items():
         if key == "amenity_labels":
             value = "、".join(f"{a['zh']} {a['en']}" for a in value)
-        table.add_row(key, "—" if value in (None, [], "") else str(value))
+        row(table, key, "—" if value in (None, [], "") else value)
     out.print(table)
 
 
@@ -284,7 +294,7 @@ def stations_rm(
     """删除驿站 / Remove a station."""
     with registry_at(database_url) as registry:
         station = registry.delete(station_id=station_id, actor=cli_actor())
-    out.print(f"已删除驿站 / removed station {station.id}: {station.name}", highlight=False)
+    out.print(line(f"已删除驿站 / removed station {station.id}: {station.name}"))
 
 
 @app.command()
@@ -301,10 +311,12 @@ def demo(
     with registry_at(database_url) as registry:
         if len(registry) and not force:
             err.print(
-                f"[red]错误 / error[/red]: 数据库已有 {len(registry)} 个驿站，"
-                "加 --force 仍要载入 / "
-                f"the store already has {len(registry)} stations; "
-                "use --force to add the demo anyway"
+                line(
+                    ("错误 / error", "red"),
+                    f": 数据库已有 {len(registry)} 个驿站，加 --force 仍要载入 / "
+                    f"the store already has {len(registry)} stations; "
+                    "use --force to add the demo anyway",
+                )
             )
             raise typer.Exit(code=2)
         count = load_demo(registry, seed=get_settings().demo_seed if seed is None else seed)
@@ -340,9 +352,7 @@ def import_(
     from geo.imports.columns import parse_mapping_option
     from geo.imports.runner import import_file
 
-    if not path.is_file():
-        err.print(f"[red]错误 / error[/red]: 找不到文件 / no such file: {path}", highlight=False)
-        raise typer.Exit(code=2)
+    require_file(path)
     mapping = checked(lambda: parse_mapping_option(columns)) if columns else None
     mode = "dry_run" if dry_run else "atomic" if atomic else "commit"
     columns_shown = [TextColumn("导入 importing"), BarColumn(), MofNCompleteColumn()]
@@ -361,8 +371,8 @@ def import_(
         )
     if report_path is not None:
         report_path.write_text(report.to_json() + "\n", encoding="utf-8")
-    for line in report.summary_lines():
-        out.print(line, highlight=False)
+    for summary in report.summary_lines():
+        out.print(line(summary))
     shown = report.issues[:50]
     if shown:
         table = Table(
@@ -371,8 +381,8 @@ def import_(
         for col in ("行 row", "列 column", "代码 code", "说明 message"):
             table.add_column(col, overflow="fold")
         for i in shown:
-            table.add_row(
-                "—" if i.row is None else str(i.row), i.column or "—", i.code,
+            row(
+                table, "—" if i.row is None else i.row, i.column or "—", i.code,
                 f"{i.message_zh} / {i.message}",
             )  # fmt: skip
         out.print(table)
@@ -398,4 +408,4 @@ def export(
     target = out_path or Path(f"stations.{fmt}")
     with registry_at(database_url) as registry:
         count = export_registry(registry, fmt=fmt, datum=datum, out=target)
-    out.print(f"已导出 / exported {count} stations → {target}", highlight=False)
+    out.print(line(f"已导出 / exported {count} stations → {target}"))

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cli.safe import line
 from geo.coverage import CoverageResult, build_coverage
 from geo.coverage.demand import read_demand
 from geo.coverage.table import check_format, write_table
@@ -109,13 +110,14 @@ def map_coverage(
     size_mb = len(page.encode("utf-8")) / 1e6
     total = result.total
     out.print(
-        f"已生成覆盖地图 / wrote {out_path} ({size_mb:.1f} MB): {total.name} {total.name_en}, "
-        f"{total.stations} 个驿站 / stations",
-        highlight=False,
+        line(
+            f"已生成覆盖地图 / wrote {out_path} ({size_mb:.1f} MB): {total.name} "
+            f"{total.name_en}, {total.stations} 个驿站 / stations"
+        )
     )
     for ff in total.filters:
         shares = ", ".join(f"{r.radius_m:g} m {100 * r.share:.1f}%" for r in ff.radii)
-        out.print(f"  {ff.filter.label('zh')} ({ff.matching_stations}): {shares}", highlight=False)
+        out.print(line(f"  {ff.filter.label('zh')} ({ff.matching_stations}): {shares}"))
 
 
 @coverage_app.command("stats")
@@ -137,7 +139,7 @@ def coverage_stats(
 
     fmt = checked(lambda: check_format(fmt))
     if fmt == "xlsx" and out_path is None:
-        err.print("[red]错误 / error[/red]: xlsx 需要 --out / xlsx needs --out FILE")
+        err.print(line(("错误 / error", "red"), ": xlsx 需要 --out / xlsx needs --out FILE"))
         raise typer.Exit(code=2)
     result = _compute(
         city=city,
@@ -154,4 +156,4 @@ def coverage_stats(
         sys.stdout.flush()
     else:
         out_path.write_bytes(data)
-        err.print(f"已写入 / wrote {out_path}", highlight=False)
+        err.print(line(f"已写入 / wrote {out_path}"))

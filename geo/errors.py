@@ -181,3 +181,9 @@ class StoreNotEmpty(StationError, ValueError):
     """A restore into a store that already holds stations, keys or audit entries."""
 
     code = "store_not_empty"
+
+
+class BackupNotAuthentic(InvalidBackup):
+    """A backup whose HMAC signature is wrong or missing, or that cannot be checked here."""
+
+    code = "backup_not_authentic"

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
         SQLAlchemy URL of the store, e.g. ``sqlite:///./stationfinder.db``.
     admin_token : SecretStr, optional
         Bearer token that authorises writes; without it every write is refused.
+    backup_secret : SecretStr, optional
+        Signs backups with HMAC-SHA256 and checks them on restore (at least 32
+        characters; the same on every server that restores another's backups). Without
+        it backups are unsigned, and restoring one needs ``--allow-unsigned`` and never
+        brings back its API keys (docs/security.md, "Faults and backups").
     demo : bool
         Load the demo registry into an empty store on ``serve``.
     demo_seed : int
@@ -46,6 +51,7 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./stationfinder.db"
     admin_token: SecretStr | None = None
+    backup_secret: SecretStr | None = None
     demo: bool = True
     demo_seed: int = 20261122
     follow_interval_s: float = 0.25
