@@ -39,11 +39,18 @@ class StoreTransaction(ABC):
 
     @abstractmethod
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
-        """Stations by source id, as this transaction sees them; missing ids are absent."""
+        """Stations by source id, as this transaction sees them; missing ids are absent.
+        Their rows stay locked until the transaction ends (see ``get_many``)."""
 
     @abstractmethod
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
-        """Stations by id, as this transaction sees them."""
+        """Stations by id, as this transaction sees them.
+
+        What is read here feeds a write (an import merges its file over it), so no other
+        writer may change these stations until the transaction ends: their rows are
+        locked (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite's transaction holds the
+        database's write lock from its ``BEGIN IMMEDIATE``, before any read).
+        """
 
     @abstractmethod
     def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
@@ -55,9 +62,12 @@ class StoreTransaction(ABC):
 
     @abstractmethod
     def update_many(
-        self, items: Sequence[tuple[int, StationData]], *, now: datetime
+        self, items: Sequence[tuple[Station, StationData]], *, now: datetime
     ) -> list[Station]:
-        """Overwrite stations' fields (the caller has checked that they changed)."""
+        """Change stations: each item is a station as the caller read it and what it
+        should become. Only the fields in which the two differ are written (an UPDATE
+        naming those columns alone), so a field the caller did not mean to change keeps
+        its stored value. Returns the stations as stored afterwards, in item order."""
 
     @abstractmethod
     def commit(self, *, summary: dict[str, Any] | None = None) -> None:

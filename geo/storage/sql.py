@@ -189,11 +189,16 @@ def _get(conn: Connection, station_id: int, *, lock: bool = False) -> Station:
     return _station(row)
 
 
-def _get_many(conn: Connection, station_ids: Sequence[int]) -> dict[int, Station]:
-    wanted = [i for i in station_ids if 0 < i <= MAX_ID]
+def _get_many(
+    conn: Connection, station_ids: Sequence[int], *, lock: bool = False
+) -> dict[int, Station]:
+    """Stations by id; with ``lock``, their rows locked to the end of the transaction
+    (taken in id order, so two writers locking overlapping sets cannot deadlock)."""
+    wanted = sorted({i for i in station_ids if 0 < i <= MAX_ID})
     if not wanted:
         return {}
-    rows = conn.execute(sa.select(stations).where(stations.c.id.in_(wanted)))
+    query = sa.select(stations).where(stations.c.id.in_(wanted))
+    rows = conn.execute(query.order_by(stations.c.id).with_for_update() if lock else query)
     return {s.id: s for s in map(_station, rows)}
 
 
@@ -202,11 +207,15 @@ def _get_by_external_id(conn: Connection, external_id: str) -> Station | None:
     return _station(row) if row is not None else None
 
 
-def _get_by_external_ids(conn: Connection, external_ids: Sequence[str]) -> dict[str, Station]:
+def _get_by_external_ids(
+    conn: Connection, external_ids: Sequence[str], *, lock: bool = False
+) -> dict[str, Station]:
     found: dict[str, Station] = {}
     wanted = sorted(set(external_ids))
     for start in range(0, len(wanted), 500):  # well under SQLite's bound-parameter limit
         query = sa.select(stations).where(stations.c.external_id.in_(wanted[start : start + 500]))
+        if lock:
+            query = query.order_by(stations.c.id).with_for_update()
         for station in map(_station, conn.execute(query)):
             found[station.external_id or ""] = station
     return found
@@ -330,38 +339,52 @@ def _duplicate_in(conn: Connection, batch: Sequence[StationData]) -> DuplicateEx
     return _duplicate(batch[0])
 
 
-def _changes(before: Station, data: StationData) -> dict[str, Any]:
+def _changes(before: StationData, data: StationData) -> dict[str, Any]:
     old = _row_values(before)
     return {k: v for k, v in _row_values(data).items() if old[k] != v}
 
 
+# Station fields by column of ``stations`` (the amenity codes are stored as a mask).
+_FIELD_OF: Final = {c: "amenities" if c == "amenity_mask" else c for c in STATION_COLUMNS}
+
+
 def _update(
-    conn: Connection, items: Sequence[tuple[int, StationData]], now: datetime, actor: Actor
+    conn: Connection,
+    items: Sequence[tuple[Station, StationData]],
+    now: datetime,
+    actor: Actor,
 ) -> list[Station]:
-    """Write the changed columns of each station; ``updated_at`` only where one changed.
-    Checks the actor may make each change and logs it."""
+    """Write each station's changes: the columns in which ``data`` differs from the
+    station *as the caller read it*, and only those, so a column the caller did not
+    mean to change keeps what is stored even if the caller's copy of it is stale.
+    ``updated_at`` moves only where a column changed. Checks the actor may make each
+    change, against the station as stored (its row locked), and logs what changed."""
     ts = _iso(now)
-    current = _get_many(conn, [i for i, _ in items])
-    records: list[access_sql.Record] = []
+    ids = [read.id for read, _ in items]
+    stored = _get_many(conn, ids, lock=True)
+    writes: list[tuple[Station, Station, dict[str, Any]]] = []
+    for read, data in items:
+        current = stored.get(read.id)
+        if current is None:
+            raise StationNotFound(f"no station with id {read.id}", f"不存在编号为 {read.id} 的站点")
+        old = _row_values(current)
+        changed = {k: v for k, v in _changes(read, data).items() if old[k] != v}
+        if changed:
+            after = current.model_copy(
+                update={_FIELD_OF[k]: getattr(data, _FIELD_OF[k]) for k in changed}
+            )
+            actor.check(current, after)
+            writes.append((current, after, changed))
     try:
         with conn.begin_nested():
-            for station_id, data in items:
-                if station_id not in current:
-                    raise StationNotFound(
-                        f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
-                    )
-                changed = _changes(current[station_id], data)
-                if changed:
-                    actor.check(current[station_id], data)
-                    records.append(access_sql.updated(current[station_id], data))
-                    changed["updated_at"] = ts
-                    query = stations.update().where(stations.c.id == station_id)
-                    conn.execute(query.values(changed))
+            for current, _, changed in writes:
+                query = stations.update().where(stations.c.id == current.id)
+                conn.execute(query.values(changed | {"updated_at": ts}))
     except IntegrityError as exc:
         raise _duplicate_in(conn, [d for _, d in items]) from exc
-    access_sql.write_audit(conn, actor, now, records)
-    after = _get_many(conn, [i for i, _ in items])
-    return [after[i] for i, _ in items]
+    access_sql.write_audit(conn, actor, now, [access_sql.updated(b, a) for b, a, _ in writes])
+    after_all = _get_many(conn, ids)
+    return [after_all[i] for i in ids]
 
 
 class SqlTransaction(StoreTransaction):
@@ -373,11 +396,15 @@ class SqlTransaction(StoreTransaction):
         self._changed: list[int] = []
         self._actor = actor
 
+    # Rows read here are locked to the end of the transaction: an import merges the
+    # file over them, and no other writer may change them before it writes (PostgreSQL:
+    # FOR UPDATE; SQLite: the transaction holds the write lock from its BEGIN IMMEDIATE).
+
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
-        return _get_by_external_ids(self._conn, external_ids)
+        return _get_by_external_ids(self._conn, external_ids, lock=True)
 
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
-        return _get_many(self._conn, station_ids)
+        return _get_many(self._conn, station_ids, lock=True)
 
     def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
         for data in items:
@@ -388,7 +415,7 @@ class SqlTransaction(StoreTransaction):
         return ids
 
     def update_many(
-        self, items: Sequence[tuple[int, StationData]], *, now: datetime
+        self, items: Sequence[tuple[Station, StationData]], *, now: datetime
     ) -> list[Station]:
         updated = _update(self._conn, items, now, self._actor)
         self._changed.extend(s.id for s in updated)
@@ -635,7 +662,7 @@ class SqlStore(StationStore):
             actor.check(before, data)  # even a no-op: an editor gets 403, not a quiet 200
             if not _changes(before, data):
                 return before, False
-            after = _update(conn, [(station_id, data)], now, actor)[0]
+            after = _update(conn, [(before, data)], now, actor)[0]
             _log_changes(conn, [station_id])
             return after, True
 
@@ -643,7 +670,7 @@ class SqlStore(StationStore):
         self, station_id: int, *, now: datetime | None = None, actor: Actor = SYSTEM
     ) -> Station:
         with self.writer.begin() as conn:
-            before = _get(conn, station_id)
+            before = _get(conn, station_id, lock=True)  # checked and logged as deleted
             actor.check(before, None)
             conn.execute(stations.delete().where(stations.c.id == station_id))
             access_sql.write_audit(conn, actor, now or utc_now(), [access_sql.deleted(before)])
