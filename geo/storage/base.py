@@ -186,6 +186,26 @@ class StationStore(ABC):
         """Stations inside a bbox with all amenities in ``mask``, ordered by id."""
 
     @abstractmethod
+    def scan(
+        self,
+        *,
+        page_size: int,
+        on_damaged: Callable[[int, str], None] | None = None,
+    ) -> Iterator[list[Station]]:
+        """Every station in pages of ``page_size``, ordered by id, all from one snapshot.
+
+        The pages are read in one read transaction (REPEATABLE READ on PostgreSQL; one
+        WAL read transaction on SQLite), each after the last id of the one before (keyset
+        paging), so writes committed meanwhile neither hide nor repeat a station: the
+        pages are the registry as it was at the first. Yields at least one page (maybe
+        empty). The transaction stays open until the iterator is exhausted or closed.
+
+        A row that cannot be read back as a station (damaged in the database: say an
+        ``updated_at`` that is not ISO text) is left out and reported to
+        ``on_damaged(station_id, reason)``; without ``on_damaged`` it raises ValueError.
+        """
+
+    @abstractmethod
     def transaction(self, *, actor: Actor = SYSTEM) -> StoreTransaction:
         """Open a transaction for a batch of writes (commit or roll back when done)."""
 

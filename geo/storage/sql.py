@@ -15,6 +15,7 @@ the actor may touch those stations (``Actor.check``).
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -122,7 +123,10 @@ def _iso(ts: datetime) -> str:
 def _parse_ts(text: str) -> datetime:
     if not _TIMESTAMP.match(text):
         raise ValueError(f"timestamp {text!r} is not YYYY-MM-DDTHH:MM:SSZ")
-    return datetime.fromisoformat(text)  # 'Z' gives UTC (Python 3.11+)
+    try:
+        return datetime.fromisoformat(text)  # 'Z' gives UTC (Python 3.11+)
+    except ValueError as exc:
+        raise ValueError(f"timestamp {text!r} is not a date and time: {exc}") from None
 
 
 def _row_values(data: StationData) -> dict[str, Any]:
@@ -166,6 +170,18 @@ _AT_AMENITIES, _AT_STATUS, _AT_CREATED, _AT_UPDATED = (
     STATION_FIELD_ORDER.index(f) for f in ("amenities", "status", "created_at", "updated_at")
 )
 _STATUS: Final = {s.value: s for s in Status}
+
+
+def _readable_station(row: sa.Row[Any]) -> Station:
+    """A row as a Station, raising ValueError/TypeError if it is damaged in a way a
+    reader (an export) would trip over: timestamps, status and amenities are checked by
+    ``station_of_row``; here also the coordinates (SQLite stores any value in any
+    column, so a hand-edited ``lon`` can be text)."""
+    station = _station(row)
+    for value in (station.lon, station.lat):
+        if type(value) is not float or not math.isfinite(value):
+            raise ValueError(f"coordinate {value!r} is not a finite number")
+    return station
 
 
 def _duplicate(data: StationData) -> DuplicateExternalId:
@@ -624,6 +640,41 @@ class SqlStore(StationStore):
                 .offset(min(offset, MAX_ID))  # past 2**63 every page is empty anyway
             )
             return Page(items=[_station(r) for r in rows], total=int(total or 0))
+
+    def scan(
+        self,
+        *,
+        page_size: int,
+        on_damaged: Callable[[int, str], None] | None = None,
+    ) -> Iterator[list[Station]]:
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+            # SQLite: a deferred BEGIN; WAL fixes the snapshot at the first SELECT and
+            # keeps it to the end of the transaction, whatever other connections commit.
+            with conn.begin():
+                last = 0
+                while True:
+                    rows = conn.execute(
+                        sa.select(stations)
+                        .where(stations.c.id > last)
+                        .order_by(stations.c.id)
+                        .limit(page_size)
+                    ).all()
+                    page: list[Station] = []
+                    for row in rows:
+                        try:
+                            page.append(_readable_station(row))
+                        except (ValueError, TypeError, KeyError) as exc:
+                            if on_damaged is None:
+                                raise ValueError(f"station {row.id}: {exc}") from exc
+                            on_damaged(int(row.id), str(exc))
+                    yield page
+                    if len(rows) < page_size:
+                        return
+                    last = int(rows[-1].id)
 
     # -- writes ------------------------------------------------------------------
 
