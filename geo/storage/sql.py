@@ -18,6 +18,8 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from typing import Any, Final, cast
@@ -26,6 +28,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from geo.access import SYSTEM, Actor, ApiKey, Role
 from geo.amenities import codes_of, mask_of
@@ -406,7 +409,9 @@ def _update(
 class SqlTransaction(StoreTransaction):
     """One connection holding one open transaction."""
 
-    def __init__(self, engine: Engine, actor: Actor) -> None:
+    def __init__(self, engine: Engine, actor: Actor, *, check: Callable[[], None]) -> None:
+        check()  # the store can take writes (SqlStore.check_writable)...
+        self._check = check
         self._conn = engine.connect()
         self._trans = self._conn.begin()
         self._changed: list[int] = []
@@ -445,6 +450,7 @@ class SqlTransaction(StoreTransaction):
             self._trans.commit()
         finally:
             self._conn.close()
+        self._check()  # ...and still could at the commit: else it is not acknowledged
 
     def rollback(self) -> None:
         try:
@@ -488,6 +494,39 @@ def store_unavailable(driver_text: str) -> StoreUnavailable:
     )
 
 
+class OutagePool(sa.pool.QueuePool):
+    """The connection pool of both stores. A checkout that times out (every connection
+    is busy: say, each held by a request waiting on a frozen database) is an outage like
+    a refused connection: ``StoreUnavailable`` (503), not SQLAlchemy's TimeoutError (a
+    500 in the API, and the end of a change-log follower that only expects our errors).
+    """
+
+    def connect(self) -> PoolProxiedConnection:
+        try:
+            return super().connect()
+        except sa.exc.TimeoutError as exc:
+            raise store_unavailable(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """Connections a store keeps (``size``), may open beyond them (``overflow``), and how
+    long a request waits for one when all are busy before it gets a 503 (``timeout_s``).
+    SQLAlchemy's defaults."""
+
+    size: int = 5
+    overflow: int = 10
+    timeout_s: float = 30.0
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        return {
+            "poolclass": OutagePool,
+            "pool_size": self.size,
+            "max_overflow": self.overflow,
+            "pool_timeout": self.timeout_s,
+        }
+
+
 class SqlStore(StationStore):
     """Stations in a SQL database; subclasses make the engine for their backend.
 
@@ -506,6 +545,24 @@ class SqlStore(StationStore):
     def engine(self, engine: Engine) -> None:
         sa.event.listen(engine, "handle_error", _outage)  # outages -> StoreUnavailable
         self._engine = engine
+
+    def check_writable(self) -> None:
+        """Raise ``StoreUnavailable`` if a write could be acknowledged and then lost.
+
+        Called before every write transaction and again after its commit. Nothing to
+        check here for PostgreSQL (a lost server fails the write itself); SQLite checks
+        that its file is still the one it opened (``geo.storage.sqlite``).
+        """
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """One write transaction (see :attr:`writer`), between two ``check_writable``:
+        a write the check refuses after its commit went nowhere durable, so it is
+        reported as a 503, never acknowledged."""
+        self.check_writable()
+        with self.writer.begin() as conn:
+            yield conn
+        self.check_writable()
 
     @cached_property
     def writer(self) -> Engine:
@@ -679,7 +736,7 @@ class SqlStore(StationStore):
     # -- writes ------------------------------------------------------------------
 
     def transaction(self, *, actor: Actor = SYSTEM) -> SqlTransaction:
-        return SqlTransaction(self.writer, actor)
+        return SqlTransaction(self.writer, actor, check=self.check_writable)
 
     def add(self, data: StationData, *, now: datetime, actor: Actor = SYSTEM) -> Station:
         return self.add_many([data], now=now, actor=actor)[0]
@@ -690,7 +747,7 @@ class SqlStore(StationStore):
         batch = list(items)
         for data in batch:
             actor.check(None, data)
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             created = _insert(conn, batch, now)
             ids = [s.id for s in created]
             access_sql.write_audit(conn, actor, now, access_sql.created(batch, ids))
@@ -705,7 +762,7 @@ class SqlStore(StationStore):
         now: datetime,
         actor: Actor = SYSTEM,
     ) -> tuple[Station, bool]:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             before = _get(conn, station_id, lock=True)
             if not isinstance(data, StationData):
                 actor.check(before, None)  # refuse before validating a change it may not make
@@ -720,7 +777,7 @@ class SqlStore(StationStore):
     def delete(
         self, station_id: int, *, now: datetime | None = None, actor: Actor = SYSTEM
     ) -> Station:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             before = _get(conn, station_id, lock=True)  # checked and logged as deleted
             actor.check(before, None)
             conn.execute(stations.delete().where(stations.c.id == station_id))
@@ -741,7 +798,7 @@ class SqlStore(StationStore):
         now: datetime,
         actor: Actor,
     ) -> ApiKey:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             return access_sql.insert_key(
                 conn,
                 prefix=prefix,
@@ -762,11 +819,11 @@ class SqlStore(StationStore):
             return access_sql.key_by_hash(conn, key_hash)
 
     def revoke_key(self, key_id: int, *, now: datetime, actor: Actor) -> ApiKey:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             return access_sql.revoke_key(conn, key_id, now=now, actor=actor)
 
     def touch_key(self, key_id: int, *, now: datetime) -> None:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             access_sql.touch_key(conn, key_id, now=now)
 
     def audit_log(
@@ -798,11 +855,12 @@ class SqlStore(StationStore):
             return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             conn.execute(meta.delete().where(meta.c.key == key))
             conn.execute(meta.insert().values(key=key, value=value))
 
     def ping(self) -> None:
+        self.check_writable()  # ready means writes can be taken too
         try:
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
