@@ -18,20 +18,32 @@ our own importer, so that export then import gives back the same registry:
 
 Stations are read from the store in pages ordered by id, so memory stays bounded: CSV
 and GeoJSON are streamed, XLSX uses openpyxl's write-only mode and GeoPackage is
-appended one page at a time.
+appended one page at a time. Every page comes from one snapshot (one read transaction,
+keyset paging by id: ``StationStore.scan``), so stations added, changed or removed while
+an export runs never make it skip or repeat one: the file is the registry as it was when
+the export began (issue 22: OFFSET pages in separate transactions left out 118 stations
+that were never deleted).
+
+A station whose stored row is damaged (an ``updated_at`` that is not ISO text, an
+unknown status, a coordinate that is not a number: only a hand edit of the database
+does this) is left out of the file and logged with its id and what is wrong; the rest
+is exported. ``export_registry`` reports the ids to ``on_damaged``: the API names their
+count in the ``X-Stations-Skipped`` header.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import json
+import logging
 import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -47,9 +59,11 @@ from geo.datums import Datum, from_wgs84, parse_datum
 from geo.errors import InvalidParameter
 from geo.formulas import escape_formula, unescape_formula  # noqa: F401  (re-exported)
 from geo.geojson import COORD_DIGITS, station_feature
-from geo.model import EDITABLE_FIELDS, Station, Status
+from geo.model import EDITABLE_FIELDS, Station
 from geo.registry import Registry
 from geo.storage import StationStore
+
+log = logging.getLogger(__name__)
 
 FORMATS: Final = ("geojson", "gpkg", "csv", "xlsx")
 MEDIA_TYPES: Final[dict[str, str]] = {
@@ -132,7 +146,12 @@ def table_header(datum: Datum) -> list[str]:
 
 
 def export_registry(
-    registry: Registry, *, fmt: str, datum: Datum | str = Datum.WGS84, out: BinaryIO | Path
+    registry: Registry,
+    *,
+    fmt: str,
+    datum: Datum | str = Datum.WGS84,
+    out: BinaryIO | Path,
+    on_damaged: Callable[[int, str], None] | None = None,
 ) -> int:
     """Write every station of the registry, ordered by id, to a file.
 
@@ -149,11 +168,15 @@ def export_registry(
         Where to write. A path is written atomically (a temporary file in the same
         directory, renamed into place when complete); a stream is written from its
         current position and left open.
+    on_damaged : callable, optional
+        Called with (station id, what is wrong) for each station left out because its
+        stored row is damaged (each is logged as a warning too).
 
     Returns
     -------
     int
-        Number of stations written.
+        Number of stations written (every station of one snapshot of the registry,
+        less the damaged ones).
 
     Raises
     ------
@@ -165,7 +188,12 @@ def export_registry(
     """
     crs = parse_datum(datum)
     fmt = _check_format(fmt, crs)
-    pages = _pages(registry.store)
+    # Closed when done, so the snapshot's read transaction ends even if a writer fails.
+    with contextlib.closing(_pages(registry.store, on_damaged)) as pages:
+        return _write(pages, fmt, crs, out)
+
+
+def _write(pages: Pages, fmt: str, crs: Datum, out: BinaryIO | Path) -> int:
     if isinstance(out, Path):
         # Same directory, so the rename is atomic; GDAL wants the .gpkg extension.
         tmp = out.with_name(f".{out.stem}.{uuid.uuid4().hex}.part.{fmt}")
@@ -211,17 +239,21 @@ def _check_format(fmt: str, datum: Datum) -> str:
     return name
 
 
-def _pages(store: StationStore) -> Iterator[list[Station]]:
-    """Every station in pages of ``PAGE_SIZE``, by id; always at least one (maybe empty)."""
-    offset = 0
-    while True:
-        items = store.list_stations(
-            bbox=None, mask=0, statuses=frozenset(Status), limit=PAGE_SIZE, offset=offset
-        ).items
-        yield items
-        if len(items) < PAGE_SIZE:
-            return
-        offset += len(items)
+def _pages(
+    store: StationStore, on_damaged: Callable[[int, str], None] | None = None
+) -> Generator[list[Station], None, None]:
+    """Every station in pages of ``PAGE_SIZE``, by id, from one snapshot of the store
+    (``StationStore.scan``); always at least one page (maybe empty). A damaged row is
+    logged, reported to ``on_damaged`` and left out."""
+
+    def damaged(station_id: int, reason: str) -> None:
+        log.warning(
+            "export: station %d left out, its stored row is damaged: %s", station_id, reason
+        )
+        if on_damaged is not None:
+            on_damaged(station_id, reason)
+
+    yield from store.scan(page_size=PAGE_SIZE, on_damaged=damaged)
 
 
 def _positions(stations: Sequence[Station], datum: Datum) -> list[tuple[float, float]]:

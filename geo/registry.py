@@ -343,11 +343,11 @@ class RegistryTransaction:
         self._open = True
 
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
-        """Stations by source id, as this transaction sees them."""
+        """Stations by source id, as this transaction sees them, locked to its end."""
         return self._tx.get_by_external_ids(external_ids)
 
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
-        """Stations by id, as this transaction sees them."""
+        """Stations by id, as this transaction sees them, locked to its end."""
         return self._tx.get_many(station_ids)
 
     def near(self, lon: float, lat: float, *, radius_m: float, k: int = 20) -> list[Hit]:
@@ -365,9 +365,10 @@ class RegistryTransaction:
         return ids
 
     def update_many(
-        self, items: Sequence[tuple[int, StationData]], *, now: datetime
+        self, items: Sequence[tuple[Station, StationData]], *, now: datetime
     ) -> list[Station]:
-        """Overwrite stations' fields; returns them as stored."""
+        """Change stations, each given as read and as it should become; only the fields
+        that differ are written (``StoreTransaction.update_many``). Returns them as stored."""
         updated = self._tx.update_many(items, now=now)
         if updated:
             self._pending.append(entry_columns(updated, [s.id for s in updated]))

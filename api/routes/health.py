@@ -11,14 +11,18 @@ from api.deps import RegistryDep
 router = APIRouter(tags=["health"])
 
 
+# A coroutine that touches nothing: answered on the event loop even when every worker
+# thread is stuck on a frozen database (a plain ``def`` route would queue for one of
+# those threads, and a supervisor would restart a process that is merely waiting).
 @router.get("/healthz", summary="Liveness")
-def healthz() -> dict[str, str]:
-    """The process is up."""
+async def healthz() -> dict[str, str]:
+    """The process is up (never waits on the database)."""
     return {"status": "ok"}
 
 
 @router.get("/readyz", summary="Readiness")
 def readyz(registry: RegistryDep) -> dict[str, Any]:
-    """The store answers and the index is loaded (503 ``store_unavailable`` otherwise)."""
+    """The store answers and takes writes, and the index is loaded (503
+    ``store_unavailable`` otherwise: database unreachable, or its SQLite file gone)."""
     registry.store.ping()
     return {"status": "ready", "stations": len(registry)}

@@ -13,6 +13,13 @@ one updates a station with the same normalised name within 30 m, instead of crea
 twin. An update writes only the columns the file has; ``updated_at`` moves only if a
 value changed, so importing the same file twice changes nothing.
 
+Concurrent writers: the stations a chunk matches are read locked (PostgreSQL
+``FOR UPDATE``; on SQLite the import's transaction holds the write lock from its start),
+so no other worker or server can change them until the import commits: an edit made
+meanwhile waits, then applies on top of the import. And the UPDATE names only the
+columns the row changed, so the stored values of columns the file lacks are never
+written back (issue 22: an import of phones reverted addresses edited meanwhile).
+
 Access: a row whose station the actor may not change (an editor's row outside their
 districts, before or after the change) is rejected as ``outside_your_districts``,
 never written. A committed import is recorded in the audit log: one entry per station
@@ -235,7 +242,7 @@ def _import_chunk(
 ) -> None:
     spreadsheet = report.format not in VECTOR_FORMATS
     creates: list[StationData] = []
-    updates: list[tuple[int, StationData]] = []
+    updates: list[tuple[Station, StationData]] = []  # (as read, locked; as the row makes it)
     results = read_rows(chunk, mapping, datum, spreadsheet=spreadsheet)
     valid = [r.data for r in results if r.data is not None]
     keys = matcher.chunk_keys(valid)
@@ -289,7 +296,7 @@ def _import_chunk(
         if merged is None or station_fields(merged) == station_fields(current):
             report.count(Outcome.UNCHANGED)
         else:
-            updates.append((current.id, merged))
+            updates.append((current, merged))
             report.count(Outcome.UPDATED)
     matcher.end_chunk()
     now = utc_now()

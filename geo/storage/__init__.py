@@ -6,13 +6,15 @@ import sqlalchemy as sa
 
 from geo.errors import StoreUnavailable
 from geo.storage.base import BBox, Page, StationStore
+from geo.storage.sql import PoolOptions
 
-__all__ = ["BBox", "Page", "StationStore", "open_store"]
+__all__ = ["BBox", "Page", "PoolOptions", "StationStore", "open_store"]
 
 
-def open_store(url: str) -> StationStore:
+def open_store(url: str, *, pool: PoolOptions | None = None) -> StationStore:
     """Open the store named by a database URL (``sqlite:///path.db`` or
-    ``postgresql://user:password@host:port/db``), creating or upgrading its schema."""
+    ``postgresql://user:password@host:port/db``), creating or upgrading its schema;
+    ``pool`` sizes its connection pool (``PoolOptions``: SQLAlchemy's defaults)."""
     try:
         backend = sa.make_url(url).get_backend_name()
     except sa.exc.ArgumentError as exc:
@@ -22,11 +24,11 @@ def open_store(url: str) -> StationStore:
     if backend == "sqlite":
         from geo.storage.sqlite import SqliteStore
 
-        return SqliteStore(url)
+        return SqliteStore(url, pool=pool)
     if backend in ("postgresql", "postgres", "postgis"):
         from geo.storage.postgis import PostgisStore
 
-        return PostgisStore(url)
+        return PostgisStore(url, pool=pool)
     raise StoreUnavailable(
         f"unsupported database backend {backend!r}: use sqlite:///path.db or "
         "postgresql://user:password@host/db (with PostGIS)",

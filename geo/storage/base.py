@@ -39,11 +39,18 @@ class StoreTransaction(ABC):
 
     @abstractmethod
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
-        """Stations by source id, as this transaction sees them; missing ids are absent."""
+        """Stations by source id, as this transaction sees them; missing ids are absent.
+        Their rows stay locked until the transaction ends (see ``get_many``)."""
 
     @abstractmethod
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
-        """Stations by id, as this transaction sees them."""
+        """Stations by id, as this transaction sees them.
+
+        What is read here feeds a write (an import merges its file over it), so no other
+        writer may change these stations until the transaction ends: their rows are
+        locked (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite's transaction holds the
+        database's write lock from its ``BEGIN IMMEDIATE``, before any read).
+        """
 
     @abstractmethod
     def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
@@ -55,9 +62,12 @@ class StoreTransaction(ABC):
 
     @abstractmethod
     def update_many(
-        self, items: Sequence[tuple[int, StationData]], *, now: datetime
+        self, items: Sequence[tuple[Station, StationData]], *, now: datetime
     ) -> list[Station]:
-        """Overwrite stations' fields (the caller has checked that they changed)."""
+        """Change stations: each item is a station as the caller read it and what it
+        should become. Only the fields in which the two differ are written (an UPDATE
+        naming those columns alone), so a field the caller did not mean to change keeps
+        its stored value. Returns the stations as stored afterwards, in item order."""
 
     @abstractmethod
     def commit(self, *, summary: dict[str, Any] | None = None) -> None:
@@ -174,6 +184,26 @@ class StationStore(ABC):
         offset: int,
     ) -> Page:
         """Stations inside a bbox with all amenities in ``mask``, ordered by id."""
+
+    @abstractmethod
+    def scan(
+        self,
+        *,
+        page_size: int,
+        on_damaged: Callable[[int, str], None] | None = None,
+    ) -> Iterator[list[Station]]:
+        """Every station in pages of ``page_size``, ordered by id, all from one snapshot.
+
+        The pages are read in one read transaction (REPEATABLE READ on PostgreSQL; one
+        WAL read transaction on SQLite), each after the last id of the one before (keyset
+        paging), so writes committed meanwhile neither hide nor repeat a station: the
+        pages are the registry as it was at the first. Yields at least one page (maybe
+        empty). The transaction stays open until the iterator is exhausted or closed.
+
+        A row that cannot be read back as a station (damaged in the database: say an
+        ``updated_at`` that is not ISO text) is left out and reported to
+        ``on_damaged(station_id, reason)``; without ``on_damaged`` it raises ValueError.
+        """
 
     @abstractmethod
     def transaction(self, *, actor: Actor = SYSTEM) -> StoreTransaction:

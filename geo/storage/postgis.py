@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from geo.errors import StoreUnavailable
 from geo.storage.migrations import upgrade
-from geo.storage.sql import SqlStore
+from geo.storage.sql import PoolOptions, SqlStore
 
 
 def engine_url(url: str) -> sa.URL:
@@ -28,12 +28,12 @@ def engine_url(url: str) -> sa.URL:
 class PostgisStore(SqlStore):
     """Stations in a PostgreSQL database with the PostGIS extension."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool: PoolOptions | None = None) -> None:
         self.url = url
         # No pool_pre_ping (a round trip before every query): after a database restart
         # the first query fails (503), SQLAlchemy then discards the whole pool, and the
         # next one reconnects.
-        self.engine = sa.create_engine(engine_url(url))
+        self.engine = sa.create_engine(engine_url(url), **(pool or PoolOptions()).engine_kwargs())
         try:
             upgrade(self.engine)
         except OperationalError as exc:

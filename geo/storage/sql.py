@@ -15,8 +15,11 @@ the actor may touch those stations (``Actor.check``).
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from typing import Any, Final, cast
@@ -25,6 +28,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import PoolProxiedConnection
 
 from geo.access import SYSTEM, Actor, ApiKey, Role
 from geo.amenities import codes_of, mask_of
@@ -122,7 +126,10 @@ def _iso(ts: datetime) -> str:
 def _parse_ts(text: str) -> datetime:
     if not _TIMESTAMP.match(text):
         raise ValueError(f"timestamp {text!r} is not YYYY-MM-DDTHH:MM:SSZ")
-    return datetime.fromisoformat(text)  # 'Z' gives UTC (Python 3.11+)
+    try:
+        return datetime.fromisoformat(text)  # 'Z' gives UTC (Python 3.11+)
+    except ValueError as exc:
+        raise ValueError(f"timestamp {text!r} is not a date and time: {exc}") from None
 
 
 def _row_values(data: StationData) -> dict[str, Any]:
@@ -168,6 +175,18 @@ _AT_AMENITIES, _AT_STATUS, _AT_CREATED, _AT_UPDATED = (
 _STATUS: Final = {s.value: s for s in Status}
 
 
+def _readable_station(row: sa.Row[Any]) -> Station:
+    """A row as a Station, raising ValueError/TypeError if it is damaged in a way a
+    reader (an export) would trip over: timestamps, status and amenities are checked by
+    ``station_of_row``; here also the coordinates (SQLite stores any value in any
+    column, so a hand-edited ``lon`` can be text)."""
+    station = _station(row)
+    for value in (station.lon, station.lat):
+        if type(value) is not float or not math.isfinite(value):
+            raise ValueError(f"coordinate {value!r} is not a finite number")
+    return station
+
+
 def _duplicate(data: StationData) -> DuplicateExternalId:
     return DuplicateExternalId(
         f"external_id {data.external_id!r} is already used by another station",
@@ -189,11 +208,16 @@ def _get(conn: Connection, station_id: int, *, lock: bool = False) -> Station:
     return _station(row)
 
 
-def _get_many(conn: Connection, station_ids: Sequence[int]) -> dict[int, Station]:
-    wanted = [i for i in station_ids if 0 < i <= MAX_ID]
+def _get_many(
+    conn: Connection, station_ids: Sequence[int], *, lock: bool = False
+) -> dict[int, Station]:
+    """Stations by id; with ``lock``, their rows locked to the end of the transaction
+    (taken in id order, so two writers locking overlapping sets cannot deadlock)."""
+    wanted = sorted({i for i in station_ids if 0 < i <= MAX_ID})
     if not wanted:
         return {}
-    rows = conn.execute(sa.select(stations).where(stations.c.id.in_(wanted)))
+    query = sa.select(stations).where(stations.c.id.in_(wanted))
+    rows = conn.execute(query.order_by(stations.c.id).with_for_update() if lock else query)
     return {s.id: s for s in map(_station, rows)}
 
 
@@ -202,11 +226,15 @@ def _get_by_external_id(conn: Connection, external_id: str) -> Station | None:
     return _station(row) if row is not None else None
 
 
-def _get_by_external_ids(conn: Connection, external_ids: Sequence[str]) -> dict[str, Station]:
+def _get_by_external_ids(
+    conn: Connection, external_ids: Sequence[str], *, lock: bool = False
+) -> dict[str, Station]:
     found: dict[str, Station] = {}
     wanted = sorted(set(external_ids))
     for start in range(0, len(wanted), 500):  # well under SQLite's bound-parameter limit
         query = sa.select(stations).where(stations.c.external_id.in_(wanted[start : start + 500]))
+        if lock:
+            query = query.order_by(stations.c.id).with_for_update()
         for station in map(_station, conn.execute(query)):
             found[station.external_id or ""] = station
     return found
@@ -330,54 +358,74 @@ def _duplicate_in(conn: Connection, batch: Sequence[StationData]) -> DuplicateEx
     return _duplicate(batch[0])
 
 
-def _changes(before: Station, data: StationData) -> dict[str, Any]:
+def _changes(before: StationData, data: StationData) -> dict[str, Any]:
     old = _row_values(before)
     return {k: v for k, v in _row_values(data).items() if old[k] != v}
 
 
+# Station fields by column of ``stations`` (the amenity codes are stored as a mask).
+_FIELD_OF: Final = {c: "amenities" if c == "amenity_mask" else c for c in STATION_COLUMNS}
+
+
 def _update(
-    conn: Connection, items: Sequence[tuple[int, StationData]], now: datetime, actor: Actor
+    conn: Connection,
+    items: Sequence[tuple[Station, StationData]],
+    now: datetime,
+    actor: Actor,
 ) -> list[Station]:
-    """Write the changed columns of each station; ``updated_at`` only where one changed.
-    Checks the actor may make each change and logs it."""
+    """Write each station's changes: the columns in which ``data`` differs from the
+    station *as the caller read it*, and only those, so a column the caller did not
+    mean to change keeps what is stored even if the caller's copy of it is stale.
+    ``updated_at`` moves only where a column changed. Checks the actor may make each
+    change, against the station as stored (its row locked), and logs what changed."""
     ts = _iso(now)
-    current = _get_many(conn, [i for i, _ in items])
-    records: list[access_sql.Record] = []
+    ids = [read.id for read, _ in items]
+    stored = _get_many(conn, ids, lock=True)
+    writes: list[tuple[Station, Station, dict[str, Any]]] = []
+    for read, data in items:
+        current = stored.get(read.id)
+        if current is None:
+            raise StationNotFound(f"no station with id {read.id}", f"不存在编号为 {read.id} 的站点")
+        old = _row_values(current)
+        changed = {k: v for k, v in _changes(read, data).items() if old[k] != v}
+        if changed:
+            after = current.model_copy(
+                update={_FIELD_OF[k]: getattr(data, _FIELD_OF[k]) for k in changed}
+            )
+            actor.check(current, after)
+            writes.append((current, after, changed))
     try:
         with conn.begin_nested():
-            for station_id, data in items:
-                if station_id not in current:
-                    raise StationNotFound(
-                        f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
-                    )
-                changed = _changes(current[station_id], data)
-                if changed:
-                    actor.check(current[station_id], data)
-                    records.append(access_sql.updated(current[station_id], data))
-                    changed["updated_at"] = ts
-                    query = stations.update().where(stations.c.id == station_id)
-                    conn.execute(query.values(changed))
+            for current, _, changed in writes:
+                query = stations.update().where(stations.c.id == current.id)
+                conn.execute(query.values(changed | {"updated_at": ts}))
     except IntegrityError as exc:
         raise _duplicate_in(conn, [d for _, d in items]) from exc
-    access_sql.write_audit(conn, actor, now, records)
-    after = _get_many(conn, [i for i, _ in items])
-    return [after[i] for i, _ in items]
+    access_sql.write_audit(conn, actor, now, [access_sql.updated(b, a) for b, a, _ in writes])
+    after_all = _get_many(conn, ids)
+    return [after_all[i] for i in ids]
 
 
 class SqlTransaction(StoreTransaction):
     """One connection holding one open transaction."""
 
-    def __init__(self, engine: Engine, actor: Actor) -> None:
+    def __init__(self, engine: Engine, actor: Actor, *, check: Callable[[], None]) -> None:
+        check()  # the store can take writes (SqlStore.check_writable)...
+        self._check = check
         self._conn = engine.connect()
         self._trans = self._conn.begin()
         self._changed: list[int] = []
         self._actor = actor
 
+    # Rows read here are locked to the end of the transaction: an import merges the
+    # file over them, and no other writer may change them before it writes (PostgreSQL:
+    # FOR UPDATE; SQLite: the transaction holds the write lock from its BEGIN IMMEDIATE).
+
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
-        return _get_by_external_ids(self._conn, external_ids)
+        return _get_by_external_ids(self._conn, external_ids, lock=True)
 
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
-        return _get_many(self._conn, station_ids)
+        return _get_many(self._conn, station_ids, lock=True)
 
     def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
         for data in items:
@@ -388,7 +436,7 @@ class SqlTransaction(StoreTransaction):
         return ids
 
     def update_many(
-        self, items: Sequence[tuple[int, StationData]], *, now: datetime
+        self, items: Sequence[tuple[Station, StationData]], *, now: datetime
     ) -> list[Station]:
         updated = _update(self._conn, items, now, self._actor)
         self._changed.extend(s.id for s in updated)
@@ -402,6 +450,7 @@ class SqlTransaction(StoreTransaction):
             self._trans.commit()
         finally:
             self._conn.close()
+        self._check()  # ...and still could at the commit: else it is not acknowledged
 
     def rollback(self) -> None:
         try:
@@ -445,6 +494,39 @@ def store_unavailable(driver_text: str) -> StoreUnavailable:
     )
 
 
+class OutagePool(sa.pool.QueuePool):
+    """The connection pool of both stores. A checkout that times out (every connection
+    is busy: say, each held by a request waiting on a frozen database) is an outage like
+    a refused connection: ``StoreUnavailable`` (503), not SQLAlchemy's TimeoutError (a
+    500 in the API, and the end of a change-log follower that only expects our errors).
+    """
+
+    def connect(self) -> PoolProxiedConnection:
+        try:
+            return super().connect()
+        except sa.exc.TimeoutError as exc:
+            raise store_unavailable(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """Connections a store keeps (``size``), may open beyond them (``overflow``), and how
+    long a request waits for one when all are busy before it gets a 503 (``timeout_s``).
+    SQLAlchemy's defaults."""
+
+    size: int = 5
+    overflow: int = 10
+    timeout_s: float = 30.0
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        return {
+            "poolclass": OutagePool,
+            "pool_size": self.size,
+            "max_overflow": self.overflow,
+            "pool_timeout": self.timeout_s,
+        }
+
+
 class SqlStore(StationStore):
     """Stations in a SQL database; subclasses make the engine for their backend.
 
@@ -463,6 +545,24 @@ class SqlStore(StationStore):
     def engine(self, engine: Engine) -> None:
         sa.event.listen(engine, "handle_error", _outage)  # outages -> StoreUnavailable
         self._engine = engine
+
+    def check_writable(self) -> None:
+        """Raise ``StoreUnavailable`` if a write could be acknowledged and then lost.
+
+        Called before every write transaction and again after its commit. Nothing to
+        check here for PostgreSQL (a lost server fails the write itself); SQLite checks
+        that its file is still the one it opened (``geo.storage.sqlite``).
+        """
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """One write transaction (see :attr:`writer`), between two ``check_writable``:
+        a write the check refuses after its commit went nowhere durable, so it is
+        reported as a 503, never acknowledged."""
+        self.check_writable()
+        with self.writer.begin() as conn:
+            yield conn
+        self.check_writable()
 
     @cached_property
     def writer(self) -> Engine:
@@ -598,10 +698,45 @@ class SqlStore(StationStore):
             )
             return Page(items=[_station(r) for r in rows], total=int(total or 0))
 
+    def scan(
+        self,
+        *,
+        page_size: int,
+        on_damaged: Callable[[int, str], None] | None = None,
+    ) -> Iterator[list[Station]]:
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+            # SQLite: a deferred BEGIN; WAL fixes the snapshot at the first SELECT and
+            # keeps it to the end of the transaction, whatever other connections commit.
+            with conn.begin():
+                last = 0
+                while True:
+                    rows = conn.execute(
+                        sa.select(stations)
+                        .where(stations.c.id > last)
+                        .order_by(stations.c.id)
+                        .limit(page_size)
+                    ).all()
+                    page: list[Station] = []
+                    for row in rows:
+                        try:
+                            page.append(_readable_station(row))
+                        except (ValueError, TypeError, KeyError) as exc:
+                            if on_damaged is None:
+                                raise ValueError(f"station {row.id}: {exc}") from exc
+                            on_damaged(int(row.id), str(exc))
+                    yield page
+                    if len(rows) < page_size:
+                        return
+                    last = int(rows[-1].id)
+
     # -- writes ------------------------------------------------------------------
 
     def transaction(self, *, actor: Actor = SYSTEM) -> SqlTransaction:
-        return SqlTransaction(self.writer, actor)
+        return SqlTransaction(self.writer, actor, check=self.check_writable)
 
     def add(self, data: StationData, *, now: datetime, actor: Actor = SYSTEM) -> Station:
         return self.add_many([data], now=now, actor=actor)[0]
@@ -612,7 +747,7 @@ class SqlStore(StationStore):
         batch = list(items)
         for data in batch:
             actor.check(None, data)
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             created = _insert(conn, batch, now)
             ids = [s.id for s in created]
             access_sql.write_audit(conn, actor, now, access_sql.created(batch, ids))
@@ -627,7 +762,7 @@ class SqlStore(StationStore):
         now: datetime,
         actor: Actor = SYSTEM,
     ) -> tuple[Station, bool]:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             before = _get(conn, station_id, lock=True)
             if not isinstance(data, StationData):
                 actor.check(before, None)  # refuse before validating a change it may not make
@@ -635,15 +770,15 @@ class SqlStore(StationStore):
             actor.check(before, data)  # even a no-op: an editor gets 403, not a quiet 200
             if not _changes(before, data):
                 return before, False
-            after = _update(conn, [(station_id, data)], now, actor)[0]
+            after = _update(conn, [(before, data)], now, actor)[0]
             _log_changes(conn, [station_id])
             return after, True
 
     def delete(
         self, station_id: int, *, now: datetime | None = None, actor: Actor = SYSTEM
     ) -> Station:
-        with self.writer.begin() as conn:
-            before = _get(conn, station_id)
+        with self._writing() as conn:
+            before = _get(conn, station_id, lock=True)  # checked and logged as deleted
             actor.check(before, None)
             conn.execute(stations.delete().where(stations.c.id == station_id))
             access_sql.write_audit(conn, actor, now or utc_now(), [access_sql.deleted(before)])
@@ -663,7 +798,7 @@ class SqlStore(StationStore):
         now: datetime,
         actor: Actor,
     ) -> ApiKey:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             return access_sql.insert_key(
                 conn,
                 prefix=prefix,
@@ -684,11 +819,11 @@ class SqlStore(StationStore):
             return access_sql.key_by_hash(conn, key_hash)
 
     def revoke_key(self, key_id: int, *, now: datetime, actor: Actor) -> ApiKey:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             return access_sql.revoke_key(conn, key_id, now=now, actor=actor)
 
     def touch_key(self, key_id: int, *, now: datetime) -> None:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             access_sql.touch_key(conn, key_id, now=now)
 
     def audit_log(
@@ -720,11 +855,12 @@ class SqlStore(StationStore):
             return None if value is None else str(value)
 
     def set_meta(self, key: str, value: str) -> None:
-        with self.writer.begin() as conn:
+        with self._writing() as conn:
             conn.execute(meta.delete().where(meta.c.key == key))
             conn.execute(meta.insert().values(key=key, value=value))
 
     def ping(self) -> None:
+        self.check_writable()  # ready means writes can be taken too
         try:
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -18,11 +21,13 @@ from geo.storage.sql import (
     _SQLITE_OUTAGES,
     MAX_ID,
     STATION_COLUMNS,
+    PoolOptions,
     SqlStore,
     station_of_row,
     store_unavailable,
 )
 
+_log = logging.getLogger(__name__)
 _GET_MANY_SQL = f"SELECT {', '.join(STATION_COLUMNS)} FROM stations WHERE id IN ({{}})"
 _ID_AT = STATION_COLUMNS.index("id")
 
@@ -47,24 +52,76 @@ def _on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+FileId = tuple[int, int]  # (st_dev, st_ino): which file a path names
+
+
+def _file_id(path: Path) -> FileId | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _file_gone(path: Path) -> StoreUnavailable:
+    # The path goes to the log only (clients learn no paths from errors).
+    _log.error(
+        "the SQLite database file %s was removed or replaced under this running process: "
+        "writes are refused and /readyz answers 503 until the file is put back and the "
+        "server restarted",
+        path,
+    )
+    return StoreUnavailable(
+        "the database is unavailable: its file was removed or replaced while the server "
+        "was running; an operator must restore it and restart the server",
+        "数据库不可用：数据库文件在服务运行期间被删除或替换，需由运维人员恢复文件并重启服务",
+    )
+
+
 class SqliteStore(SqlStore):
-    """Stations in one SQLite file (or ``sqlite://`` in memory, for tests)."""
+    """Stations in one SQLite file (or ``sqlite://`` in memory, for tests).
+
+    The file is created when the store is opened, if it does not exist (a first start),
+    and never again: every later connection opens it read-write *without* create
+    (``mode=rw``), so a file deleted under a running server is not silently replaced by
+    an empty one. Its identity (st_dev, st_ino) is recorded at the open and compared
+    before and after every write and by ``ping`` (``/readyz``): SQLite keeps reading and
+    writing a deleted file's inode through the connections it has open, so without the
+    check writes would be acknowledged and lost with the inode (issue 22, defect 10).
+    A connection opened later onto a different file (one moved into place) is refused.
+    Reads through open connections go on answering meanwhile.
+    """
 
     quick_reads = True  # WAL: readers do not wait for writers
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool: PoolOptions | None = None) -> None:
         self.url = url
         sa_url = sa.make_url(url)
         in_memory = not sa_url.database or sa_url.database == ":memory:"
         # One connection shared by every thread (StaticPool) that no other process sees:
         # nothing to follow, and a follower thread would interleave its transactions.
         self.shared = not in_memory
-        if not in_memory:
-            Path(sa_url.database or "").expanduser().parent.mkdir(parents=True, exist_ok=True)
-        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+        self._file: Path | None = None
+        self._file_id: FileId | None = None
         if in_memory:
-            kwargs["poolclass"] = sa.pool.StaticPool  # one shared in-memory database
-        self.engine = sa.create_engine(sa_url, **kwargs)
+            engine = sa.create_engine(
+                sa_url,
+                connect_args={"check_same_thread": False},
+                poolclass=sa.pool.StaticPool,  # one shared in-memory database
+            )
+        else:
+            self._file = Path(sa_url.database or "").expanduser().absolute()
+            self._file.parent.mkdir(parents=True, exist_ok=True)
+            sqlite3.connect(self._file).close()  # creates it on a first start only
+            self._file_id = _file_id(self._file)
+            uri = f"file:{quote(str(self._file))}?mode=rw"
+            engine = sa.create_engine(
+                sa_url,
+                creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
+                **(pool or PoolOptions()).engine_kwargs(),
+            )
+            sa.event.listen(engine, "connect", self._on_new_connection)
+        self.engine = engine
         sa.event.listen(self.engine, "connect", _on_connect)
         sa.event.listen(self.engine, "begin", _on_begin)
         lock = None if in_memory else Path(f"{sa_url.database}.migrate.lock").expanduser()
@@ -75,6 +132,17 @@ class SqliteStore(SqlStore):
                 f"cannot open the SQLite database {url}: {exc.orig}",
                 f"无法打开 SQLite 数据库 {url}：{exc.orig}",
             ) from exc
+
+    def check_writable(self) -> None:
+        """Refuse (503) while the database file is missing or another file."""
+        if self._file is not None and _file_id(self._file) != self._file_id:
+            raise _file_gone(self._file)
+
+    def _on_new_connection(self, dbapi_conn: Any, _record: Any) -> None:
+        # mode=rw opened whatever file the path names now: refuse one moved into place.
+        if self._file is not None and _file_id(self._file) != self._file_id:
+            dbapi_conn.close()
+            raise _file_gone(self._file)
 
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
         """The stations of a search answer, read through the pooled DBAPI connection.

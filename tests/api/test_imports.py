@@ -11,10 +11,12 @@ from typing import Any
 import httpx2
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from pyproj import Geod
 
 from geo.datums import wgs84_to_bd09
+from geo.export import FORMATS
 from tests.conftest import AUTH, assert_error, feature, make_app, post_station
 from tests.geo.imports.fixtures import HEADERS, STATIONS, csv_text
 
@@ -383,3 +385,24 @@ def test_export_then_import_gives_back_the_registry(
     assert [p for p, _ in again] == [p for p, _ in want]
     for (_, got), (_, expected) in zip(again, want, strict=True):
         assert got == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_export_leaves_out_a_damaged_row_instead_of_failing(
+    client: TestClient, caplog: pytest.LogCaptureFixture, fmt: str
+) -> None:
+    """A station whose stored ``updated_at`` is not ISO text (a hand edit of the
+    database) is left out, logged and counted; the export is not a 500 (issue 22)."""
+    seed(client)
+    store = client.app.state.registry.store  # type: ignore[attr-defined]
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE stations SET updated_at = 'not a time' WHERE id = 2"))
+    response = client.get("/v1/stations/export", params={"format": fmt})
+    assert response.status_code == 200, response.text
+    assert response.headers["x-stations-skipped"] == "1"
+    assert "export: station 2 left out" in caplog.text
+    if fmt == "geojson":
+        assert [f["id"] for f in response.json()["features"]] == [1, 3]
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM stations WHERE id = 2"))
+    assert client.get("/v1/stations/export").headers["x-stations-skipped"] == "0"

@@ -131,7 +131,7 @@ def test_a_rolled_back_transaction_leaves_no_entry(store: StationStore) -> None:
     kept = store.add(data("kept", external_id="K", adcode="110105"), now=T0)
     tx = store.transaction(actor=ALICE)
     tx.add_many([data("a", adcode="110105")], now=T0)
-    tx.update_many([(kept.id, data("renamed", external_id="K", adcode="110105"))], now=T0)
+    tx.update_many([(kept, data("renamed", external_id="K", adcode="110105"))], now=T0)
     assert len(tx.get_many([kept.id])) == 1
     tx.rollback()
     assert store.get(kept.id).name == "kept"
@@ -161,8 +161,9 @@ def test_a_station_missing_from_an_update_leaves_no_entry(store: StationStore) -
     with pytest.raises(StationNotFound):
         store.replace(s.id + 1, data("x"), now=T0)
     tx = store.transaction()
+    gone = s.model_copy(update={"id": s.id + 1})
     with pytest.raises(StationNotFound):
-        tx.update_many([(s.id, data("renamed")), (s.id + 1, data("x"))], now=T0)
+        tx.update_many([(s, data("renamed")), (gone, data("x"))], now=T0)
     tx.rollback()
     assert log(store) == [("create", "system", s.id)]
 

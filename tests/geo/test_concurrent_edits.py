@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,6 +19,8 @@ from geo.access import Actor, Role
 from geo.errors import Forbidden
 from geo.model import Station, StationData, build_station_data
 from geo.registry import open_registry, station_fields
+from geo.storage import open_store
+from tests.locks import can_lock_now
 
 
 def _station(name: str, adcode: str | None = "110101") -> StationData:
@@ -96,3 +99,52 @@ def test_an_editor_is_refused_before_the_change_is_built(db_url: str, target: st
         assert registry.get(station_id=station.id).adcode == "110105"
     finally:
         registry.close()
+
+
+def test_a_delete_locks_the_station_it_read(db_url: str) -> None:
+    """A delete checks the actor's access on, and logs, the station as it read it: no
+    other writer may change that row before the delete (PostgreSQL: ``FOR UPDATE``;
+    SQLite: the write transaction holds the database from its BEGIN)."""
+    registry = open_registry(db_url)
+    try:
+        station = registry.create(data=_station("正阳门驿站"))
+        locked: list[bool] = []
+
+        class Watching(Actor):
+            def check(self, before: StationData | None, after: StationData | None) -> None:
+                locked.append(not can_lock_now(db_url, station.id))  # between read and delete
+                super().check(before, after)
+
+        registry.delete(station_id=station.id, actor=Watching("watching", "test"))
+        assert locked == [True]
+    finally:
+        registry.close()
+
+
+def test_an_update_writes_only_what_changed_from_the_copy_it_read(db_url: str) -> None:
+    """The second guard against lost updates: a batch update (an import) names only the
+    columns in which its new station differs from the copy it read, so a stale copy of
+    another column is never written back, whatever the locking."""
+    store = open_store(db_url)
+    try:
+        t0 = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+        station = store.add(_station("崇文门驿站"), now=t0)
+        read = store.get(station.id)  # the importer's copy...
+        edit = build_station_data(station_fields(read) | {"address": "崇文门内大街1号"})
+        store.replace(station.id, edit, now=t0 + timedelta(minutes=1))  # ...then an edit
+        tx = store.transaction()
+        wanted = build_station_data(station_fields(read) | {"phone": "010-67000000"})
+        (after,) = tx.update_many([(read, wanted)], now=t0 + timedelta(minutes=2))
+        tx.commit()
+        stored = store.get(station.id)
+        assert stored == after
+        assert (stored.address, stored.phone) == ("崇文门内大街1号", "010-67000000")
+        last = store.audit_log(station_id=station.id, limit=1)[0]
+        assert (last.before, last.after) == ({"phone": None}, {"phone": "010-67000000"})
+        # A column already holding the new value is not written (nor logged) again.
+        tx = store.transaction()
+        tx.update_many([(read, edit)], now=t0 + timedelta(minutes=3))
+        tx.commit()
+        assert store.get(station.id).updated_at == t0 + timedelta(minutes=2)
+    finally:
+        store.close()

@@ -18,6 +18,7 @@ import geopandas as gpd
 import openpyxl
 import pyogrio
 import pytest
+import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -486,3 +487,107 @@ def ids_in(path: Path, fmt: str) -> list[int]:
         assert doc["type"] == "FeatureCollection"
         return [f["id"] for f in doc["features"]]
     return [int(i) for i in gpd.read_file(path)["id"]]
+
+
+# -- consistency: one snapshot, damaged rows (issue 22) ------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_writes_between_pages_neither_hide_nor_repeat_a_station(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    """Another worker deletes, adds and edits stations between the export's pages (a
+    hook after each page): the file is exactly the registry as it was at the first page.
+    With OFFSET pages in separate transactions, each delete of an exported station
+    shifted the next page past one that was never deleted."""
+    registry, worker = open_registry(db_url), open_registry(db_url)
+    try:
+        seeded = registry.create_many(
+            items=[
+                build_station_data({"name": f"驿站{i}", "lon": 116.30 + i / 1000, "lat": 39.9})
+                for i in range(23)
+            ]
+        )
+        before = {s.id: s.name for s in seeded}
+        monkeypatch.setattr(geo.export, "PAGE_SIZE", 4)
+        original = geo.export._pages
+        alive = sorted(before)
+
+        def interleaved(*args: Any) -> Iterator[list[Station]]:
+            for page in original(*args):
+                yield page
+                if not page:
+                    continue
+                # behind the export: the oldest station left; ahead of it: the newest
+                worker.delete(station_id=alive.pop(0))
+                worker.delete(station_id=alive.pop())
+                worker.create(
+                    data=build_station_data({"name": "新驿站", "lon": 116.2, "lat": 39.8})
+                )
+                if alive:
+                    worker.patch(station_id=alive[-1], changes={"name": "改名驿站"})
+
+        monkeypatch.setattr(geo.export, "_pages", interleaved)
+        out = tmp_path / f"stations.{fmt}"
+        assert export_registry(registry, fmt=fmt, out=out) == len(before)
+        assert ids_in(out, fmt) == sorted(before)  # none skipped, none repeated, none new
+        if fmt == "geojson":
+            features = json.loads(out.read_text(encoding="utf-8"))["features"]
+            assert {f["id"]: f["properties"]["name"] for f in features} == before
+        assert len(worker.list_stations(limit=100).items) < len(before)  # it did write
+    finally:
+        registry.close()
+        worker.close()
+
+
+DAMAGE = [
+    # column, stored value: what a hand edit of the database can leave behind
+    ("updated_at", "yesterday"),
+    ("created_at", "2026-13-45T99:99:99Z"),  # the right shape, not a date
+    ("status", "closed_forever"),
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(("column", "value"), DAMAGE, ids=[c for c, _ in DAMAGE])
+def test_a_damaged_row_is_left_out_logged_and_reported(
+    registry: Registry,
+    stations: list[Station],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    fmt: str,
+    column: str,
+    value: str,
+) -> None:
+    damaged = stations[1].id
+    with registry.store.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(
+            sa.text(f"UPDATE stations SET {column} = :v WHERE id = :i"), {"v": value, "i": damaged}
+        )
+    reported: list[tuple[int, str]] = []
+    out = tmp_path / f"stations.{fmt}"
+    written = export_registry(
+        registry, fmt=fmt, out=out, on_damaged=lambda i, why: reported.append((i, why))
+    )
+    assert written == len(stations) - 1
+    assert ids_in(out, fmt) == [s.id for s in stations if s.id != damaged]
+    assert [i for i, _ in reported] == [damaged]
+    assert value in reported[0][1]  # says what is wrong
+    assert f"export: station {damaged} left out" in caplog.text
+
+
+def test_a_damaged_coordinate_is_left_out(tmp_path: Path) -> None:
+    """SQLite keeps any value in any column: a longitude edited into text."""
+    registry = open_registry(f"sqlite:///{tmp_path}/r.db")
+    try:
+        a, b = registry.create_many(items=[build_station_data(s) for s in STATIONS[:2]])
+        with registry.store.engine.begin() as conn:  # type: ignore[attr-defined]
+            conn.execute(sa.text("UPDATE stations SET lon = 'east' WHERE id = :i"), {"i": a.id})
+        reported: list[int] = []
+        out = tmp_path / "stations.csv"
+        written = export_registry(
+            registry, fmt="csv", out=out, on_damaged=lambda i, _: reported.append(i)
+        )
+        assert (written, ids_in(out, "csv"), reported) == (1, [b.id], [a.id])
+    finally:
+        registry.close()

@@ -264,7 +264,7 @@ def test_transaction_rollback_discards_every_write(db_url: str) -> None:
     kept = store.add(data("kept", external_id="K"), now=T0)
     tx = store.transaction()
     tx.add_many([data("a", external_id="A"), data("b", external_id="B")], now=T0)
-    tx.update_many([(kept.id, data("renamed", external_id="K"))], now=T0)
+    tx.update_many([(kept, data("renamed", external_id="K"))], now=T0)
     assert tx.get_by_external_ids(["A", "K"])["K"].name == "renamed"  # sees its own writes
     assert store.count() == 1  # others do not
     tx.rollback()
