@@ -332,7 +332,11 @@ def import_(
     ] = None,
     sheet: Annotated[str | None, typer.Option(help="Spreadsheet sheet name.")] = None,
     encoding: Annotated[
-        str | None, typer.Option(help="CSV encoding (detected if not given).")
+        str | None,
+        typer.Option(
+            help="CSV or Shapefile attribute encoding: utf-8, gbk, gb18030, big5... "
+            "(detected if not given)."
+        ),
     ] = None,
     columns: Annotated[
         str | None, typer.Option(help="Column mapping, e.g. name=站点名称,lon=X坐标,lat=Y坐标.")
@@ -350,10 +354,13 @@ def import_(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from geo.imports.columns import parse_mapping_option
+    from geo.imports.readers import check_encoding
     from geo.imports.runner import import_file
 
     require_file(path)
     mapping = checked(lambda: parse_mapping_option(columns)) if columns else None
+    if (stated := encoding) is not None:
+        checked(lambda: check_encoding(stated))  # before the store is opened
     mode = "dry_run" if dry_run else "atomic" if atomic else "commit"
     columns_shown = [TextColumn("导入 importing"), BarColumn(), MofNCompleteColumn()]
     with registry_at(database_url) as registry, Progress(*columns_shown, console=err) as bar:

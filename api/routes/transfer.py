@@ -16,6 +16,7 @@ from api.schemas import ERROR_RESPONSES
 from geo.datums import parse_datum
 from geo.export import FORMATS, MEDIA_TYPES, export_registry
 from geo.imports.columns import parse_mapping_option
+from geo.imports.readers import check_encoding
 from geo.imports.runner import import_file
 
 router = APIRouter(prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES)
@@ -30,7 +31,13 @@ def import_stations(
     file: Annotated[UploadFile, File(description="xlsx, csv, geojson, gpkg, shp or zipped shp")],
     crs: Annotated[str | None, Form(description="Datum: wgs84, gcj02 or bd09.")] = None,
     sheet: Annotated[str | None, Form(description="Spreadsheet sheet name.")] = None,
-    encoding: Annotated[str | None, Form(description="CSV encoding, e.g. gbk.")] = None,
+    encoding: Annotated[
+        str | None,
+        Form(
+            description="CSV text or Shapefile attribute encoding, a character encoding such "
+            "as utf-8, utf-8-sig, gbk, gb18030 or big5; detected when not given."
+        ),
+    ] = None,
     columns: Annotated[
         str | None, Form(description="Column mapping, e.g. name=站点名称,lon=X坐标,lat=Y坐标.")
     ] = None,
@@ -40,6 +47,8 @@ def import_stations(
     """Import a file; the report accounts for every row (rejected rows are listed; an
     editor's rows outside their districts as `outside_your_districts`)."""
     mode = "dry_run" if dry_run else "atomic" if atomic else "commit"
+    if encoding is not None:
+        check_encoding(encoding)  # 422 before the upload is stored anywhere
     suffix = Path(file.filename or "upload").suffix
     with tempfile.TemporaryDirectory(prefix="stationfinder-import-") as tmp:
         path = Path(tmp) / f"upload{suffix}"

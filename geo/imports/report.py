@@ -60,6 +60,14 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
         "a cell longer than Excel's 32,767 characters",
         "单元格超过 Excel 的 32,767 个字符上限",
     ),
+    "formula_without_value": (
+        "a formula cell whose result the file does not store, in a column the import reads",
+        "所导入的列中有公式单元格，但文件中没有保存其计算结果",
+    ),
+    "invalid_feature": (
+        "a GeoJSON feature that is not a Feature object (no or another type, not an object)",
+        "GeoJSON 要素不是 Feature 对象（缺少 type、type 不是 Feature 或不是对象）",
+    ),
 }
 
 

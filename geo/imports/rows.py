@@ -6,6 +6,11 @@ BD-09. Coordinates given as (lat, lon) are swapped back with a warning when only
 swapped order lies in mainland China; never imported at the wrong place silently.
 Everything else that is unusable (an unknown amenity label, unreadable hours, a count
 that is not a number) is left out of the station with a *warning* naming the value.
+
+A row is also rejected when the reader could not give it: a record that is not a row at
+all (a GeoJSON feature that is not a Feature: only that is reported), or a cell it could
+not read in a column the import uses (longer than Excel's limit, a formula without a
+stored result: reported for that column, which the other checks then leave alone).
 """
 
 from __future__ import annotations
@@ -121,6 +126,16 @@ class _Row:
         self.spreadsheet = spreadsheet
         self.issues: list[Issue] = []
         self.rejected = False
+        # Columns whose cell the reader could not give (reported once, here): what the
+        # validators would say of the blank left in their place is beside the point.
+        self.unread: set[str] = set()
+        self.final = raw.problem is not None  # not a row at all: only that is reported
+        if raw.problem is not None:
+            p = raw.problem
+            self.issues.append(Issue(raw.number, None, p.code, "error", p.message,
+                                     p.message_zh, p.value))  # fmt: skip
+            self.rejected = True
+            return
         for header in raw.oversized:  # the reader cut a cell too long to be real data
             issue = Issue(
                 raw.number, header, "cell_too_long", "error",
@@ -129,6 +144,22 @@ class _Row:
                 f"单元格超过 {MAX_CELL_CHARS:,} 个字符（Excel 的上限），该行未导入",
             )  # fmt: skip
             self.issues.append(issue)
+            self.unread.add(header)
+            self.rejected = True
+        used = set(mapping.columns.values()) if raw.uncached else set()
+        for header in raw.uncached:
+            if header not in used:
+                continue  # a column the import does not read: its value does not matter
+            issue = Issue(
+                raw.number, header, "formula_without_value", "error",
+                "the cell holds a formula whose result the file does not store (it was "
+                "saved by a program that does not calculate); open the file in Excel or "
+                "WPS, save it again, and re-import; row not imported",
+                "单元格是公式，但文件中没有保存其计算结果（由不计算公式的程序生成）；"
+                "请用 Excel 或 WPS 打开并重新保存后再导入；该行未导入",
+            )  # fmt: skip
+            self.issues.append(issue)
+            self.unread.add(header)
             self.rejected = True
 
     def cell(self, field_name: str) -> Any:
@@ -142,6 +173,9 @@ class _Row:
         self, field_name: str | None, code: str, error: bool, en: str, zh: str, value: Any
     ) -> None:
         column = self.mapping.columns.get(field_name) if field_name else None
+        if self.final or (column is not None and column in self.unread):
+            self.rejected |= error
+            return
         shown = None if value is None else str(value)[:200]
         self.issues.append(
             Issue(
@@ -160,6 +194,8 @@ class _Row:
 def _coordinates(row: _Row) -> tuple[float, float] | None:
     """The row's two coordinate numbers as written, or None (with an error reported)."""
     raw = row.raw
+    if row.final:
+        return None
     if raw.geometry_problem and "lon" not in row.mapping.columns:
         row.report(
             None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bz2
 import io
 import json
 import zipfile
@@ -228,6 +229,14 @@ def test_unreadable_files_are_422_invalid_file(
     error = assert_error(upload(client, name, content), 422, "invalid_file")
     assert says in error["message"]
     assert stored(client) == 0
+    # The user's file, in plain words: not the server's copy of it, nor a library's words.
+    shown = json.dumps(error, ensure_ascii=False)
+    for internal in ("upload", "stationfinder-import", "/tmp", "Error:", "sqlite3", "SELECT",
+                     "It might help", "vsizip"):  # fmt: skip
+        assert internal not in shown, (internal, error)
+    if name.isascii() and "." in name:
+        assert error["message"].startswith(f"{name}: "), error
+        assert error["message_zh"].startswith(f"{name}："), error
 
 
 def test_a_lone_shp_names_the_files_the_user_must_add(client: TestClient) -> None:
@@ -257,7 +266,7 @@ def test_a_linestring_is_a_rejected_row_not_an_error(client: TestClient) -> None
         ({"columns": "nom=驿站名称"}, 422, "invalid_parameter"),  # unknown field name
         ({"columns": "name"}, 422, "invalid_parameter"),  # no "="
         ({"columns": '{"name": '}, 422, "invalid_parameter"),  # broken JSON form
-        ({"encoding": "klingon"}, 422, "invalid_file"),
+        ({"encoding": "klingon"}, 422, "invalid_parameter"),  # see the encoding tests below
         ({"dry_run": "maybe"}, 400, "malformed_body"),
     ],
 )
@@ -266,6 +275,101 @@ def test_bad_options_are_refused(
 ) -> None:
     assert_error(upload(client, "s.csv", GOOD_CSV, **form), status, code)
     assert stored(client) == 0
+
+
+# The encoding option names a text encoding; Python also has codecs that are none.
+REFUSED_ENCODINGS = [
+    "bz2_codec",  # a 177-byte upload inflated to 200 MB
+    "zlib_codec",
+    "base64_codec",
+    "rot13",  # text to text
+    "hex",
+    "undefined",  # always raises
+    "uu_codec",
+    "quopri_codec",
+    "unicode_escape",
+    "idna",
+    "klingon",  # no such thing
+    "[/]{{ 7*7 }}<b>",  # markup in the value: shown as text
+]
+
+
+@pytest.mark.parametrize("encoding", REFUSED_ENCODINGS)
+@pytest.mark.parametrize("name", ["s.csv", "s.xlsx", "s.zip"])
+def test_the_encoding_must_be_a_character_encoding(
+    client: TestClient, encoding: str, name: str
+) -> None:
+    content = {
+        "s.csv": bz2.compress(b"0" * 10_000_000) if encoding == "bz2_codec" else GOOD_CSV,
+        "s.xlsx": xlsx_bytes([HEADERS, *STATIONS]),
+        "s.zip": zip_bytes({"a.shp": b""}),
+    }[name]
+    error = assert_error(upload(client, name, content, encoding=encoding), 422, "invalid_parameter")
+    for message in (error["message"], error["message_zh"]):
+        assert repr(encoding) in message
+        assert "utf-8, utf-8-sig, gbk, gb18030" in message.replace("、", ", ")
+        assert "big5" in message
+    assert error["message"].startswith(f"encoding {encoding!r}: ")
+    assert error["message_zh"].startswith(f"编码 {encoding!r}：")
+    [detail] = error["details"]
+    assert (detail["parameter"], detail["value"]) == ("encoding", encoding)
+    assert "gb18030" in detail["accepted"]
+    assert stored(client) == 0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "used"), [("GBK", "gbk"), ("cp936", "gbk"), ("gb18030", "gb18030")]
+)
+def test_a_stated_chinese_encoding_is_used(client: TestClient, encoding: str, used: str) -> None:
+    content = csv_text([HEADERS, *STATIONS]).encode("gbk")
+    report = imported(client, "s.csv", content, encoding=encoding, crs="wgs84")
+    assert (report["encoding"], report["created"]) == (used, 3)
+
+
+def test_a_csv_cell_over_the_csv_modules_limit_rejects_its_row(client: TestClient) -> None:
+    """Python's csv stops at 131,072 characters; within the lines sniffed this was a 500."""
+    long_row = ["9", "长驿站", "116.4400", "39.9200", "路" * 140_000, "饮水"]
+    content = csv_text([HEADERS, STATIONS[0], long_row, *STATIONS[1:]]).encode()
+    report = imported(client, "s.csv", content, crs="wgs84")
+    assert counts(report) == (4, 3, 0, 0, 0, 1)
+    [issue] = report["issues"]
+    assert (issue["row"], issue["column"], issue["code"]) == (3, "详细地址", "cell_too_long")
+    assert stored(client) == 3
+
+
+def test_geojson_elements_that_are_not_features_are_rejected_rows(client: TestClient) -> None:
+    features: list[Any] = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [116.434, 39.9243]},
+         "properties": {"name": "朝阳门工会驿站"}},
+        {"geometry": {"type": "Point", "coordinates": [116.47, 39.996]},
+         "properties": {"name": "望京暖心驿站"}},  # no "type"
+        {"type": "Station", "properties": {"name": "x"}},  # an unknown type
+        None,
+        {"type": "Feature", "geometry": None, "properties": {"name": "无位置驿站"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [116.459, 39.909]},
+         "properties": {"name": "国贸户外劳动者驿站"}},
+    ]  # fmt: skip
+    content = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    report = imported(client, "s.geojson", content)
+    assert counts(report) == (6, 2, 0, 0, 0, 4)
+    assert [(i["row"], i["code"]) for i in report["issues"]] == [
+        (3, "invalid_feature"), (4, "invalid_feature"), (5, "invalid_feature"),
+        (6, "not_a_point"),
+    ]  # fmt: skip
+    assert all(i["message_zh"] and i["message"] != i["message_zh"] for i in report["issues"])
+
+
+def test_xlsx_rows_of_formulas_without_results_are_rejected_rows(client: TestClient) -> None:
+    rows = [
+        ["驿站名称", "经度", "纬度"],
+        ["朝阳门工会驿站", 116.4340, 39.9243],
+        ['=A2&"分站"', "=B2+0.001", "=C2"],  # written by a program that does not calculate
+        ["望京暖心驿站", 116.4700, 39.9960],
+    ]
+    report = imported(client, "s.xlsx", xlsx_bytes(rows), crs="wgs84")
+    assert counts(report) == (3, 2, 0, 0, 0, 1)
+    assert {(i["row"], i["code"]) for i in report["issues"]} == {(3, "formula_without_value")}
+    assert [i["column"] for i in report["issues"]] == ["驿站名称", "经度", "纬度"]
 
 
 def test_a_csv_without_station_columns_names_its_headers(client: TestClient) -> None:

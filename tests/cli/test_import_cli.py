@@ -179,6 +179,36 @@ def test_an_unknown_field_in_columns_exits_2(runner: CliRunner, db: str, good: P
     assert "nom" in err
 
 
+@pytest.mark.parametrize(
+    "encoding",
+    ["bz2_codec", "zlib_codec", "base64_codec", "rot13", "hex", "undefined", "unicode_escape",
+     "klingon"],
+)  # fmt: skip
+def test_an_encoding_that_is_no_character_encoding_exits_2(
+    runner: CliRunner, db: str, good: Path, tmp_path: Path, encoding: str
+) -> None:
+    """The same message as the API's, before the file or the store is touched."""
+    report_path = tmp_path / "r.json"
+    result = run(runner, db, "import", str(good), "--encoding", encoding, "--report",
+                 str(report_path), code=2)  # fmt: skip
+    err = squash(result.stderr)
+    assert "(invalid_parameter)" in err
+    for text in (f"编码'{encoding}'", f"encoding'{encoding}'", "utf-8、utf-8-sig、gbk、gb18030",
+                 "utf-8,utf-8-sig,gbk,gb18030", "big5"):  # fmt: skip
+        assert text in err, result.stderr
+    assert result.stdout.strip() == ""
+    assert not report_path.exists()
+    assert stored(db) == []
+
+
+def test_a_stated_encoding_is_used(runner: CliRunner, db: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "gbk.csv", encoding="gbk")
+    report_path = tmp_path / "r.json"
+    run(runner, db, "import", str(path), "--encoding", "GBK", "--report", str(report_path))
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert (report["encoding"], report["created"]) == ("gbk", 3)
+
+
 def test_export_csv_in_bd09_names_the_datum_and_reads_back(
     runner: CliRunner, db: str, good: Path, tmp_path: Path
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import suppress
@@ -234,7 +235,7 @@ SHEET = st.tuples(
     st.lists(st.sampled_from(HEADER_WORDS), min_size=1, max_size=8),
     st.lists(st.lists(CELL, max_size=10), max_size=12),
 )
-_ILLEGAL_XML = readers.re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def xlsx_cell(value: Any) -> Any:
