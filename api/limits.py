@@ -28,6 +28,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.edge import HeadAsGet, JsonText, Utf8Url
 from api.errors import error_response
 from geo.settings import Settings
 
@@ -431,9 +432,12 @@ class MethodCORS:
 
 def add_limits(app: FastAPI, settings: Settings) -> None:
     """Wrap the app, outermost first: trusted proxy headers (the client's address and
-    scheme), CORS (so refusals carry CORS headers too), rate, body size, time."""
+    scheme), HEAD as GET, CORS (so refusals carry CORS headers too), rate, body size,
+    URL and JSON text encoding (``api.edge``), time."""
     client_address = ClientAddress(_csv(settings.trusted_proxies))
     app.add_middleware(RequestTimeout, timeout_s=settings.request_timeout_s)
+    app.add_middleware(JsonText, skip_paths=frozenset({UPLOAD_PATH}))
+    app.add_middleware(Utf8Url)
     app.add_middleware(
         BodySizeLimit,
         max_body_bytes=settings.max_body_bytes,
@@ -454,4 +458,5 @@ def add_limits(app: FastAPI, settings: Settings) -> None:
         read_origins=_csv(settings.cors_origins),
         write_origins=_csv(settings.cors_write_origins),
     )
+    app.add_middleware(HeadAsGet)
     app.add_middleware(TrustedProxyHeaders, client_address=client_address)
