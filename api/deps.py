@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Final
 
 from fastapi import Depends, Header, Request
+from pydantic import BeforeValidator
 
 from geo.access import Actor, Role
-from geo.errors import Forbidden
+from geo.errors import Forbidden, InvalidParameter
 from geo.keys import authenticate
 from geo.registry import Registry
 from geo.settings import Settings
+
+# Digits, with a minus sign at most: what "an integer" means in a path or a query string.
+_INTEGER: Final = re.compile(r"-?[0-9]+")
+
+
+def _written_as_integer(value: object) -> object:
+    """Refuse text that pydantic would read as an integer although it is not written as one
+    (``1.0``, ``+1``, `` 1``, ``1_000``, ``１``): ``/v1/stations/1.0`` was station 1."""
+    if isinstance(value, str) and not _INTEGER.fullmatch(value):
+        raise InvalidParameter(
+            f"{value!r} is not an integer: write it in decimal digits, such as 12 "
+            "(not 12.0, +12, 1e1 or with spaces)",
+            f"{value!r} 不是整数：请只用十进制数字书写，例如 12"
+            "（不要写成 12.0、+12、1e1 或带空格）",
+        )
+    return value
+
+
+# An integer path or query parameter, written as one.
+Integer = Annotated[int, BeforeValidator(_written_as_integer)]
 
 
 def get_registry(request: Request) -> Registry:

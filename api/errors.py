@@ -52,6 +52,21 @@ def status_of(exc: e.StationError) -> int:
     return 400
 
 
+def printable(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings written as an escape (``\\ud800``).
+
+    A request can carry such a string (a JSON ``"\\ud800"``), and an error naming it
+    must still be writable as UTF-8: before this, writing the error failed with a 500.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
+
+
 def error_response(
     status: int,
     code: str,
@@ -60,9 +75,13 @@ def error_response(
     details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = {"code": code, "message": message, "message_zh": message_zh}
+    body: dict[str, Any] = {
+        "code": code,
+        "message": printable(message),
+        "message_zh": printable(message_zh),
+    }
     if details:
-        body["details"] = details
+        body["details"] = printable(details)
     headers = dict(headers or {})
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
@@ -85,25 +104,36 @@ def _safe(value: Any) -> Any:
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
-    details = [
-        {
-            "location": ".".join(str(p) for p in err.get("loc", ())),
-            "message": err.get("msg", ""),
-            "value": _safe(err.get("input")),
-        }
-        for err in errors
-    ]
+    details = []
+    said_zh = []
+    for err in errors:
+        location = ".".join(str(p) for p in err.get("loc", ()))
+        # A parameter type of ours (api.deps) refused the value with a StationError,
+        # which says what is wrong in both languages; pydantic's own messages are English.
+        cause = (err.get("ctx") or {}).get("error")
+        message, message_zh = (
+            (cause.message, cause.message_zh)
+            if isinstance(cause, e.StationError)
+            else (err.get("msg", ""),) * 2
+        )
+        details.append({"location": location, "message": message, "value": _safe(err.get("input"))})
+        said_zh.append(f"{location}: {message_zh}")
     where = "; ".join(f"{d['location']}: {d['message']}" for d in details)
+    where_zh = "; ".join(said_zh)
     if any(err.get("loc", ("",))[0] == "body" for err in errors):
         return error_response(
             400,
             e.MalformedBody.code,
             f"malformed request body: {where}",
-            f"请求体格式错误：{where}",
+            f"请求体格式错误：{where_zh}",
             details,
         )
     return error_response(
-        422, e.InvalidParameter.code, f"invalid parameter: {where}", f"参数无效：{where}", details
+        422,
+        e.InvalidParameter.code,
+        f"invalid parameter: {where}",
+        f"参数无效：{where_zh}",
+        details,
     )
 
 
@@ -121,8 +151,12 @@ def _route_methods(routes: Iterable[Any], path: str) -> set[str]:
 
 
 def _allowed_methods(request: Request) -> str:
-    """Every method some route offers at this path (Starlette names only the first route's)."""
-    return ", ".join(sorted(_route_methods(request.app.router.routes, request.url.path)))
+    """Every method some route offers at this path (Starlette names only the first route's);
+    HEAD wherever GET is (``api.edge.HeadAsGet`` answers it)."""
+    methods = _route_methods(request.app.router.routes, request.url.path)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

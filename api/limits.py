@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.edge import HeadAsGet, JsonText, Utf8Url
 from api.errors import error_response
 from geo.clock import monotonic
 from geo.settings import Settings
@@ -202,7 +203,7 @@ class ClientAddress:
     def __init__(self, trusted_proxies: list[str]) -> None:
         self.trusted = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
 
-    def _is_trusted(self, address: str) -> bool:
+    def is_trusted(self, address: str) -> bool:
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
@@ -212,16 +213,46 @@ class ClientAddress:
     def __call__(self, scope: Scope) -> str:
         client = scope.get("client")
         peer = str(client[0]) if client else "unknown"
-        if not self.trusted or not self._is_trusted(peer):
+        if not self.trusted or not self.is_trusted(peer):
             return peer
         forwarded = _header(scope, b"x-forwarded-for") or ""
         # The rightmost address not added by one of our proxies is the client; anything
         # to its left was written by the client itself and proves nothing.
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         for hop in reversed(hops):
-            if not self._is_trusted(hop):
+            if not self.is_trusted(hop):
                 return hop
         return hops[0] if hops else peer
+
+
+class TrustedProxyHeaders:
+    """What a trusted proxy says about the request, and nothing anyone else says.
+
+    When the peer is one of ``TRUSTED_PROXIES``, the client becomes the address
+    :class:`ClientAddress` finds in ``X-Forwarded-For`` and the scheme the one in
+    ``X-Forwarded-Proto`` (so links in answers say ``https`` behind a TLS proxy, and the
+    access log names the client); from any other peer both headers are ignored. This
+    replaces uvicorn's own ``proxy_headers``, which believed any local peer and is off
+    (``api.server``).
+    """
+
+    def __init__(self, app: ASGIApp, *, client_address: ClientAddress) -> None:
+        self.app = app
+        self.client_address = client_address
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        if (
+            scope["type"] == "http"
+            and client
+            and self.client_address.trusted
+            and self.client_address.is_trusted(str(client[0]))
+        ):
+            scope["client"] = (self.client_address(scope), 0)
+            proto = (_header(scope, b"x-forwarded-proto") or "").split(",")[-1].strip().lower()
+            if proto in ("http", "https"):
+                scope["scheme"] = proto
+        await self.app(scope, receive, send)
 
 
 def api_key_id(scope: Scope) -> str | None:
@@ -400,8 +431,13 @@ class MethodCORS:
 
 
 def add_limits(app: FastAPI, settings: Settings) -> None:
-    """Wrap the app: CORS outermost (refusals carry CORS headers too), then rate, size, time."""
+    """Wrap the app, outermost first: trusted proxy headers (the client's address and
+    scheme), HEAD as GET, CORS (so refusals carry CORS headers too), rate, body size,
+    URL and JSON text encoding (``api.edge``), time."""
+    client_address = ClientAddress(_csv(settings.trusted_proxies))
     app.add_middleware(RequestTimeout, timeout_s=settings.request_timeout_s)
+    app.add_middleware(JsonText, skip_paths=frozenset({UPLOAD_PATH}))
+    app.add_middleware(Utf8Url)
     app.add_middleware(
         BodySizeLimit,
         max_body_bytes=settings.max_body_bytes,
@@ -415,10 +451,12 @@ def add_limits(app: FastAPI, settings: Settings) -> None:
         writes=Budget(
             "writes", settings.rate_limit_writes_per_min, settings.rate_limit_writes_burst
         ),
-        client_address=ClientAddress(_csv(settings.trusted_proxies)),
+        client_address=client_address,
     )
     app.add_middleware(
         MethodCORS,
         read_origins=_csv(settings.cors_origins),
         write_origins=_csv(settings.cors_write_origins),
     )
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(TrustedProxyHeaders, client_address=client_address)

@@ -21,7 +21,7 @@ from cli.maps import coverage_app, map_app
 from cli.safe import console, line, print_json, row
 from geo.access import cli_actor
 from geo.datums import parse_datum
-from geo.errors import StationError
+from geo.errors import StationError, StoreUnavailable
 from geo.geojson import nearest_collection, station_feature
 from geo.model import build_station_data
 from geo.registry import Registry, load_demo, open_registry, prepare_registry
@@ -92,6 +92,41 @@ def require_file(path: Path) -> None:
         raise typer.Exit(code=2)
 
 
+@contextmanager
+def cannot_open(database_url: str) -> Iterator[None]:
+    """Opening the store for ``serve``: a domain error, or a database the driver cannot
+    read (a damaged or foreign SQLite file), is a message and exit status 2, not a
+    traceback."""
+    import sqlalchemy as sa
+
+    try:
+        yield
+    except StationError as exc:
+        fail(exc)
+    except sa.exc.DatabaseError as exc:
+        url = sa.make_url(database_url).render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        damaged = sa.make_url(database_url).get_backend_name() == "sqlite"
+        fail(
+            StoreUnavailable(
+                f"cannot open the database {url}: {reason}. "
+                + (
+                    "The file is damaged or is not a stationfinder database: restore it "
+                    "from a backup (stationfinder restore) or give another --database-url."
+                    if damaged
+                    else "Check that it is a PostgreSQL database with PostGIS."
+                ),
+                f"无法打开数据库 {url}：{reason}。"
+                + (
+                    "该文件已损坏或不是 stationfinder 的数据库：请从备份恢复"
+                    "（stationfinder restore），或用 --database-url 指定其他文件。"
+                    if damaged
+                    else "请确认它是安装了 PostGIS 的 PostgreSQL 数据库。"
+                ),
+            )
+        )
+
+
 def checked(fn: Callable[[], T]) -> T:
     try:
         return fn()
@@ -135,11 +170,14 @@ def serve(
         )
     )
     if workers == 1:
-        run_server(create_app(settings), host=host, port=port, access_log=access_log)
+        # The store is opened by the app's start-up, inside uvicorn: what fails there
+        # (a damaged SQLite file, an unreachable database) comes back here.
+        with cannot_open(settings.database_url):
+            run_server(create_app(settings), host=host, port=port, access_log=access_log)
         return
     # The demo is loaded once, here, not by every worker at the same time; the workers
     # build the app from the environment (uvicorn starts them by import string).
-    with registry_at(settings.database_url) as registry:
+    with cannot_open(settings.database_url), registry_at(settings.database_url) as registry:
         checked(lambda: prepare_registry(registry, demo=settings.demo, seed=settings.demo_seed))
     os.environ["STATIONFINDER_DATABASE_URL"] = settings.database_url
     os.environ["STATIONFINDER_DEMO"] = "0"

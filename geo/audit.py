@@ -23,11 +23,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from geo.errors import InvalidParameter
 from geo.hours import parse_when
-from geo.model import StationData
+from geo.model import StationData, text_problem
 
 # Most entries one read returns (API and CLI).
 MAX_LIMIT = 1000
+# Ids and seqs are 64-bit signed integers in both stores, and start at 1.
+MAX_ID = 2**63 - 1
 
 # Fields recorded, in the order they are written.
 FIELDS: tuple[str, ...] = tuple(StationData.model_fields)
@@ -109,3 +112,29 @@ def parse_since(value: str | None) -> datetime | None:
     if value is None or not value.strip() or value.strip().lower() == "any":
         return None
     return parse_when(value)
+
+
+def check_filters(
+    *, station_id: int | None = None, actor: str | None = None, before_seq: int | None = None
+) -> None:
+    """Refuse filters no entry can match and no database can be asked about: an id or seq
+    outside 1..2^63-1 (SQLite and PostgreSQL refuse such integers outright), an actor with
+    a control character (PostgreSQL refuses NUL in text). Raises one ``InvalidParameter``
+    naming every bad filter.
+    """
+    problems: list[tuple[str, object, str, str]] = []
+    for name, number in (("station_id", station_id), ("before_seq", before_seq)):
+        if number is not None and not 1 <= number <= MAX_ID:
+            problems.append(
+                (name, number, f"must be from 1 to {MAX_ID}", f"须在 1 到 {MAX_ID} 之间")
+            )
+    if actor is not None and (found := text_problem(actor)) is not None:
+        problems.append(("actor", actor, *found))
+    if problems:
+        shown = "; ".join(f"{n}={v!r}: {en}" for n, v, en, _ in problems)
+        shown_zh = "; ".join(f"{n}={v!r}：{zh}" for n, v, _, zh in problems)
+        raise InvalidParameter(
+            f"invalid audit filter: {shown}",
+            f"操作日志筛选条件无效：{shown_zh}",
+            details=[{"parameter": n, "value": v, "message": en} for n, v, en, _ in problems],
+        )

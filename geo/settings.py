@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         Reads that have not started answering after this long get a 503 (0: none).
     cors_origins, cors_write_origins : str
         Comma-separated origins allowed to read (``*``: any) and to write (none).
+    coverage_cache_results : int
+        Coverage results (a city's is ~10 MB) each worker keeps for other outputs of the
+        same question (0: none).
+    coverage_cache_bytes : int
+        Bytes of rendered coverage answers (maps, tables) each worker keeps (0: none).
+    coverage_max_concurrent, coverage_max_concurrent_per_client : int
+        Coverage computations one worker runs at once, in all and for one client address;
+        more are refused (503 ``server_busy``, 429 ``concurrency_limited``). 0: no cap.
     """
 
     model_config = SettingsConfigDict(env_prefix="STATIONFINDER_", extra="ignore")
@@ -69,6 +77,11 @@ class Settings(BaseSettings):
     request_timeout_s: float = 30.0
     cors_origins: str = "*"
     cors_write_origins: str = ""
+    # Coverage (docs/security.md, "Limits"): seconds of CPU a question, cached and capped.
+    coverage_cache_results: int = 8
+    coverage_cache_bytes: int = 64_000_000
+    coverage_max_concurrent: int = 2
+    coverage_max_concurrent_per_client: int = 1
 
 
 @lru_cache

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from api.deps import AdminDep, RegistryDep
+from api.deps import AdminDep, Integer, RegistryDep
 from api.schemas import ERROR_RESPONSES
-from geo.audit import MAX_LIMIT, Action, parse_since
+from geo.audit import MAX_LIMIT, Action, check_filters, parse_since
 from geo.search import bad_parameter, check_page
 
 router = APIRouter(prefix="/v1", tags=["audit"], responses=ERROR_RESPONSES)
@@ -19,7 +19,9 @@ def audit_log(
     request: Request,
     registry: RegistryDep,
     _admin: AdminDep,
-    station_id: Annotated[int | None, Query(description="Only entries about this station.")] = None,
+    station_id: Annotated[
+        Integer | None, Query(description="Only entries about this station.")
+    ] = None,
     actor: Annotated[
         str | None, Query(description="Only this actor: `key:12`, `bootstrap`, `cli:alice`.")
     ] = None,
@@ -30,12 +32,13 @@ def audit_log(
         str | None, Query(description="ISO 8601; only entries at or after this time.")
     ] = None,
     before_seq: Annotated[
-        int | None, Query(description="Only entries older than this seq (the next page).")
+        Integer | None, Query(description="Only entries older than this seq (the next page).")
     ] = None,
-    limit: Annotated[int, Query(description=f"Entries per page, 1-{MAX_LIMIT}.")] = 100,
+    limit: Annotated[Integer, Query(description=f"Entries per page, 1-{MAX_LIMIT}.")] = 100,
 ) -> dict[str, Any]:
     """Audit entries, newest first; follow the `next` link for older ones."""
     limit, _ = check_page(limit, 0, max_limit=MAX_LIMIT)
+    check_filters(station_id=station_id, actor=actor, before_seq=before_seq)
     if action is not None and action not in set(Action):
         names = ", ".join(Action)
         raise bad_parameter("action", action, f"must be one of {names}", f"须为 {names} 之一")

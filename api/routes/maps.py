@@ -7,12 +7,13 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api.coverage_cache import Question, coverage_answers
 from api.deps import RegistryDep
 from api.schemas import ERROR_RESPONSES
-from geo.coverage import CoverageResult, DemandPoints, build_coverage
+from geo.coverage import CoverageResult, DemandPoints
 from geo.coverage.demand import read_demand
 from geo.coverage.table import FORMATS, MEDIA_TYPES, check_format, coverage_document, write_table
 from maps.coverage_map import render_coverage_html
@@ -50,7 +51,8 @@ def _html(result: CoverageResult, lang: str, offline: bool) -> HTMLResponse:
     responses=_HTML,
     summary="Coverage map / 驿站覆盖地图",
 )
-def coverage_map(
+async def coverage_map(
+    request: Request,
     registry: RegistryDep,
     city: CityQ,
     district: DistrictQ = None,
@@ -58,13 +60,14 @@ def coverage_map(
     radius_m: RadiiQ = None,
     lang: LangQ = "zh",
     offline: OfflineQ = True,
-) -> HTMLResponse:
+) -> Response:
     """Stations, covered and uncovered areas per radius, per-district choropleths."""
     lang = parse_lang(lang)
-    result = build_coverage(
-        registry, city=city, district=district, amenities=amenities, radius_m=radius_m
-    )
-    return _html(result, lang, offline)
+    question = Question(city, district, _tuple(amenities), radius_m)
+    return await coverage_answers(request.app).answer(
+        request, registry, question, output=("html", lang, offline),
+        render=lambda result: _html(result, lang, offline),
+    )  # fmt: skip
 
 
 @router.post(
@@ -73,7 +76,8 @@ def coverage_map(
     responses=_HTML,
     summary="Coverage map with a demand layer / 含需求点的覆盖地图",
 )
-def coverage_map_with_demand(
+async def coverage_map_with_demand(
+    request: Request,
     registry: RegistryDep,
     demand: Annotated[UploadFile, File(description="Demand points: .csv or .geojson.")],
     city: Annotated[str, Form(description=_CITY)],
@@ -85,19 +89,20 @@ def coverage_map_with_demand(
     ] = None,
     lang: Annotated[str, Form(description="zh or en.")] = "zh",
     offline: Annotated[bool, Form(description="Inline every asset.")] = True,
-) -> HTMLResponse:
+) -> Response:
     """The same map plus a demand heat layer and each district's share of demand covered."""
     lang = parse_lang(lang)
-    points = _read_upload(demand, demand_crs)
-    result = build_coverage(
-        registry,
-        city=city,
-        district=district,
-        amenities=amenities,
-        radius_m=radius_m,
-        demand=points,
-    )
-    return _html(result, lang, offline)
+    answers = coverage_answers(request.app)
+
+    def work() -> Response:  # not cached: the answer depends on the uploaded points
+        points = _read_upload(demand, demand_crs)
+        result = answers.compute(
+            registry, city=city, district=district, amenities=amenities, radius_m=radius_m,
+            demand=points,
+        )  # fmt: skip
+        return _html(result, lang, offline)
+
+    return await answers.uncached(request, work)
 
 
 def _read_upload(upload: UploadFile, crs: str | None) -> DemandPoints:
@@ -110,7 +115,8 @@ def _read_upload(upload: UploadFile, crs: str | None) -> DemandPoints:
 
 
 @router.get("/coverage/stats", summary="Coverage figures per district / 各区覆盖统计")
-def coverage_stats(
+async def coverage_stats(
+    request: Request,
     registry: RegistryDep,
     city: CityQ,
     district: DistrictQ = None,
@@ -120,9 +126,18 @@ def coverage_stats(
 ) -> Any:
     """Area, stations, matching stations, covered km² and share per radius, per district."""
     fmt = check_format(fmt)
-    result = build_coverage(
-        registry, city=city, district=district, amenities=amenities, radius_m=radius_m
-    )
+    question = Question(city, district, _tuple(amenities), radius_m)
+    return await coverage_answers(request.app).answer(
+        request, registry, question, output=("stats", fmt),
+        render=lambda result: _table(result, fmt),
+    )  # fmt: skip
+
+
+def _tuple(amenities: list[str] | None) -> tuple[str, ...] | None:
+    return None if amenities is None else tuple(amenities)
+
+
+def _table(result: CoverageResult, fmt: str) -> Response:
     if fmt == "json":
         return JSONResponse(coverage_document(result))
     return Response(

@@ -8,7 +8,14 @@ import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import RegistryDep, SettingsDep, WriterDep, get_app_settings, get_registry
+from api.deps import (
+    Integer,
+    RegistryDep,
+    SettingsDep,
+    WriterDep,
+    get_app_settings,
+    get_registry,
+)
 from api.examples import FEATURE_EXAMPLES, NEAREST_EXAMPLE, PATCH_EXAMPLES
 from api.fast_query import PlainQueryRoute
 from api.schemas import ERROR_RESPONSES
@@ -43,7 +50,7 @@ async def nearest(
         float, Query(description="Latitude in degrees, in datum `crs`.", examples=[39.9088])
     ],
     crs: Annotated[str, Query(description="Datum of lon/lat: wgs84, gcj02 or bd09.")] = "wgs84",
-    k: Annotated[int, Query(description="How many stations (1-100).")] = 5,
+    k: Annotated[Integer, Query(description="How many stations (1-100).")] = 5,
     amenities: AmenitiesQ = None,
     max_distance_m: Annotated[
         float | None, Query(description="Only stations within this geodesic distance, metres.")
@@ -131,8 +138,8 @@ def list_stations(
     status: Annotated[
         str | None, Query(description="Comma-separated statuses; default all (`any`).")
     ] = "any",
-    limit: int = 100,
-    offset: int = 0,
+    limit: Integer = 100,
+    offset: Integer = 0,
     out_crs: OutCrsQ = "wgs84",
 ) -> dict[str, Any]:
     """A page of stations ordered by id, with links to the neighbouring pages."""
@@ -165,7 +172,7 @@ def list_stations(
 
 @router.get("/stations/{station_id}", summary="One station / 单个驿站")
 def get_station(
-    registry: RegistryDep, station_id: int, out_crs: OutCrsQ = "wgs84"
+    registry: RegistryDep, station_id: Integer, out_crs: OutCrsQ = "wgs84"
 ) -> dict[str, Any]:
     """A station as a GeoJSON Feature."""
     return station_feature(
@@ -190,7 +197,7 @@ def create_station(
 def replace_station(
     registry: RegistryDep,
     actor: WriterDep,
-    station_id: int,
+    station_id: Integer,
     body: Annotated[dict[str, Any], Body(openapi_examples=FEATURE_EXAMPLES)],
 ) -> dict[str, Any]:
     """Overwrite every field of a station; fields left out are cleared."""
@@ -203,7 +210,7 @@ def replace_station(
 def patch_station(
     registry: RegistryDep,
     actor: WriterDep,
-    station_id: int,
+    station_id: Integer,
     body: Annotated[dict[str, Any], Body(openapi_examples=PATCH_EXAMPLES)],
 ) -> dict[str, Any]:
     """Change some fields (JSON Merge Patch on the Feature: null clears a field)."""
@@ -212,7 +219,7 @@ def patch_station(
 
 
 @router.delete("/stations/{station_id}", status_code=204, summary="Remove a station / 删除驿站")
-def delete_station(registry: RegistryDep, actor: WriterDep, station_id: int) -> Response:
+def delete_station(registry: RegistryDep, actor: WriterDep, station_id: Integer) -> Response:
     """Remove a station."""
     registry.delete(station_id=station_id, actor=actor)
     return Response(status_code=204)
