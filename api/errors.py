@@ -40,6 +40,11 @@ STATUS: dict[type[e.StationError], int] = {
     e.RouteTooLong: 422,
     e.Forbidden: 403,
     e.KeyNotFound: 404,
+    # Import jobs (api/routes/imports.py).
+    e.ImportTooCostly: 422,
+    e.ImportInterrupted: 503,
+    e.TooManyImports: 429,
+    e.ImportJobNotFound: 404,
 }
 
 RETRY_AFTER_S = 2  # seconds a client should wait after a 503 (database unavailable)
@@ -92,8 +97,9 @@ async def _station_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.StationError)
     d = exc.to_dict()
     status = status_of(exc)
-    # 503: the database is away for now; clients and proxies may retry after a pause.
-    headers = {"Retry-After": str(RETRY_AFTER_S)} if status == 503 else None
+    # 503: the database is away for now; 429: too many imports running (the rate limits
+    # answer their own 429s). Clients and proxies may retry after a pause.
+    headers = {"Retry-After": str(RETRY_AFTER_S)} if status in (429, 503) else None
     return error_response(status, d["code"], d["message"], d["message_zh"], exc.details, headers)
 
 

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from api.docs import add_docs
 from api.errors import register_error_handlers
 from api.limits import add_limits
-from api.routes import audit, health, maps, ogc, page, route, stations, transfer
+from api.routes import audit, health, imports, maps, ogc, page, route, stations, transfer
+from geo.imports.job_runner import JobLimits, JobRunner
 from geo.registry import open_registry, prepare_registry
 from geo.settings import Settings, get_settings
 
@@ -26,6 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         prepare_registry(registry, demo=settings.demo, seed=settings.demo_seed)
         app.state.registry = registry
         app.state.settings = settings
+        # Imports run as jobs in processes of their own (api/routes/imports.py).
+        app.state.jobs = jobs = JobRunner(registry, JobLimits.from_settings(settings))
         # Other workers and processes write to the same store: follow their changes.
         stop = threading.Event()
         follower = threading.Thread(
@@ -38,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if registry.store.shared:
             follower.start()
         yield
+        jobs.close()
         stop.set()
         if follower.is_alive():
             follower.join()
@@ -56,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_limits(app, settings)
     app.include_router(health.router)
     app.include_router(transfer.router)  # before stations: /v1/stations/export is not an id
+    app.include_router(imports.router)
     app.include_router(route.router)  # before stations: /v1/stations/along-route is not an id
     app.include_router(stations.router)
     app.include_router(maps.router)

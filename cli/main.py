@@ -392,6 +392,7 @@ def import_(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from geo.imports.columns import parse_mapping_option
+    from geo.imports.limits import bounded
     from geo.imports.readers import check_encoding
     from geo.imports.runner import import_file
 
@@ -401,19 +402,24 @@ def import_(
         checked(lambda: check_encoding(stated))  # before the store is opened
     mode = "dry_run" if dry_run else "atomic" if atomic else "commit"
     columns_shown = [TextColumn("导入 importing"), BarColumn(), MofNCompleteColumn()]
+    settings = get_settings()  # the API's limits on one import apply here too
+    limits = bounded(
+        max_memory_mb=settings.import_max_memory_mb, max_cpu_s=settings.import_max_cpu_s
+    )
     with registry_at(database_url) as registry, Progress(*columns_shown, console=err) as bar:
         task = bar.add_task("import", total=None)
-        report = import_file(
-            registry,
-            path,
-            crs=crs,
-            sheet=sheet,
-            encoding=encoding,
-            columns=mapping,
-            mode=mode,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            actor=cli_actor(),
-        )
+        with limits:
+            report = import_file(
+                registry,
+                path,
+                crs=crs,
+                sheet=sheet,
+                encoding=encoding,
+                columns=mapping,
+                mode=mode,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                actor=cli_actor(),
+            )
     if report_path is not None:
         report_path.write_text(report.to_json() + "\n", encoding="utf-8")
     for summary in report.summary_lines():

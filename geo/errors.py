@@ -187,3 +187,27 @@ class BackupNotAuthentic(InvalidBackup):
     """A backup whose HMAC signature is wrong or missing, or that cannot be checked here."""
 
     code = "backup_not_authentic"
+
+
+class ImportTooCostly(StationError, ValueError):
+    """An import that needed more memory or CPU time than one import may have."""
+
+    code = "import_too_costly"
+
+
+class ImportInterrupted(StationError, RuntimeError):
+    """An import whose process ended, or stopped giving signs of life, before finishing."""
+
+    code = "import_interrupted"
+
+
+class TooManyImports(StationError, RuntimeError):
+    """As many imports are running on this host as it allows at once."""
+
+    code = "too_many_imports"
+
+
+class ImportJobNotFound(StationError, LookupError):
+    """No import job with this id that the caller may see."""
+
+    code = "import_job_not_found"

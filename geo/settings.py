@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -53,6 +53,20 @@ class Settings(BaseSettings):
     coverage_max_concurrent, coverage_max_concurrent_per_client : int
         Coverage computations one worker runs at once, in all and for one client address;
         more are refused (503 ``server_busy``, 429 ``concurrency_limited``). 0: no cap.
+    import_max_memory_mb : int
+        Memory one API import may take on top of its process's start (interpreter,
+        libraries, the registry's index), megabytes; past it the import fails (0: no limit).
+    import_max_cpu_s : int
+        CPU seconds one API import may use; past them the OS stops it (0: no limit).
+    import_nice : int
+        How much lower than the server's an import process's CPU priority is (0-19).
+    max_import_jobs : int
+        Imports that may run at once on one host (all of its workers together).
+    import_wait_s : float
+        How long ``POST /v1/imports`` waits for its job before answering 202 Accepted.
+    import_job_timeout_s : float
+        A running job on another host that gave no sign of life for this long is
+        reported as failed.
     """
 
     model_config = SettingsConfigDict(env_prefix="STATIONFINDER_", extra="ignore")
@@ -82,6 +96,14 @@ class Settings(BaseSettings):
     coverage_cache_bytes: int = 64_000_000
     coverage_max_concurrent: int = 2
     coverage_max_concurrent_per_client: int = 1
+    # Import jobs (docs/security.md, "Costly imports"): each API import runs in a child
+    # process of its own, at a lower CPU priority, under these limits.
+    import_max_memory_mb: int = Field(default=1024, ge=0)
+    import_max_cpu_s: int = Field(default=600, ge=0)
+    import_nice: int = Field(default=10, ge=0, le=19)
+    max_import_jobs: int = Field(default=2, ge=1)
+    import_wait_s: float = Field(default=5.0, ge=0)
+    import_job_timeout_s: float = Field(default=60.0, gt=0)
 
 
 @lru_cache

@@ -5,28 +5,34 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from api.deps import RegistryDep, WriterDep
+from api.routes.imports import ACCEPTED, start_import, wants_async
 from api.schemas import ERROR_RESPONSES
 from geo.datums import parse_datum
 from geo.export import FORMATS, MEDIA_TYPES, export_registry
 from geo.imports.columns import parse_mapping_option
+from geo.imports.job_runner import ImportOptions
 from geo.imports.readers import check_encoding
-from geo.imports.runner import import_file
 
 router = APIRouter(prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES)
 # Stations an export left out because their stored row is damaged (geo.export).
 SKIPPED_HEADER = "X-Stations-Skipped"
 
 
-@router.post("/imports", summary="Import a station list / 批量导入驿站")
+@router.post(
+    "/imports",
+    summary="Import a station list / 批量导入驿站",
+    response_class=JSONResponse,
+    responses=ACCEPTED,
+)
 def import_stations(
-    registry: RegistryDep,
+    request: Request,
     actor: WriterDep,
     file: Annotated[UploadFile, File(description="xlsx, csv, geojson, gpkg, shp or zipped shp")],
     crs: Annotated[str | None, Form(description="Datum: wgs84, gcj02 or bd09.")] = None,
@@ -43,29 +49,30 @@ def import_stations(
     ] = None,
     dry_run: Annotated[bool, Form(description="Validate and report only.")] = False,
     atomic: Annotated[bool, Form(description="Commit nothing if any row is rejected.")] = False,
-) -> dict[str, Any]:
+    wait: Annotated[
+        bool, Form(description="Wait a few seconds for the import (false: 202 at once).")
+    ] = True,
+    prefer: Annotated[
+        str | None, Header(description="`respond-async`: 202 at once, as wait=false.")
+    ] = None,
+) -> JSONResponse:
     """Import a file; the report accounts for every row (rejected rows are listed; an
-    editor's rows outside their districts as `outside_your_districts`)."""
+    editor's rows outside their districts as `outside_your_districts`). It runs as a job
+    in a process of its own: 200 with the report when done within a few seconds, else
+    202 with the job (`GET /v1/imports/{job_id}`)."""
     mode = "dry_run" if dry_run else "atomic" if atomic else "commit"
     if encoding is not None:
         check_encoding(encoding)  # 422 before the upload is stored anywhere
-    suffix = Path(file.filename or "upload").suffix
-    with tempfile.TemporaryDirectory(prefix="stationfinder-import-") as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        with path.open("wb") as out:
-            shutil.copyfileobj(file.file, out)
-        report = import_file(
-            registry,
-            path,
-            crs=crs,
-            sheet=sheet,
-            encoding=encoding,
-            columns=parse_mapping_option(columns) if columns else None,
-            mode=mode,
-            filename=file.filename or path.name,
-            actor=actor,
-        )
-    return report.to_dict()
+    options = ImportOptions(
+        mode=mode,
+        crs=crs,
+        sheet=sheet,
+        encoding=encoding,
+        columns=parse_mapping_option(columns) if columns else None,
+    )
+    return start_import(
+        request, file=file, options=options, actor=actor, wait=wait and not wants_async(prefer)
+    )
 
 
 @router.get("/stations/export", summary="Export the registry / 导出驿站数据")

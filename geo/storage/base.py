@@ -6,12 +6,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo.access import SYSTEM, Actor, ApiKey, Role
 from geo.audit import AuditEntry
+from geo.imports.jobs import ImportJob
 from geo.index import EntryColumns, IndexEntry
 from geo.model import Station, StationData, Status
+
+if TYPE_CHECKING:
+    from geo.storage.jobs_sql import JobUpdate
 
 BBox = tuple[float, float, float, float]  # (min_lon, min_lat, max_lon, max_lat), WGS84
 
@@ -253,6 +257,24 @@ class StationStore(ABC):
         limit: int = 100,
     ) -> list[AuditEntry]:
         """Audit entries matching every filter given, newest first; ``before_seq`` pages."""
+
+    # -- import jobs (geo.imports.jobs) ------------------------------------------------------
+
+    @abstractmethod
+    def add_import_job(
+        self, job: ImportJob, *, admit: Callable[[Sequence[ImportJob]], None]
+    ) -> None:
+        """Store a new job; ``admit`` is first shown the queued and running jobs of its
+        host, under a lock held until the job is stored, and raises to refuse it."""
+
+    @abstractmethod
+    def import_job(self, job_id: str) -> ImportJob | None:
+        """A job as stored (not judged: see ``geo.imports.jobs.judged``)."""
+
+    @abstractmethod
+    def update_import_job(self, job_id: str, update: JobUpdate, *, if_active: bool) -> bool:
+        """Change some fields of a job (with ``if_active``, only while it is queued or
+        running); returns whether it changed."""
 
     @abstractmethod
     def get_meta(self, key: str) -> str | None:

@@ -34,6 +34,7 @@ from geo.access import SYSTEM, Actor, ApiKey, Role
 from geo.amenities import codes_of, mask_of
 from geo.audit import AuditEntry
 from geo.errors import DuplicateExternalId, StationNotFound, StoreUnavailable
+from geo.imports.jobs import ImportJob
 from geo.index import EntryColumns, IndexEntry
 from geo.model import (
     STATION_FIELD_ORDER,
@@ -43,7 +44,7 @@ from geo.model import (
     stored_station,
     utc_now,
 )
-from geo.storage import access_sql
+from geo.storage import access_sql, jobs_sql
 from geo.storage.base import BBox, Page, StationStore, StoreTransaction
 
 _log = logging.getLogger(__name__)
@@ -846,6 +847,24 @@ class SqlStore(StationStore):
                 before_seq=before_seq,
                 limit=limit,
             )
+
+    # -- import jobs (geo.storage.jobs_sql) -------------------------------------------------
+
+    def add_import_job(
+        self, job: ImportJob, *, admit: Callable[[Sequence[ImportJob]], None]
+    ) -> None:
+        with self.writer.begin() as conn:
+            jobs_sql.add_job(conn, job, admit=admit)
+
+    def import_job(self, job_id: str) -> ImportJob | None:
+        with self.reader.connect() as conn:
+            return jobs_sql.get_job(conn, job_id)
+
+    def update_import_job(
+        self, job_id: str, update: jobs_sql.JobUpdate, *, if_active: bool
+    ) -> bool:
+        with self.writer.begin() as conn:
+            return jobs_sql.update_job(conn, job_id, update, if_active=if_active)
 
     # -- metadata and health ---------------------------------------------------------
 

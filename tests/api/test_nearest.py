@@ -369,6 +369,7 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         ("/v1/stations/{station_id}", "delete"),
         ("/v1/amenities", "get"),
         ("/v1/imports", "post"),
+        ("/v1/imports/{job_id}", "get"),
         ("/v1/stations/export", "get"),
         ("/v1/maps/coverage", "get"),
         ("/v1/maps/coverage", "post"),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import resource
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +14,17 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from cli.main import app
+from geo.imports import runner as runner_module
 from geo.model import Status
 from geo.registry import open_registry
-from tests.geo.imports.fixtures import HEADERS, STATIONS, write_csv, write_xlsx
+from geo.settings import get_settings
+from tests.geo.imports.fixtures import (
+    HEADERS,
+    STATIONS,
+    shared_strings_bomb,
+    write_csv,
+    write_xlsx,
+)
 
 NO_NAME = ["4", "", "116.4100", "39.9100", "北京市东城区", "饮水"]  # CSV line 5
 
@@ -239,3 +250,63 @@ def test_export_gpkg_in_gcj02_exits_2(runner: CliRunner, db: str, tmp_path: Path
     assert "GeoPackage只能以WGS84导出" in err
     assert "GeoPackageexportmustbeinWGS84" in err
     assert not out.exists()
+
+
+# -- the limits of one import (issue 22, defect 6) -------------------------------------------
+
+
+@pytest.fixture
+def limits_of(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Set the import limits through the environment, as an operator does."""
+
+    def use(**values: int) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"STATIONFINDER_{name.upper()}", str(value))
+        get_settings.cache_clear()
+
+    saved = {r: resource.getrlimit(r) for r in (resource.RLIMIT_AS, resource.RLIMIT_CPU)}
+    handler = signal.getsignal(signal.SIGXCPU)
+    yield use
+    get_settings.cache_clear()
+    # The command ran in this process: its limits must be gone again.
+    assert {r: resource.getrlimit(r) for r in saved} == saved
+    assert signal.getsignal(signal.SIGXCPU) == handler
+
+
+def test_the_command_line_stops_an_import_past_its_memory_limit(
+    runner: CliRunner, db: str, tmp_path: Path, limits_of: Callable[..., None]
+) -> None:
+    limits_of(import_max_memory_mb=16)
+    path = tmp_path / "驿站名录.xlsx"
+    path.write_bytes(shared_strings_bomb(400_000, 100))
+    result = run(runner, db, "import", str(path), code=2)
+    assert "import_too_costly" in result.stderr
+    assert "16MB" in squash(result.stderr)
+    assert stored(db) == []
+
+
+def test_the_command_line_stops_an_import_past_its_cpu_limit(
+    runner: CliRunner,
+    db: str,
+    good: Path,
+    limits_of: Callable[..., None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = runner_module.import_file
+
+    def spinning(*args: Any, **kwargs: Any) -> Any:
+        shown = kwargs["progress"]
+
+        def progress(done: int, total: int | None) -> None:
+            shown(done, total)
+            while True:  # rows written, not committed: only the CPU limit ends this
+                pass
+
+        return real(*args, **{**kwargs, "progress": progress})
+
+    monkeypatch.setattr(runner_module, "import_file", spinning)
+    limits_of(import_max_cpu_s=1)
+    result = run(runner, db, "import", str(good), "--crs", "wgs84", code=2)
+    assert "import_too_costly" in result.stderr
+    assert "STATIONFINDER_IMPORT_MAX_CPU_S" in squash(result.stderr)
+    assert stored(db) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from geo.storage.access_sql import metadata as access_metadata
+from geo.storage.jobs_sql import metadata as jobs_metadata
 from geo.storage.sql import metadata
 
 connection = context.config.attributes.get("connection")
@@ -16,7 +17,9 @@ if connection is None:  # the alembic command line: open the configured URL
         f"python -c 'import geo.storage as s; s.open_store(URL)'; {open_store.__doc__}"
     )
 context.configure(
-    connection=connection, target_metadata=[metadata, access_metadata], render_as_batch=True
+    connection=connection,
+    target_metadata=[metadata, access_metadata, jobs_metadata],
+    render_as_batch=True,
 )
 with context.begin_transaction():
     context.run_migrations()

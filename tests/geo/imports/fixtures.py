@@ -133,3 +133,36 @@ def write_zip(path: Path, members: Mapping[str, Path | bytes]) -> Path:
 def shapefile_parts(shp: Path) -> dict[str, Path]:
     """The files of a Shapefile by extension (``.shp``, ``.dbf``, ``.shx``...)."""
     return {p.suffix.lower(): p for p in shp.parent.glob(f"{shp.stem}.*")}
+
+
+SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def shared_strings_bomb(strings: int, width: int) -> bytes:
+    """A small, valid workbook with ``strings`` shared strings of ``width`` characters
+    that no cell uses: compressed about 95 to 1, inside the zip-bomb limits, it makes
+    openpyxl hold every one of them in memory when it opens the workbook."""
+    book = openpyxl.Workbook()
+    for row in [HEADERS, *STATIONS]:
+        book.active.append(row)
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "[Content_Types].xml":
+                part = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST_TYPE}"/>'
+                data = data.replace(b"</Types>", f"{part}</Types>".encode())
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                rel = f'<Relationship Id="rIdSst" Type="{SST_REL}" Target="sharedStrings.xml"/>'
+                data = data.replace(b"</Relationships>", f"{rel}</Relationships>".encode())
+            dst.writestr(info, data)
+        texts = "".join(f"<si><t>{i:09d}{'驿' * width}</t></si>" for i in range(strings))
+        dst.writestr(
+            "xl/sharedStrings.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.'
+            f'org/spreadsheetml/2006/main" count="{strings}">{texts}</sst>',
+        )
+    return out.getvalue()
