@@ -94,7 +94,9 @@ def row(table: Table, *cells: object) -> None:
 def console(*, stderr: bool = False) -> Console:
     """A console that prints strings as they are: no markup, no emoji codes, no
     highlighting (style comes from :func:`line`'s parts)."""
-    return Console(stderr=stderr, markup=False, emoji=False, highlight=False)
+    # soft_wrap: a long line (a path, a URL) is printed whole, never broken where a
+    # terminal or a script reading the output would see two lines.
+    return Console(stderr=stderr, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
 
 def json_text(doc: Any) -> str:

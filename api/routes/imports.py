@@ -92,6 +92,7 @@ def start_import(
     if options.crs is not None:
         parse_datum(options.crs)  # refused now, not after a 202
     runner = job_runner(request)
+    runner.registry.store.check_writable()  # a store gone (file removed): 503, no job
     workdir = Path(tempfile.mkdtemp(prefix="stationfinder-import-"))
     upload = workdir / f"upload{Path(file.filename or 'upload').suffix}"
     try:

@@ -100,6 +100,10 @@ class StationStore(ABC):
     is a network round trip (PostgreSQL).
     """
 
+    def check_writable(self) -> None:  # noqa: B027  (a no-op unless a backend can tell)
+        """Raise ``StoreUnavailable`` if a write now could be acknowledged and then lost."""
+
+
     shared: bool = True
     quick_reads: bool = False
 
