@@ -103,7 +103,6 @@ class StationStore(ABC):
     def check_writable(self) -> None:  # noqa: B027  (a no-op unless a backend can tell)
         """Raise ``StoreUnavailable`` if a write now could be acknowledged and then lost."""
 
-
     shared: bool = True
     quick_reads: bool = False
 
