@@ -38,6 +38,15 @@ _UTF16_32_BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32's s
 _BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+# In the scope of a HEAD request answered as GET: the body will be thrown away.
+HEAD_ONLY: Final = "stationfinder.head_only"
+
+
+def head_only(scope: Scope) -> bool:
+    """Whether the client asked with HEAD (so the body is never sent)."""
+    return bool(scope.get(HEAD_ONLY))
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
@@ -61,6 +70,7 @@ class HeadAsGet:
         # A copy: the server's own scope keeps saying HEAD (it sends no body for HEAD
         # either, and its access log names the method the client used).
         as_get = dict(scope, method="GET")
+        as_get[HEAD_ONLY] = True  # a route whose body costs much may skip making it
         extensions = dict(scope.get("extensions") or {})
         extensions.pop("http.response.pathsend", None)  # a file would be sent whole
         as_get["extensions"] = extensions

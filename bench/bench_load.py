@@ -207,7 +207,7 @@ async def verify(http: httpx2.AsyncClient, database_url: str | None, results: Re
                     continue
                 step = max(1, done["rows"] // 200)  # 200 rows of each import, spread out
                 sample = [f"IMP-{done['tag']}-{i}" for i in range(0, done["rows"], step)]
-                missing = [e for e in sample if store.get_by_external_id(e) is None]
+                missing = [e for e in sample if store.get_by_external_id(e, None) is None]
                 if missing:
                     lost.append(f"import {done['tag']}: {len(missing)} sampled rows missing")
             total = store.count()

@@ -9,21 +9,10 @@ from typing import Annotated
 
 import typer
 
-from cli.safe import console, line
+from cli.common import DbOpt, err, out, require_file, store_at
+from cli.safe import line
 from geo.backup import BackupSummary, backup, restore
-from geo.errors import StationError
 from geo.settings import get_settings
-from geo.storage import open_store
-
-out = console()
-err = console(stderr=True)
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."
-    ),
-]
 
 
 def _secret() -> str | None:
@@ -50,17 +39,8 @@ def backup_command(
 ) -> None:
     """备份全部数据 / Back up every table (stations, keys, audit log...) to one file,
     signed under STATIONFINDER_BACKUP_SECRET."""
-    from cli.main import fail  # cli.main registers this module's commands
-
-    try:
-        store = open_store(database_url or get_settings().database_url)
-        try:
-            summary = backup(store, path, secret=_secret())
-        finally:
-            store.close()
-    except StationError as exc:
-        fail(exc)
-        return
+    with store_at(database_url) as store:
+        summary = backup(store, path, secret=_secret())
     _report("已备份 / backed up →", summary, path)
     if summary.signed:
         out.print(line("已签名 / signed: HMAC-SHA256 (STATIONFINDER_BACKUP_SECRET)"))
@@ -106,25 +86,16 @@ def restore_command(
     The store's API keys are kept as they are unless --with-keys. Running servers on the
     store rebuild their index from the restored stations within a second; all or nothing.
     """
-    from cli.main import fail, require_file
-
     require_file(path)
-    try:
-        store = open_store(database_url or get_settings().database_url)
-        try:
-            summary = restore(
-                store,
-                path,
-                replace=replace,
-                secret=_secret(),
-                with_keys=with_keys,
-                allow_unsigned=allow_unsigned,
-            )
-        finally:
-            store.close()
-    except StationError as exc:
-        fail(exc)
-        return
+    with store_at(database_url) as store:
+        summary = restore(
+            store,
+            path,
+            replace=replace,
+            secret=_secret(),
+            with_keys=with_keys,
+            allow_unsigned=allow_unsigned,
+        )
     _report("已恢复 / restored ←", summary, path)
     if summary.signed:
         out.print(line("签名已验证 / signature verified: HMAC-SHA256"))

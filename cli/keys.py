@@ -6,62 +6,24 @@ does is logged as ``cli:<user>`` (``geo.access.cli_actor``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from cli.safe import console, line, print_json, row
+from cli.common import DbOpt, checked, err, out, store_at
+from cli.safe import line, print_json, row
 from geo.access import ApiKey, cli_actor
 from geo.audit import MAX_LIMIT, Action, AuditEntry, parse_since
-from geo.errors import StationError
 from geo.keys import create_key, revoke_key
 from geo.search import check_page
-from geo.settings import get_settings
-from geo.storage import StationStore, open_store
-
-out = console()
-err = console(stderr=True)
-T = TypeVar("T")
 
 keys_app = typer.Typer(
     help="API 密钥：新建、列出、吊销 / API keys: create, list, revoke.", no_args_is_help=True
 )
 
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."
-    ),
-]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-@contextmanager
-def _store(database_url: str | None) -> Iterator[StationStore]:
-    """The store (no index: key and audit commands need none); errors exit 2."""
-    from cli.main import fail  # cli.main registers this module's commands
-
-    try:
-        store = open_store(database_url or get_settings().database_url)
-    except StationError as exc:
-        fail(exc)
-        raise  # unreachable: fail() exits
-    try:
-        yield store
-    except StationError as exc:
-        fail(exc)
-    finally:
-        store.close()
-
-
-def _checked(fn: Callable[[], T]) -> T:
-    from cli.main import checked
-
-    return checked(fn)
 
 
 def _when(ts: datetime | None) -> str:
@@ -93,7 +55,7 @@ def keys_create(
     database_url: DbOpt = None,
 ) -> None:
     """新建 API 密钥（只显示一次）/ Create an API key; it is printed once, never again."""
-    with _store(database_url) as store:
+    with store_at(database_url) as store:
         key, record = create_key(
             store, name=name, role=role, adcodes=adcode or (), actor=cli_actor()
         )
@@ -116,7 +78,7 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(as_json: JsonOpt = False, database_url: DbOpt = None) -> None:
     """列出 API 密钥（不显示密钥本身）/ List API keys (prefixes only, never the keys)."""
-    with _store(database_url) as store:
+    with store_at(database_url) as store:
         keys = store.list_keys()
     if as_json:
         print_json([_key_dict(k) for k in keys])
@@ -143,7 +105,7 @@ def keys_revoke(
     database_url: DbOpt = None,
 ) -> None:
     """吊销 API 密钥 / Revoke an API key: it is refused from now on."""
-    with _store(database_url) as store:
+    with store_at(database_url) as store:
         key = revoke_key(store, key_id=key_id, actor=cli_actor())
     out.print(
         line(
@@ -173,9 +135,9 @@ def audit_command(
     database_url: DbOpt = None,
 ) -> None:
     """查看操作日志（最新在前）/ Show the audit log, newest first."""
-    _checked(lambda: check_page(limit, 0, max_limit=MAX_LIMIT))
-    when = _checked(lambda: parse_since(since))
-    with _store(database_url) as store:
+    checked(lambda: check_page(limit, 0, max_limit=MAX_LIMIT))
+    when = checked(lambda: parse_since(since))
+    with store_at(database_url) as store:
         entries = store.audit_log(
             station_id=station, actor=actor, action=action, since=when, limit=limit
         )

@@ -7,24 +7,33 @@ there is enforced here, with the same messages (Chinese first, then English).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from cli.backup import register as register_backup
+from cli.common import (
+    CrsOpt,
+    DbOpt,
+    JsonOpt,
+    checked,
+    err,
+    out,
+    refusals,
+    registry_at,
+    require_file,
+    shown_url,
+)
 from cli.keys import register as register_keys
 from cli.maps import coverage_app, map_app
-from cli.safe import console, line, print_json, row
+from cli.safe import line, print_json, row
 from geo.access import cli_actor
 from geo.datums import parse_datum
-from geo.errors import StationError, StoreUnavailable
 from geo.geojson import nearest_collection, station_feature
 from geo.model import build_station_data
-from geo.registry import Registry, load_demo, open_registry, prepare_registry
+from geo.registry import load_demo, prepare_registry
 from geo.search import build_nearest_query
 from geo.settings import get_settings
 
@@ -41,98 +50,6 @@ app.add_typer(map_app, name="map")
 app.add_typer(coverage_app, name="coverage")
 register_backup(app)  # backup, restore
 register_keys(app)  # keys create|list|revoke, audit
-
-out = console()
-err = console(stderr=True)
-T = TypeVar("T")
-
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."
-    ),
-]
-CrsOpt = Annotated[str, typer.Option("--crs", help="Datum of the coordinates: wgs84, gcj02, bd09.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print GeoJSON instead of a table.")]
-
-
-def fail(exc: StationError) -> None:
-    # The messages name the values at fault, which are data (a station name, a path).
-    err.print(line(("错误 / error", "red"), f" ({exc.code}): {exc.message_zh}"))
-    if exc.message != exc.message_zh:
-        err.print(line(f"  {exc.message}"))
-    raise typer.Exit(code=2)
-
-
-@contextmanager
-def registry_at(database_url: str | None) -> Iterator[Registry]:
-    """Open the registry, turning domain errors into a message and exit code 2."""
-    try:
-        registry = open_registry(database_url or get_settings().database_url)
-    except StationError as exc:
-        fail(exc)
-        raise  # unreachable: fail() exits
-    try:
-        yield registry
-    except StationError as exc:
-        fail(exc)
-    finally:
-        registry.close()
-
-
-def require_file(path: Path) -> None:
-    """Exit 2 with a message unless ``path`` is a file (a name too long for the file
-    system included: that is no file either, not a traceback)."""
-    try:
-        found = path.is_file()
-    except OSError:
-        found = False
-    if not found:
-        err.print(line(("错误 / error", "red"), f": 找不到文件 / no such file: {path}"))
-        raise typer.Exit(code=2)
-
-
-@contextmanager
-def cannot_open(database_url: str) -> Iterator[None]:
-    """Opening the store for ``serve``: a domain error, or a database the driver cannot
-    read (a damaged or foreign SQLite file), is a message and exit status 2, not a
-    traceback."""
-    import sqlalchemy as sa
-
-    try:
-        yield
-    except StationError as exc:
-        fail(exc)
-    except sa.exc.DatabaseError as exc:
-        url = sa.make_url(database_url).render_as_string(hide_password=True)
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        damaged = sa.make_url(database_url).get_backend_name() == "sqlite"
-        fail(
-            StoreUnavailable(
-                f"cannot open the database {url}: {reason}. "
-                + (
-                    "The file is damaged or is not a stationfinder database: restore it "
-                    "from a backup (stationfinder restore) or give another --database-url."
-                    if damaged
-                    else "Check that it is a PostgreSQL database with PostGIS."
-                ),
-                f"无法打开数据库 {url}：{reason}。"
-                + (
-                    "该文件已损坏或不是 stationfinder 的数据库：请从备份恢复"
-                    "（stationfinder restore），或用 --database-url 指定其他文件。"
-                    if damaged
-                    else "请确认它是安装了 PostGIS 的 PostgreSQL 数据库。"
-                ),
-            )
-        )
-
-
-def checked(fn: Callable[[], T]) -> T:
-    try:
-        return fn()
-    except StationError as exc:
-        fail(exc)
-        raise
 
 
 @app.command()
@@ -165,19 +82,19 @@ def serve(
     settings = base.model_copy(update=update)
     err.print(
         line(
-            f"stationfinder: {settings.database_url} → http://{host}:{port}/docs"
+            f"stationfinder: {shown_url(settings.database_url)} → http://{host}:{port}/docs"
             + (f" ({workers} workers)" if workers > 1 else "")
         )
     )
     if workers == 1:
         # The store is opened by the app's start-up, inside uvicorn: what fails there
         # (a damaged SQLite file, an unreachable database) comes back here.
-        with cannot_open(settings.database_url):
+        with refusals(settings.database_url):
             run_server(create_app(settings), host=host, port=port, access_log=access_log)
         return
     # The demo is loaded once, here, not by every worker at the same time; the workers
     # build the app from the environment (uvicorn starts them by import string).
-    with cannot_open(settings.database_url), registry_at(settings.database_url) as registry:
+    with registry_at(settings.database_url) as registry:
         checked(lambda: prepare_registry(registry, demo=settings.demo, seed=settings.demo_seed))
     os.environ["STATIONFINDER_DATABASE_URL"] = settings.database_url
     os.environ["STATIONFINDER_DEMO"] = "0"

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from cli.common import DbOpt, checked, err, out, registry_at
 from cli.safe import line
 from geo.coverage import CoverageResult, build_coverage
 from geo.coverage.demand import read_demand
@@ -41,12 +42,6 @@ DemandOpt = Annotated[
 DemandCrsOpt = Annotated[
     str | None, typer.Option(help="Datum of the demand points (CSV default gcj02).")
 ]
-DbOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."
-    ),
-]
 
 
 def _compute(
@@ -59,8 +54,6 @@ def _compute(
     demand_crs: str | None,
     database_url: str | None,
 ) -> CoverageResult:
-    from cli.main import checked, registry_at  # cli.main registers this module's apps
-
     points = checked(lambda: read_demand(demand, crs=demand_crs)) if demand else None
     with registry_at(database_url) as registry:
         return build_coverage(
@@ -92,7 +85,6 @@ def map_coverage(
     database_url: DbOpt = None,
 ) -> None:
     """生成覆盖地图 / Write a coverage map as one self-contained HTML file."""
-    from cli.main import checked, out
     from maps.coverage_map import render_coverage_html
 
     lang = checked(lambda: parse_lang(lang))
@@ -135,8 +127,6 @@ def coverage_stats(
     database_url: DbOpt = None,
 ) -> None:
     """覆盖统计表 / Area, stations, covered area and share per radius, per district."""
-    from cli.main import checked, err
-
     fmt = checked(lambda: check_format(fmt))
     if fmt == "xlsx" and out_path is None:
         err.print(line(("错误 / error", "red"), ": xlsx 需要 --out / xlsx needs --out FILE"))

@@ -187,7 +187,7 @@ def export_registry(
         If `datum` is a name of no supported datum.
     """
     crs = parse_datum(datum)
-    fmt = _check_format(fmt, crs)
+    fmt = check_format(fmt, crs)
     # Closed when done, so the snapshot's read transaction ends even if a writer fails.
     with contextlib.closing(_pages(registry.store, on_damaged)) as pages:
         return _write(pages, fmt, crs, out)
@@ -217,7 +217,9 @@ def _write(pages: Pages, fmt: str, crs: Datum, out: BinaryIO | Path) -> int:
     return _STREAM_WRITERS[fmt](pages, crs, out)
 
 
-def _check_format(fmt: str, datum: Datum) -> str:
+def check_format(fmt: str, datum: Datum) -> str:
+    """The format's name, lower case; InvalidParameter unless it can be written in
+    ``datum``."""
     name = fmt.strip().lower() if isinstance(fmt, str) else ""
     if name not in FORMATS:
         raise InvalidParameter(

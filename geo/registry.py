@@ -342,8 +342,9 @@ class RegistryTransaction:
         self._pending: list[EntryColumns] = []
         self._open = True
 
-    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
-        """Stations by source id, as this transaction sees them, locked to its end."""
+    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, list[Station]]:
+        """The stations with each source id, in every district, as this transaction sees
+        them, locked to its end."""
         return self._tx.get_by_external_ids(external_ids)
 
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:

@@ -27,7 +27,7 @@ import numpy as np
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from api.deps import RegistryDep, SettingsDep
+from api.deps import Integer, RegistryDep, SettingsDep
 from geo.amenities import AMENITIES
 from geo.datums import Datum, from_wgs84, parse_datum, to_wgs84, validate_lonlat
 from geo.model import Station
@@ -202,7 +202,7 @@ def page_nearest(
     lat: float,
     crs: str = "wgs84",
     amenities: Annotated[list[str] | None, Query()] = None,
-    k: int = PAGE_K,
+    k: Integer = PAGE_K,
 ) -> Response:
     """The nearest open stations, as ``/v1/stations/nearest`` finds them (open now)."""
     query = build_nearest_query(lon=lon, lat=lat, crs=crs, k=k, amenities=amenities, max_k=20)
@@ -229,7 +229,7 @@ def page_along_route(
     lon: float | None = None,
     lat: float | None = None,
     crs: str = "wgs84",
-    limit: int = PAGE_K,
+    limit: Integer = PAGE_K,
 ) -> Response:
     """Open stations along a route, as ``/v1/stations/along-route`` finds them."""
     query = build_route_query(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from api.deps import RegistryDep, SettingsDep
+from api.deps import Integer, RegistryDep, SettingsDep
 from api.schemas import ERROR_RESPONSES
 from geo.datums import Datum, parse_datum
 from geo.errors import InvalidParameter
@@ -46,7 +46,9 @@ OpenAtQ = Annotated[
 StatusQ = Annotated[
     str | None, Query(description="Comma-separated statuses (default open); `any` for all.")
 ]
-LimitQ = Annotated[int, Query(description="At most this many stations, the first along the route.")]
+LimitQ = Annotated[
+    Integer, Query(description="At most this many stations, the first along the route.")
+]
 OutCrsQ = Annotated[
     str,
     Query(description="Datum of returned coordinates: wgs84, gcj02 (Amap, Tencent), bd09 (Baidu)."),

@@ -8,14 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from api.deps import RegistryDep, WriterDep
+from api.edge import head_only
 from api.routes.imports import ACCEPTED, start_import, wants_async
 from api.schemas import ERROR_RESPONSES
 from geo.datums import parse_datum
-from geo.export import FORMATS, MEDIA_TYPES, export_registry
+from geo.export import FORMATS, MEDIA_TYPES, check_format, export_registry
 from geo.imports.columns import parse_mapping_option
 from geo.imports.job_runner import ImportOptions
 from geo.imports.readers import check_encoding
@@ -77,6 +78,7 @@ def import_stations(
 
 @router.get("/stations/export", summary="Export the registry / 导出驿站数据")
 def export_stations(
+    request: Request,
     registry: RegistryDep,
     fmt: Annotated[
         str, Query(alias="format", description=f"One of: {', '.join(FORMATS)}.")
@@ -84,12 +86,26 @@ def export_stations(
     crs: Annotated[
         str, Query(description="Datum of the coordinates (GIS files: wgs84).")
     ] = "wgs84",
-) -> FileResponse:
+) -> Response:
     """The whole registry, from one snapshot, as a file that `POST /v1/imports` reads back
     unchanged; `X-Stations-Skipped` counts stations left out because their stored row is
     damaged (each is logged)."""
     fmt = fmt.strip().lower()
     datum = parse_datum(crs)
+    fmt = check_format(fmt, datum)
+    filename = f"stations-{datum.value}.{fmt}"
+    if head_only(request.scope):
+        # Not the whole file only to count its bytes: the headers GET would send but the
+        # length, which a server may leave out when only the content tells it (RFC 9110).
+        head = Response(
+            media_type=MEDIA_TYPES[fmt],
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Accept-Ranges": "bytes",  # as FileResponse says for GET
+            },
+        )
+        del head.headers["content-length"]
+        return head
     tmp = Path(tempfile.mkdtemp(prefix="stationfinder-export-"))
     path = tmp / f"stations.{fmt if fmt in FORMATS else 'out'}"
     skipped: list[int] = []
@@ -103,7 +119,7 @@ def export_stations(
     return FileResponse(
         path,
         media_type=MEDIA_TYPES[fmt],
-        filename=f"stations-{datum.value}.{fmt}",
+        filename=filename,
         headers={SKIPPED_HEADER: str(len(skipped))},
         background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
     )

@@ -21,7 +21,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -41,6 +41,9 @@ class JobStatus(StrEnum):
 
 
 ACTIVE: Final = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
+# A finished job (its status, report or error) can be read for this long; starting a
+# job deletes those finished longer ago, so the table does not grow without end.
+KEEP_FINISHED: Final = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from geo.access import Actor
 from geo.geodesy import GEOD
 from geo.idmap import IdMap
 from geo.imports.report import Issue
@@ -167,7 +168,11 @@ class Matcher:
 
     def chunk_keys(self, items: Sequence[StationData]) -> ChunkKeys:
         content = [content_key(d) for d in items]
-        ids = [None if d.external_id is None else hash(d.external_id) for d in items]
+        # an external id is unique within a district: the same id in two districts of
+        # one file is two stations
+        ids = [
+            None if d.external_id is None else hash((d.adcode or "", d.external_id)) for d in items
+        ]
         names = [hash(normalise_name(d.name)) for d in items]
         lo, hi = self.names.ranges(names)
         return ChunkKeys(
@@ -231,11 +236,19 @@ class Matcher:
             table.flush()
         self.names.flush()
 
-    def existing(self, data: StationData, by_external_id: Mapping[str, Station]) -> Station | None:
-        """The stored station this row describes: same external id, or (without one) the
-        nearest station of the same normalised name within 30 m that no row took yet."""
+    def existing(
+        self,
+        row: int,
+        data: StationData,
+        by_external_id: Mapping[str, Sequence[Station]],
+        actor: Actor,
+    ) -> Station | Issue | None:
+        """The stored station this row describes: the station with its external id in its
+        district, or (without one) the nearest station of the same normalised name within
+        30 m that no row took yet. An Issue when the row's external id is ambiguous."""
         if data.external_id is not None:
-            return by_external_id.get(data.external_id)
+            candidates = by_external_id.get(data.external_id, ())
+            return self._by_external_id(row, data, candidates, actor)
         hits = self.tx.near(data.lon, data.lat, radius_m=MATCH_RADIUS_M)
         if not hits:
             return None
@@ -250,3 +263,55 @@ class Matcher:
             ):
                 return station
         return None
+
+    def _by_external_id(
+        self, row: int, data: StationData, candidates: Sequence[Station], actor: Actor
+    ) -> Station | Issue | None:
+        """An external id is unique within a district (``adcode``). A row that names its
+        district matches there only. A row without one (a file with no adcode column)
+        matches the one station with that id that the actor may change; stations of other
+        districts never stand in an editor's way, and where an admin's row could mean
+        several stations, it is refused rather than guessed (the row says ``None``)."""
+        if data.adcode is not None:
+            return next((s for s in candidates if s.adcode == data.adcode), None)
+        mine = [s for s in candidates if actor.may_write(s.adcode)]
+        if len(mine) <= 1:
+            return mine[0] if mine else None
+        where = ", ".join(f"{s.adcode or '-'} (id {s.id})" for s in mine[:5])
+        return Issue(
+            row, self.id_header, "ambiguous_external_id", "error",
+            f"external_id {data.external_id!r} names stations in several districts: {where}; "
+            "add an adcode column to say which; row not written",
+            f"编号 {data.external_id!r} 在多个行政区划中都有驿站：{where}；"
+            "请增加行政区划代码列以指明是哪一个，该行未写入",
+            data.external_id,
+        )  # fmt: skip
+
+
+def moved_district_warning(
+    row: int,
+    data: StationData,
+    candidates: Sequence[Station],
+    actor: Actor,
+    id_header: str | None,
+) -> Issue | None:
+    """A warning for a row that creates a station in district ``data.adcode`` while a
+    station of the same external id and name, which the actor may change, stands in
+    another district: likely the same station with a corrected district, which an import
+    cannot tell from a new one."""
+    name = normalise_name(data.name)
+    twin = next(
+        (s for s in candidates if normalise_name(s.name) == name and actor.may_write(s.adcode)),
+        None,
+    )
+    if twin is None:
+        return None
+    return Issue(
+        row, id_header, "external_id_in_other_district", "warning",
+        f"station {twin.id} in district {twin.adcode or '-'} has the same external_id and "
+        f"name; a new station was made in {data.adcode or '-'} (to move a station to "
+        "another district, edit it instead)",
+        f"行政区划 {twin.adcode or '-'} 的驿站 {twin.id} 编号和名称与此行相同；已在 "
+        f"{data.adcode or '-'} 新建驿站（如要把驿站改到另一行政区划，请直接编辑该驿站）",
+        data.external_id,
+    )  # fmt: skip

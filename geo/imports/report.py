@@ -56,6 +56,14 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
         "external_id repeated in this file with different data",
         "本文件中编号重复但内容不同",
     ),
+    "ambiguous_external_id": (
+        "a row without an adcode whose external_id names stations in several districts",
+        "该行没有行政区划代码，而其编号在多个行政区划中都有驿站",
+    ),
+    "external_id_in_other_district": (
+        "a new station whose external_id and name a station of another district has",
+        "新建驿站的编号和名称与另一行政区划的驿站相同",
+    ),
     "cell_too_long": (
         "a cell longer than Excel's 32,767 characters",
         "单元格超过 Excel 的 32,767 个字符上限",

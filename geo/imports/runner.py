@@ -37,7 +37,7 @@ from geo.datums import Datum, parse_datum
 from geo.errors import InvalidFile, InvalidParameter, UnknownCRS
 from geo.geodesy import GEOD
 from geo.imports.columns import ColumnMapping, recognise_columns
-from geo.imports.matching import Matcher
+from geo.imports.matching import Matcher, moved_district_warning
 from geo.imports.readers import RawRow, Source, open_source
 from geo.imports.report import ImportReport, Issue, Outcome
 from geo.imports.rows import read_rows
@@ -261,13 +261,22 @@ def _import_chunk(
             rejected = duplicate.code == "duplicate_external_id"
             report.count(Outcome.REJECTED if rejected else Outcome.DUPLICATE)
             continue
-        current = matcher.existing(data, by_external_id)
+        current = matcher.existing(raw.number, data, by_external_id, actor)
+        if isinstance(current, Issue):
+            report.issues.append(current)
+            report.count(Outcome.REJECTED)
+            continue
         if current is None:
             outside = _outside(actor, raw.number, data)
             if outside is not None:
                 report.issues.append(outside)
                 report.count(Outcome.REJECTED)
                 continue
+            if data.external_id is not None:
+                others = by_external_id.get(data.external_id, ())
+                moved = moved_district_warning(raw.number, data, others, actor, matcher.id_header)
+                if moved is not None:
+                    report.issues.append(moved)
             creates.append(data)
             report.count(Outcome.CREATED)
             continue

@@ -42,9 +42,11 @@ class StoreTransaction(ABC):
     seqs: tuple[int, int] | None = None
 
     @abstractmethod
-    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
-        """Stations by source id, as this transaction sees them; missing ids are absent.
-        Their rows stay locked until the transaction ends (see ``get_many``)."""
+    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, list[Station]]:
+        """The stations with each source id, in every district (an external id is unique
+        only within its district, ``adcode``), in id order, as this transaction sees
+        them; missing ids are absent. Their rows stay locked until the transaction ends
+        (see ``get_many``)."""
 
     @abstractmethod
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
@@ -141,8 +143,9 @@ class StationStore(ABC):
         """Stations by id; missing ids are absent from the result."""
 
     @abstractmethod
-    def get_by_external_id(self, external_id: str) -> Station | None:
-        """The station with this source id, if any."""
+    def get_by_external_id(self, external_id: str, adcode: str | None) -> Station | None:
+        """The station with this source id in district ``adcode`` (None: among the
+        stations without an adcode), if any; external ids are unique per district."""
 
     @abstractmethod
     def add(self, data: StationData, *, now: datetime, actor: Actor = SYSTEM) -> Station:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.access import Actor, Role
-from geo.imports.jobs import ACTIVE, ImportJob, JobStatus, iso
+from geo.imports.jobs import ACTIVE, KEEP_FINISHED, ImportJob, JobStatus, iso
 
 metadata = sa.MetaData()
 
@@ -117,13 +117,20 @@ def add_job(
     conn: Connection, job: ImportJob, *, admit: Callable[[Sequence[ImportJob]], None]
 ) -> None:
     """Insert ``job`` once ``admit`` has seen the active jobs of its host (it raises to
-    refuse); the caller's write transaction holds the jobs lock until it commits."""
+    refuse); the caller's write transaction holds the jobs lock until it commits. Jobs
+    that finished more than ``KEEP_FINISHED`` before it was made are deleted."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _JOBS_LOCK})
     query = sa.select(import_jobs).where(
         import_jobs.c.host == job.host, import_jobs.c.status.in_(sorted(ACTIVE))
     )
     admit([_job(r) for r in conn.execute(query)])
+    conn.execute(
+        import_jobs.delete().where(
+            import_jobs.c.status.not_in(sorted(ACTIVE)),
+            import_jobs.c.finished_at < iso(job.created_at - KEEP_FINISHED),
+        )
+    )
     conn.execute(
         import_jobs.insert().values(
             id=job.id,

@@ -55,7 +55,7 @@ stations = sa.Table(
     "stations",
     metadata,
     sa.Column("id", _ID, primary_key=True, autoincrement=True),
-    sa.Column("external_id", sa.Text, unique=True, nullable=True),
+    sa.Column("external_id", sa.Text, nullable=True),  # unique within a district, see 0005
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("address", sa.Text),
     sa.Column("district", sa.Text),
@@ -189,9 +189,19 @@ def _readable_station(row: sa.Row[Any]) -> Station:
 
 
 def _duplicate(data: StationData) -> DuplicateExternalId:
+    where = f"district {data.adcode}" if data.adcode else "stations without an adcode"
+    where_zh = f"行政区划 {data.adcode} 内的" if data.adcode else "无行政区划代码的"
     return DuplicateExternalId(
-        f"external_id {data.external_id!r} is already used by another station",
-        f"外部编号 {data.external_id!r} 已被其他站点使用",
+        f"external_id {data.external_id!r} is already used by another station in {where}",
+        f"外部编号 {data.external_id!r} 已被{where_zh}其他站点使用",
+        details=[
+            {
+                "field": "external_id",
+                "value": data.external_id,
+                "adcode": data.adcode,
+                "reason": "taken_in_district",
+            }
+        ],
     )
 
 
@@ -222,22 +232,31 @@ def _get_many(
     return {s.id: s for s in map(_station, rows)}
 
 
-def _get_by_external_id(conn: Connection, external_id: str) -> Station | None:
-    row = conn.execute(sa.select(stations).where(stations.c.external_id == external_id)).first()
+# External ids are unique within a district (``adcode``; stations without one share a
+# namespace): a source list's ids are its keeper's own, and one district must not be
+# able to take the ids another will import (migration 0005).
+
+
+def _get_by_external_id(conn: Connection, external_id: str, adcode: str | None) -> Station | None:
+    query = sa.select(stations).where(
+        stations.c.external_id == external_id,
+        sa.func.coalesce(stations.c.adcode, "") == (adcode or ""),
+    )
+    row = conn.execute(query).first()
     return _station(row) if row is not None else None
 
 
 def _get_by_external_ids(
     conn: Connection, external_ids: Sequence[str], *, lock: bool = False
-) -> dict[str, Station]:
-    found: dict[str, Station] = {}
+) -> dict[str, list[Station]]:
+    """The stations with each external id, in every district, in id order."""
+    found: dict[str, list[Station]] = {}
     wanted = sorted(set(external_ids))
     for start in range(0, len(wanted), 500):  # well under SQLite's bound-parameter limit
         query = sa.select(stations).where(stations.c.external_id.in_(wanted[start : start + 500]))
-        if lock:
-            query = query.order_by(stations.c.id).with_for_update()
-        for station in map(_station, conn.execute(query)):
-            found[station.external_id or ""] = station
+        query = query.order_by(stations.c.id)
+        for station in map(_station, conn.execute(query.with_for_update() if lock else query)):
+            found.setdefault(station.external_id or "", []).append(station)
     return found
 
 
@@ -349,13 +368,14 @@ _CHANGES_LOCK = 0x5F_C4A2_6E5  # "stationfinder changes", an arbitrary 64-bit ke
 
 def _duplicate_in(conn: Connection, batch: Sequence[StationData]) -> DuplicateExternalId:
     """Name the first external_id of a failed batch that is taken or repeated."""
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for data in batch:
         if data.external_id is None:
             continue
-        if data.external_id in seen or _get_by_external_id(conn, data.external_id):
+        key = (data.adcode or "", data.external_id)
+        if key in seen or _get_by_external_id(conn, data.external_id, data.adcode):
             return _duplicate(data)
-        seen.add(data.external_id)
+        seen.add(key)
     return _duplicate(batch[0])
 
 
@@ -422,7 +442,7 @@ class SqlTransaction(StoreTransaction):
     # file over them, and no other writer may change them before it writes (PostgreSQL:
     # FOR UPDATE; SQLite: the transaction holds the write lock from its BEGIN IMMEDIATE).
 
-    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Station]:
+    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, list[Station]]:
         return _get_by_external_ids(self._conn, external_ids, lock=True)
 
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
@@ -664,9 +684,9 @@ class SqlStore(StationStore):
         with self.reader.connect() as conn:
             return _get_many(conn, station_ids)
 
-    def get_by_external_id(self, external_id: str) -> Station | None:
+    def get_by_external_id(self, external_id: str, adcode: str | None) -> Station | None:
         with self.reader.connect() as conn:
-            return _get_by_external_id(conn, external_id)
+            return _get_by_external_id(conn, external_id, adcode)
 
     def list_stations(
         self,

@@ -106,13 +106,34 @@ def test_head_answers_as_get_without_a_body(client: TestClient, url: str) -> Non
     assert head.status_code == 200, head.text
     assert head.content == b""
     # Content-Length included: the length GET's body has (compressed, where it is).
-    # An export is a new file each time, with its own ETag and modification time.
-    varying = {"date"} | ({"etag", "last-modified"} if "/export" in url else set())
+    # An export is not made for a HEAD: the headers GET sends but those only the file
+    # tells (its length, ETag, modification time, the stations it skipped).
+    made = {"content-length", "etag", "last-modified", "x-stations-skipped"}
+    varying = {"date"} | (made if "/export" in url else set())
     assert {k: v for k, v in head.headers.items() if k not in varying} == {
         k: v for k, v in got.headers.items() if k not in varying
     }
-    if "content-encoding" not in got.headers:
+    if "/export" in url:
+        assert not made & set(head.headers)
+    elif "content-encoding" not in got.headers:
         assert int(head.headers["content-length"]) == len(got.content)
+
+
+def test_head_of_an_export_does_not_make_the_file(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HEAD checks the parameters as GET does, and answers without writing the file."""
+    import api.routes.transfer
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("HEAD made the export")
+
+    monkeypatch.setattr(api.routes.transfer, "export_registry", never)
+    head = client.head("/v1/stations/export?format=xlsx&crs=gcj02")
+    assert head.status_code == 200
+    assert head.headers["content-disposition"] == 'attachment; filename="stations-gcj02.xlsx"'
+    assert client.head("/v1/stations/export?format=gpkg&crs=gcj02").status_code == 422
+    assert client.head("/v1/stations/export?format=shp").status_code == 422
 
 
 def test_head_of_an_error_is_the_error_without_a_body(client: TestClient) -> None:

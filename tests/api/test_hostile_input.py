@@ -212,6 +212,9 @@ def test_a_station_id_not_written_as_an_integer_is_a_422(
         ("/v1/audit?limit=1.0", "limit"),
         ("/v1/audit?station_id=1.0", "station_id"),
         ("/v1/audit?before_seq=2.0", "before_seq"),
+        ("/v1/stations/along-route?route=116.3,39.9;116.4,39.9&limit=3.0", "limit"),
+        ("/page/data/nearest?lon=116.4&lat=39.9&k=2.0", "k"),
+        ("/page/data/along-route?route=116.3,39.9;116.4,39.9&limit=1e1", "limit"),
     ],
 )
 def test_integer_query_parameters_refuse_other_spellings(

@@ -21,8 +21,10 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 import cli.backup
+import cli.common
 import cli.keys
 import cli.main
+import cli.maps
 from cli.main import app
 from cli.safe import console
 from geo.access import Actor, Role
@@ -53,7 +55,7 @@ SEEDED = [name for name in HOSTILE if name != "lone_surrogate"]
 def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """The commands' own consoles (cli.safe.console), made wide."""
     monkeypatch.setenv("COLUMNS", str(WIDE))
-    for module in (cli.main, cli.keys, cli.backup):
+    for module in (cli.common, cli.main, cli.keys, cli.backup, cli.maps):
         monkeypatch.setattr(module, "out", console())
         monkeypatch.setattr(module, "err", console(stderr=True))
     return CliRunner()
@@ -200,7 +202,7 @@ def test_a_real_terminal_gets_no_hyperlink_or_escape_from_data(
     OSC 8 hyperlink for a "[link=...]" name, no screen clearing for an ANSI one."""
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("COLUMNS", str(WIDE))
-    for module in (cli.main, cli.keys, cli.backup):
+    for module in (cli.common, cli.main, cli.keys, cli.backup, cli.maps):
         monkeypatch.setattr(module, "out", console())
         monkeypatch.setattr(module, "err", console(stderr=True))
     assert cli.main.out.is_terminal

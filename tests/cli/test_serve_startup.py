@@ -66,3 +66,45 @@ def test_a_damaged_sqlite_file_is_a_message_and_status_2(
     assert "已损坏" in err, err
     assert "stationfinder restore" in err, err
     assert str(path) in err, err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["nearest", "--lon", "116.4", "--lat", "39.9"],
+        ["stations", "show", "1"],
+        ["stations", "rm", "1"],
+        ["export", "--out", "out.csv"],
+        ["demo"],
+        ["keys", "list"],
+        ["audit"],
+        ["backup", "out.bak"],
+        ["coverage", "stats", "--city", "北京市"],
+        ["map", "coverage", "--city", "北京市", "--out", "out.html"],
+    ],
+    ids=lambda a: "-".join(a[:2]),
+)
+def test_every_command_on_a_damaged_file_is_a_message_and_status_2(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """Not only ``serve``: any command that opens the store says what is wrong."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    path = tmp_path / "damaged.db"
+    random_bytes(path)
+    args = [str(tmp_path / a) if a.startswith("out.") else a for a in args]
+    result = CliRunner().invoke(app, [*args, "--database-url", f"sqlite:///{path}"])
+    assert result.exit_code == 2, (result.stdout, result.stderr, result.exception)
+    err = " ".join(result.stderr.split())
+    for said in ("store_unavailable", "已损坏", "damaged"):
+        assert said in err, err
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_serve_never_prints_the_database_password() -> None:
+    """The start-up line names the database without its password (it ends up in logs)."""
+    result = serve("postgresql://sf:s3cret-pw@127.0.0.1:1/none")
+    assert "s3cret-pw" not in result.stderr + result.stdout
+    assert "sf:***@127.0.0.1:1/none" in result.stderr, result.stderr

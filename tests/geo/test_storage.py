@@ -83,8 +83,10 @@ def test_round_trip_of_every_field(db_url: str) -> None:
     assert got.opening_hours_osm == "Mo-Fr 09:00-17:00"
     assert got.status is Status.TEMPORARILY_CLOSED
     assert got.created_at == got.updated_at == T0
-    assert store.get_by_external_id("BJ-1") == got
-    assert store.get_by_external_id("nope") is None
+    assert store.get_by_external_id("BJ-1", "110105") == got
+    assert store.get_by_external_id("BJ-1", "110108") is None  # another district's namespace
+    assert store.get_by_external_id("BJ-1", None) is None
+    assert store.get_by_external_id("nope", "110105") is None
 
 
 def test_replace_moves_updated_at_only_on_change(db_url: str) -> None:
@@ -110,6 +112,30 @@ def test_ids_are_never_reused(db_url: str) -> None:
         store.get(b.id)
     with pytest.raises(StationNotFound):
         store.delete(b.id)
+
+
+def test_external_id_is_unique_within_a_district(db_url: str) -> None:
+    """Issue 22, defect 14: one district's ids are its own; a 朝阳区 station with
+    海淀区's next id neither blocks 海淀区 nor takes its place."""
+    store = store_at(db_url)
+    chaoyang = store.add(data(external_id="HD-0002", adcode="110105"), now=T0)
+    haidian = store.add(data(external_id="HD-0002", adcode="110108", lat=39.96), now=T0)
+    nowhere = store.add(data(external_id="HD-0002"), now=T0)
+    assert len({chaoyang.id, haidian.id, nowhere.id}) == 3
+    with pytest.raises(DuplicateExternalId) as taken:
+        store.add(data(external_id="HD-0002", adcode="110108"), now=T0)
+    assert "110108" in taken.value.message
+    assert "110108" in taken.value.message_zh
+    with pytest.raises(DuplicateExternalId):
+        store.add(data(external_id="HD-0002"), now=T0)  # no adcode: one shared namespace
+    with pytest.raises(DuplicateExternalId):  # moving into a district where the id is taken
+        store.replace(chaoyang.id, data(external_id="HD-0002", adcode="110108"), now=T0)
+    tx = store.transaction()
+    found = tx.get_by_external_ids(["HD-0002", "none"])
+    tx.rollback()
+    assert [s.id for s in found["HD-0002"]] == sorted([chaoyang.id, haidian.id, nowhere.id])
+    assert "none" not in found
+    assert store.count() == 3
 
 
 def test_external_id_is_unique(db_url: str) -> None:
@@ -265,7 +291,7 @@ def test_transaction_rollback_discards_every_write(db_url: str) -> None:
     tx = store.transaction()
     tx.add_many([data("a", external_id="A"), data("b", external_id="B")], now=T0)
     tx.update_many([(kept, data("renamed", external_id="K"))], now=T0)
-    assert tx.get_by_external_ids(["A", "K"])["K"].name == "renamed"  # sees its own writes
+    assert tx.get_by_external_ids(["A", "K"])["K"][0].name == "renamed"  # sees its own writes
     assert store.count() == 1  # others do not
     tx.rollback()
     assert store.count() == 1

@@ -115,6 +115,27 @@ def test_job_rows_round_trip_and_a_finished_job_stays_finished(
         store.close()
 
 
+def test_finished_jobs_are_kept_30_days(store_url: Callable[[str], str]) -> None:
+    """Starting a job deletes the jobs that finished more than 30 days before; active
+    jobs, however old, and jobs finished since stay."""
+    store = open_store(store_url("old_jobs"))
+    try:
+        day = timedelta(days=1)
+        done = {"status": JobStatus.SUCCEEDED, "report": {"rows": 1}}
+        old = job(**done, finished_at=T0 - 31 * day, created_at=T0 - 31 * day)
+        edge = job(**done, finished_at=T0 - 30 * day, created_at=T0 - 30 * day)
+        stuck = job(created_at=T0 - 90 * day, host="there/2")  # active: judged, not pruned
+        for j in (old, edge, stuck):
+            store.add_import_job(j, admit=lambda active: None)
+        assert store.import_job(old.id) is not None  # nothing was old enough then
+        store.add_import_job(job(created_at=T0), admit=lambda active: None)
+        assert store.import_job(old.id) is None
+        assert store.import_job(edge.id) == edge
+        assert store.import_job(stuck.id) == stuck
+    finally:
+        store.close()
+
+
 def test_an_out_of_memory_failure_is_told_from_others() -> None:
     def unreadable() -> None:
         try:

@@ -1,0 +1,138 @@
+"""What every ``stationfinder`` command shares: the options naming the store, opening
+it, and turning a refusal into a message and exit status 2 (never a traceback).
+
+A domain error (``StationError``) prints its Chinese message, then its English one. A
+database the driver cannot read (a damaged or foreign SQLite file, a PostgreSQL
+database without our schema) is a ``StoreUnavailable`` message naming the database,
+its password hidden, and what to do about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import sqlalchemy as sa
+import typer
+
+from cli.safe import console, line
+from geo.errors import StationError, StoreUnavailable
+from geo.registry import Registry, open_registry
+from geo.settings import get_settings
+from geo.storage import StationStore, open_store
+
+out = console()
+err = console(stderr=True)
+T = TypeVar("T")
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."
+    ),
+]
+CrsOpt = Annotated[str, typer.Option("--crs", help="Datum of the coordinates: wgs84, gcj02, bd09.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print GeoJSON instead of a table.")]
+
+
+def fail(exc: StationError) -> None:
+    """Print the error (both languages) and exit with status 2."""
+    # The messages name the values at fault, which are data (a station name, a path).
+    err.print(line(("错误 / error", "red"), f" ({exc.code}): {exc.message_zh}"))
+    if exc.message != exc.message_zh:
+        err.print(line(f"  {exc.message}"))
+    raise typer.Exit(code=2)
+
+
+def checked(fn: Callable[[], T]) -> T:
+    """``fn()``, or exit 2 with its domain error."""
+    try:
+        return fn()
+    except StationError as exc:
+        fail(exc)
+        raise  # unreachable: fail() exits
+
+
+def shown_url(database_url: str) -> str:
+    """The URL as it may be printed: without its password."""
+    try:
+        return sa.make_url(database_url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(not a database URL)"
+
+
+def unreadable(database_url: str, exc: sa.exc.DatabaseError) -> StoreUnavailable:
+    """The message for a database the driver cannot read."""
+    url = shown_url(database_url)
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    sqlite = database_url.startswith("sqlite")
+    return StoreUnavailable(
+        f"cannot open the database {url}: {reason}. "
+        + (
+            "The file is damaged or is not a stationfinder database: restore it "
+            "from a backup (stationfinder restore) or give another --database-url."
+            if sqlite
+            else "Check that it is a PostgreSQL database with PostGIS."
+        ),
+        f"无法打开数据库 {url}：{reason}。"
+        + (
+            "该文件已损坏或不是 stationfinder 的数据库：请从备份恢复"
+            "（stationfinder restore），或用 --database-url 指定其他文件。"
+            if sqlite
+            else "请确认它是安装了 PostGIS 的 PostgreSQL 数据库。"
+        ),
+    )
+
+
+@contextmanager
+def refusals(database_url: str) -> Iterator[None]:
+    """Within: a domain error or an unreadable database exits 2 with a message."""
+    try:
+        yield
+    except StationError as exc:
+        fail(exc)
+    except sa.exc.DatabaseError as exc:
+        fail(unreadable(database_url, exc))
+
+
+def database(database_url: str | None) -> str:
+    """The URL given, or the configured one."""
+    return database_url or get_settings().database_url
+
+
+@contextmanager
+def registry_at(database_url: str | None) -> Iterator[Registry]:
+    """The registry (store and index), closed at the end; refusals exit 2."""
+    url = database(database_url)
+    with refusals(url):
+        registry = open_registry(url)
+        try:
+            yield registry
+        finally:
+            registry.close()
+
+
+@contextmanager
+def store_at(database_url: str | None) -> Iterator[StationStore]:
+    """The store without an index (keys, audit, backups need none); refusals exit 2."""
+    url = database(database_url)
+    with refusals(url):
+        store = open_store(url)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def require_file(path: Path) -> None:
+    """Exit 2 with a message unless ``path`` is a file (a name too long for the file
+    system included: that is no file either, not a traceback)."""
+    try:
+        found = path.is_file()
+    except OSError:
+        found = False
+    if not found:
+        err.print(line(("错误 / error", "red"), f": 找不到文件 / no such file: {path}"))
+        raise typer.Exit(code=2)

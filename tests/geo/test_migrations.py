@@ -1,0 +1,93 @@
+"""Upgrading a database that holds stations keeps every row, id and rule, on both
+backends: migration 0005 (external ids unique per district) rebuilds SQLite's table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+
+from geo.errors import DuplicateExternalId
+from geo.model import build_station_data
+from geo.storage import open_store
+from geo.storage.migrations import alembic_config, current_revision
+from tests.postgres import empty_database
+
+T0 = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+ROWS = [  # id, external id, adcode
+    (1, "A-1", "110105"),
+    (2, "A-2", None),
+    (3, "A-3", "110108"),  # deleted before the upgrade: its id must never come back
+]
+
+
+@contextmanager
+def database_at_0004(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A database migrated to revision 0004 holding ROWS (the last one deleted)."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/old.db"
+        with _filled(sa.create_engine(url)):
+            pass
+        yield url
+        return
+    with empty_database() as url:
+        engine = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"))
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        with _filled(engine):
+            pass
+        yield url
+
+
+@contextmanager
+def _filled(engine: sa.Engine) -> Iterator[None]:
+    config = alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0004")
+        for station_id, external_id, adcode in ROWS:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO stations (id, external_id, adcode, name, lon, lat,"
+                    " amenity_mask, status, created_at, updated_at) VALUES (:i, :e, :a,"
+                    " :n, 116.4, 39.9, 0, 'open', '2026-01-01T00:00:00Z',"
+                    " '2026-01-01T00:00:00Z')"
+                ),
+                {"i": station_id, "e": external_id, "a": adcode, "n": f"站{station_id}"},
+            )
+        if engine.dialect.name == "postgresql":  # rows given ids: move the sequence past them
+            conn.execute(sa.text("SELECT setval('stations_id_seq', 3)"))
+        conn.execute(sa.text("DELETE FROM stations WHERE id = 3"))
+    yield
+    engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgis"])
+def test_upgrade_to_district_ids_keeps_rows_ids_and_rules(backend: str, tmp_path: Path) -> None:
+    with database_at_0004(backend, tmp_path) as url:
+        store = open_store(url)  # upgrades to the newest revision
+        try:
+            assert current_revision(store.engine) == "0005"  # type: ignore[attr-defined]
+            assert [(s.id, s.external_id, s.adcode) for s in store.get_many([1, 2]).values()] == [
+                (1, "A-1", "110105"),
+                (2, "A-2", None),
+            ]
+
+            def add(external_id: str, adcode: str | None) -> int:
+                fields = {"name": "新", "lon": 116.4, "lat": 39.9, "adcode": adcode}
+                station = build_station_data({**fields, "external_id": external_id})
+                return store.add(station, now=T0).id
+
+            assert add("A-1", "110108") == 4  # another district: allowed; id 3 not reused
+            assert add("A-1", None) == 5
+            for taken in (("A-1", "110105"), ("A-2", None)):
+                with pytest.raises(DuplicateExternalId):
+                    add(*taken)
+            assert store.count() == 4
+        finally:
+            store.close()
