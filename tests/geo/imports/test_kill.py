@@ -102,11 +102,16 @@ def intact(url: str) -> None:
     )
     with engine.connect() as conn:
         database = conn.scalar(sa.text("SELECT current_database()"))
+        # Client sessions only: after 60,000 inserts an autovacuum worker analyses the
+        # table, in this database, for as long as a loaded machine makes it (it failed
+        # a 10 s bound under load while counted here, issue 23).
         query = (
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = :d"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
         )
-        # The server ends the killed client's session (and rolls it back) on its own.
-        deadline = time.monotonic() + 10
+        # The server ends the killed client's session (and rolls it back) on its own, as
+        # soon as it reads the closed socket; WAIT_S is a bound no load comes near.
+        deadline = time.monotonic() + WAIT_S
         while conn.scalar(sa.text(query), {"d": database}):
             assert time.monotonic() < deadline, "the killed client's session lingers"
             time.sleep(0.1)
