@@ -35,7 +35,8 @@ READ = "/v1/stations?limit=1"
 def get(base: str, headers: dict[str, str]) -> tuple[int, Any]:
     request = urllib.request.Request(base + READ, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # 60 s: a margin no load reaches; only a hang fails
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
