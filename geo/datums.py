@@ -404,6 +404,13 @@ def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> LonLat:
     return w_lon, w_lat
 
 
+def gcj02_to_wgs84_everywhere(lon: npt.ArrayLike, lat: npt.ArrayLike) -> LonLat:
+    """:func:`gcj02_to_wgs84` without the mainland test: every point is taken to be
+    GCJ-02. For data known to be GCJ-02 throughout (Amap's outlines), whose coastal and
+    border vertices the mainland outline would otherwise leave unconverted."""
+    return _gcj02_to_wgs84_unmasked(*_as_lonlat(lon, lat))
+
+
 def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> LonLat:
     """Convert GCJ-02 to BD-09 (Baidu) with Baidu's published formula.
 
