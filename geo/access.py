@@ -52,8 +52,17 @@ class Actor:
     adcodes: frozenset[str] = field(default_factory=frozenset)
 
     def may_write(self, adcode: str | None) -> bool:
-        """Whether this actor may change a station in district ``adcode``."""
-        return self.role is Role.ADMIN or (adcode is not None and adcode in self.adcodes)
+        """Whether this actor may change a station in district ``adcode``: an editor's
+        areas may be districts, cities (all their districts) or provinces."""
+        if self.role is Role.ADMIN:
+            return True
+        if adcode is None:
+            return False
+        if adcode in self.adcodes:
+            return True
+        from geo.outlines.areas import parents  # the outlines load on first use
+
+        return any(code in self.adcodes for code in parents(adcode))
 
     def check(self, before: StationData | None, after: StationData | None) -> None:
         """Raise ``ForbiddenDistrict`` unless the actor may change ``before`` into ``after``
@@ -65,13 +74,12 @@ class Actor:
     def refusal(self, state: StationData) -> ForbiddenDistrict | None:
         """Why this actor may not hold ``state`` (None if it may).
 
-        An editor's station must carry one of the editor's adcodes *and* stand in that
-        district: a label is only text, and a 朝阳区 editor must not be able to put a
-        station at Chongqing's 解放碑 by writing 110105 on it. Where a shipped outline
-        covers the position, the station's adcode must be that district's; where the
-        station's own district has a shipped outline, the position must lie in it.
-        Outside every shipped outline, with a district that has none, only the label can
-        be checked (until the national outlines of issue 13 cover every district).
+        An editor's station must carry an adcode in the editor's areas *and* stand in
+        that district: a label is only text, and a 朝阳区 editor must not be able to put
+        a station at Chongqing's 解放碑 by writing 110105 on it. Where a district's
+        outline covers the position (:mod:`geo.outlines`, every district of mainland
+        China), the station's adcode must be that district's; a station whose district
+        has an outline must stand in it.
         """
         if self.role is Role.ADMIN:
             return None

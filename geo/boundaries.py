@@ -122,46 +122,26 @@ def load_city_outline(city: str) -> gpd.GeoDataFrame:
     return outline.reset_index(drop=True).copy()
 
 
-@cache
-def _locator() -> tuple[shapely.STRtree, tuple[str, ...], dict[str, str]]:
-    """An R-tree over every shipped district outline, their adcodes, and adcode -> name."""
-    frames = [load_districts(city) for city in CITIES]
-    geometries = [g for f in frames for g in f.geometry]
-    shapely.prepare(geometries)  # point-in-polygon in microseconds, not a full scan
-    adcodes = tuple(str(a) for f in frames for a in f["adcode"])
-    names = {str(a): str(n) for f in frames for a, n in zip(f["adcode"], f["name"], strict=True)}
-    return shapely.STRtree(geometries), adcodes, names
-
-
 def districts_at(lon: float, lat: float) -> frozenset[str]:
-    """The adcodes of the shipped districts whose outline covers a WGS84 point.
+    """The adcode of the district of mainland China whose outline covers a WGS84 point
+    (:mod:`geo.outlines.national`: one district, even on a shared border); empty where
+    none does (abroad, at sea)."""
+    from geo.outlines.national import outlines
 
-    Parameters
-    ----------
-    lon, lat : float
-        WGS84 degrees.
-
-    Returns
-    -------
-    frozenset of str
-        Usually one adcode; two or more on a shared border (within floating-point
-        reach of it); empty where no shipped outline covers the point (outside the
-        cities in :data:`CITIES`).
-    """
-    tree, adcodes, _ = _locator()
-    point = shapely.Point(lon, lat)
-    # Candidates by bounding box, then the exact test on the prepared outlines (~10 us;
-    # STRtree's own predicate would test unprepared copies, ~70 us).
-    candidates = tree.query(point)
-    inside = shapely.intersects(tree.geometries.take(candidates), point)
-    return frozenset(adcodes[int(i)] for i in candidates[inside])
+    place = outlines().locate(lon, lat)
+    return frozenset() if place is None else frozenset({place.adcode})
 
 
 def has_outline(adcode: str | None) -> bool:
-    """Whether an outline of district ``adcode`` ships with the product."""
-    return adcode is not None and adcode in _locator()[2]
+    """Whether ``adcode`` is a district of mainland China with an outline."""
+    from geo.outlines.national import outlines
+
+    return adcode is not None and adcode in outlines().by_adcode
 
 
 def district_name(adcode: str) -> str:
-    """The Chinese name of a shipped district (the adcode itself if none ships)."""
-    return _locator()[2].get(adcode, adcode)
+    """The full Chinese name of an area (the adcode itself if it names none)."""
+    from geo.outlines.areas import all_areas
+
+    area = all_areas().get(adcode)
+    return adcode if area is None else area.full_name

@@ -28,7 +28,6 @@ KEY_PREFIX = "sf_"
 SHOWN_CHARS = 11  # "sf_" and 8 random characters: enough to tell keys apart
 # last_used_at is written at most this often per key (a write per request is waste).
 TOUCH_EVERY = timedelta(minutes=1)
-_ADCODE = re.compile(r"^\d{6}$")
 
 
 def hash_key(key: str) -> str:
@@ -37,15 +36,24 @@ def hash_key(key: str) -> str:
 
 
 def parse_adcodes(values: Iterable[str]) -> frozenset[str]:
-    """6-digit district codes from comma-separated or repeated values; every bad one is
-    named in one ``InvalidParameter``."""
-    codes = [c.strip() for v in values for c in v.split(",") if c.strip()]
-    bad = [c for c in codes if not _ADCODE.match(c)]
-    if bad:
+    """The areas a key may change, from comma-separated or repeated values: adcodes of a
+    district (410105), a city (410100, all its districts) or a province (410000), or
+    their Chinese names (金水区, 郑州市, 河南省, 杭州市西湖区). Every value that names no
+    area, or several, is named in one ``InvalidParameter``."""
+    from geo.outlines.areas import resolve_area  # the outlines load on first use
+
+    codes: set[str] = set()
+    problems: list[InvalidParameter] = []
+    for text in (c.strip() for v in values for c in re.split(r"[,，、]", v) if c.strip()):
+        try:
+            codes.add(resolve_area(text, field="adcode").adcode)
+        except InvalidParameter as exc:
+            problems.append(exc)
+    if problems:
         raise InvalidParameter(
-            f"adcodes must be 6 digits: {', '.join(bad)}",
-            f"行政区划代码必须是6位数字：{', '.join(bad)}",
-            details=[{"field": "adcode", "value": c, "reason": "not_6_digits"} for c in bad],
+            "; ".join(p.message for p in problems),
+            "；".join(p.message_zh for p in problems),
+            details=[d for p in problems for d in p.details],
         )
     return frozenset(codes)
 

@@ -1,0 +1,127 @@
+"""Areas by adcode or Chinese name, and editor keys for a district, a city or a province
+(issue 13): confinement by position everywhere in mainland China, not only in the two
+cities the first releases had outlines for."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.access import Actor, Role
+from geo.errors import ForbiddenDistrict, InvalidParameter
+from geo.keys import parse_adcodes
+from geo.model import build_station_data
+from geo.outlines.areas import all_areas, parents, resolve_area
+
+
+@pytest.mark.parametrize(
+    ("text", "adcode"),
+    [
+        ("郑州市", "410100"),
+        ("郑州", "410100"),
+        ("410100", "410100"),
+        ("金水区", "410105"),
+        ("河南省郑州市金水区", "410105"),
+        ("杭州市西湖区", "330106"),
+        ("浙江省", "330000"),
+        ("浙江", "330000"),
+        ("beijing", "110000"),
+        ("Chongqing", "500000"),
+        ("北京市", "110000"),  # the province; the city is 110100
+        ("110100", "110100"),
+        ("北京市朝阳区", "110105"),
+        ("长春市朝阳区", "220104"),
+        ("东莞市", "441900"),  # a city without districts
+        ("济源市", "419001"),  # a county-level city under its province
+        ("重庆市渝中区", "500103"),
+        ("新疆", "650000"),
+        (" 上海市 浦东新区 ", "310115"),
+    ],
+)
+def test_names_and_codes_name_one_area(text: str, adcode: str) -> None:
+    assert resolve_area(text).adcode == adcode
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "candidates"),
+    [
+        ("朝阳区", "ambiguous_area", ["110105", "220104"]),
+        ("西湖区", "ambiguous_area", ["330106", "360103"]),
+        ("霍格沃茨", "unknown_area", None),
+        ("999999", "unknown_adcode", None),
+        ("810000", "unknown_adcode", None),  # Hong Kong: not mainland China
+    ],
+)
+def test_an_unknown_or_ambiguous_name_is_refused_with_candidates(
+    text: str, reason: str, candidates: list[str] | None
+) -> None:
+    with pytest.raises(InvalidParameter) as refused:
+        resolve_area(text, field="city")
+    (detail,) = refused.value.details
+    assert detail["reason"] == reason
+    assert detail["field"] == "city"
+    assert text in refused.value.message
+    assert text in refused.value.message_zh
+    if candidates:
+        assert [c["adcode"] for c in detail["candidates"]] == candidates
+        for code in candidates:  # listed with full names, in both languages
+            assert code in refused.value.message
+            assert all_areas()[code].full_name in refused.value.message_zh
+
+
+def test_every_area_resolves_by_its_code_and_full_name() -> None:
+    areas = all_areas()
+    assert sum(a.level == "province" for a in areas.values()) == 31
+    for code, area in areas.items():
+        assert resolve_area(code) == area
+        if not (area.level == "city" and code.endswith("0100") and area.name == area.full_name):
+            assert resolve_area(area.full_name) == area, area
+
+
+def test_parents() -> None:
+    assert parents("410105") == ("410105", "410100", "410000")
+    assert parents("500103") == ("500103", "500000")
+    assert parents("441900") == ("441900", "440000")
+
+
+JINSHUI = (113.6654, 34.7579)  # 郑州市金水区, WGS84
+ERQI = (113.6400, 34.7300)  # 郑州市二七区
+KAIFENG = (114.3000, 34.8000)  # 开封市龙亭区, 河南省
+SHIJIAZHUANG = (114.5100, 38.0400)  # 河北省
+
+
+def station(at: tuple[float, float], adcode: str) -> object:
+    return build_station_data({"name": "驿站", "lon": at[0], "lat": at[1], "adcode": adcode})
+
+
+@pytest.mark.parametrize(
+    ("areas", "at", "adcode", "allowed"),
+    [
+        ("410105", JINSHUI, "410105", True),
+        ("410105", ERQI, "410103", False),  # the next district
+        ("410105", SHIJIAZHUANG, "410105", False),  # its label, another province's ground
+        ("410100", JINSHUI, "410105", True),  # a city key: every district of the city
+        ("410100", ERQI, "410103", True),
+        ("410100", KAIFENG, "410202", False),
+        ("410000", KAIFENG, "410202", True),  # a province key
+        ("410000", SHIJIAZHUANG, "130104", False),
+        ("410100", ERQI, "410105", False),  # a district of its own, but not where it stands
+    ],
+)
+def test_editor_keys_for_a_district_a_city_or_a_province(
+    areas: str, at: tuple[float, float], adcode: str, allowed: bool
+) -> None:
+    editor = Actor("key:1", "郑州", Role.EDITOR, parse_adcodes([areas]))
+    state = station(at, adcode)
+    if allowed:
+        editor.check(None, state)  # type: ignore[arg-type]
+    else:
+        with pytest.raises(ForbiddenDistrict):
+            editor.check(None, state)  # type: ignore[arg-type]
+
+
+def test_keys_take_names_and_refuse_every_bad_value_at_once() -> None:
+    assert parse_adcodes(["郑州市，金水区", "浙江省"]) == {"410100", "410105", "330000"}
+    with pytest.raises(InvalidParameter) as refused:
+        parse_adcodes(["朝阳区,12345,410105"])
+    reasons = [d["reason"] for d in refused.value.details]
+    assert reasons == ["ambiguous_area", "unknown_area"]
