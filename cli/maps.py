@@ -20,7 +20,10 @@ coverage_app = typer.Typer(help="覆盖统计 / coverage figures per district.",
 
 CityOpt = Annotated[
     str,
-    typer.Option(help="beijing, chongqing, or a WGS84 bbox min_lon,min_lat,max_lon,max_lat."),
+    typer.Option(
+        help="An area of China by adcode or Chinese name (410100, 郑州市, 浙江省), beijing, "
+        "chongqing, or a WGS84 bbox min_lon,min_lat,max_lon,max_lat."
+    ),
 ]
 DistrictOpt = Annotated[
     str | None,

@@ -11,6 +11,7 @@ Loaded frames are cached; every call returns a copy, so callers may modify it fr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -145,3 +146,46 @@ def district_name(adcode: str) -> str:
 
     area = all_areas().get(adcode)
     return adcode if area is None else area.full_name
+
+
+def load_area_districts(adcode: str) -> gpd.GeoDataFrame:
+    """The districts of a province, city or district of mainland China (national
+    outlines, WGS84): columns ``adcode``, ``name``, ``name_en``, ``geometry``, adcode
+    order; empty for a code that is none of them."""
+    from geo.outlines.english import english_name
+    from geo.outlines.national import outlines
+
+    o = outlines()
+    chosen = [
+        i for i, p in enumerate(o.places)
+        if adcode in (p.adcode, p.city_adcode, p.province_adcode)
+    ]  # fmt: skip
+    return _frame(chosen, english_name)
+
+
+def districts_in_box(bounds: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
+    """The districts whose outline meets a WGS84 box, as :func:`load_area_districts`."""
+    from geo.outlines.english import english_name
+    from geo.outlines.national import outlines
+
+    o = outlines()
+    frame = shapely.box(*bounds)
+    pieces = o.tree.query(frame, predicate="intersects")
+    return _frame(sorted({int(o.owner[i]) for i in pieces}), english_name)
+
+
+def _frame(chosen: list[int], english_name: Callable[[str], str]) -> gpd.GeoDataFrame:
+    from geo.outlines.national import outlines
+
+    o = outlines()
+    geometries = shapely.make_valid(o.geometries[chosen]) if chosen else []
+    names = [o.places[i].district for i in chosen]
+    return gpd.GeoDataFrame(
+        {
+            "adcode": [o.places[i].adcode for i in chosen],
+            "name": names,
+            "name_en": [english_name(n) for n in names],
+        },
+        geometry=list(geometries),
+        crs="EPSG:4326",
+    )

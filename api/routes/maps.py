@@ -21,7 +21,11 @@ from maps.i18n import parse_lang
 
 router = APIRouter(prefix="/v1", tags=["coverage"], responses=ERROR_RESPONSES)
 
-_CITY = "beijing, chongqing, or a WGS84 bbox min_lon,min_lat,max_lon,max_lat."
+_CITY = (
+    "Any province, city or district of mainland China by adcode or Chinese name (410100, "
+    "郑州市, 杭州市西湖区, 浙江省), beijing, chongqing, or a WGS84 bbox "
+    "min_lon,min_lat,max_lon,max_lat."
+)
 _DISTRICT = "Districts, comma-separated: adcode (110105), 朝阳区/朝阳 or Chaoyang."
 _AMENITIES = (
     "Amenity filters: codes joined by `,` must all be present; `;` (or repeating the "

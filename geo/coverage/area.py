@@ -1,4 +1,4 @@
-"""The study area of a coverage question: a city, some of its districts, or a bbox.
+"""The study area of a coverage question: an area of China, some of its districts, or a bbox.
 
 Everything here is WGS84 longitude/latitude until :func:`equal_area_crs` gives the
 projected CRS the figures are computed in.
@@ -25,8 +25,17 @@ import shapely
 from pyproj import CRS
 from shapely.geometry import box
 
-from geo.boundaries import CITIES, CITY_NAMES, load_city_outline, load_districts
+from geo.boundaries import (
+    CITIES,
+    CITY_NAMES,
+    districts_in_box,
+    load_area_districts,
+    load_city_outline,
+    load_districts,
+)
 from geo.errors import InvalidParameter
+from geo.outlines.areas import resolve_area as resolve_named_area
+from geo.outlines.english import english_name
 from geo.search import parse_bbox
 from geo.storage.base import BBox
 
@@ -36,6 +45,9 @@ __all__ = ["MAX_BBOX_DEG", "StudyArea", "equal_area_crs", "resolve_area"]
 MAX_BBOX_DEG: Final = 6.0
 CITY_NAMES_EN: Final = {"beijing": "Beijing", "chongqing": "Chongqing"}
 BBOX_NAME: Final = ("所选范围", "Selected area")
+# Areas the first releases shipped outlines (and official English names) for: named in
+# any way, they are measured on those files, so their figures do not move.
+_LEGACY_KEYS: Final = {"110000": "beijing", "110100": "beijing", "500000": "chongqing"}
 _SUFFIXES: Final = ("区", "县", "自治县")
 _SUFFIXES_EN: Final = (" district", " autonomous county", " county")
 
@@ -47,7 +59,7 @@ class StudyArea:
     Attributes
     ----------
     key : str
-        ``"beijing"``, ``"chongqing"`` or ``"bbox"``.
+        ``"beijing"``, ``"chongqing"``, ``"bbox"``, or the adcode of another area.
     name, name_en : str
         Display name of the whole area (``北京市``; ``朝阳区``; ``所选范围``).
     adcode : str or None
@@ -125,16 +137,14 @@ def _bbox_area(text: str) -> StudyArea:
         )
     frame = box(*bbox)
     parts = []
-    for city in CITIES:
-        if not load_city_outline(city).geometry.iloc[0].intersects(frame):
-            continue
-        districts = load_districts(city)
-        clipped = shapely.intersection(districts.geometry.values, frame)
+    near = districts_in_box(bbox)
+    if len(near):
+        clipped = shapely.intersection(near.geometry.values, frame)
         # Keep only real overlaps; a shared edge gives a line, not an area.
         polygonal = shapely.get_type_id(clipped) >= 3
         keep = ~shapely.is_empty(clipped) & polygonal & (shapely.area(clipped) > 1e-12)
         if keep.any():
-            part = districts.loc[keep].copy()
+            part = near.loc[keep].copy()
             part["geometry"] = shapely.make_valid(clipped[keep])
             parts.append(part)
     if parts:
@@ -201,10 +211,12 @@ def resolve_area(city: str, district: str | None = None) -> StudyArea:
     Parameters
     ----------
     city : str
-        ``beijing``, ``chongqing`` (any case), or a WGS84 bbox
-        ``min_lon,min_lat,max_lon,max_lat`` in degrees, at most :data:`MAX_BBOX_DEG`
-        degrees each way. A bbox keeps the parts of the shipped districts inside it, or
-        is one area of its own where it overlaps none.
+        Any province, city or district of mainland China, by adcode or Chinese name
+        (``郑州市``, ``410100``, ``杭州市西湖区``, ``浙江省``; see
+        :func:`geo.outlines.areas.resolve_area`), ``beijing``/``chongqing`` (any case),
+        or a WGS84 bbox ``min_lon,min_lat,max_lon,max_lat`` in degrees, at most
+        :data:`MAX_BBOX_DEG` degrees each way. A bbox keeps the parts of the districts
+        inside it, or is one area of its own where it overlaps none.
     district : str, optional
         Comma-separated districts, each an adcode (``110105``), a Chinese name (``朝阳区``
         or ``朝阳``) or an English name (``Chaoyang``, any case).
@@ -220,24 +232,26 @@ def resolve_area(city: str, district: str | None = None) -> StudyArea:
         message names the bad values and the accepted ones).
     """
     text = (city or "").strip()
-    key = text.casefold()
-    if key in CITIES:
-        districts = load_districts(key)
-        outline = load_city_outline(key)
-        area = StudyArea(
-            key, CITY_NAMES[key], CITY_NAMES_EN[key], str(outline["adcode"].iloc[0]), districts
-        )
-    elif "," in text:
+    key = _LEGACY_KEYS.get(text.casefold(), text.casefold())
+    if "," in text:
         area = _bbox_area(text)
     else:
-        accepted = [*CITIES, "min_lon,min_lat,max_lon,max_lat"]
-        raise _bad(
-            "city",
-            text,
-            f"expected one of {', '.join(accepted)}",
-            f"应为 {', '.join(accepted)} 之一",
-            accepted=accepted,
-        )
+        if key not in CITIES:
+            found = resolve_named_area(text, field="city")
+            key = _LEGACY_KEYS.get(found.adcode, key)
+        if key in CITIES:
+            districts = load_districts(key)
+            outline = load_city_outline(key)
+            adcode = str(outline["adcode"].iloc[0])
+            area = StudyArea(key, CITY_NAMES[key], CITY_NAMES_EN[key], adcode, districts)
+        else:
+            area = StudyArea(
+                found.adcode,
+                found.full_name,
+                english_name(found.name),
+                found.adcode,
+                load_area_districts(found.adcode),
+            )
     if district is not None and district.strip():
         area = _select_districts(area, district)
     return area

@@ -99,6 +99,19 @@ def _by_words(o: NationalOutlines) -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in words.items()}
 
 
+def english_full_name(area: Area) -> str:
+    """``Chaoyang District, Changchun City, Jilin Province``."""
+    from geo.outlines.english import english_name
+
+    o = outlines()
+    chain = [area.name]
+    if area.level != "province":
+        i = o.by_adcode.get(area.adcode)
+        city = o.places[i].city if i is not None else o.city_names.get(area.adcode, "")
+        chain += [city, o.province_names[area.adcode[:2] + "0000"]]
+    return ", ".join(english_name(n) for n in dict.fromkeys(n for n in chain if n))
+
+
 def all_areas() -> dict[str, Area]:
     """Every province, city and district of mainland China, by adcode."""
     return _areas(outlines())
@@ -142,8 +155,9 @@ def resolve_area(text: str, *, field: str = "area") -> Area:
             details=[{"field": field, "value": given, "reason": "unknown_area"}],
         )
     listed = "、".join(f"{areas[c].full_name} ({c})" for c in codes[:10])
+    listed_en = "; ".join(f"{english_full_name(areas[c])} ({c})" for c in codes[:10])
     raise InvalidParameter(
-        f"{field}: {given!r} names {len(codes)} areas: {listed}; give the adcode or the "
+        f"{field}: {given!r} names {len(codes)} areas: {listed_en}; give the adcode or the "
         "name with its city or province",
         f"{field}：{given!r} 对应 {len(codes)} 个行政区划：{listed}；"
         "请填写行政区划代码，或带上所属城市或省份的名称",

@@ -105,7 +105,7 @@ def test_stats_json_and_xlsx_files(runner: CliRunner, db: str, tmp_path: Path) -
 
 # Each row: arguments, words the message must contain (Chinese first, then English).
 ERRORS = [
-    (["map", "coverage", "--city", "mars"], ["无效", "mars", "chongqing"]),
+    (["map", "coverage", "--city", "mars"], ["没有名为", "mars", "410105", "adcode"]),
     (["map", "coverage", "--city", "beijing", "--district", "月球"], ["月球", "unknowndistrict"]),
     (["map", "coverage", "--city", "beijing", "--radius-m", "-5"], ["radius_m", "无效"]),
     (["map", "coverage", "--city", "beijing", "--amenities", "teleport"], ["teleport"]),

@@ -77,6 +77,24 @@ def test_every_area_resolves_by_its_code_and_full_name() -> None:
             assert resolve_area(area.full_name) == area, area
 
 
+@pytest.mark.parametrize("city", ["beijing", "chongqing"])
+def test_english_names_match_the_official_ones_where_we_have_them(city: str) -> None:
+    """The shipped files of the first releases carry the official English names of
+    Beijing's and Chongqing's 54 districts: the romanisation must give the same."""
+    from geo.boundaries import load_districts
+    from geo.outlines.english import english_name
+
+    districts = load_districts(city)
+    for name, official in zip(districts["name"], districts["name_en"], strict=True):
+        assert english_name(name) == official
+
+
+def test_an_ambiguous_name_is_listed_in_english_too() -> None:
+    with pytest.raises(InvalidParameter) as refused:
+        resolve_area("朝阳区")
+    assert "Chaoyang District, Changchun City, Jilin Province (220104)" in refused.value.message
+
+
 def test_parents() -> None:
     assert parents("410105") == ("410105", "410100", "410000")
     assert parents("500103") == ("500103", "500000")
