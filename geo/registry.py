@@ -212,11 +212,19 @@ class Registry:
         statuses: frozenset[Status] = frozenset(Status),
         limit: int = 100,
         offset: int = 0,
+        area: str | None = None,
     ) -> Page:
-        """A page of stations ordered by id."""
+        """A page of stations ordered by id; ``area``: only those in a province, city or
+        district, by adcode or Chinese name (``geo.outlines.areas.resolve_area``)."""
+        adcodes = None
+        if area is not None:
+            from geo.outlines.areas import district_codes, resolve_area
+
+            adcodes = district_codes(resolve_area(area, field="adcode").adcode)
         return self.store.list_stations(
-            bbox=bbox, mask=mask_of(amenities), statuses=statuses, limit=limit, offset=offset
-        )
+            bbox=bbox, mask=mask_of(amenities), statuses=statuses, limit=limit, offset=offset,
+            adcodes=adcodes,
+        )  # fmt: skip
 
     # -- writes ------------------------------------------------------------------
 

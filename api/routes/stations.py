@@ -138,6 +138,13 @@ def list_stations(
     status: Annotated[
         str | None, Query(description="Comma-separated statuses; default all (`any`).")
     ] = "any",
+    adcode: Annotated[
+        str | None,
+        Query(
+            description="Only stations in this province, city or district: adcode "
+            "(410105, 410100, 410000) or Chinese name (金水区, 郑州市, 河南省)."
+        ),
+    ] = None,
     limit: Integer = 100,
     offset: Integer = 0,
     out_crs: OutCrsQ = "wgs84",
@@ -151,6 +158,7 @@ def list_stations(
         statuses=parse_statuses(status),
         limit=limit,
         offset=offset,
+        area=adcode,
     )
     links = [{"rel": "self", "href": str(request.url)}]
     if offset + limit < page.total:

@@ -112,6 +112,14 @@ def english_full_name(area: Area) -> str:
     return ", ".join(english_name(n) for n in dict.fromkeys(n for n in chain if n))
 
 
+def district_codes(adcode: str) -> frozenset[str]:
+    """The adcodes of the districts in an area (the area's own for a district)."""
+    o = outlines()
+    return frozenset(
+        p.adcode for p in o.places if adcode in (p.adcode, p.city_adcode, p.province_adcode)
+    )
+
+
 def all_areas() -> dict[str, Area]:
     """Every province, city and district of mainland China, by adcode."""
     return _areas(outlines())

@@ -192,8 +192,10 @@ class StationStore(ABC):
         statuses: frozenset[Status],
         limit: int,
         offset: int,
+        adcodes: frozenset[str] | None = None,
     ) -> Page:
-        """Stations inside a bbox with all amenities in ``mask``, ordered by id."""
+        """Stations inside a bbox with all amenities in ``mask``, ordered by id; with
+        ``adcodes``, only stations whose district adcode is one of them."""
 
     @abstractmethod
     def scan(

@@ -696,8 +696,11 @@ class SqlStore(StationStore):
         statuses: frozenset[Status],
         limit: int,
         offset: int,
+        adcodes: frozenset[str] | None = None,
     ) -> Page:
         where: list[Any] = [stations.c.status.in_(sorted(s.value for s in statuses))]
+        if adcodes is not None:  # at most the 2,848 districts of a country: one IN list
+            where.append(stations.c.adcode.in_(sorted(adcodes)))
         if mask:
             where.append(stations.c.amenity_mask.op("&")(mask) == mask)
         if bbox is not None:
