@@ -367,6 +367,10 @@ def export(
     out_path: Annotated[
         Path | None, typer.Option("--out", help="Output file (default stations.FORMAT).")
     ] = None,
+    adcode: Annotated[
+        str | None,
+        typer.Option(help="Only this province, city or district: adcode or Chinese name."),
+    ] = None,
     database_url: DbOpt = None,
 ) -> None:
     """导出驿站数据 / Export the registry as a file the importer reads back unchanged."""
@@ -375,5 +379,5 @@ def export(
     datum = checked(lambda: parse_datum(crs))
     target = out_path or Path(f"stations.{fmt}")
     with registry_at(database_url) as registry:
-        count = export_registry(registry, fmt=fmt, datum=datum, out=target)
+        count = export_registry(registry, fmt=fmt, datum=datum, out=target, area=adcode)
     out.print(line(f"已导出 / exported {count} stations → {target}"))

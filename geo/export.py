@@ -152,8 +152,9 @@ def export_registry(
     datum: Datum | str = Datum.WGS84,
     out: BinaryIO | Path,
     on_damaged: Callable[[int, str], None] | None = None,
+    area: str | None = None,
 ) -> int:
-    """Write every station of the registry, ordered by id, to a file.
+    """Write every station of the registry (or of one area), ordered by id, to a file.
 
     Parameters
     ----------
@@ -171,6 +172,9 @@ def export_registry(
     on_damaged : callable, optional
         Called with (station id, what is wrong) for each station left out because its
         stored row is damaged (each is logged as a warning too).
+    area : str, optional
+        Only the stations of a province, city or district, by adcode or Chinese name
+        (:func:`geo.outlines.areas.resolve_area`).
 
     Returns
     -------
@@ -188,8 +192,13 @@ def export_registry(
     """
     crs = parse_datum(datum)
     fmt = check_format(fmt, crs)
+    adcodes = None
+    if area is not None:
+        from geo.outlines.areas import district_codes, resolve_area
+
+        adcodes = district_codes(resolve_area(area, field="adcode").adcode)
     # Closed when done, so the snapshot's read transaction ends even if a writer fails.
-    with contextlib.closing(_pages(registry.store, on_damaged)) as pages:
+    with contextlib.closing(_pages(registry.store, on_damaged, adcodes)) as pages:
         return _write(pages, fmt, crs, out)
 
 
@@ -242,7 +251,9 @@ def check_format(fmt: str, datum: Datum) -> str:
 
 
 def _pages(
-    store: StationStore, on_damaged: Callable[[int, str], None] | None = None
+    store: StationStore,
+    on_damaged: Callable[[int, str], None] | None = None,
+    adcodes: frozenset[str] | None = None,
 ) -> Generator[list[Station], None, None]:
     """Every station in pages of ``PAGE_SIZE``, by id, from one snapshot of the store
     (``StationStore.scan``); always at least one page (maybe empty). A damaged row is
@@ -255,7 +266,7 @@ def _pages(
         if on_damaged is not None:
             on_damaged(station_id, reason)
 
-    yield from store.scan(page_size=PAGE_SIZE, on_damaged=damaged)
+    yield from store.scan(page_size=PAGE_SIZE, on_damaged=damaged, adcodes=adcodes)
 
 
 def _positions(stations: Sequence[Station], datum: Datum) -> list[tuple[float, float]]:

@@ -86,6 +86,13 @@ def export_stations(
     crs: Annotated[
         str, Query(description="Datum of the coordinates (GIS files: wgs84).")
     ] = "wgs84",
+    adcode: Annotated[
+        str | None,
+        Query(
+            description="Only the stations of this province, city or district: adcode or "
+            "Chinese name (410100, 郑州市)."
+        ),
+    ] = None,
 ) -> Response:
     """The whole registry, from one snapshot, as a file that `POST /v1/imports` reads back
     unchanged; `X-Stations-Skipped` counts stations left out because their stored row is
@@ -93,6 +100,10 @@ def export_stations(
     fmt = fmt.strip().lower()
     datum = parse_datum(crs)
     fmt = check_format(fmt, datum)
+    if adcode is not None:  # a 422 for an unknown area, before any file is made
+        from geo.outlines.areas import resolve_area
+
+        resolve_area(adcode, field="adcode")
     filename = f"stations-{datum.value}.{fmt}"
     if head_only(request.scope):
         # Not the whole file only to count its bytes: the headers GET would send but the
@@ -111,7 +122,12 @@ def export_stations(
     skipped: list[int] = []
     try:
         export_registry(
-            registry, fmt=fmt, datum=datum, out=path, on_damaged=lambda i, _: skipped.append(i)
+            registry,
+            fmt=fmt,
+            datum=datum,
+            out=path,
+            on_damaged=lambda i, _: skipped.append(i),
+            area=adcode,
         )
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -203,8 +203,10 @@ class StationStore(ABC):
         *,
         page_size: int,
         on_damaged: Callable[[int, str], None] | None = None,
+        adcodes: frozenset[str] | None = None,
     ) -> Iterator[list[Station]]:
-        """Every station in pages of ``page_size``, ordered by id, all from one snapshot.
+        """Every station in pages of ``page_size``, ordered by id, all from one snapshot
+        (with ``adcodes``: only those whose district adcode is one of them).
 
         The pages are read in one read transaction (REPEATABLE READ on PostgreSQL; one
         WAL read transaction on SQLite), each after the last id of the one before (keyset

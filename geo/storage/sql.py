@@ -727,7 +727,9 @@ class SqlStore(StationStore):
         *,
         page_size: int,
         on_damaged: Callable[[int, str], None] | None = None,
+        adcodes: frozenset[str] | None = None,
     ) -> Iterator[list[Station]]:
+        area = sa.true() if adcodes is None else stations.c.adcode.in_(sorted(adcodes))
         with self.engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(
@@ -740,7 +742,7 @@ class SqlStore(StationStore):
                 while True:
                     rows = conn.execute(
                         sa.select(stations)
-                        .where(stations.c.id > last)
+                        .where(stations.c.id > last, area)
                         .order_by(stations.c.id)
                         .limit(page_size)
                     ).all()

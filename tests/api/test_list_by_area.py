@@ -70,3 +70,17 @@ def test_an_unknown_or_ambiguous_area_is_a_422(client: TestClient, area: str, re
     assert error["details"][0]["reason"] == reason
     assert area in error["message"]
     assert area in error["message_zh"]
+
+
+@pytest.mark.parametrize(("area", "expected"), [("郑州市", 2), ("410105", 1), ("浙江省", 0)])
+def test_an_export_of_an_area(client: TestClient, area: str, expected: int) -> None:
+    seed(client)
+    response = client.get("/v1/stations/export", params={"format": "geojson", "adcode": area})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["features"]) == expected
+
+
+def test_an_export_of_an_unknown_area_is_a_422(client: TestClient) -> None:
+    response = client.get("/v1/stations/export", params={"format": "csv", "adcode": "朝阳区"})
+    error = assert_error(response, 422, "invalid_parameter")
+    assert error["details"][0]["reason"] == "ambiguous_area"

@@ -255,6 +255,18 @@ def test_export_gpkg_in_gcj02_exits_2(runner: CliRunner, db: str, tmp_path: Path
     assert not out.exists()
 
 
+def test_export_of_an_area(runner: CliRunner, db: str, good: Path, tmp_path: Path) -> None:
+    """--adcode keeps one province, city or district; an ambiguous name exits 2."""
+    run(runner, db, "import", str(good), "--crs", "wgs84")
+    out = tmp_path / "zj.csv"
+    result = run(runner, db, "export", "--format", "csv", "--adcode", "浙江省", "--out", str(out))
+    assert "exported0stations" in squash(result.stdout)
+    result = run(runner, db, "export", "--adcode", "朝阳区", "--out", str(out), code=2)
+    err = squash(result.stderr)
+    assert "北京市朝阳区(110105)" in err
+    assert "吉林省长春市朝阳区(220104)" in err
+
+
 # -- the limits of one import (issue 22, defect 6) -------------------------------------------
 
 
