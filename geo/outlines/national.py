@@ -15,7 +15,9 @@ for stations on a pier or reclaimed land that Amap's coastline leaves out.
 
 from __future__ import annotations
 
+import logging
 import threading
+import zipfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,12 +27,13 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geo.outlines.build import ensure_built, read_ragged
+from geo.outlines.build import build, ensure_built, read_ragged
 
 # Degrees of latitude per metre, for turning ``snap_m`` into a search box (a box at
 # least that wide in longitude too, since a degree of longitude is never longer).
 _DEG_PER_M: Final = 1 / 111_000
 NOWHERE: Final = -1
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,7 @@ class NationalOutlines:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        with np.load(path) as data:
+        with path.open("rb") as f, np.load(f) as data:  # closed even if it is no .npz
             arrays = {k: data[k] for k in data.files if not k.startswith("whole_")}
         self.pieces = read_ragged(arrays, "piece")
         self.owner = arrays["piece_owner"].astype(np.int64)
@@ -83,7 +86,7 @@ class NationalOutlines:
     @cached_property
     def geometries(self) -> npt.NDArray[np.object_]:
         """Each district's whole outline, in :attr:`places` order (loaded when asked)."""
-        with np.load(self.path) as data:
+        with self.path.open("rb") as f, np.load(f) as data:
             return read_ragged({k: data[k] for k in data.files if k.startswith("whole_")}, "whole")
 
     def locate_many(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -143,5 +146,17 @@ def outlines() -> NationalOutlines:
     if _loaded is None:
         with _lock:
             if _loaded is None:
-                _loaded = NationalOutlines(ensure_built())
+                _loaded = load_or_rebuild(ensure_built())
     return _loaded
+
+
+def load_or_rebuild(path: Path) -> NationalOutlines:
+    """The outlines in ``path``; a file that cannot be read (cut short by a full disk,
+    damaged) is built again, once, rather than failing every request that places a
+    point."""
+    try:
+        return NationalOutlines(path)
+    except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        _log.warning("outlines file %s unreadable (%s): building it again", path, exc)
+        build(path)
+        return NationalOutlines(path)

@@ -8,6 +8,7 @@ every province, and within 1 m of district borders, where two outlines meet.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from geo.geodesy import GEOD
 from geo.outlines.build import subdivide
-from geo.outlines.national import NOWHERE, NationalOutlines, outlines
+from geo.outlines.national import NOWHERE, NationalOutlines, load_or_rebuild, outlines
 
 ONE_METRE_DEG = 1 / 111_000
 
@@ -139,3 +140,26 @@ def test_pieces_cover_exactly_their_district(district: int, limit: int) -> None:
     assert all(shapely.get_num_coordinates(p) <= limit for p in pieces)
     union = shapely.union_all(pieces)
     assert shapely.symmetric_difference(union, whole).area <= whole.area * 1e-9
+
+
+@pytest.mark.parametrize("damage", [b"", b"PK\x03\x04 not really a zip"])
+def test_a_damaged_cache_file_is_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: bytes
+) -> None:
+    """A cut-short or damaged file is rebuilt, not a failure on every write."""
+    import geo.outlines.national as national
+
+    path = tmp_path / "o.npz"
+    path.write_bytes(damage)
+    built: list[Path] = []
+    good = outlines().path
+
+    def rebuild(out: Path) -> Path:  # the real build takes 25 s: copy the good file
+        built.append(out)
+        out.write_bytes(good.read_bytes())
+        return out
+
+    monkeypatch.setattr(national, "build", rebuild)
+    loaded = load_or_rebuild(path)
+    assert built == [path]
+    assert loaded.locate(116.4551, 39.9075).adcode == "110105"  # type: ignore[union-attr]
