@@ -30,7 +30,7 @@ from api.ogc_schema import SCHEMA_MEDIA_TYPE
 from geo.clock import get_clock
 from geo.errors import InvalidParameter, StationNotFound
 from geo.geojson import station_feature
-from geo.model import Station
+from geo.model import Station, Status
 from geo.registry import Registry
 from geo.storage import BBox, Page
 
@@ -49,7 +49,7 @@ CONFORMANCE: Final = (
 
 FORMATS: Final = ("json",)
 COMMON_PARAMS: Final = frozenset({"f"})
-ITEMS_PARAMS: Final = frozenset({"f", "bbox", "limit", "offset"})
+ITEMS_PARAMS: Final = frozenset({"f", "bbox", "limit", "offset", "adcode"})
 # Dropped from the OGC features: see the module docstring.
 OMITTED_PROPERTIES: Final = frozenset({"amenity_labels"})
 
@@ -68,6 +68,7 @@ class ItemsQuery:
     bbox: BBox | None
     limit: int
     offset: int
+    adcodes: frozenset[str] | None = None  # the districts of the ``adcode`` area
 
 
 def _problem(name: str, value: str, rule: str, rule_zh: str) -> tuple[str, str, dict[str, str]]:
@@ -176,8 +177,16 @@ def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
     if "offset" in values:
         offset, more = _parse_int("offset", values["offset"], 0)
         problems += more
+    adcodes = None
+    if "adcode" in values:  # a queryable property (/req/core/fc-filters), any level
+        from geo.outlines.areas import district_codes, resolve_area
+
+        try:
+            adcodes = district_codes(resolve_area(values["adcode"], field="adcode").adcode)
+        except InvalidParameter as exc:
+            problems.append((exc.message, exc.message_zh, exc.details[0]))
     _raise(problems)
-    return ItemsQuery(bbox=bbox, limit=min(limit, MAX_LIMIT), offset=offset)
+    return ItemsQuery(bbox=bbox, limit=min(limit, MAX_LIMIT), offset=offset, adcodes=adcodes)
 
 
 def parse_feature_id(value: str) -> int:
@@ -299,7 +308,10 @@ def items_document(
 
 def list_items(registry: Registry, query: ItemsQuery) -> Page:
     """The page of stations an ``/items`` query asks for, every status, in id order."""
-    return registry.list_stations(bbox=query.bbox, limit=query.limit, offset=query.offset)
+    return registry.store.list_stations(
+        bbox=query.bbox, mask=0, statuses=frozenset(Status), limit=query.limit,
+        offset=query.offset, adcodes=query.adcodes,
+    )  # fmt: skip
 
 
 def openapi_parameters() -> list[Mapping[str, Any]]:
@@ -319,6 +331,14 @@ def openapi_parameters() -> list[Mapping[str, Any]]:
                 "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
                 "items": {"type": "number"},
             },
+        },
+        {
+            "name": "adcode",
+            "in": "query",
+            "required": False,
+            "description": "Only stations in this province, city or district: adcode "
+            "(410105, 410100, 410000) or Chinese name (金水区, 郑州市, 河南省).",
+            "schema": {"type": "string"},
         },
         {
             "name": "limit",

@@ -84,3 +84,17 @@ def test_an_export_of_an_unknown_area_is_a_422(client: TestClient) -> None:
     response = client.get("/v1/stations/export", params={"format": "csv", "adcode": "朝阳区"})
     error = assert_error(response, 422, "invalid_parameter")
     assert error["details"][0]["reason"] == "ambiguous_area"
+
+
+def test_ogc_items_filter_by_area(client: TestClient) -> None:
+    """adcode is a queryable property of /ogc items (OGC API Features, fc-filters)."""
+    seed(client)
+    items = "/ogc/collections/stations/items"
+    page = client.get(items, params={"adcode": "郑州市"}).json()
+    assert names(page) == ["金水驿站", "二七驿站"]
+    assert page["numberMatched"] == 2
+    refused = client.get(items, params={"adcode": "朝阳区", "limit": "0"})
+    assert refused.status_code == 400, refused.text
+    text = refused.text
+    assert "220104" in text
+    assert "limit" in text  # every problem at once

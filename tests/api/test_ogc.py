@@ -374,7 +374,7 @@ BAD_BBOX = "expected 4 (or 6, with heights) comma-separated numbers in CRS84"
                 (
                     "sort",
                     "name",
-                    "unknown parameter; this endpoint takes bbox, f, limit, offset",
+                    "unknown parameter; this endpoint takes adcode, bbox, f, limit, offset",
                 ),
                 ("f", "xml", "the only format is json"),
                 ("bbox", "1", BAD_BBOX),
@@ -396,6 +396,6 @@ def test_invalid_items_query_is_400_naming_every_problem(
 
 def test_openapi_documents_the_items_parameters(client: TestClient) -> None:
     op = get_json(client, "/openapi.json")["paths"][ITEMS]["get"]
-    assert [p["name"] for p in op["parameters"]] == ["bbox", "limit", "offset", "f"]
+    assert [p["name"] for p in op["parameters"]] == ["bbox", "adcode", "limit", "offset", "f"]
     assert "application/geo+json" in op["responses"]["200"]["content"]
     assert "400" in op["responses"]
