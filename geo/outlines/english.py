@@ -64,8 +64,8 @@ def english_name(name: str) -> str:
     for suffix, kind in _KINDS:
         if name.endswith(suffix) and len(name) > len(suffix):
             base = name[: -len(suffix)]
-            if "族" in base and suffix.startswith("自治") and len(base) > 2:
-                # most autonomous counties: a two-character place, then the peoples
+            if "族" in base and len(base) > 2:
+                # 管城回族区, most autonomous counties: a two-character place, then the peoples
                 peoples = [p for p in base[2:].split("族") if p]
                 return f"{pinyin(base[:2])} {' and '.join(map(pinyin, peoples))} {kind}"
             return f"{pinyin(base)} {kind}"

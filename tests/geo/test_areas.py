@@ -89,6 +89,24 @@ def test_english_names_match_the_official_ones_where_we_have_them(city: str) -> 
         assert english_name(name) == official
 
 
+@pytest.mark.parametrize(
+    ("name", "english"),
+    [
+        ("金水区", "Jinshui District"),
+        ("管城回族区", "Guancheng Hui District"),
+        ("保亭黎族苗族自治县", "Baoting Li and Miao Autonomous County"),
+        ("长安区", "Chang'an District"),
+        ("六安市", "Lu'an City"),
+        ("浦东新区", "Pudong New Area"),
+        ("河南省", "Henan Province"),
+    ],
+)
+def test_english_names(name: str, english: str) -> None:
+    from geo.outlines.english import english_name
+
+    assert english_name(name) == english
+
+
 def test_an_ambiguous_name_is_listed_in_english_too() -> None:
     with pytest.raises(InvalidParameter) as refused:
         resolve_area("朝阳区")
