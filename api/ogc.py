@@ -30,7 +30,7 @@ from api.ogc_schema import SCHEMA_MEDIA_TYPE
 from geo.clock import get_clock
 from geo.errors import InvalidParameter, StationNotFound
 from geo.geojson import station_feature
-from geo.model import Station, Status
+from geo.model import Station
 from geo.registry import Registry
 from geo.storage import BBox, Page
 
@@ -179,10 +179,10 @@ def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
         problems += more
     adcodes = None
     if "adcode" in values:  # a queryable property (/req/core/fc-filters), any level
-        from geo.outlines.areas import district_codes, resolve_area
+        from geo.outlines.areas import districts_of
 
         try:
-            adcodes = district_codes(resolve_area(values["adcode"], field="adcode").adcode)
+            adcodes = districts_of(values["adcode"], field="adcode")
         except InvalidParameter as exc:
             problems.append((exc.message, exc.message_zh, exc.details[0]))
     _raise(problems)
@@ -308,10 +308,9 @@ def items_document(
 
 def list_items(registry: Registry, query: ItemsQuery) -> Page:
     """The page of stations an ``/items`` query asks for, every status, in id order."""
-    return registry.store.list_stations(
-        bbox=query.bbox, mask=0, statuses=frozenset(Status), limit=query.limit,
-        offset=query.offset, adcodes=query.adcodes,
-    )  # fmt: skip
+    return registry.list_stations(
+        bbox=query.bbox, limit=query.limit, offset=query.offset, adcodes=query.adcodes
+    )
 
 
 def openapi_parameters() -> list[Mapping[str, Any]]:

@@ -33,6 +33,7 @@ from geo.access import cli_actor
 from geo.datums import parse_datum
 from geo.geojson import nearest_collection, station_feature
 from geo.model import build_station_data
+from geo.outlines.areas import districts_of
 from geo.registry import load_demo, prepare_registry
 from geo.search import build_nearest_query
 from geo.settings import get_settings
@@ -377,7 +378,8 @@ def export(
     from geo.export import export_registry
 
     datum = checked(lambda: parse_datum(crs))
+    adcodes = None if adcode is None else checked(lambda: districts_of(adcode, field="adcode"))
     target = out_path or Path(f"stations.{fmt}")
     with registry_at(database_url) as registry:
-        count = export_registry(registry, fmt=fmt, datum=datum, out=target, area=adcode)
+        count = export_registry(registry, fmt=fmt, datum=datum, out=target, adcodes=adcodes)
     out.print(line(f"已导出 / exported {count} stations → {target}"))

@@ -152,7 +152,7 @@ def export_registry(
     datum: Datum | str = Datum.WGS84,
     out: BinaryIO | Path,
     on_damaged: Callable[[int, str], None] | None = None,
-    area: str | None = None,
+    adcodes: frozenset[str] | None = None,
 ) -> int:
     """Write every station of the registry (or of one area), ordered by id, to a file.
 
@@ -172,9 +172,9 @@ def export_registry(
     on_damaged : callable, optional
         Called with (station id, what is wrong) for each station left out because its
         stored row is damaged (each is logged as a warning too).
-    area : str, optional
-        Only the stations of a province, city or district, by adcode or Chinese name
-        (:func:`geo.outlines.areas.resolve_area`).
+    adcodes : frozenset of str, optional
+        Only the stations of these districts (an area's:
+        :func:`geo.outlines.areas.districts_of`).
 
     Returns
     -------
@@ -192,11 +192,6 @@ def export_registry(
     """
     crs = parse_datum(datum)
     fmt = check_format(fmt, crs)
-    adcodes = None
-    if area is not None:
-        from geo.outlines.areas import district_codes, resolve_area
-
-        adcodes = district_codes(resolve_area(area, field="adcode").adcode)
     # Closed when done, so the snapshot's read transaction ends even if a writer fails.
     with contextlib.closing(_pages(registry.store, on_damaged, adcodes)) as pages:
         return _write(pages, fmt, crs, out)

@@ -212,15 +212,10 @@ class Registry:
         statuses: frozenset[Status] = frozenset(Status),
         limit: int = 100,
         offset: int = 0,
-        area: str | None = None,
+        adcodes: frozenset[str] | None = None,
     ) -> Page:
-        """A page of stations ordered by id; ``area``: only those in a province, city or
-        district, by adcode or Chinese name (``geo.outlines.areas.resolve_area``)."""
-        adcodes = None
-        if area is not None:
-            from geo.outlines.areas import district_codes, resolve_area
-
-            adcodes = district_codes(resolve_area(area, field="adcode").adcode)
+        """A page of stations ordered by id; with ``adcodes``, only those whose district
+        is one of them (``geo.outlines.areas.districts_of`` names an area's)."""
         return self.store.list_stations(
             bbox=bbox, mask=mask_of(amenities), statuses=statuses, limit=limit, offset=offset,
             adcodes=adcodes,

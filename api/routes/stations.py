@@ -23,6 +23,7 @@ from geo.amenities import AMENITIES, split_codes
 from geo.datums import parse_datum
 from geo.geojson import feature_to_fields, nearest_collection, patch_to_changes, station_feature
 from geo.model import build_station_data, parse_statuses
+from geo.outlines.areas import districts_of
 from geo.search import build_nearest_query, check_page, parse_bbox
 
 router = APIRouter(prefix="/v1", tags=["stations"], responses=ERROR_RESPONSES)
@@ -158,7 +159,7 @@ def list_stations(
         statuses=parse_statuses(status),
         limit=limit,
         offset=offset,
-        area=adcode,
+        adcodes=None if adcode is None else districts_of(adcode, field="adcode"),
     )
     links = [{"rel": "self", "href": str(request.url)}]
     if offset + limit < page.total:

@@ -20,6 +20,7 @@ from geo.export import FORMATS, MEDIA_TYPES, check_format, export_registry
 from geo.imports.columns import parse_mapping_option
 from geo.imports.job_runner import ImportOptions
 from geo.imports.readers import check_encoding
+from geo.outlines.areas import districts_of
 
 router = APIRouter(prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES)
 # Stations an export left out because their stored row is damaged (geo.export).
@@ -100,10 +101,8 @@ def export_stations(
     fmt = fmt.strip().lower()
     datum = parse_datum(crs)
     fmt = check_format(fmt, datum)
-    if adcode is not None:  # a 422 for an unknown area, before any file is made
-        from geo.outlines.areas import resolve_area
-
-        resolve_area(adcode, field="adcode")
+    # a 422 for an unknown area before any file is made
+    adcodes = None if adcode is None else districts_of(adcode, field="adcode")
     filename = f"stations-{datum.value}.{fmt}"
     if head_only(request.scope):
         # Not the whole file only to count its bytes: the headers GET would send but the
@@ -127,7 +126,7 @@ def export_stations(
             datum=datum,
             out=path,
             on_damaged=lambda i, _: skipped.append(i),
-            area=adcode,
+            adcodes=adcodes,
         )
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

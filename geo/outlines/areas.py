@@ -33,12 +33,21 @@ _ADCODE: Final = re.compile(r"\d{6}")
 
 @dataclass(frozen=True, slots=True)
 class Area:
-    """A province, city or district: its adcode, level and full Chinese name."""
+    """A province, city or district: its adcode, level and Chinese names."""
 
     adcode: str
     level: str  # province | city | district
-    name: str  # its own name: 金水区
-    full_name: str  # 河南省郑州市金水区
+    names: tuple[str, ...]  # from the province down, none repeated: 河南省, 郑州市, 金水区
+
+    @property
+    def name(self) -> str:
+        """Its own name: 金水区."""
+        return self.names[-1]
+
+    @property
+    def full_name(self) -> str:
+        """河南省郑州市金水区; 北京市朝阳区."""
+        return "".join(self.names)
 
 
 def _short(name: str) -> str:
@@ -54,15 +63,13 @@ def _areas(o: NationalOutlines) -> dict[str, Area]:
     441900, is the city)."""
     found: dict[str, Area] = {}
     for code, name in o.province_names.items():
-        found[code] = Area(code, "province", name, name)
+        found[code] = Area(code, "province", (name,))
     for place in o.places:
-        province = o.province_names[place.province_adcode]
-        city = o.city_names[place.city_adcode]
         if place.city_adcode not in found:
-            full = province if city == province else province + city
-            found[place.city_adcode] = Area(place.city_adcode, "city", city, full)
+            names = place.names[:2] if place.city != place.province else place.names[:1]
+            found[place.city_adcode] = Area(place.city_adcode, "city", names)
         if place.adcode not in found:
-            found[place.adcode] = Area(place.adcode, "district", place.district, place.full_name)
+            found[place.adcode] = Area(place.adcode, "district", place.names)
     return found
 
 
@@ -76,23 +83,12 @@ def _by_words(o: NationalOutlines) -> dict[str, frozenset[str]]:
 
     areas = _areas(o)
     for code, area in areas.items():
-        if area.level == "city" and area.full_name == area.name and code[2:] != "0000":
+        if area.level == "city" and len(area.names) == 1:
             # 北京市 the city (110100) within 北京市 the province: the words mean the
             # province, which holds the same ground; the city is 110100.
-            province = o.province_names[code[:2] + "0000"]
-            if province == area.name:
-                continue
-        chain = [area.name]
-        if area.level != "province":
-            place = o.places[o.by_adcode[code]] if code in o.by_adcode else None
-            city = o.city_names.get(code[:4] + "00") if place is None else place.city
-            province = o.province_names[code[:2] + "0000"]
-            if area.level == "district" and city and city != area.name:
-                chain.insert(0, city)
-            if province not in chain:
-                chain.insert(0, province)
-        for start in range(len(chain)):  # 河南省郑州市金水区, 郑州市金水区, 金水区
-            tail = chain[start:]
+            continue
+        for start in range(len(area.names)):  # 河南省郑州市金水区, 郑州市金水区, 金水区
+            tail = area.names[start:]
             add("".join(tail), code)
             add("".join(_short(n) for n in tail), code)
             add("".join(tail[:-1]) + _short(tail[-1]), code)
@@ -103,13 +99,12 @@ def english_full_name(area: Area) -> str:
     """``Chaoyang District, Changchun City, Jilin Province``."""
     from geo.outlines.english import english_name
 
-    o = outlines()
-    chain = [area.name]
-    if area.level != "province":
-        i = o.by_adcode.get(area.adcode)
-        city = o.places[i].city if i is not None else o.city_names.get(area.adcode, "")
-        chain += [city, o.province_names[area.adcode[:2] + "0000"]]
-    return ", ".join(english_name(n) for n in dict.fromkeys(n for n in chain if n))
+    return ", ".join(english_name(n) for n in reversed(area.names))
+
+
+def districts_of(text: str, *, field: str = "area") -> frozenset[str]:
+    """The district adcodes of the area ``text`` names (:func:`resolve_area`)."""
+    return district_codes(resolve_area(text, field=field).adcode)
 
 
 def district_codes(adcode: str) -> frozenset[str]:
