@@ -11,7 +11,6 @@ Loaded frames are cached; every call returns a copy, so callers may modify it fr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -152,29 +151,25 @@ def load_area_districts(adcode: str) -> gpd.GeoDataFrame:
     """The districts of a province, city or district of mainland China (national
     outlines, WGS84): columns ``adcode``, ``name``, ``name_en``, ``geometry``, adcode
     order; empty for a code that is none of them."""
-    from geo.outlines.english import english_name
+    from geo.outlines.areas import district_codes
     from geo.outlines.national import outlines
 
     o = outlines()
-    chosen = [
-        i for i, p in enumerate(o.places)
-        if adcode in (p.adcode, p.city_adcode, p.province_adcode)
-    ]  # fmt: skip
-    return _frame(chosen, english_name)
+    return _frame(sorted(o.by_adcode[c] for c in district_codes(adcode)))
 
 
 def districts_in_box(bounds: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
     """The districts whose outline meets a WGS84 box, as :func:`load_area_districts`."""
-    from geo.outlines.english import english_name
     from geo.outlines.national import outlines
 
     o = outlines()
-    frame = shapely.box(*bounds)
-    pieces = o.tree.query(frame, predicate="intersects")
-    return _frame(sorted({int(o.owner[i]) for i in pieces}), english_name)
+    pieces = o.tree.query(shapely.box(*bounds), predicate="intersects")
+    return _frame(sorted({int(o.owner[i]) for i in pieces}))
 
 
-def _frame(chosen: list[int], english_name: Callable[[str], str]) -> gpd.GeoDataFrame:
+def _frame(chosen: list[int]) -> gpd.GeoDataFrame:
+    """Districts by their index in the national outlines, as a frame."""
+    from geo.outlines.english import english_name
     from geo.outlines.national import outlines
 
     o = outlines()

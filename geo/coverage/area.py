@@ -136,19 +136,14 @@ def _bbox_area(text: str) -> StudyArea:
             f"范围的经度、纬度跨度均不得超过 {MAX_BBOX_DEG:g} 度",
         )
     frame = box(*bbox)
-    parts = []
     near = districts_in_box(bbox)
-    if len(near):
-        clipped = shapely.intersection(near.geometry.values, frame)
-        # Keep only real overlaps; a shared edge gives a line, not an area.
-        polygonal = shapely.get_type_id(clipped) >= 3
-        keep = ~shapely.is_empty(clipped) & polygonal & (shapely.area(clipped) > 1e-12)
-        if keep.any():
-            part = near.loc[keep].copy()
-            part["geometry"] = shapely.make_valid(clipped[keep])
-            parts.append(part)
-    if parts:
-        districts = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    clipped = shapely.intersection(near.geometry.values, frame)
+    # Keep only real overlaps; a shared edge gives a line, not an area.
+    polygonal = shapely.get_type_id(clipped) >= 3
+    keep = ~shapely.is_empty(clipped) & polygonal & (shapely.area(clipped) > 1e-12)
+    if keep.any():
+        districts = near.loc[keep].reset_index(drop=True)
+        districts["geometry"] = shapely.make_valid(clipped[keep])
     else:
         districts = gpd.GeoDataFrame(
             {"adcode": [None], "name": [BBOX_NAME[0]], "name_en": [BBOX_NAME[1]]},

@@ -2,8 +2,8 @@
 
 The outlines (:mod:`geo.outlines.build`) are loaded on first use, once per process:
 about 4.3 million vertices in 29,000 pieces of at most 256 (about 130 MB with their
-R-tree, measured in bench/bench_outlines.py); the whole district outlines only when asked for (coverage). A process that
-never places a point never loads them.
+R-tree, measured in bench/bench_outlines.py); the whole district outlines only when
+asked for (coverage). A process that never places a point never loads them.
 
 One point, one district. A point exactly on a shared border (or in the rare overlap of
 two outlines) is covered by both; it is given the one with the smaller adcode, so every
@@ -48,10 +48,14 @@ class Place:
     province: str
 
     @property
+    def names(self) -> tuple[str, ...]:
+        """Province, city, district, none repeated: (北京市, 东城区) for 东城区."""
+        return tuple(dict.fromkeys(n for n in (self.province, self.city, self.district) if n))
+
+    @property
     def full_name(self) -> str:
         """``河南省郑州市金水区``; a name is not repeated (``北京市东城区``)."""
-        parts = [self.province, self.city, self.district]
-        return "".join(p for i, p in enumerate(parts) if p and p not in parts[:i])
+        return "".join(self.names)
 
 
 class NationalOutlines:
