@@ -3,16 +3,13 @@ figures of a city outside Beijing and Chongqing against an independent computati
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
-import shapely
 from pyproj import Geod
 
 from geo.coverage import AmenityFilter, StationPoints, compute_coverage, resolve_area
 from geo.errors import InvalidParameter
-from geo.geodesy import WGS84_E2
+from tests.geo.test_coverage import grid_share
 
 GEOD = Geod(ellps="WGS84")
 
@@ -61,35 +58,6 @@ def test_a_bbox_anywhere_keeps_the_districts_inside_it() -> None:
     assert {"金水区", "中原区", "二七区"} <= set(area.districts["name"])
 
 
-def sampled_share(
-    geom: shapely.Geometry, lons: np.ndarray, lats: np.ndarray, radius_m: float, step_m: float
-) -> float:
-    """Covered share by sampling: a regular lon/lat grid, each point weighted by the
-    ellipsoid's area element, covered when its geodesic distance (pyproj.Geod) to some
-    station is at most the radius. Each station tests only the grid points in a box
-    around it that holds its circle (a speed-up that cannot change the answer)."""
-    min_lon, min_lat, max_lon, max_lat = geom.bounds
-    dlat = step_m / 111_000.0
-    dlon = step_m / (111_320.0 * math.cos(math.radians((min_lat + max_lat) / 2)))
-    gx, gy = np.meshgrid(
-        np.arange(min_lon + dlon / 2, max_lon, dlon), np.arange(min_lat + dlat / 2, max_lat, dlat)
-    )
-    inside = shapely.contains_xy(geom, gx, gy)
-    px, py = gx[inside], gy[inside]
-    weight = np.cos(np.radians(py)) / (1 - WGS84_E2 * np.sin(np.radians(py)) ** 2) ** 2
-    covered = np.zeros(len(px), dtype=bool)
-    reach_lat = 1.5 * radius_m / 111_000.0
-    for lon, lat in zip(lons, lats, strict=True):
-        reach_lon = reach_lat / math.cos(math.radians(lat))
-        near = (np.abs(px - lon) <= reach_lon) & (np.abs(py - lat) <= reach_lat)
-        if near.any():
-            _, _, dist = GEOD.inv(
-                px[near], py[near], np.full(near.sum(), lon), np.full(near.sum(), lat)
-            )
-            covered[np.flatnonzero(near)[dist <= radius_m]] = True
-    return float(weight[covered].sum() / weight.sum())
-
-
 def test_zhengzhou_coverage_agrees_with_geodesic_sampling_per_district() -> None:
     """郑州市, 12 districts, 400 stations clustered in town as registries are, radii 1 and
     3 km: each district's covered share within 0.5 points of the sampled one."""
@@ -107,6 +75,6 @@ def test_zhengzhou_coverage_agrees_with_geodesic_sampling_per_district() -> None
     assert len(result.districts) == 12
     for d, geom in zip(result.districts, area.districts.geometry, strict=True):
         for rf in d.filters[0].radii:
-            expected = sampled_share(geom, lons, lats, rf.radius_m, step_m=150.0)
+            expected = grid_share(geom, lons, lats, rf.radius_m, step_m=150.0)
             assert rf.share == pytest.approx(expected, abs=0.005), (d.name, rf.radius_m)
     assert 0.05 < result.total.filters[0].radii[0].share < 0.95  # neither empty nor full
