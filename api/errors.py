@@ -28,6 +28,7 @@ STATUS: dict[type[e.StationError], int] = {
     e.InvalidDateTime: 422,
     e.UnknownStatus: 422,
     e.InvalidStation: 422,
+    e.DistrictMismatch: 422,
     e.InvalidGeometry: 422,
     e.MalformedBody: 400,
     e.InvalidFile: 422,

@@ -33,7 +33,11 @@ PROPERTIES: Final[dict[str, dict[str, Any]]] = {
     "external_id": _p("string", "Id in the source registry / 外部编号"),
     "address": _p("string", "Address / 地址"),
     "district": _p("string", "District / 区县"),
-    "adcode": _p("string", "Administrative division code / 行政区划代码"),
+    "adcode": _p("string", "District's administrative division code / 区县行政区划代码"),
+    "city": _p("string", "City / 城市"),
+    "city_adcode": _p("string", "City's administrative division code / 城市行政区划代码"),
+    "province": _p("string", "Province / 省份"),
+    "province_adcode": _p("string", "Province's administrative division code / 省级行政区划代码"),
     "host": _p("string", "Host organisation / 依托单位"),
     "amenities": _p(
         "string",

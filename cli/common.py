@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import typer
 
 from cli.safe import console, line
+from geo.access import Actor
 from geo.errors import StationError, StoreUnavailable
 from geo.registry import Registry, open_registry
 from geo.settings import get_settings
@@ -136,3 +137,20 @@ def require_file(path: Path) -> None:
     if not found:
         err.print(line(("错误 / error", "red"), f": 找不到文件 / no such file: {path}"))
         raise typer.Exit(code=2)
+
+
+def key_actor(registry: Registry, key: str) -> Actor:
+    """The holder of API key ``key`` (``--key``); ``Unauthorized`` (exit 2) for a key the
+    store does not hold, ``KeyRevoked`` for a revoked one."""
+    from geo.errors import KeyRevoked, Unauthorized
+    from geo.keys import authenticate
+
+    try:
+        return authenticate(registry.store, f"Bearer {key.strip()}", admin_token=None)
+    except KeyRevoked:
+        raise
+    except StationError:
+        raise Unauthorized(
+            "--key: not an API key of this database (stationfinder keys list shows them)",
+            "--key：不是本数据库的 API 密钥（可用 stationfinder keys list 查看）",
+        ) from None

@@ -2,11 +2,11 @@
 
 Reads are public. Writes are made by an :class:`Actor`: an API key's holder, the
 bootstrap ``STATIONFINDER_ADMIN_TOKEN``, or someone at the command line. An ``admin``
-may change any station; an ``editor`` only stations whose district code (``adcode``,
-6 digits) is in their list and whose position lies in that district, both before and
-after the change, so an editor can neither reach into another district nor move a
-station out of theirs, by its label or by its position. A station without an adcode
-belongs to no district and is left to admins.
+may change any station; an ``editor`` only stations in their areas (a district,
+city or province each), both before and after the change, so an editor can neither
+reach into another district nor move a station out of theirs. A station's district is
+the one its position is in (``geo.places``), never a label. A station outside mainland
+China belongs to no district and is left to admins.
 
 The store applies :meth:`Actor.check` inside the write's own transaction, and records
 the actor in the audit log there too (``geo.audit``).
@@ -74,64 +74,40 @@ class Actor:
     def refusal(self, state: StationData) -> ForbiddenDistrict | None:
         """Why this actor may not hold ``state`` (None if it may).
 
-        An editor's station must carry an adcode in the editor's areas *and* stand in
-        that district: a label is only text, and a 朝阳区 editor must not be able to put
-        a station at Chongqing's 解放碑 by writing 110105 on it. Where a district's
-        outline covers the position (:mod:`geo.outlines`, every district of mainland
-        China), the station's adcode must be that district's; a station whose district
-        has an outline must stand in it.
+        ``state`` carries the district its position is in (``geo.places`` sets it on
+        every write, whatever label the client sent), so an editor cannot put a station
+        into another district by its label (a 朝阳区 editor writing 110105 on a station
+        at Chongqing's 解放碑) nor by moving it.
         """
-        if self.role is Role.ADMIN:
+        if self.role is Role.ADMIN or self.may_write(state.adcode):
             return None
-        if not self.may_write(state.adcode):
-            return forbidden_district(self, state.adcode)
-        from geo.boundaries import districts_at, has_outline  # outlines load on first use
-
-        placed = districts_at(state.lon, state.lat)
-        if (placed and state.adcode not in placed) or (not placed and has_outline(state.adcode)):
-            return forbidden_position(self, state, placed)
-        return None
+        return forbidden_district(self, state)
 
 
-def forbidden_district(actor: Actor, adcode: str | None) -> ForbiddenDistrict:
-    mine = ", ".join(sorted(actor.adcodes)) or "none"
-    if adcode is None:
-        return ForbiddenDistrict(
-            f"the station has no adcode, so only an admin may change it (your districts: {mine})",
-            f"该驿站没有行政区划代码，只有管理员可以修改（您的辖区：{mine}）",
-            details=[{"field": "adcode", "value": None, "reason": "outside_your_districts"}],
-        )
-    return ForbiddenDistrict(
-        f"district {adcode} is not one of yours ({mine})",
-        f"行政区划 {adcode} 不在您的辖区内（{mine}）",
-        details=[{"field": "adcode", "value": adcode, "reason": "outside_your_districts"}],
-    )
-
-
-def forbidden_position(
-    actor: Actor, state: StationData, placed: frozenset[str]
-) -> ForbiddenDistrict:
-    """The refusal of a station whose position is not in the district it names."""
+def forbidden_district(actor: Actor, state: StationData) -> ForbiddenDistrict:
+    """The refusal of a station outside the actor's districts."""
     from geo.boundaries import district_name
 
-    where = ", ".join(f"{district_name(a)} ({a})" for a in sorted(placed))
+    mine = ", ".join(f"{district_name(a)} ({a})" for a in sorted(actor.adcodes)) or "none"
     at = f"({state.lon:.6f}, {state.lat:.6f})"
-    mine = ", ".join(sorted(actor.adcodes)) or "none"
+    detail = {
+        "field": "geometry",
+        "value": [state.lon, state.lat],
+        "adcode": state.adcode,
+        "reason": "outside_your_districts",
+    }
+    if state.adcode is None:
+        return ForbiddenDistrict(
+            f"the position {at} is in no district of mainland China, so only an admin may "
+            f"hold a station there (your districts: {mine})",
+            f"位置 {at} 不在中国大陆任何区县内，只有管理员可以管理该处的驿站（您的辖区：{mine}）",
+            details=[detail],
+        )
+    where = f"{district_name(state.adcode)} ({state.adcode})"
     return ForbiddenDistrict(
-        f"the position {at} lies in {where or 'none of the known districts'}, not in "
-        f"district {state.adcode} as the station says; an editor may only place stations "
-        f"inside their own districts ({mine})",
-        f"位置 {at} 位于{where or '已知行政区划之外'}，而不在驿站所标的行政区划 "
-        f"{state.adcode} 内；编辑者只能在自己的辖区（{mine}）内放置驿站",
-        details=[
-            {
-                "field": "geometry",
-                "value": [state.lon, state.lat],
-                "adcode": state.adcode,
-                "located_in": sorted(placed),
-                "reason": "position_outside_your_districts",
-            }
-        ],
+        f"the position {at} is in {where}, which is not one of your districts ({mine})",
+        f"位置 {at} 在{where}，不在您的辖区（{mine}）内",
+        details=[detail],
     )
 
 

@@ -47,6 +47,7 @@ from geo.backup_tables import Table, counter, product_tables, quote, set_counter
 from geo.errors import InvalidBackup, StoreNotEmpty, StoreUnavailable
 from geo.storage import StationStore
 from geo.storage.migrations import current_revision
+from geo.storage.places_sql import mark_all, place_pending
 from geo.storage.sql import _CHANGES_LOCK, SqlStore
 
 FORMAT = "stationfinder-backup"
@@ -323,6 +324,10 @@ def restore(
             set_counter(conn, target[name], int(spec.get("sequence") or 0))
         _reset_log(conn, target[LOG], after=log_before, top_id=counter(conn, target["stations"]))
         summary.revision = header.get("revision")
+        # Placed again after the commit: a backup older than revision 0006 has no city
+        # or province, and its district labels were not derived from the positions.
+        mark_all(conn)
+    place_pending(_sql(store).engine)
     return summary
 
 

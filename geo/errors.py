@@ -87,6 +87,13 @@ class InvalidStation(StationError, ValueError):
     code = "invalid_station"
 
 
+class DistrictMismatch(StationError, ValueError):
+    """A district, city or province sent with a station that its position contradicts
+    (the position decides where a station is: ``geo.places``)."""
+
+    code = "district_mismatch"
+
+
 class InvalidGeometry(StationError, ValueError):
     """A GeoJSON geometry that is not a valid Point."""
 

@@ -145,8 +145,14 @@ def parse_statuses(value: str | None) -> frozenset[Status]:
 
 
 TEXT_FIELDS: Final = (
-    "name", "external_id", "address", "district", "host", "phone", "opening_hours",
+    "name", "external_id", "address", "district", "city", "province", "host", "phone",
+    "opening_hours",
 )  # fmt: skip
+# Where a station is: derived from its position (``geo.places``), never taken on trust. A
+# client may send them as labels; one that disagrees with the position is refused (an
+# import warns and keeps the position's).
+PLACE_FIELDS: Final = ("adcode", "district", "city_adcode", "city", "province_adcode", "province")
+_CODE_FIELDS: Final = ("adcode", "city_adcode", "province_adcode")
 
 
 class StationData(BaseModel):
@@ -161,6 +167,10 @@ class StationData(BaseModel):
     address: str | None = Field(default=None, max_length=MAX_TEXT)
     district: str | None = Field(default=None, max_length=MAX_TEXT)
     adcode: str | None = None
+    city: str | None = Field(default=None, max_length=MAX_TEXT)
+    city_adcode: str | None = None
+    province: str | None = Field(default=None, max_length=MAX_TEXT)
+    province_adcode: str | None = None
     host: str | None = Field(default=None, max_length=MAX_TEXT)
     amenities: tuple[str, ...] = ()
     # strict: JSON true must not become 1 parking space
@@ -189,11 +199,11 @@ class StationData(BaseModel):
             raise TextProblem(*problem)
         return value or None
 
-    @field_validator("adcode")
+    @field_validator(*_CODE_FIELDS)
     @classmethod
     def _adcode(cls, value: str | None) -> str | None:
         if value and not _ADCODE.match(value):
-            raise ValueError("adcode must be 6 digits")
+            raise ValueError("an adcode must be 6 digits")
         return value or None
 
     @field_validator("lon", "lat")
@@ -282,11 +292,13 @@ def _trusted(fields: Mapping[str, Any]) -> StationData | None:
             or SURELY_VISIBLE.search(v) is None
         ):
             return None
-    adcode = values["adcode"]
+    for f in _CODE_FIELDS:
+        code = values[f]
+        if code is not None and (type(code) is not str or not _ADCODE.match(code)):
+            return None
     lon, lat = values["lon"], values["lat"]
     if (
         values["name"] is None
-        or (adcode is not None and (type(adcode) is not str or not _ADCODE.match(adcode)))
         or type(lon) is not float
         or type(lat) is not float
         or not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0)  # also False for NaN

@@ -32,7 +32,16 @@ from geo.amenities import mask_of
 from geo.audit import AuditEntry
 from geo.errors import StationError
 from geo.index import EntryColumns, Hit, IndexEntry, StationIndex
-from geo.model import EDITABLE_FIELDS, Station, StationData, Status, build_station_data, utc_now
+from geo.model import (
+    EDITABLE_FIELDS,
+    PLACE_FIELDS,
+    Station,
+    StationData,
+    Status,
+    build_station_data,
+    utc_now,
+)
+from geo.places import place_strict
 from geo.search import NearestQuery
 from geo.storage import BBox, Page, StationStore, open_store
 from geo.storage.base import StoreTransaction
@@ -228,7 +237,9 @@ class Registry:
         return self.create_many(items=[data], actor=actor)[0]
 
     def create_many(self, *, items: Iterable[StationData], actor: Actor = SYSTEM) -> list[Station]:
-        """Add many stations in one transaction."""
+        """Add many stations in one transaction, each in the district its position is in
+        (``geo.places``: a label the position belies is refused, ``DistrictMismatch``)."""
+        items = place_strict(list(items))
         # The store write happens outside the index lock: on SQLite it may wait seconds
         # for another process's import to commit, and searches must not wait with it.
         with self._write_lock:
@@ -270,7 +281,16 @@ class Registry:
         actor: Actor = SYSTEM,
     ) -> Station:
         """Overwrite every field of a station (PUT semantics); ``data`` may be a function
-        of the stored station, called with its row locked (see ``StationStore.replace``)."""
+        of the stored station, called with its row locked (see ``StationStore.replace``).
+        The district follows the position, as in :meth:`create_many`."""
+        if isinstance(data, StationData):
+            (data,) = place_strict([data])
+        else:
+            make = data
+
+            def data(current: Station) -> StationData:
+                return place_strict([make(current)])[0]
+
         with self._write_lock:  # the store write outside the index lock (see create_many)
             station, changed = self.store.replace(station_id, data, now=utc_now(), actor=actor)
             if changed:
@@ -281,11 +301,14 @@ class Registry:
     def patch(
         self, *, station_id: int, changes: Mapping[str, Any], actor: Actor = SYSTEM
     ) -> Station:
-        """Change some fields of a station; a ``None`` value clears an optional field."""
+        """Change some fields of a station; a ``None`` value clears an optional field.
+        The place fields are the new position's: a place label in ``changes`` is checked
+        against it, the stored ones are not (they were the old position's)."""
         cleared = {k: _default(k) for k, v in changes.items() if v is None}
 
         def patched(current: Station) -> StationData:
-            return build_station_data(station_fields(current) | dict(changes) | cleared)
+            kept = {k: v for k, v in station_fields(current).items() if k not in PLACE_FIELDS}
+            return build_station_data(kept | dict(changes) | cleared)
 
         # Read, merged and written in one store transaction with the row locked: another
         # worker's concurrent patch of other fields is not overwritten (lost update).
@@ -362,7 +385,9 @@ class RegistryTransaction:
             )
 
     def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
-        """Insert stations; returns their ids in the order of ``items``."""
+        """Insert stations; returns their ids in the order of ``items``, which must carry
+        their position's place fields already (``geo.places.placed``, as an import's
+        rows do: the import reports the labels it replaced)."""
         ids = self._tx.add_many(items, now=now)
         if ids:
             self._pending.append(entry_columns(items, ids))
@@ -372,7 +397,8 @@ class RegistryTransaction:
         self, items: Sequence[tuple[Station, StationData]], *, now: datetime
     ) -> list[Station]:
         """Change stations, each given as read and as it should become; only the fields
-        that differ are written (``StoreTransaction.update_many``). Returns them as stored."""
+        that differ are written (``StoreTransaction.update_many``); placed, as in
+        :meth:`add_many`. Returns them as stored."""
         updated = self._tx.update_many(items, now=now)
         if updated:
             self._pending.append(entry_columns(updated, [s.id for s in updated]))

@@ -44,6 +44,10 @@ FIELDS: Final = (
     "address",
     "district",
     "adcode",
+    "city",
+    "city_adcode",
+    "province",
+    "province_adcode",
     "host",
     "amenities",
     "opening_hours",
@@ -82,6 +86,10 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "adcode": (
         "行政区划代码", "区划代码", "行政区划编码", "区划编码", "行政区代码", "区县代码", "adcode",
     ),
+    "city": ("城市", "所属城市", "所在城市", "所属市", "所在市", "地市", "市", "city"),
+    "city_adcode": ("城市行政区划代码", "市级行政区划代码", "城市代码", "city_adcode"),
+    "province": ("省份", "所属省份", "所在省份", "所属省", "所在省", "省", "province"),
+    "province_adcode": ("省级行政区划代码", "省份代码", "province_adcode"),
     "host": (
         "依托单位", "承建单位", "主办单位", "所属单位", "承办单位", "建设单位", "运营单位",
         "管理单位", "host",
@@ -116,7 +124,22 @@ ALIASES: Final[dict[str, tuple[str, ...]]] = {
 # Aliases that only match a whole header: inside a longer one they mean something else
 # (邮政编码, 手机充电, 坐标系, 功能区, taxi).
 EXACT_ONLY: Final = frozenset(
-    {"编号", "编码", "id", "驿站", "站点", "x", "y", "long", "位置", "区", "功能", "手机"}
+    {
+        "编号",
+        "编码",
+        "id",
+        "驿站",
+        "站点",
+        "x",
+        "y",
+        "long",
+        "位置",
+        "区",
+        "功能",
+        "手机",
+        "市",
+        "省",
+    }
     | set(ALIASES["lonlat"])
 )
 

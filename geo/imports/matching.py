@@ -267,51 +267,29 @@ class Matcher:
     def _by_external_id(
         self, row: int, data: StationData, candidates: Sequence[Station], actor: Actor
     ) -> Station | Issue | None:
-        """An external id is unique within a district (``adcode``). A row that names its
-        district matches there only. A row without one (a file with no adcode column)
-        matches the one station with that id that the actor may change; stations of other
-        districts never stand in an editor's way, and where an admin's row could mean
-        several stations, it is refused rather than guessed (the row says ``None``)."""
-        if data.adcode is not None:
-            return next((s for s in candidates if s.adcode == data.adcode), None)
-        mine = [s for s in candidates if actor.may_write(s.adcode)]
-        if len(mine) <= 1:
-            return mine[0] if mine else None
-        where = ", ".join(f"{s.adcode or '-'} (id {s.id})" for s in mine[:5])
+        """An external id is unique within a district, the one the row's position is in
+        (``geo.places``): the row updates the station with its id there. Failing that,
+        the row may have moved its station into another district: it updates the one
+        station of that id and name that the actor may change (stations of districts not
+        theirs never stand in an editor's way). Where several could be meant the row is
+        refused rather than guessed; where none, it is a new station."""
+        same = next((s for s in candidates if s.adcode == data.adcode), None)
+        if same is not None:
+            return same
+        name = normalise_name(data.name)
+        moved = [
+            s for s in candidates if normalise_name(s.name) == name and actor.may_write(s.adcode)
+        ]
+        if len(moved) <= 1:
+            return moved[0] if moved else None
+        where = ", ".join(f"{s.adcode or '-'} (id {s.id})" for s in moved[:5])
+        here = data.adcode or "-"
         return Issue(
             row, self.id_header, "ambiguous_external_id", "error",
-            f"external_id {data.external_id!r} names stations in several districts: {where}; "
-            "add an adcode column to say which; row not written",
-            f"编号 {data.external_id!r} 在多个行政区划中都有驿站：{where}；"
-            "请增加行政区划代码列以指明是哪一个，该行未写入",
+            f"external_id {data.external_id!r} with this name is not in the row's district "
+            f"({here}) but in several others: {where}; edit the station you mean instead; "
+            "row not written",
+            f"编号 {data.external_id!r} 及该名称的驿站不在此行所在的行政区划（{here}），而在多个"
+            f"其他行政区划中：{where}；请直接编辑要修改的驿站，该行未写入",
             data.external_id,
         )  # fmt: skip
-
-
-def moved_district_warning(
-    row: int,
-    data: StationData,
-    candidates: Sequence[Station],
-    actor: Actor,
-    id_header: str | None,
-) -> Issue | None:
-    """A warning for a row that creates a station in district ``data.adcode`` while a
-    station of the same external id and name, which the actor may change, stands in
-    another district: likely the same station with a corrected district, which an import
-    cannot tell from a new one."""
-    name = normalise_name(data.name)
-    twin = next(
-        (s for s in candidates if normalise_name(s.name) == name and actor.may_write(s.adcode)),
-        None,
-    )
-    if twin is None:
-        return None
-    return Issue(
-        row, id_header, "external_id_in_other_district", "warning",
-        f"station {twin.id} in district {twin.adcode or '-'} has the same external_id and "
-        f"name; a new station was made in {data.adcode or '-'} (to move a station to "
-        "another district, edit it instead)",
-        f"行政区划 {twin.adcode or '-'} 的驿站 {twin.id} 编号和名称与此行相同；已在 "
-        f"{data.adcode or '-'} 新建驿站（如要把驿站改到另一行政区划，请直接编辑该驿站）",
-        data.external_id,
-    )  # fmt: skip

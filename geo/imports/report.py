@@ -57,12 +57,23 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
         "本文件中编号重复但内容不同",
     ),
     "ambiguous_external_id": (
-        "a row without an adcode whose external_id names stations in several districts",
-        "该行没有行政区划代码，而其编号在多个行政区划中都有驿站",
+        "a row whose external_id and name are not in its district but in several others",
+        "该行的编号和名称在其所在行政区划中没有，而在多个其他行政区划中都有",
     ),
-    "external_id_in_other_district": (
-        "a new station whose external_id and name a station of another district has",
-        "新建驿站的编号和名称与另一行政区划的驿站相同",
+    "district_mismatch": (
+        "a district, city or province column naming another area than the position's "
+        "(the position's is kept)",
+        "所属区、城市或省份列与位置所在的区划不符（以位置为准）",
+    ),
+    "unknown_area": (
+        "a district, city or province column naming no area of mainland China (the "
+        "position's is kept)",
+        "所属区、城市或省份列不是中国大陆的区划名称（以位置为准）",
+    ),
+    "outside_districts": (
+        "a district, city or province column on a row whose position is in no district "
+        "of mainland China (imported without one)",
+        "该行位置不在中国大陆任何区县内，所填的区划未采用",
     ),
     "cell_too_long": (
         "a cell longer than Excel's 32,767 characters",

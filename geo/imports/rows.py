@@ -34,6 +34,8 @@ from geo.imports.columns import ColumnMapping
 from geo.imports.readers import MAX_CELL_CHARS, RawRow
 from geo.imports.report import Issue
 from geo.model import StationData, Status, build_station_data
+from geo.outlines.national import Place
+from geo.places import disagreements, locate, place_values
 
 _NONE_WORDS = {"", "-", "—", "/", "无", "暂无", "没有", "n/a", "na", "none", "null", "nan"}
 _LONGEST_NONE_WORD = max(map(len, _NONE_WORDS))
@@ -332,18 +334,31 @@ def read_rows(
                 row.report(name, code, error, en, zh, shown)
     coords = [_coordinates(row) for row in rows]
     placeable = [(row, c) for row, c in zip(rows, coords, strict=True) if c is not None]
-    places = iter(_place([r for r, _ in placeable], [c for _, c in placeable], datum))
+    converted = iter(_place([r for r, _ in placeable], [c for _, c in placeable], datum))
+    positions = [next(converted) if c is not None else None for c in coords]
+    found = [p for p in positions if p is not None]
+    districts = iter(locate([p[0] for p in found], [p[1] for p in found]))
     # The fields the file gives: the same for every row (lon/lat even when rejected).
     given = frozenset(
         name for name, _, _ in _PARSERS if name in mapping.columns or name == "name"
     ) | {"lon", "lat"}
     results = []
-    for row, row_fields, c in zip(rows, fields, coords, strict=True):
-        place = next(places) if c is not None else None
-        if place is not None:
-            row_fields["lon"], row_fields["lat"] = place
+    for row, row_fields, position in zip(rows, fields, positions, strict=True):
+        if position is not None:
+            row_fields["lon"], row_fields["lat"] = position
+            _set_place(row, row_fields, next(districts))
         results.append(_finish(row, row_fields, given))
     return results
+
+
+def _set_place(row: _Row, fields: dict[str, Any], place: Place | None) -> None:
+    """The row's place fields from its position; a district, city or province column the
+    position belies is a warning (the position decides)."""
+    lon, lat = fields["lon"], fields["lat"]
+    for wrong in disagreements(fields, place, lon, lat):
+        en, zh = wrong.messages()
+        row.report(wrong.field, wrong.reason, False, en, zh, wrong.given)
+    fields.update(place_values(place))
 
 
 def read_row(
@@ -475,6 +490,8 @@ _PARSERS: tuple[tuple[str, Callable[[Any, bool], Parsed], bool], ...] = (
     ("external_id", _parse_text, False),
     ("address", _parse_text, False),
     ("district", _parse_text, True),
+    ("city", _parse_text, True),
+    ("province", _parse_text, True),
     ("host", _parse_text, True),
     ("phone", _parse_text, False),
     ("amenities", _parse_amenities, True),
@@ -484,4 +501,6 @@ _PARSERS: tuple[tuple[str, Callable[[Any, bool], Parsed], bool], ...] = (
     ("ev_charging_piles", _parse_count, True),
     ("status", _parse_status, True),
     ("adcode", _parse_adcode, True),
+    ("city_adcode", _parse_adcode, True),
+    ("province_adcode", _parse_adcode, True),
 )

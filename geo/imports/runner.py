@@ -37,11 +37,11 @@ from geo.datums import Datum, parse_datum
 from geo.errors import InvalidFile, InvalidParameter, UnknownCRS
 from geo.geodesy import GEOD
 from geo.imports.columns import ColumnMapping, recognise_columns
-from geo.imports.matching import Matcher, moved_district_warning
+from geo.imports.matching import Matcher
 from geo.imports.readers import RawRow, Source, open_source
 from geo.imports.report import ImportReport, Issue, Outcome
 from geo.imports.rows import read_rows
-from geo.model import Station, StationData, build_station_data, utc_now
+from geo.model import PLACE_FIELDS, Station, StationData, build_station_data, utc_now
 from geo.registry import Registry, station_fields
 
 MODES = ("commit", "atomic", "dry_run")
@@ -110,13 +110,14 @@ def _merge(current: Station, data: StationData, given: frozenset[str]) -> Statio
     """The station after the row: the file's columns over the stored values; None when
     that is what is stored (a re-imported row), without validating anything again."""
     stored = station_fields(current)
-    fields = stored | {f: getattr(data, f) for f in given if f not in ("lon", "lat")}
+    kept = ("lon", "lat", *PLACE_FIELDS)  # the place follows the position kept
+    fields = stored | {f: getattr(data, f) for f in given if f not in kept}
     if data.external_id is None:
         fields["external_id"] = current.external_id
     if (current.lon, current.lat) != (data.lon, data.lat) and (
         GEOD.inv(current.lon, current.lat, data.lon, data.lat)[2] > SAME_PLACE_M
     ):
-        fields["lon"], fields["lat"] = data.lon, data.lat
+        fields |= {f: getattr(data, f) for f in kept}
     if fields == stored:
         return None
     return build_station_data(fields)
@@ -124,14 +125,13 @@ def _merge(current: Station, data: StationData, given: frozenset[str]) -> Statio
 
 def _outside(actor: Actor, row: int, *states: StationData) -> Issue | None:
     """The issue rejecting a row whose station the actor may not change: the station
-    before (an update) and after the row must both be in the actor's districts, by
-    adcode and by position (``Actor.refusal``)."""
+    before (an update) and after the row must both be in the actor's districts
+    (``Actor.refusal``: the districts their positions are in)."""
     for state in states:
         refusal = actor.refusal(state)
         if refusal is not None:
-            column = "lon/lat" if refusal.details[0]["field"] == "geometry" else "adcode"
             return Issue(
-                row, column, "outside_your_districts", "error",
+                row, "lon/lat", "outside_your_districts", "error",
                 f"{refusal.message}; row not written", f"{refusal.message_zh}，该行未写入",
                 state.adcode,
             )  # fmt: skip
@@ -272,11 +272,6 @@ def _import_chunk(
                 report.issues.append(outside)
                 report.count(Outcome.REJECTED)
                 continue
-            if data.external_id is not None:
-                others = by_external_id.get(data.external_id, ())
-                moved = moved_district_warning(raw.number, data, others, actor, matcher.id_header)
-                if moved is not None:
-                    report.issues.append(moved)
             creates.append(data)
             report.count(Outcome.CREATED)
             continue

@@ -131,6 +131,17 @@ def parents(adcode: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((adcode, place.city_adcode, place.province_adcode)))
 
 
+def codes_named(text: str) -> frozenset[str]:
+    """Every area ``text`` may name: its adcode, or each area the words fit (``朝阳区``:
+    Beijing's and Changchun's); empty for a code or name of none."""
+    o = outlines()
+    key = re.sub(r"\s+", "", str(text))
+    key = LEGACY.get(key.lower(), key)
+    if _ADCODE.fullmatch(key):
+        return frozenset({key}) if key in _areas(o) else frozenset()
+    return _by_words(o).get(key, frozenset())
+
+
 def resolve_area(text: str, *, field: str = "area") -> Area:
     """The one area ``text`` names; ``InvalidParameter`` listing candidates otherwise."""
     o = outlines()

@@ -37,7 +37,11 @@ class PostgisStore(SqlStore):
         try:
             upgrade(self.engine)
         except OperationalError as exc:
+            self.engine.dispose()
             raise StoreUnavailable(
                 f"cannot open the PostgreSQL database: {exc.orig}",
                 f"无法连接 PostgreSQL 数据库：{exc.orig}",
             ) from exc
+        except BaseException:  # no connection outlives a store that failed to open
+            self.engine.dispose()
+            raise

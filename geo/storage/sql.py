@@ -60,6 +60,10 @@ stations = sa.Table(
     sa.Column("address", sa.Text),
     sa.Column("district", sa.Text),
     sa.Column("adcode", sa.Text),
+    sa.Column("city", sa.Text),  # 0006: city and province, placed from the position
+    sa.Column("city_adcode", sa.Text),
+    sa.Column("province", sa.Text),
+    sa.Column("province_adcode", sa.Text),
     sa.Column("host", sa.Text),
     sa.Column("lon", sa.Float, nullable=False),
     sa.Column("lat", sa.Float, nullable=False),
@@ -189,8 +193,9 @@ def _readable_station(row: sa.Row[Any]) -> Station:
 
 
 def _duplicate(data: StationData) -> DuplicateExternalId:
-    where = f"district {data.adcode}" if data.adcode else "stations without an adcode"
-    where_zh = f"行政区划 {data.adcode} 内的" if data.adcode else "无行政区划代码的"
+    named = f"{data.district or ''} ({data.adcode})".lstrip()
+    where = f"district {named}" if data.adcode else "stations outside mainland China"
+    where_zh = f"{named}内的" if data.adcode else "中国大陆以外的"
     return DuplicateExternalId(
         f"external_id {data.external_id!r} is already used by another station in {where}",
         f"外部编号 {data.external_id!r} 已被{where_zh}其他站点使用",

@@ -128,10 +128,14 @@ class SqliteStore(SqlStore):
         try:
             upgrade(self.engine, lock_file=lock)
         except OperationalError as exc:
+            self.engine.dispose()
             raise StoreUnavailable(
                 f"cannot open the SQLite database {url}: {exc.orig}",
                 f"无法打开 SQLite 数据库 {url}：{exc.orig}",
             ) from exc
+        except BaseException:  # no connection outlives a store that failed to open
+            self.engine.dispose()
+            raise
 
     def check_writable(self) -> None:
         """Refuse (503) while the database file is missing or another file."""

@@ -14,15 +14,16 @@ from fastapi.testclient import TestClient
 
 from geo.access import SYSTEM, ApiKey
 from geo.keys import create_key, revoke_key
-from tests.conftest import AUTH, BEIJING, assert_error, feature, make_app, post_station
+from tests.conftest import AUTH, assert_error, feature, make_app, post_station
 from tests.geo.imports.fixtures import csv_text
 
 CHAOYANG, HAIDIAN = "110105", "110108"
-# A position inside each district (WGS84): a station's position must lie in its district.
+# A position inside each district (WGS84): a station is in the district it stands in;
+# None: Hong Kong, in no district of mainland China.
 AT: dict[str | None, tuple[float, float]] = {
     CHAOYANG: (116.4551, 39.9075),  # 国贸
     HAIDIAN: (116.3100, 39.9920),  # 中关村
-    None: BEIJING,
+    None: (114.1694, 22.3193),
 }
 JIEFANGBEI = (106.5775, 29.5575)  # 重庆渝中区解放碑
 
@@ -87,39 +88,44 @@ def test_editor_writes_stations_in_their_district(client: TestClient) -> None:
 
 # -- an editor outside them: 403, nothing written, nothing logged ------------------------
 
-LABEL, POSITION = "outside_your_districts", "position_outside_your_districts"
 TO_JIEFANGBEI = {"type": "Point", "coordinates": list(JIEFANGBEI)}
 OUTSIDE = [
-    # (what, method, url template, body, reason); {other} is a Haidian station, {own} a
-    # Chaoyang one, {bare} one without an adcode
-    ("create-other", "POST", "/v1/stations", placed(HAIDIAN), LABEL),
-    ("create-no-adcode", "POST", "/v1/stations", placed(None), LABEL),  # admins only
-    ("patch-other", "PATCH", "/v1/stations/{other}", {"properties": {"phone": "1"}}, LABEL),
-    ("patch-move-out", "PATCH", "/v1/stations/{own}", {"properties": {"adcode": HAIDIAN}}, LABEL),
-    ("patch-clear-adcode", "PATCH", "/v1/stations/{own}", {"properties": {"adcode": None}}, LABEL),
-    ("put-other", "PUT", "/v1/stations/{other}", placed(CHAOYANG), LABEL),  # pull it in
-    ("put-other-as-it-is", "PUT", "/v1/stations/{other}", placed(HAIDIAN), LABEL),  # no-op
-    ("put-move-out", "PUT", "/v1/stations/{own}", placed(HAIDIAN), LABEL),
-    ("put-drop-adcode", "PUT", "/v1/stations/{own}", placed(None), LABEL),
-    ("delete-other", "DELETE", "/v1/stations/{other}", None, LABEL),
-    ("delete-no-adcode", "DELETE", "/v1/stations/{bare}", None, LABEL),
-    # Their own label on a position in another district: the label is only text.
+    # (what, method, url template, body); {other} is a Haidian station, {own} a Chaoyang
+    # one, {bare} one in Hong Kong, outside every district of mainland China
+    ("create-other", "POST", "/v1/stations", placed(HAIDIAN)),
+    ("create-no-adcode", "POST", "/v1/stations", placed(None)),  # admins only
+    ("patch-other", "PATCH", "/v1/stations/{other}", {"properties": {"phone": "1"}}),
+    ("put-other", "PUT", "/v1/stations/{other}", placed(CHAOYANG)),  # pull it in
+    ("put-other-as-it-is", "PUT", "/v1/stations/{other}", placed(HAIDIAN)),  # no-op
+    ("put-move-out", "PUT", "/v1/stations/{own}", placed(HAIDIAN)),
+    ("put-drop-adcode", "PUT", "/v1/stations/{own}", placed(None)),
+    ("delete-other", "DELETE", "/v1/stations/{other}", None),
+    ("delete-no-adcode", "DELETE", "/v1/stations/{bare}", None),
+    ("create-at-jiefangbei", "POST", "/v1/stations", feature(*JIEFANGBEI, phone="1")),
+    ("patch-move-own-to-jiefangbei", "PATCH", "/v1/stations/{own}", {"geometry": TO_JIEFANGBEI}),
+    ("put-own-into-haidian", "PUT", "/v1/stations/{own}", feature(*AT[HAIDIAN])),
+]  # fmt: skip
+# Their own label on a position in another district: the label is only text, and the
+# position's district is not theirs; refused before access is even asked.
+MISLABELLED = [
     ("create-own-label-at-jiefangbei", "POST", "/v1/stations",
-     feature(*JIEFANGBEI, adcode=CHAOYANG, amenities=["ev_charging"]), POSITION),
+     feature(*JIEFANGBEI, adcode=CHAOYANG, amenities=["ev_charging"])),
     ("create-own-label-in-haidian", "POST", "/v1/stations",
-     feature(*AT[HAIDIAN], adcode=CHAOYANG), POSITION),
-    ("patch-move-own-to-jiefangbei", "PATCH", "/v1/stations/{own}",
-     {"geometry": TO_JIEFANGBEI}, POSITION),
-    ("put-own-into-haidian", "PUT", "/v1/stations/{own}",
-     feature(*AT[HAIDIAN], adcode=CHAOYANG), POSITION),
+     feature(*AT[HAIDIAN], adcode=CHAOYANG)),
+    ("patch-label-only", "PATCH", "/v1/stations/{own}", {"properties": {"adcode": HAIDIAN}}),
+    ("put-own-into-haidian-labelled", "PUT", "/v1/stations/{own}",
+     feature(*AT[HAIDIAN], adcode=CHAOYANG)),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("what", "method", "url", "body", "reason"), OUTSIDE, ids=[r[0] for r in OUTSIDE]
+    ("what", "method", "url", "body", "status", "code"),
+    [(*r, 403, "forbidden_district") for r in OUTSIDE]
+    + [(*r, 422, "district_mismatch") for r in MISLABELLED],
+    ids=[r[0] for r in OUTSIDE + MISLABELLED],
 )
 def test_editor_cannot_touch_another_district(
-    client: TestClient, what: str, method: str, url: str, body: Any, reason: str
+    client: TestClient, what: str, method: str, url: str, body: Any, status: int, code: str
 ) -> None:
     ids = {
         "own": station(client, CHAOYANG),
@@ -130,10 +136,23 @@ def test_editor_cannot_touch_another_district(
     before = client.get("/v1/stations", params={"limit": 100}).json()["features"]
     logged = audit(client)
     response = client.request(method, url.format(**ids), json=body, headers=editor)
-    error = assert_error(response, 403, "forbidden_district")
+    error = assert_error(response, status, code)
+    reason = "outside_your_districts" if status == 403 else "district_mismatch"
     assert error["details"][0]["reason"] == reason
     assert client.get("/v1/stations", params={"limit": 100}).json()["features"] == before
     assert audit(client) == logged
+
+
+def test_a_null_place_label_is_no_label(client: TestClient) -> None:
+    """The place fields follow the position: PATCH ``adcode: null`` asks nothing of
+    them, and the station stays in its district."""
+    editor, _ = new_key(client)
+    own = station(client, CHAOYANG)
+    response = client.patch(
+        f"/v1/stations/{own}", json={"properties": {"adcode": None}}, headers=editor
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["properties"]["adcode"] == CHAOYANG
 
 
 def test_editor_import_rejects_rows_outside_their_districts(client: TestClient) -> None:

@@ -18,6 +18,7 @@ from tests.hostile import STORABLE, TEMPLATE_BLOCK, TEMPLATE_EXPR, TEMPLATE_RCE
 from tests.maps.factories import (
     DONGCHENG_INNER,
     EVALUATED,
+    add_unplaced,
     assert_map_keeps_text,
     hostile_stations,
     scattered,
@@ -31,7 +32,7 @@ TEMPLATES = {"expr": TEMPLATE_EXPR, "rce": TEMPLATE_RCE, "block": TEMPLATE_BLOCK
 def hostile(client: TestClient) -> TestClient:
     """A client on a store (SQLite, then PostGIS) holding every storable hostile text."""
     registry = client.app.state.registry  # type: ignore[attr-defined]
-    registry.create_many(items=[*hostile_stations(), *scattered(20, DONGCHENG_INNER)])
+    add_unplaced(registry, [*hostile_stations(), *scattered(20, DONGCHENG_INNER)])
     return client
 
 

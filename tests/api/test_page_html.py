@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from api.routes.page import fill
 from geo.amenities import AMENITIES
 from tests.hostile import HTML_SCRIPT, STORABLE, TEMPLATE_BLOCK, TEMPLATE_EXPR, TEMPLATE_RCE
-from tests.maps.factories import EVALUATED, hostile_stations
+from tests.maps.factories import EVALUATED, add_unplaced, hostile_stations
 
 HOSTILE_QUERY = {
     "amenities": TEMPLATE_EXPR,
@@ -54,7 +54,7 @@ def test_the_page_is_the_same_bytes_whatever_the_request_says(client: TestClient
 
 
 def test_page_data_gives_station_text_back_exactly(client: TestClient) -> None:
-    client.app.state.registry.create_many(items=hostile_stations())  # type: ignore[attr-defined]
+    add_unplaced(client.app.state.registry, hostile_stations())  # type: ignore[attr-defined]
     response = client.get(
         "/page/data/nearest", params={"lon": 116.41, "lat": 39.925, "k": len(STORABLE)}
     )

@@ -292,7 +292,7 @@ def test_duplicate_external_id_exits_2(runner: CliRunner, db: str) -> None:
     run(runner, db, "stations", "add", *STATION, "--external-id", "BJ-1")
     result = run(runner, db, "stations", "add", *STATION, "--external-id", "BJ-1", code=2)
     assert "(duplicate_external_id)" in result.stderr
-    assert "外部编号 'BJ-1' 已被无行政区划代码的其他站点使用" in result.stderr
+    assert "外部编号 'BJ-1' 已被朝阳区 (110105)内的其他站点使用" in result.stderr
     run(runner, db, "stations", "show", "2", code=2)
 
 

@@ -18,6 +18,7 @@ from tests.maps.factories import (
     DONGCHENG_INNER,
     EVALUATED,
     XSS,
+    add_unplaced,
     assert_map_keeps_text,
     hostile_stations,
     scattered,
@@ -142,7 +143,7 @@ def test_map_coverage_keeps_hostile_station_text_literally(
 ) -> None:
     registry = open_registry(db_url)  # SQLite, then PostGIS
     try:
-        registry.create_many(items=[*hostile_stations(), *scattered(20, DONGCHENG_INNER)])
+        add_unplaced(registry, [*hostile_stations(), *scattered(20, DONGCHENG_INNER)])
     finally:
         registry.close()
     out = tmp_path / "hostile.html"

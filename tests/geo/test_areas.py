@@ -7,10 +7,11 @@ from __future__ import annotations
 import pytest
 
 from geo.access import Actor, Role
-from geo.errors import ForbiddenDistrict, InvalidParameter
+from geo.errors import DistrictMismatch, ForbiddenDistrict, InvalidParameter
 from geo.keys import parse_adcodes
-from geo.model import build_station_data
+from geo.model import StationData, build_station_data
 from geo.outlines.areas import all_areas, parents, resolve_area
+from geo.places import place_strict
 
 
 @pytest.mark.parametrize(
@@ -125,34 +126,53 @@ KAIFENG = (114.3000, 34.8000)  # 开封市龙亭区, 河南省
 SHIJIAZHUANG = (114.5100, 38.0400)  # 河北省
 
 
-def station(at: tuple[float, float], adcode: str) -> object:
-    return build_station_data({"name": "驿站", "lon": at[0], "lat": at[1], "adcode": adcode})
+def station(at: tuple[float, float], **labels: str) -> StationData:
+    """A station at ``at`` as a write stores it: placed (``labels``: what the client sent)."""
+    data = build_station_data({"name": "驿站", "lon": at[0], "lat": at[1], **labels})
+    return place_strict([data])[0]
 
 
 @pytest.mark.parametrize(
-    ("areas", "at", "adcode", "allowed"),
+    ("areas", "at", "allowed"),
     [
-        ("410105", JINSHUI, "410105", True),
-        ("410105", ERQI, "410103", False),  # the next district
-        ("410105", SHIJIAZHUANG, "410105", False),  # its label, another province's ground
-        ("410100", JINSHUI, "410105", True),  # a city key: every district of the city
-        ("410100", ERQI, "410103", True),
-        ("410100", KAIFENG, "410202", False),
-        ("410000", KAIFENG, "410202", True),  # a province key
-        ("410000", SHIJIAZHUANG, "130104", False),
-        ("410100", ERQI, "410105", False),  # a district of its own, but not where it stands
+        ("410105", JINSHUI, True),
+        ("410105", ERQI, False),  # the next district
+        ("410105", SHIJIAZHUANG, False),
+        ("410100", JINSHUI, True),  # a city key: every district of the city
+        ("410100", ERQI, True),
+        ("410100", KAIFENG, False),
+        ("410000", KAIFENG, True),  # a province key
+        ("410000", SHIJIAZHUANG, False),
     ],
 )
 def test_editor_keys_for_a_district_a_city_or_a_province(
-    areas: str, at: tuple[float, float], adcode: str, allowed: bool
+    areas: str, at: tuple[float, float], allowed: bool
 ) -> None:
     editor = Actor("key:1", "郑州", Role.EDITOR, parse_adcodes([areas]))
-    state = station(at, adcode)
+    state = station(at)
     if allowed:
-        editor.check(None, state)  # type: ignore[arg-type]
+        editor.check(None, state)
     else:
         with pytest.raises(ForbiddenDistrict):
-            editor.check(None, state)  # type: ignore[arg-type]
+            editor.check(None, state)
+
+
+@pytest.mark.parametrize(
+    ("at", "label"),
+    [
+        # a label of the key's district on another province's ground
+        (SHIJIAZHUANG, {"adcode": "410105"}),
+        (ERQI, {"adcode": "410105"}),  # a district of the key's city, not where it stands
+        (ERQI, {"district": "金水区"}),
+        (ERQI, {"district": "郑州市金水区", "city": "郑州市"}),
+    ],
+)
+def test_a_label_cannot_put_a_station_in_an_editors_district(
+    at: tuple[float, float], label: dict[str, str]
+) -> None:
+    with pytest.raises(DistrictMismatch):
+        station(at, **label)
+    assert station(at).adcode != "410105"
 
 
 def test_keys_take_names_and_refuse_every_bad_value_at_once() -> None:

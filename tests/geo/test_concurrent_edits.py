@@ -84,13 +84,15 @@ def test_an_editor_is_refused_before_the_change_is_built(db_url: str, target: st
     """Access to the stored station is checked before the merge function runs."""
     registry = open_registry(db_url)
     try:
-        station = registry.create(data=_station("天坛驿站", adcode="110105"))
+        in_chaoyang = {"lon": 116.46, "lat": 39.91}  # 国贸
+        station = registry.create(data=build_station_data({"name": "国贸驿站"} | in_chaoyang))
+        assert station.adcode == "110105"
         editor = Actor("k1", "东城区编辑", Role.EDITOR, frozenset({"110101"}))
         called: list[Station] = []
 
-        def change(current: Station) -> StationData:
+        def change(current: Station) -> StationData:  # move it into the editor's district
             called.append(current)
-            return build_station_data(station_fields(current) | {"adcode": target})
+            return build_station_data(station_fields(current) | {"lon": 116.40, "adcode": target})
 
         merge: Callable[[Station], StationData] = change
         with pytest.raises(Forbidden):

@@ -98,6 +98,10 @@ HEADER = {
     "address": "详细地址 address",
     "district": "所属区 district",
     "adcode": "行政区划代码 adcode",
+    "city": "城市 city",
+    "city_adcode": "城市行政区划代码 city_adcode",
+    "province": "省份 province",
+    "province_adcode": "省级行政区划代码 province_adcode",
     "host": "依托单位 host",
     "amenities": "服务内容 amenities",
     "car_parking_spaces": "机动车停车位 car_parking_spaces",
@@ -114,7 +118,10 @@ COORD_HEADER = {
     Datum.BD09: ("经度(百度) lon", "纬度(百度) lat"),
 }
 COUNTS = ("car_parking_spaces", "motorcycle_parking_spaces", "ev_charging_piles")
-TEXT = ("external_id", "name", "address", "district", "adcode", "host", "opening_hours", "phone")
+TEXT = (
+    "external_id", "name", "address", "district", "adcode", "city", "city_adcode", "province",
+    "province_adcode", "host", "opening_hours", "phone",
+)  # fmt: skip
 TOL = 0.5e-7 + 1e-12  # rounding to 7 decimals
 
 

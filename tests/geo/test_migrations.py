@@ -1,5 +1,7 @@
 """Upgrading a database that holds stations keeps every row, id and rule, on both
-backends: migration 0005 (external ids unique per district) rebuilds SQLite's table."""
+backends: migration 0005 (external ids unique per district) rebuilds SQLite's table;
+0006 places every station in the district its position is in (tests/geo/test_places_sql.py
+tests that in depth)."""
 
 from __future__ import annotations
 
@@ -72,10 +74,11 @@ def test_upgrade_to_district_ids_keeps_rows_ids_and_rules(backend: str, tmp_path
     with database_at_0004(backend, tmp_path) as url:
         store = open_store(url)  # upgrades to the newest revision
         try:
-            assert current_revision(store.engine) == "0005"  # type: ignore[attr-defined]
+            assert current_revision(store.engine) == "0006"  # type: ignore[attr-defined]
+            # (116.4, 39.9) is in 东城区, whatever the rows said before
             assert [(s.id, s.external_id, s.adcode) for s in store.get_many([1, 2]).values()] == [
-                (1, "A-1", "110105"),
-                (2, "A-2", None),
+                (1, "A-1", "110101"),
+                (2, "A-2", "110101"),
             ]
 
             def add(external_id: str, adcode: str | None) -> int:
@@ -85,7 +88,7 @@ def test_upgrade_to_district_ids_keeps_rows_ids_and_rules(backend: str, tmp_path
 
             assert add("A-1", "110108") == 4  # another district: allowed; id 3 not reused
             assert add("A-1", None) == 5
-            for taken in (("A-1", "110105"), ("A-2", None)):
+            for taken in (("A-1", "110101"), ("A-2", "110101")):
                 with pytest.raises(DuplicateExternalId):
                     add(*taken)
             assert store.count() == 4

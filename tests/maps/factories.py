@@ -13,7 +13,8 @@ import numpy as np
 from shapely.geometry import box
 
 from geo.coverage import StudyArea
-from geo.model import Station, StationData
+from geo.model import Station, StationData, utc_now
+from geo.registry import Registry
 from tests.hostile import STORABLE
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -87,10 +88,18 @@ def station_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return [{name: row[i] for name, i in fields.items()} for row in payload["stations"]]
 
 
+def add_unplaced(registry: Registry, items: list[StationData]) -> None:
+    """Write stations straight to the store, their district text as given (as an older
+    release or another tool may have left it; a write through the registry would place
+    them, refusing a district their position belies), and bring the index up to date."""
+    registry.store.add_many(items, now=utc_now())
+    registry.sync()
+
+
 def hostile_stations() -> list[StationData]:
     """One station per storable hostile text (tests/hostile.py) inside Dongcheng, with
-    the text as its name, address, host and district; each has a microwave and is
-    always open."""
+    the text as its name, address, host and district (write them with
+    :func:`add_unplaced`); each has a microwave and is always open."""
     return [
         station_data(
             round(116.4 + 0.0015 * i, 6),

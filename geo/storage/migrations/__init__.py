@@ -46,7 +46,8 @@ def _file_lock(path: Path | None) -> Iterator[None]:
 
 
 def upgrade(engine: Engine, *, lock_file: Path | None = None) -> None:
-    """Create or upgrade the schema to the newest revision."""
+    """Create or upgrade the schema to the newest revision, then finish the work a
+    revision left to be done in batches (placing stations: ``places_sql``)."""
     config = alembic_config()
     with _file_lock(lock_file), engine.begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -56,6 +57,10 @@ def upgrade(engine: Engine, *, lock_file: Path | None = None) -> None:
         if inspector.has_table("stations") and not inspector.has_table("alembic_version"):
             command.stamp(config, FIRST_REVISION)
         command.upgrade(config, "head")
+    # Stations a migration (0006) marked to place: in batches, after it committed.
+    from geo.storage.places_sql import place_pending
+
+    place_pending(engine)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -31,6 +31,7 @@ from pyproj import Geod
 from shapely.geometry import LineString, MultiPoint, Point
 
 from geo.datums import Datum, from_wgs84
+from geo.places import locate
 from tests.geo.imports.fixtures import csv_text, feature, write_geojson, write_xlsx
 
 GEOD: Final = Geod(ellps="WGS84")
@@ -161,16 +162,27 @@ def offset(
 
 
 def spread(
-    n: int, box: tuple[float, float, float, float], *, seed: int
+    n: int, box: tuple[float, float, float, float], *, seed: int, adcode: str | None = None
 ) -> list[tuple[float, float]]:
-    """`n` WGS84 points in `box` (min_lon, min_lat, max_lon, max_lat), at least 150 m apart."""
+    """`n` WGS84 points in `box` (min_lon, min_lat, max_lon, max_lat), at least 150 m apart;
+    with `adcode`, only points at least ~30 m inside that district (so the list's
+    所属区 column is true, and stays true through a datum's rounding)."""
     rng = random.Random(seed)
     points: list[tuple[float, float]] = []
     while len(points) < n:
         p = (rng.uniform(box[0], box[2]), rng.uniform(box[1], box[3]))
+        if adcode is not None and not _deep_inside(p, adcode):
+            continue
         if all(GEOD.inv(p[0], p[1], q[0], q[1])[2] > 150 for q in points):
             points.append(p)
     return points
+
+
+def _deep_inside(p: tuple[float, float], adcode: str) -> bool:
+    d = 0.0003
+    around = [(p[0] + a, p[1] + b) for a, b in ((0, 0), (d, 0), (-d, 0), (0, d), (0, -d))]
+    places = locate([q[0] for q in around], [q[1] for q in around])
+    return all(place is not None and place.adcode == adcode for place in places)
 
 
 def _variant(items: list[Item], variant: str, edits: _Edits) -> list[Item]:
@@ -326,7 +338,7 @@ def xlsx_gcj02(path: Path, *, variant: str = "original") -> Truth:
 
     The datum is not in the headers: import it with ``crs="gcj02"``.
     """
-    p = spread(30, _CHAOYANG, seed=105)
+    p = spread(30, _CHAOYANG, seed=105, adcode="110105")
 
     def good(
         n: int, external_id: Any, name: str, amenities: str | None = "饮水", **kw: Any
@@ -469,7 +481,7 @@ def csv_gbk_bd09(path: Path, *, variant: str = "original") -> Truth:
     One address is quoted and holds a comma and a line break, so from that record on
     the CSV line numbers the report must give run ahead of the record numbers.
     """
-    p = spread(24, _DONGCHENG, seed=101)
+    p = spread(24, _DONGCHENG, seed=101, adcode="110101")
 
     def good(
         n: int, external_id: str | None, name: str, amenities: str = "饮水、热饭", **kw: Any
@@ -589,7 +601,7 @@ def geojson_wgs84(path: Path, *, variant: str = "original") -> Truth:
 
     One feature is a LineString and one has a null geometry: both are rejected.
     """
-    p = spread(16, _HAIDIAN, seed=108)
+    p = spread(16, _HAIDIAN, seed=108, adcode="110108")
 
     def good(
         n: int,
@@ -672,7 +684,7 @@ def shapefile_zip(path: Path, *, variant: str = "original") -> Truth:
 
     The files sit in a folder inside the zip, as zipping a folder does.
     """
-    p = spread(12, _FENGTAI, seed=106)
+    p = spread(12, _FENGTAI, seed=106, adcode="110106")
 
     def good(
         n: int, external_id: str, name: str, amenities: str = "饮水、卫生间", **kw: Any
@@ -746,7 +758,7 @@ GPKG_FIELDS: Final = {
 
 def gpkg_3857(path: Path, *, variant: str = "original") -> Truth:
     """Yuzhong's (Chongqing) GeoPackage in Web Mercator (EPSG:3857), English attributes."""
-    p = spread(12, _YUZHONG, seed=103)
+    p = spread(12, _YUZHONG, seed=103, adcode="500103")
 
     def good(
         n: int, external_id: str, name: str, amenities: str = "drinking_water,toilet", **kw: Any

@@ -81,45 +81,51 @@ def test_a_file_without_adcodes_updates_the_editors_own_stations(tmp_path: Path)
     assert ("110105", "朝阳驿站1") in names
 
 
-def test_an_admins_row_without_adcode_is_never_guessed(tmp_path: Path) -> None:
-    """An id in two districts and a row that does not say which: refused, row-numbered,
-    in both languages; a row that names its district updates that district's station."""
+def test_an_admins_row_is_matched_in_the_district_its_position_is_in(tmp_path: Path) -> None:
+    """An id in two districts: the row's position says which (no adcode column needed)."""
     registry = fresh(tmp_path)
     squat(registry, tmp_path)
     run(registry, haidian_list(tmp_path), HAIDIAN)
     rows = [("HD-0001", "改名", IN_HAIDIAN[0], None)]
     report = run(registry, csv(tmp_path / "admin.csv", rows), ADMIN)
-    assert (report.rejected, report.updated, report.created) == (1, 0, 0)
-    (issue,) = [i for i in report.issues if i.severity == "error"]
-    assert (issue.row, issue.code, issue.value) == (2, "ambiguous_external_id", "HD-0001")
-    assert "110105" in issue.message
-    assert "110108" in issue.message
-    assert "行政区划代码" in issue.message_zh
-    named = run(registry, haidian_list(tmp_path), ADMIN)
-    assert named.unchanged == 3, named.issues
+    assert (report.rejected, report.updated, report.created) == (0, 1, 0), report.issues
+    names = {(s.adcode, s.external_id): s.name for s in registry.list_stations(limit=100).items}
+    assert names[("110108", "HD-0001")] == "改名"
+    assert names[("110105", "HD-0001")] == "朝阳驿站1"
 
 
-def test_a_station_moved_to_another_district_is_warned_about(tmp_path: Path) -> None:
-    """An admin's row with the same id and name in a new district makes a new station
-    (an import cannot tell a corrected district from a new station) and says so."""
+def test_a_station_moved_to_another_district_is_updated_not_duplicated(tmp_path: Path) -> None:
+    """A row with a station's id and name at a position in another district moves that
+    station; an editor cannot move one out of their districts that way."""
     registry = fresh(tmp_path)
     run(registry, haidian_list(tmp_path), ADMIN)
-    rows = [("HD-0001", "海淀驿站1", IN_CHAOYANG[0], "110105")]
+    rows = [("HD-0001", "海淀驿站1", IN_CHAOYANG[0], None)]
     report = run(registry, csv(tmp_path / "moved.csv", rows), ADMIN)
-    assert report.created == 1
-    (warning,) = [i for i in report.issues if i.code == "external_id_in_other_district"]
-    assert warning.severity == "warning"
-    assert warning.row == 2
-    assert "110108" in warning.message
-    assert "110108" in warning.message_zh
-    # An editor is not told to edit a station that is not theirs.
-    other = run(
-        registry,
-        csv(tmp_path / "moved2.csv", [("HD-0002", "海淀驿站2", IN_CHAOYANG[1], "110105")]),
-        CHAOYANG,
-    )
-    assert other.created == 1
-    assert not [i for i in other.issues if i.code == "external_id_in_other_district"]
+    assert (report.updated, report.created) == (1, 0), report.issues
+    moved = [s for s in registry.list_stations(limit=100).items if s.external_id == "HD-0001"]
+    assert [(s.adcode, s.district) for s in moved] == [("110105", "朝阳区")]
+    # 海淀区's editor may not move HD-0002 into 朝阳区; 朝阳区's may not take it either.
+    out = csv(tmp_path / "out.csv", [("HD-0002", "海淀驿站2", IN_CHAOYANG[1], None)])
+    refused = run(registry, out, HAIDIAN)
+    assert (refused.rejected, refused.updated) == (1, 0)
+    assert [i.code for i in refused.issues] == ["outside_your_districts"]
+    other = run(registry, out, CHAOYANG)  # not theirs to match: a new station of 朝阳区
+    assert other.created == 1, other.issues
+
+
+def test_several_stations_the_row_could_mean_are_refused(tmp_path: Path) -> None:
+    """Same id and name in two other districts, none in the row's: refused, not guessed."""
+    registry = fresh(tmp_path)
+    rows = [("7", "骑手之家", IN_CHAOYANG[0], None), ("7", "骑手之家", IN_HAIDIAN[0], None)]
+    run(registry, csv(tmp_path / "two.csv", rows), ADMIN)
+    elsewhere = [("7", "骑手之家", (116.40, 39.915), None)]  # 东城区
+    report = run(registry, csv(tmp_path / "third.csv", elsewhere), ADMIN)
+    assert (report.rejected, report.updated, report.created) == (1, 0, 0)
+    (issue,) = report.issues
+    assert (issue.row, issue.code, issue.value) == (2, "ambiguous_external_id", "7")
+    assert "110105" in issue.message
+    assert "110108" in issue.message
+    assert "110101" in issue.message_zh
 
 
 def test_the_same_id_in_two_districts_of_one_file_is_two_stations(tmp_path: Path) -> None:
