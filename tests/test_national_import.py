@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cli.main import app as cli
+from geo.access import SYSTEM
 from geo.datums import Datum, from_wgs84
 from geo.keys import create_key
-from geo.access import SYSTEM
 from geo.outlines.national import outlines
 from geo.registry import open_registry
 from tests.conftest import AUTH
