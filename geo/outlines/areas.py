@@ -92,6 +92,7 @@ def _by_words(o: NationalOutlines) -> dict[str, frozenset[str]]:
             add("".join(tail), code)
             add("".join(_short(n) for n in tail), code)
             add("".join(tail[:-1]) + _short(tail[-1]), code)
+            add("".join(_short(n) for n in tail[:-1]) + tail[-1], code)  # 北京朝阳区
     return {k: frozenset(v) for k, v in words.items()}
 
 
