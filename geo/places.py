@@ -101,8 +101,8 @@ class Disagreement:
         if named:
             return (
                 f"{en_field} {given!r} ({named}) disagrees with the position {at}, "
-                f"which is in {where}; the position decides",
-                f"{zh_field} {given!r}（{named}）与位置 {at} 不符，该位置在{where}；以位置为准",
+                f"which is in {where}",
+                f"{zh_field} {given!r}（{named}）与位置 {at} 不符，该位置在{where}",
             )
         return (
             f"{en_field} {given!r} names no province, city or district of mainland "

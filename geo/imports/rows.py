@@ -357,6 +357,7 @@ def _set_place(row: _Row, fields: dict[str, Any], place: Place | None) -> None:
     lon, lat = fields["lon"], fields["lat"]
     for wrong in disagreements(fields, place, lon, lat):
         en, zh = wrong.messages()
+        en, zh = f"{en}; the position decides", f"{zh}；以位置为准"
         row.report(wrong.field, wrong.reason, False, en, zh, wrong.given)
     fields.update(place_values(place))
 
