@@ -38,6 +38,7 @@ from geo.outlines.areas import districts_of
 from geo.registry import load_demo, prepare_registry
 from geo.search import build_nearest_query
 from geo.settings import get_settings
+from geo.textsearch import parse_query
 
 app = typer.Typer(
     help="驿站查找 stationfinder: nearest rest stations for couriers and drivers.",
@@ -384,6 +385,12 @@ def export(
         str | None,
         typer.Option(help="Only this province, city or district: adcode or Chinese name."),
     ] = None,
+    q: Annotated[
+        str | None,
+        typer.Option(
+            "--q", help="Only stations whose name or address contains this text (驿站, 海淀 工会)."
+        ),
+    ] = None,
     database_url: DbOpt = None,
 ) -> None:
     """导出驿站数据 / Export the registry as a file the importer reads back unchanged."""
@@ -391,7 +398,10 @@ def export(
 
     datum = checked(lambda: parse_datum(crs))
     adcodes = None if adcode is None else checked(lambda: districts_of(adcode, field="adcode"))
+    text = checked(lambda: parse_query(q))
     target = out_path or Path(f"stations.{fmt}")
     with registry_at(database_url) as registry:
-        count = export_registry(registry, fmt=fmt, datum=datum, out=target, adcodes=adcodes)
+        count = export_registry(
+            registry, fmt=fmt, datum=datum, out=target, adcodes=adcodes, text=text
+        )
     out.print(line(f"已导出 / exported {count} stations → {target}"))

@@ -48,7 +48,7 @@ from geo.errors import InvalidBackup, StoreNotEmpty, StoreUnavailable
 from geo.storage import StationStore
 from geo.storage.migrations import current_revision
 from geo.storage.places_sql import mark_all, place_pending
-from geo.storage.sql import _CHANGES_LOCK, SqlStore
+from geo.storage.sql import _CHANGES_LOCK, SqlStore, fill_search_grams
 
 FORMAT = "stationfinder-backup"
 VERSION = 1
@@ -327,6 +327,7 @@ def restore(
         # Placed again after the commit: a backup older than revision 0006 has no city
         # or province, and its district labels were not derived from the positions.
         mark_all(conn)
+        fill_search_grams(conn)  # a backup older than revision 0007 has none
     place_pending(_sql(store).engine)
     return summary
 

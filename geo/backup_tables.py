@@ -18,6 +18,9 @@ from geo.errors import InvalidBackup
 __all__ = ["Table", "counter", "product_tables", "quote", "set_counter"]
 
 SKIPPED = frozenset({"alembic_version"})  # the schema's own bookkeeping
+# SQLite's full-text index of the stations and its shadow tables (migration 0007): the
+# index, not data; its triggers fill it again as a restore inserts the stations.
+INDEX_TABLES = "stations_fts"
 _NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
 
@@ -40,7 +43,11 @@ def product_tables(conn: Connection) -> list[Table]:
     """The product's tables in dependency order (parents first), with their columns."""
     inspector = sa.inspect(conn)
     skipped = SKIPPED | _extension_tables(conn)
-    names = [t for t, _ in inspector.get_sorted_table_and_fkc_names() if t and t not in skipped]
+    names = [
+        t
+        for t, _ in inspector.get_sorted_table_and_fkc_names()
+        if t and t not in skipped and not t.startswith(INDEX_TABLES)
+    ]
     tables = []
     for name in names:
         if not _NAME.match(name):

@@ -62,6 +62,7 @@ from geo.geojson import COORD_DIGITS, station_feature
 from geo.model import EDITABLE_FIELDS, Station
 from geo.registry import Registry
 from geo.storage import StationStore
+from geo.textsearch import Term
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,7 @@ def export_registry(
     out: BinaryIO | Path,
     on_damaged: Callable[[int, str], None] | None = None,
     adcodes: frozenset[str] | None = None,
+    text: tuple[Term, ...] = (),
 ) -> int:
     """Write every station of the registry (or of one area), ordered by id, to a file.
 
@@ -183,6 +185,9 @@ def export_registry(
     adcodes : frozenset of str, optional
         Only the stations of these districts (an area's:
         :func:`geo.outlines.areas.districts_of`).
+    text : tuple of Term, optional
+        Only the stations whose name or address holds every term
+        (:func:`geo.textsearch.parse_query`).
 
     Returns
     -------
@@ -201,7 +206,7 @@ def export_registry(
     crs = parse_datum(datum)
     fmt = check_format(fmt, crs)
     # Closed when done, so the snapshot's read transaction ends even if a writer fails.
-    with contextlib.closing(_pages(registry.store, on_damaged, adcodes)) as pages:
+    with contextlib.closing(_pages(registry.store, on_damaged, adcodes, text)) as pages:
         return _write(pages, fmt, crs, out)
 
 
@@ -257,6 +262,7 @@ def _pages(
     store: StationStore,
     on_damaged: Callable[[int, str], None] | None = None,
     adcodes: frozenset[str] | None = None,
+    text: tuple[Term, ...] = (),
 ) -> Generator[list[Station], None, None]:
     """Every station in pages of ``PAGE_SIZE``, by id, from one snapshot of the store
     (``StationStore.scan``); always at least one page (maybe empty). A damaged row is
@@ -269,7 +275,7 @@ def _pages(
         if on_damaged is not None:
             on_damaged(station_id, reason)
 
-    yield from store.scan(page_size=PAGE_SIZE, on_damaged=damaged, adcodes=adcodes)
+    yield from store.scan(page_size=PAGE_SIZE, on_damaged=damaged, adcodes=adcodes, text=text)
 
 
 def _positions(stations: Sequence[Station], datum: Datum) -> list[tuple[float, float]]:

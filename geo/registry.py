@@ -45,6 +45,7 @@ from geo.places import place_strict
 from geo.search import NearestQuery
 from geo.storage import BBox, Page, StationStore, open_store
 from geo.storage.base import StoreTransaction
+from geo.textsearch import Term
 
 log = logging.getLogger(__name__)
 
@@ -222,12 +223,14 @@ class Registry:
         limit: int = 100,
         offset: int = 0,
         adcodes: frozenset[str] | None = None,
+        text: tuple[Term, ...] = (),
     ) -> Page:
         """A page of stations ordered by id; with ``adcodes``, only those whose district
-        is one of them (``geo.outlines.areas.districts_of`` names an area's)."""
+        is one of them (``geo.outlines.areas.districts_of`` names an area's); with
+        ``text``, those whose name or address holds every term (``geo.textsearch``)."""
         return self.store.list_stations(
             bbox=bbox, mask=mask_of(amenities), statuses=statuses, limit=limit, offset=offset,
-            adcodes=adcodes,
+            adcodes=adcodes, text=text,
         )  # fmt: skip
 
     # -- writes ------------------------------------------------------------------

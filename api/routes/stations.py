@@ -25,6 +25,7 @@ from geo.geojson import feature_to_fields, nearest_collection, patch_to_changes,
 from geo.model import build_station_data, parse_statuses
 from geo.outlines.areas import districts_of
 from geo.search import build_nearest_query, check_page, parse_bbox
+from geo.textsearch import parse_query
 
 router = APIRouter(prefix="/v1", tags=["stations"], responses=ERROR_RESPONSES)
 JSON = "application/json"
@@ -146,6 +147,13 @@ def list_stations(
             "(410105, 410100, 410000) or Chinese name (金水区, 郑州市, 河南省)."
         ),
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description="Only stations whose name or address contains this text (each of "
+            "its space-separated terms, at least two characters each): 驿站, 海淀 工会."
+        ),
+    ] = None,
     limit: Integer = 100,
     offset: Integer = 0,
     out_crs: OutCrsQ = "wgs84",
@@ -160,6 +168,7 @@ def list_stations(
         limit=limit,
         offset=offset,
         adcodes=None if adcode is None else districts_of(adcode, field="adcode"),
+        text=parse_query(q),
     )
     links = [{"rel": "self", "href": str(request.url)}]
     if offset + limit < page.total:

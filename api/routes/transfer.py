@@ -21,6 +21,7 @@ from geo.imports.columns import parse_mapping_option
 from geo.imports.job_runner import ImportOptions
 from geo.imports.readers import check_encoding
 from geo.outlines.areas import districts_of
+from geo.textsearch import parse_query
 
 router = APIRouter(prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES)
 # Stations an export left out because their stored row is damaged (geo.export).
@@ -94,6 +95,13 @@ def export_stations(
             "Chinese name (410100, 郑州市)."
         ),
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description="Only stations whose name or address contains this text (each of "
+            "its space-separated terms, at least two characters each): 驿站, 海淀 工会."
+        ),
+    ] = None,
 ) -> Response:
     """The whole registry, from one snapshot, as a file that `POST /v1/imports` reads back
     unchanged; `X-Stations-Skipped` counts stations left out because their stored row is
@@ -103,6 +111,7 @@ def export_stations(
     fmt = check_format(fmt, datum)
     # a 422 for an unknown area before any file is made
     adcodes = None if adcode is None else districts_of(adcode, field="adcode")
+    text = parse_query(q)
     filename = f"stations-{datum.value}.{fmt}"
     if head_only(request.scope):
         # Not the whole file only to count its bytes: the headers GET would send but the
@@ -127,6 +136,7 @@ def export_stations(
             out=path,
             on_damaged=lambda i, _: skipped.append(i),
             adcodes=adcodes,
+            text=text,
         )
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

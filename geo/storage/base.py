@@ -13,6 +13,7 @@ from geo.audit import AuditEntry
 from geo.imports.jobs import ImportJob
 from geo.index import EntryColumns, IndexEntry
 from geo.model import Station, StationData, Status
+from geo.textsearch import Term
 
 if TYPE_CHECKING:
     from geo.storage.jobs_sql import JobUpdate
@@ -193,9 +194,11 @@ class StationStore(ABC):
         limit: int,
         offset: int,
         adcodes: frozenset[str] | None = None,
+        text: tuple[Term, ...] = (),
     ) -> Page:
         """Stations inside a bbox with all amenities in ``mask``, ordered by id; with
-        ``adcodes``, only stations whose district adcode is one of them."""
+        ``adcodes``, only stations whose district adcode is one of them; with ``text``,
+        only those whose name or address holds every term (``geo.textsearch``)."""
 
     @abstractmethod
     def scan(
@@ -204,9 +207,11 @@ class StationStore(ABC):
         page_size: int,
         on_damaged: Callable[[int, str], None] | None = None,
         adcodes: frozenset[str] | None = None,
+        text: tuple[Term, ...] = (),
     ) -> Iterator[list[Station]]:
         """Every station in pages of ``page_size``, ordered by id, all from one snapshot
-        (with ``adcodes``: only those whose district adcode is one of them).
+        (with ``adcodes``: only those whose district adcode is one of them; with
+        ``text``: only those whose name or address holds every term).
 
         The pages are read in one read transaction (REPEATABLE READ on PostgreSQL; one
         WAL read transaction on SQLite), each after the last id of the one before (keyset

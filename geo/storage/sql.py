@@ -26,6 +26,7 @@ from typing import Any, Final, cast
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import PoolProxiedConnection
@@ -46,6 +47,7 @@ from geo.model import (
 )
 from geo.storage import access_sql, jobs_sql
 from geo.storage.base import BBox, Page, StationStore, StoreTransaction
+from geo.textsearch import Term, like_pattern, search_grams
 
 _log = logging.getLogger(__name__)
 metadata = sa.MetaData()
@@ -68,6 +70,9 @@ stations = sa.Table(
     sa.Column("lon", sa.Float, nullable=False),
     sa.Column("lat", sa.Float, nullable=False),
     sa.Column("amenity_mask", sa.BigInteger, nullable=False, default=0),
+    # 0007: the bigrams of name and address, for q (geo.textsearch); indexed in FTS5
+    # (SQLite: stations_fts) or GIN (PostgreSQL), both made by the migration.
+    sa.Column("search_grams", sa.Text),
     sa.Column("car_parking_spaces", sa.Integer),
     sa.Column("motorcycle_parking_spaces", sa.Integer),
     sa.Column("ev_charging_piles", sa.Integer),
@@ -142,7 +147,58 @@ def _row_values(data: StationData) -> dict[str, Any]:
     values["status"] = data.status.value
     values["lon"], values["lat"] = data.lon, data.lat
     values["amenity_mask"] = mask_of(data.amenities)
+    values["search_grams"] = search_grams(data.name, data.address)
     return values
+
+
+_FTS = sa.table("stations_fts", sa.column("rowid"), sa.column("stations_fts"))
+
+
+def _text_filter(dialect: str, terms: tuple[Term, ...]) -> list[Any]:
+    """Conditions keeping the stations whose name or address holds every term: the
+    bigram index finds the candidates, ``LIKE`` keeps the true ones (geo.textsearch)."""
+    if not terms:
+        return []
+    grams = sorted({g for t in terms for g in t.grams})
+    if dialect == "postgresql":
+        # The expression of the GIN index (migration 0007), the separator inline.
+        held = sa.func.string_to_array(stations.c.search_grams, sa.literal_column("' '"))
+        found = held.op("@>")(sa.cast(sa.literal(grams, ARRAY(sa.Text)), ARRAY(sa.Text)))
+    else:
+        match = " AND ".join(f'"{g}"' for g in grams)  # letters and digits only
+        found = stations.c.id.in_(
+            sa.select(_FTS.c.rowid).where(_FTS.c.stations_fts.op("MATCH")(match))
+        )
+    conditions: list[Any] = [found]
+    for term in terms:
+        pattern = like_pattern(term.text)
+        conditions.append(
+            sa.or_(
+                sa.func.lower(stations.c.name).like(pattern, escape="\\"),
+                sa.func.lower(sa.func.coalesce(stations.c.address, "")).like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def fill_search_grams(conn: Connection, *, batch: int = 5_000) -> int:
+    """Give every station without ``search_grams`` its bigrams (migration 0007, and a
+    restore of a backup made before it), in the caller's transaction; returns how many."""
+    update = stations.update().where(stations.c.id == sa.bindparam("row_id"))
+    filled, last = 0, 0
+    while True:
+        rows = conn.execute(
+            sa.select(stations.c.id, stations.c.name, stations.c.address)
+            .where(stations.c.id > last, stations.c.search_grams.is_(None))
+            .order_by(stations.c.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return filled
+        values = [{"row_id": r[0], "g": search_grams(r[1], r[2])} for r in rows]
+        conn.execute(update.values(search_grams=sa.bindparam("g")), values)
+        filled += len(rows)
+        last = int(rows[-1][0])
 
 
 def _station(row: sa.Row[Any]) -> Station:
@@ -279,12 +335,13 @@ def _insert(conn: Connection, batch: Sequence[StationData], now: datetime) -> li
 
 _PLAIN_FIELDS = tuple(f for f in _DATA_FIELDS if f != "status")
 _INSERT_COLUMNS = (
-    "id", *_PLAIN_FIELDS, "status", "lon", "lat", "amenity_mask", "created_at", "updated_at"
+    "id", *_PLAIN_FIELDS, "status", "lon", "lat", "amenity_mask", "search_grams",
+    "created_at", "updated_at",
 )  # fmt: skip
 
 
-def _placed(d: StationData) -> tuple[float, float, int]:
-    return d.lon, d.lat, mask_of(d.amenities)
+def _placed(d: StationData) -> tuple[float, float, int, str]:
+    return d.lon, d.lat, mask_of(d.amenities), search_grams(d.name, d.address)
 
 
 def _insert_sql(conn: Connection, *, returning: bool = False) -> str:
@@ -416,7 +473,9 @@ def _update(
         changed = {k: v for k, v in _changes(read, data).items() if old[k] != v}
         if changed:
             after = current.model_copy(
-                update={_FIELD_OF[k]: getattr(data, _FIELD_OF[k]) for k in changed}
+                update={
+                    _FIELD_OF[k]: getattr(data, _FIELD_OF[k]) for k in changed if k in _FIELD_OF
+                }
             )
             actor.check(current, after)
             writes.append((current, after, changed))
@@ -702,10 +761,12 @@ class SqlStore(StationStore):
         limit: int,
         offset: int,
         adcodes: frozenset[str] | None = None,
+        text: tuple[Term, ...] = (),
     ) -> Page:
         where: list[Any] = [stations.c.status.in_(sorted(s.value for s in statuses))]
         if adcodes is not None:  # at most the 2,848 districts of a country: one IN list
             where.append(stations.c.adcode.in_(sorted(adcodes)))
+        where.extend(_text_filter(self.engine.dialect.name, text))
         if mask:
             where.append(stations.c.amenity_mask.op("&")(mask) == mask)
         if bbox is not None:
@@ -733,8 +794,10 @@ class SqlStore(StationStore):
         page_size: int,
         on_damaged: Callable[[int, str], None] | None = None,
         adcodes: frozenset[str] | None = None,
+        text: tuple[Term, ...] = (),
     ) -> Iterator[list[Station]]:
-        area = sa.true() if adcodes is None else stations.c.adcode.in_(sorted(adcodes))
+        area: Any = sa.true() if adcodes is None else stations.c.adcode.in_(sorted(adcodes))
+        area = sa.and_(area, *_text_filter(self.engine.dialect.name, text))
         with self.engine.connect() as conn:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(

@@ -98,6 +98,8 @@ def dump(url: str) -> dict[str, list[dict[str, Any]]]:
         for name in inspector.get_table_names():
             if name in ("alembic_version", "changes", "spatial_ref_sys"):  # not ours
                 continue
+            if name.startswith("stations_fts"):  # SQLite's text index of the stations
+                continue
             key = inspector.get_pk_constraint(name)["constrained_columns"]
             rows = conn.execute(sa.text(f"SELECT * FROM {name} ORDER BY {', '.join(key)}"))
             tables[name] = [{k: v for k, v in r._mapping.items() if k != "geog"} for r in rows]

@@ -22,6 +22,7 @@ from geo.registry import open_registry
 from geo.storage import open_store
 from geo.storage.migrations import alembic_config
 from geo.storage.places_sql import PENDING
+from geo.textsearch import parse_query
 from tests.postgres import empty_database
 
 # id, external id, adcode label, district label, lon, lat (WGS84)
@@ -111,6 +112,14 @@ def test_the_migration_places_stations_as_a_fresh_import_would(
     rows = ROWS + _random_rows(300, seed=6)
     with database_at_0005(backend, tmp_path, rows) as url:
         placed = _places(url)
+        registry = open_registry(url)
+        try:  # and migration 0007 made the stations already stored findable by text
+            found = registry.list_stations(limit=10, text=parse_query("站10"))
+            assert sorted(s.name for s in found.items) == ["站100", "站101", "站102", "站103",
+                                                           "站104", "站105", "站106", "站107",
+                                                           "站108", "站109"]  # fmt: skip
+        finally:
+            registry.close()
     assert placed == _imported(tmp_path, rows)
     assert placed["站1"] == ("110101", "东城区", "110100", "北京市", "110000", "北京市")
     assert placed["站2"][:2] == ("410105", "金水区")
