@@ -33,7 +33,7 @@ from geo.hours import normalize_opening_hours
 from geo.imports.columns import ColumnMapping
 from geo.imports.readers import MAX_CELL_CHARS, RawRow
 from geo.imports.report import Issue
-from geo.model import StationData, Status, build_station_data
+from geo.model import PLACE_FIELDS, StationData, Status, build_station_data
 from geo.outlines.national import Place
 from geo.places import disagreements, locate, place_values
 
@@ -343,19 +343,36 @@ def read_rows(
         name for name, _, _ in _PARSERS if name in mapping.columns or name == "name"
     ) | {"lon", "lat"}
     results = []
+    labelled: list[str] = [f for f in PLACE_FIELDS if f in mapping.columns]
+    agreed: set[tuple[Any, ...]] = set()  # (place, labels) known to agree, this chunk
     for row, row_fields, position in zip(rows, fields, positions, strict=True):
         if position is not None:
             row_fields["lon"], row_fields["lat"] = position
-            _set_place(row, row_fields, next(districts))
+            _set_place(row, row_fields, next(districts), labelled, agreed)
         results.append(_finish(row, row_fields, given))
     return results
 
 
-def _set_place(row: _Row, fields: dict[str, Any], place: Place | None) -> None:
+def _set_place(
+    row: _Row,
+    fields: dict[str, Any],
+    place: Place | None,
+    labelled: list[str],
+    agreed: set[tuple[Any, ...]],
+) -> None:
     """The row's place fields from its position; a district, city or province column the
-    position belies is a warning (the position decides)."""
+    position belies is a warning (the position decides). ``agreed``: the (district,
+    labels) pairs of the chunk already checked and found to agree (a column's few
+    distinct names repeat down the file)."""
+    key = (place, *(fields.get(f) for f in labelled))
+    if key in agreed:
+        fields.update(place_values(place))
+        return
     lon, lat = fields["lon"], fields["lat"]
-    for wrong in disagreements(fields, place, lon, lat):
+    found = disagreements(fields, place, lon, lat)
+    if not found:
+        agreed.add(key)
+    for wrong in found:
         en, zh = wrong.messages()
         en, zh = f"{en}; the position decides", f"{zh}；以位置为准"
         row.report(wrong.field, wrong.reason, False, en, zh, wrong.given)
