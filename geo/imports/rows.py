@@ -344,7 +344,7 @@ def read_rows(
     ) | {"lon", "lat"}
     results = []
     labelled: list[str] = [f for f in PLACE_FIELDS if f in mapping.columns]
-    agreed: set[tuple[Any, ...]] = set()  # (place, labels) known to agree, this chunk
+    agreed: dict[tuple[Any, ...], dict[str, Any]] = {}  # see _set_place
     for row, row_fields, position in zip(rows, fields, positions, strict=True):
         if position is not None:
             row_fields["lon"], row_fields["lat"] = position
@@ -358,25 +358,24 @@ def _set_place(
     fields: dict[str, Any],
     place: Place | None,
     labelled: list[str],
-    agreed: set[tuple[Any, ...]],
+    agreed: dict[tuple[Any, ...], dict[str, Any]],
 ) -> None:
     """The row's place fields from its position; a district, city or province column the
-    position belies is a warning (the position decides). ``agreed``: the (district,
-    labels) pairs of the chunk already checked and found to agree (a column's few
-    distinct names repeat down the file)."""
-    key = (place, *(fields.get(f) for f in labelled))
-    if key in agreed:
-        fields.update(place_values(place))
-        return
-    lon, lat = fields["lon"], fields["lat"]
-    found = disagreements(fields, place, lon, lat)
-    if not found:
-        agreed.add(key)
-    for wrong in found:
-        en, zh = wrong.messages()
-        en, zh = f"{en}; the position decides", f"{zh}；以位置为准"
-        row.report(wrong.field, wrong.reason, False, en, zh, wrong.given)
-    fields.update(place_values(place))
+    position belies is a warning (the position decides). ``agreed`` maps the (district,
+    labels) pairs of the chunk already checked and found to agree to their place fields
+    (a column's few distinct names repeat down the file)."""
+    key = (None if place is None else place.adcode, *map(fields.get, labelled))
+    values = agreed.get(key)
+    if values is None:
+        values = place_values(place)
+        found = disagreements(fields, place, fields["lon"], fields["lat"])
+        if not found:
+            agreed[key] = values
+        for wrong in found:
+            en, zh = wrong.messages()
+            en, zh = f"{en}; the position decides", f"{zh}；以位置为准"
+            row.report(wrong.field, wrong.reason, False, en, zh, wrong.given)
+    fields.update(values)
 
 
 def read_row(
