@@ -64,7 +64,7 @@ from geo.storage.sql import _INSERT_COLUMNS
 
 SHARES = {"drinking_water": 0.90, "ebike_charging": 0.10, "ev_charging": 0.01, "legal_aid": 0.001}
 BIT = {code: 1 << BY_CODE[code].bit for code in SHARES}
-# Every other amenity at the demo registry's share (geo/demo.py), as in real lists: most
+# Every other amenity at the demo registry's share (geo/demo/common.py), as in real lists: most
 # stations offer water, rest and phone charging, so a station has ~7 amenities.
 BACKGROUND = {
     "rest_area": 0.90, "phone_charging": 0.80, "toilet": 0.60, "microwave": 0.55,

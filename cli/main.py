@@ -265,7 +265,8 @@ def demo(
     ] = False,
     database_url: DbOpt = None,
 ) -> None:
-    """载入演示数据（北京、重庆）/ Load the demo registry (Beijing and Chongqing)."""
+    """载入演示数据（北京、重庆、郑州、浙江）/ Load the demo registry (Beijing, Chongqing,
+    Zhengzhou, Zhejiang)."""
     with registry_at(database_url) as registry:
         if len(registry) and not force:
             err.print(

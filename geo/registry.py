@@ -457,11 +457,11 @@ def open_registry(database_url: str) -> Registry:
 
 
 def load_demo(registry: Registry, *, seed: int, cities: tuple[str, ...] | None = None) -> int:
-    """Add the seeded demo registry (Beijing and Chongqing); returns how many stations."""
-    from geo.boundaries import CITIES  # geopandas is only needed here
-    from geo.demo import generate_demo
+    """Add the seeded demo registry (:data:`geo.demo.DEMO_PLACES`); returns how many
+    stations."""
+    from geo.demo import DEMO_PLACES, generate_demo  # geopandas is only needed here
 
-    created = registry.create_many(items=generate_demo(seed=seed, cities=cities or CITIES))
+    created = registry.create_many(items=generate_demo(seed=seed, cities=cities or DEMO_PLACES))
     registry.store.set_meta("demo_seed", str(seed))
     return len(created)
 

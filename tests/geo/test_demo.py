@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.boundaries import CITIES, load_districts
-from geo.demo import HOSTS, HOURS, PROFILES, demo_summary, generate_demo
+from geo.boundaries import load_area_districts, load_districts
+from geo.demo import DEMO_PLACES, HOSTS, HOURS, PROFILES, demo_summary, generate_demo
 from geo.errors import InvalidParameter
 from geo.model import StationData, Status, build_station_data
+from geo.places import locate
 
 SEED = 20261122
 MAIN_URBAN_CQ = {
@@ -28,7 +29,7 @@ MAIN_URBAN_CQ = {
 }
 
 # Amenities drawn independently: code, expected share. Observed shares must lie within
-# 0.02 (more than 5 standard deviations at 14,606 stations).
+# 0.02 (more than 5 standard deviations at 17,604 stations).
 SHARES = [
     ("drinking_water", 0.95),
     ("rest_area", 0.90),
@@ -53,10 +54,22 @@ def demo() -> list[StationData]:
 
 @pytest.fixture(scope="module")
 def by_city(demo: list[StationData]) -> dict[str, list[StationData]]:
+    prefixes = {"beijing": "11", "chongqing": "50", "zhengzhou": "4101", "zhejiang": "33"}
     return {
-        "beijing": [s for s in demo if s.adcode and s.adcode.startswith("11")],
-        "chongqing": [s for s in demo if s.adcode and s.adcode.startswith("50")],
+        key: [s for s in demo if s.adcode and s.adcode.startswith(prefix)]
+        for key, prefix in prefixes.items()
     }
+
+
+def _districts(key: str) -> tuple[list[str], list[str], list[shapely.Geometry]]:
+    """A place's districts as the demo draws them: adcodes, names, outlines."""
+    profile = PROFILES[key]
+    frame = (
+        load_districts(key)
+        if profile.outlines == "shipped"
+        else load_area_districts(profile.area_adcode)
+    )
+    return list(frame["adcode"]), list(frame["name"]), list(frame.geometry)
 
 
 def _has(stations: list[StationData], code: str) -> list[StationData]:
@@ -66,16 +79,30 @@ def _has(stations: list[StationData], code: str) -> list[StationData]:
 def test_same_seed_same_registry_and_cities_are_independent(
     demo: list[StationData], by_city: dict[str, list[StationData]]
 ) -> None:
-    alone = generate_demo(seed=SEED, cities=["chongqing"])
-    assert alone == by_city["chongqing"]
+    assert generate_demo(seed=SEED, cities=["beijing"]) == by_city["beijing"]
+    for key in ("chongqing", "zhejiang"):
+        alone = generate_demo(seed=SEED, cities=[key])
+        together = by_city[key]
+        # Everything but the few names that a place generated before had already taken.
+        without_name = [s.model_copy(update={"name": ""}) for s in alone]
+        assert without_name == [s.model_copy(update={"name": ""}) for s in together]
+        # (A renamed station can pass its name on to a later one of its place.)
+        renamed = [a for a, b in zip(alone, together, strict=True) if a != b]
+        assert len(renamed) < 0.01 * len(alone)
     other = generate_demo(seed=SEED + 1, cities=["chongqing"])
-    assert [s.lon for s in other] != [s.lon for s in alone]
+    assert [s.lon for s in other] != [s.lon for s in by_city["chongqing"]]
 
 
 def test_published_counts(by_city: dict[str, list[StationData]]) -> None:
     bj, cq = by_city["beijing"], by_city["chongqing"]
     assert len(bj) == 9_000
     assert len(cq) == 5_606
+    assert len(by_city["zhengzhou"]) == 248  # 240+
+    zj = by_city["zhejiang"]
+    assert len(zj) == 2_750  # 2,700+, in each of its 11 cities and 90 districts
+    assert len({s.adcode[:4] for s in zj if s.adcode}) == 11
+    assert len({s.adcode for s in zj}) == 90
+    assert Counter(s.adcode[:4] for s in zj if s.adcode).most_common(1) == [("3301", 800)]
     assert sum(s.district == "朝阳区" for s in bj) >= 3_500
     car, ev, moto = _has(cq, "car_parking"), _has(cq, "ev_charging"), _has(cq, "motorcycle_parking")
     assert len(car) == 228
@@ -105,12 +132,9 @@ def test_mountain_districts_are_thin(by_city: dict[str, list[StationData]]) -> N
     assert min(per[d] for d in urban) > 3 * max(per[d] for d in mountain)
 
 
-@pytest.mark.parametrize("city", CITIES)
+@pytest.mark.parametrize("city", DEMO_PLACES)
 def test_every_station_inside_its_district(city: str, demo: list[StationData]) -> None:
-    districts = load_districts(city)
-    for adcode, name, geom in zip(
-        districts["adcode"], districts["name"], districts.geometry, strict=True
-    ):
+    for adcode, name, geom in zip(*_districts(city), strict=True):
         mine = [s for s in demo if s.adcode == adcode]
         assert mine, name
         assert {s.district for s in mine} == {name}
@@ -119,12 +143,22 @@ def test_every_station_inside_its_district(city: str, demo: list[StationData]) -
         assert shapely.contains_xy(geom, lon, lat).all(), name
 
 
+def test_every_station_is_where_the_registry_would_place_it(demo: list[StationData]) -> None:
+    """The registry derives the district from the position and refuses a label it
+    belies, so each demo station's district must be its position's (national outlines)."""
+    places = locate([s.lon for s in demo], [s.lat for s in demo])
+    assert [p.adcode if p else None for p in places] == [s.adcode for s in demo]
+    assert [p.district if p else None for p in places] == [s.district for s in demo]
+
+
 def test_named_areas_lie_in_their_districts() -> None:
-    for city, profile in PROFILES.items():
-        geoms = dict(zip(load_districts(city)["name"], load_districts(city).geometry, strict=True))
+    for key, profile in PROFILES.items():
+        _, names, geoms = _districts(key)
+        by_name = dict(zip(names, geoms, strict=True))
+        assert len(by_name) == len(names)  # areas are keyed by district name
         for district, areas in profile.areas.items():
             for area in areas:
-                assert shapely.contains_xy(geoms[district], area.lon, area.lat), area.name
+                assert shapely.contains_xy(by_name[district], area.lon, area.lat), area.name
 
 
 def test_central_stations_cluster_around_named_areas(demo: list[StationData]) -> None:
@@ -140,9 +174,9 @@ def test_central_stations_cluster_around_named_areas(demo: list[StationData]) ->
 def test_external_ids_unique_and_formatted(demo: list[StationData]) -> None:
     ids = [s.external_id for s in demo]
     assert len(set(ids)) == len(ids)
-    assert all(re.fullmatch(r"(BJ|CQ)-\d{6}", i or "") for i in ids)
+    assert all(re.fullmatch(r"(BJ|CQ|ZZ|ZJ)-\d{6}", i or "") for i in ids)
     assert ids[0] == "BJ-000001"
-    assert "CQ-000001" in ids
+    assert {"CQ-000001", "ZZ-000001", "ZJ-000001"} <= set(ids)
 
 
 def test_every_station_passes_the_import_validation(demo: list[StationData]) -> None:
@@ -151,22 +185,59 @@ def test_every_station_passes_the_import_validation(demo: list[StationData]) -> 
         assert build_station_data(fields) == s
 
 
+ADDRESS_PREFIX = {
+    "beijing": "北京市",
+    "chongqing": "重庆市",
+    "zhengzhou": "河南省郑州市",
+    "zhejiang": r"浙江省\w+?市",
+}
+
+
 def test_text_fields_look_real(by_city: dict[str, list[StationData]]) -> None:
-    for city, prefix, area_code, kinds in [
-        ("beijing", "北京市", "010", ("暖心驿站", "工会驿站")),
-        ("chongqing", "重庆市", "023", ("工会驿站", "暖心驿站")),
-    ]:
-        for s in by_city[city]:
+    for city, stations in by_city.items():
+        profile = PROFILES[city]
+        kinds = tuple(kind for kind, _ in profile.kinds)
+        landmarks = {a.name for areas in profile.areas.values() for a in areas}
+        for s in stations:
             assert s.district
-            assert s.name.startswith(s.district)
-            assert s.name.endswith(kinds)
+            assert s.adcode
             assert s.address
-            assert re.fullmatch(rf"{prefix}{s.district}\S+?\d+号", s.address)
-            assert s.host in HOSTS
             assert s.phone
+            address = re.fullmatch(rf"{ADDRESS_PREFIX[city]}{s.district}(\S+?)(\d+)号", s.address)
+            assert address, s.address
+            road = address.group(1)
+            # Host + road or landmark + kind: 工商银行国贸支行暖心驿站.
+            assert s.host in HOSTS
+            places = [
+                m.group(1)
+                for kind in kinds
+                if s.name.endswith(kind)
+                for template in profile.brands[s.host]
+                if (
+                    m := re.fullmatch(
+                        re.escape(template).replace(r"\{\}", "(.+)"), s.name.removesuffix(kind)
+                    )
+                )
+            ]
+            assert places, s.name
+            assert any(road in p or p in landmarks for p in places), (s.name, s.address)
+            area_code = profile.phone_area(s.adcode)
             assert re.fullmatch(rf"{area_code}-\d{{8}}|1[3-9]\d{{9}}", s.phone)
-    assert any(s.name.startswith("渝中区解放碑") for s in by_city["chongqing"])
-    assert any(s.name.startswith("朝阳区建国路") for s in by_city["beijing"])
+    for city, landmark in [
+        ("beijing", "国贸"),
+        ("chongqing", "解放碑"),
+        ("zhengzhou", "二七广场"),
+        ("zhejiang", "湖滨"),
+    ]:
+        assert any(landmark in s.name for s in by_city[city]), landmark
+
+
+def test_every_name_is_distinct(demo: list[StationData]) -> None:
+    names = [s.name for s in demo]
+    assert len(set(names)) == len(names)
+    # The candidates suffice: no name needs an ordinal (…（二）) in the shipped demo.
+    assert not [n for n in names if n.endswith("）")]
+    assert len({s.name for s in generate_demo(seed=SEED + 7, cities=["zhengzhou"])}) == 248
 
 
 def test_a_few_stations_share_a_building(by_city: dict[str, list[StationData]]) -> None:
@@ -190,7 +261,14 @@ def test_exact_count_amenities_and_a_rare_one(by_city: dict[str, list[StationDat
     assert len(_has(bj, "car_parking")) == 360  # 4%
     assert len(_has(bj, "motorcycle_parking")) == 540  # 6%
     assert len(_has(bj, "ev_charging")) == 81  # 0.9%
-    everyone = bj + by_city["chongqing"]
+    for key in ("zhengzhou", "zhejiang"):
+        profile, stations = PROFILES[key], by_city[key]
+        car = _has(stations, "car_parking")
+        assert len(car) == profile.car[0]
+        assert sum(s.car_parking_spaces or 0 for s in car) >= profile.car[1]
+        assert len(_has(stations, "motorcycle_parking")) == profile.moto[0]
+        assert len(_has(stations, "ev_charging")) == profile.ev_stations
+    everyone = [s for stations in by_city.values() for s in stations]
     legal = _has(everyone, "legal_aid")
     assert 0 < len(legal) <= 0.001 * len(everyone)
     assert all(_has(stations, "legal_aid") for stations in by_city.values())
@@ -212,9 +290,11 @@ def test_status_and_hours_shares(demo: list[StationData]) -> None:
 
 def test_summary(demo: list[StationData]) -> None:
     summary = demo_summary(demo)
-    assert summary["stations"] == 14_606
+    assert summary["stations"] == 17_604
     bj, cq = summary["cities"]["beijing"], summary["cities"]["chongqing"]
     assert (bj["stations"], cq["stations"]) == (9_000, 5_606)
+    assert summary["cities"]["zhengzhou"]["stations"] == 248
+    assert len(summary["cities"]["zhejiang"]["districts"]) == 90
     assert bj["districts"]["朝阳区"] >= 3_500
     assert len(bj["districts"]) == 16
     assert len(cq["districts"]) == 38
@@ -222,7 +302,7 @@ def test_summary(demo: list[StationData]) -> None:
     assert cq["car_parking_spaces"] >= 1_300
     assert cq["motorcycle_parking_spaces"] >= 1_600
     for code, count in summary["amenities"].items():
-        assert count == bj["amenities"][code] + cq["amenities"][code]
+        assert count == sum(c["amenities"][code] for c in summary["cities"].values())
     assert sum(bj["status"].values()) == 9_000
     empty = demo_summary([])
     assert empty["stations"] == 0
