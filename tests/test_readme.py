@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,14 +15,22 @@ from api.main import create_app
 from geo.settings import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-# A curl command block followed by the JSON block that shows its output.
-EXAMPLE = re.compile(r"```sh\ncurl -s '([^']+)'\n```\s*```json\n(.*?)\n```", re.S)
+# A curl command block followed by the JSON block that shows its output; ``curl -sG URL
+# --data-urlencode 'name=value' ...`` adds encoded query parameters (Chinese text).
+EXAMPLE = re.compile(
+    r"```sh\ncurl -sG? '([^']+)'((?: --data-urlencode '[^']+')*)\n```\s*```json\n(.*?)\n```", re.S
+)
+ENCODED = re.compile(r"--data-urlencode '([^'=]+)=([^']*)'")
 VOLATILE = {"created_at", "updated_at"}  # when the demo was loaded
+LISTING = "http://127.0.0.1:8000/v1/stations?"
 
 
 def examples() -> list[tuple[str, Any]]:
     found = EXAMPLE.findall(README.read_text(encoding="utf-8"))
-    return [(url, json.loads(body)) for url, body in found]
+    return [
+        (url + ("?" + urlencode(ENCODED.findall(extra)) if extra else ""), json.loads(body))
+        for url, extra, body in found
+    ]
 
 
 def strip(doc: Any) -> Any:
@@ -37,15 +45,17 @@ def strip(doc: Any) -> Any:
 def demo_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
     db = tmp_path_factory.mktemp("readme") / "demo.db"
     settings = Settings(database_url=f"sqlite:///{db}", demo=True)  # default seed, as serve
-    with TestClient(create_app(settings)) as client:
+    # The README's host, so that the links in an answer read as they do there.
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
         yield client
 
 
-def test_readme_has_the_two_nearest_examples() -> None:
+def test_readme_has_the_nearest_and_listing_examples() -> None:
     urls = [url for url, _ in examples()]
     assert len(urls) >= 2
     assert any("crs=gcj02" in u for u in urls)
     assert any("crs=" not in u for u in urls)
+    assert any(u.startswith(LISTING) and "adcode=" in u and "q=" in u for u in urls)
 
 
 @pytest.mark.slow

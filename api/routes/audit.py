@@ -50,7 +50,8 @@ def audit_log(
         before_seq=before_seq,
         limit=limit,
     )
-    links = [{"rel": "self", "href": str(request.url)}]
+    # Encoded as the next and prev links are (a client may send lower-case %xx).
+    links = [{"rel": "self", "href": str(request.url.include_query_params())}]
     if len(entries) == limit:
         after = request.url.include_query_params(before_seq=entries[-1].seq)
         links.append({"rel": "next", "href": str(after)})

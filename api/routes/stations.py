@@ -170,7 +170,8 @@ def list_stations(
         adcodes=None if adcode is None else districts_of(adcode, field="adcode"),
         text=parse_query(q),
     )
-    links = [{"rel": "self", "href": str(request.url)}]
+    # Encoded as the next and prev links are (a client may send lower-case %xx).
+    links = [{"rel": "self", "href": str(request.url.include_query_params())}]
     if offset + limit < page.total:
         links.append(
             {"rel": "next", "href": str(request.url.include_query_params(offset=offset + limit))}

@@ -353,6 +353,21 @@ def test_list_paging(
             assert rel[other]["limit"] == [str(limit)]
 
 
+def test_links_are_encoded_alike_whatever_the_client_sent(
+    seeded: tuple[TestClient, dict[str, int]],
+) -> None:
+    """curl writes lower-case %xx and + for a space; the self link is encoded as next is."""
+    client, _ = seeded
+    beijing = "%e5%8c%97%e4%ba%ac%e5%b8%82"  # 北京市, as curl encodes it
+    sent = f"adcode={beijing}&q=bei+jing&status=any&limit=1"
+    doc = client.get(f"/v1/stations?{sent}").json()
+    assert doc["numberMatched"] == 2  # beijing-a and beijing-b
+    hrefs = {link["rel"]: link["href"] for link in doc["links"]}
+    query = "adcode=%E5%8C%97%E4%BA%AC%E5%B8%82&q=bei+jing&status=any&limit=1"
+    assert hrefs["self"] == f"http://testserver/v1/stations?{query}"
+    assert hrefs["next"] == f"http://testserver/v1/stations?{query}&offset=1"
+
+
 def test_offset_beyond_64_bits_is_an_empty_page(seeded: tuple[TestClient, dict[str, int]]) -> None:
     client, _ = seeded
     response = client.get("/v1/stations", params={"offset": 2**63})
