@@ -5,8 +5,8 @@ nine parameters of ``/v1/stations/nearest`` that took ~20% of the request's time
 cProfile (``solve_dependencies``: per-request type inspection of each parameter). A
 :class:`PlainQueryRoute` first tries to read every parameter itself, accepting only
 spellings that pydantic reads the same way (plain decimals for numbers, any text for
-strings); on anything else (a missing or repeated parameter, ``1e3``, ``abc``, `` 5``)
-it hands the request to FastAPI's own handler, which validates and answers, errors
+strings); on anything else (a missing, repeated or unknown parameter, ``1e3``, ``abc``, `` 5``)
+it hands the request to the strict, validated handler, which validates and answers, errors
 included, exactly as before. The route's signature still defines the parameters, their
 documentation and their validation: the fast path reads them from it.
 """
@@ -22,6 +22,8 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import QueryParams
+
+from api.strict import StrictRoute
 
 # What pydantic and Python's float()/int() read alike: no exponent, spaces, underscores,
 # signs other than one leading minus, leading zeros, inf or nan.
@@ -62,7 +64,7 @@ def _reader(annotation: object) -> tuple[Reader, bool]:
 Answer = Callable[..., Awaitable[Response]]
 
 
-class PlainQueryRoute(APIRoute):
+class PlainQueryRoute(StrictRoute):
     """An ``APIRoute`` whose plain requests skip FastAPI's parameter validation.
 
     The endpoint must have an ``answer`` attribute: a coroutine function taking the
@@ -105,7 +107,7 @@ class PlainReader:
         for key, text in query.multi_items():
             field = self.fields.get(key)
             if field is None:
-                continue  # FastAPI ignores parameters the route does not declare
+                return None  # StrictRoute refuses it, in the validated path
             name, read, many = field
             value = read(text)
             if value is None:

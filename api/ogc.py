@@ -27,6 +27,7 @@ from datetime import UTC
 from typing import Any, Final
 
 from api.ogc_schema import SCHEMA_MEDIA_TYPE
+from api.strict import closest_name
 from geo.clock import get_clock
 from geo.errors import InvalidParameter, StationNotFound
 from geo.geojson import station_feature
@@ -97,12 +98,16 @@ def _common_problems(
     problems = []
     for name, value in params:
         if name not in allowed:
+            guess = closest_name(name, allowed)
+            hint, hint_zh = (
+                (f"did you mean {guess!r}? ", f"是否想用 {guess!r}？") if guess else ("", "")
+            )
             problems.append(
                 _problem(
                     name,
                     value,
-                    f"unknown parameter; this endpoint takes {', '.join(sorted(allowed))}",
-                    f"未知参数；此接口接受 {', '.join(sorted(allowed))}",
+                    f"unknown parameter; {hint}this endpoint takes {', '.join(sorted(allowed))}",
+                    f"未知参数；{hint_zh}此接口接受 {', '.join(sorted(allowed))}",
                 )
             )
         elif name in values:

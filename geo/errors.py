@@ -69,6 +69,19 @@ class InvalidParameter(StationError, ValueError):
     code = "invalid_parameter"
 
 
+class UnknownParameter(InvalidParameter):
+    """A query parameter or form field the endpoint does not take (a misspelling, another
+    API's name): refused rather than ignored."""
+
+    code = "unknown_parameter"
+
+
+class RepeatedParameter(InvalidParameter):
+    """A parameter that takes one value, given several times."""
+
+    code = "repeated_parameter"
+
+
 class InvalidDateTime(StationError, ValueError):
     """A time that is not ISO 8601 (or ``any``/``now``)."""
 

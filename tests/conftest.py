@@ -23,9 +23,14 @@ from tests.postgres import BACKENDS, store_urls
 # Hypothesis judges the machine by default: an example slower than 200 ms fails
 # (DeadlineExceeded), and slow data generation fails a health check. On a loaded 2-core CI
 # machine both fail on the machine, not on the code: neither is checked anywhere in the
-# suite (speed is measured in bench/, docs/performance.md).
+# suite (speed is measured in bench/, docs/performance.md). Likewise "filtering too
+# much" fails on the luck of a run's first examples (a loaded CI run drew 50 points
+# outside mainland China before 9 inside: test_round_trips_for_random_mainland_points
+# filters about half of its rectangle by design), not on the code.
 settings.register_profile(
-    "stationfinder", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "stationfinder",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 settings.load_profile("stationfinder")
 

@@ -8,10 +8,11 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import AdminDep, Integer, RegistryDep
 from api.schemas import ERROR_RESPONSES
+from api.strict import StrictRoute
 from geo.audit import MAX_LIMIT, Action, check_filters, parse_since
 from geo.search import bad_parameter, check_page
 
-router = APIRouter(prefix="/v1", tags=["audit"], responses=ERROR_RESPONSES)
+router = APIRouter(route_class=StrictRoute, prefix="/v1", tags=["audit"], responses=ERROR_RESPONSES)
 
 
 @router.get("/audit", summary="Audit log / 操作日志")

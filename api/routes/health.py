@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.deps import RegistryDep
+from api.strict import StrictRoute
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=StrictRoute, tags=["health"])
 
 
 # A coroutine that touches nothing: answered on the event loop even when every worker

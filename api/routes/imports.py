@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import RegistryDep, WriterDep
 from api.schemas import ERROR_RESPONSES
+from api.strict import StrictRoute
 from geo import errors as e
 from geo.access import Actor
 from geo.datums import parse_datum
@@ -28,7 +29,9 @@ from geo.imports.job_runner import ImportOptions, JobRunner
 from geo.imports.jobs import ImportJob, JobStatus, is_job_id
 from geo.registry import Registry
 
-router = APIRouter(prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=StrictRoute, prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES
+)
 
 
 class JobProgress(BaseModel):

@@ -13,13 +13,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from api.coverage_cache import Question, coverage_answers
 from api.deps import RegistryDep
 from api.schemas import ERROR_RESPONSES
+from api.strict import StrictRoute
 from geo.coverage import CoverageResult, DemandPoints
 from geo.coverage.demand import read_demand
 from geo.coverage.table import FORMATS, MEDIA_TYPES, check_format, coverage_document, write_table
 from maps.coverage_map import render_coverage_html
 from maps.i18n import parse_lang
 
-router = APIRouter(prefix="/v1", tags=["coverage"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=StrictRoute, prefix="/v1", tags=["coverage"], responses=ERROR_RESPONSES
+)
 
 _CITY = (
     "Any province, city or district of mainland China by adcode or Chinese name (410100, "

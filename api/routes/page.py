@@ -28,6 +28,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import Integer, RegistryDep, SettingsDep
+from api.strict import PASS_THROUGH, StrictRoute
 from geo.amenities import AMENITIES
 from geo.datums import Datum, from_wgs84, parse_datum, to_wgs84, validate_lonlat
 from geo.model import Station
@@ -36,7 +37,7 @@ from geo.search import build_nearest_query
 from maps.assets import VENDOR
 from maps.embed import script_json
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=StrictRoute, include_in_schema=False)
 
 PAGE_DIR: Final = Path(__file__).resolve().parent.parent / "static" / "page"
 _FILES: Final = {
@@ -119,7 +120,9 @@ def page_html() -> Asset:
     return Asset.of(html.encode("utf-8"), _TYPES[".html"])
 
 
-@router.get("/")
+# The page's own URL is read by its script in the browser (page.js), not by the server:
+# every query parameter is passed through, and the page is the same bytes whatever it is.
+@router.get("/", openapi_extra={PASS_THROUGH: ["*"]})
 def page(request: Request) -> Response:
     """The station finder page."""
     return page_html().response(
@@ -129,7 +132,7 @@ def page(request: Request) -> Response:
     )
 
 
-@router.get("/page/assets/{name}")
+@router.get("/page/assets/{name}", openapi_extra={PASS_THROUGH: ["v"]})  # v: see asset_url
 def page_asset(name: str, request: Request) -> Response:
     """One of the page's scripts or stylesheets."""
     asset = assets().get(name)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Query
 
 from api.deps import Integer, RegistryDep, SettingsDep
 from api.schemas import ERROR_RESPONSES
+from api.strict import StrictRoute
 from geo.datums import Datum, parse_datum
 from geo.errors import InvalidParameter
 from geo.geojson import feature_datum, station_feature
@@ -20,7 +21,9 @@ from geo.route import (
     stations_along_route,
 )
 
-router = APIRouter(prefix="/v1", tags=["stations"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=StrictRoute, prefix="/v1", tags=["stations"], responses=ERROR_RESPONSES
+)
 
 _ROUTE = (
     "The route. `lonlat`/`amap`: `lon,lat;lon,lat;...` (as Amap's route APIs return "

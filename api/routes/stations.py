@@ -19,6 +19,7 @@ from api.deps import (
 from api.examples import FEATURE_EXAMPLES, NEAREST_EXAMPLE, PATCH_EXAMPLES
 from api.fast_query import PlainQueryRoute
 from api.schemas import ERROR_RESPONSES
+from api.strict import StrictRoute
 from geo.amenities import AMENITIES, split_codes
 from geo.datums import parse_datum
 from geo.geojson import feature_to_fields, nearest_collection, patch_to_changes, station_feature
@@ -27,7 +28,9 @@ from geo.outlines.areas import districts_of
 from geo.search import build_nearest_query, check_page, parse_bbox
 from geo.textsearch import parse_query
 
-router = APIRouter(prefix="/v1", tags=["stations"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=StrictRoute, prefix="/v1", tags=["stations"], responses=ERROR_RESPONSES
+)
 JSON = "application/json"
 
 AmenitiesQ = Annotated[

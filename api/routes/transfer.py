@@ -15,6 +15,7 @@ from api.deps import RegistryDep, WriterDep
 from api.edge import head_only
 from api.routes.imports import ACCEPTED, start_import, wants_async
 from api.schemas import ERROR_RESPONSES
+from api.strict import StrictRoute
 from geo.datums import parse_datum
 from geo.export import FORMATS, MEDIA_TYPES, check_format, export_registry
 from geo.imports.columns import parse_mapping_option
@@ -23,7 +24,9 @@ from geo.imports.readers import check_encoding
 from geo.outlines.areas import districts_of
 from geo.textsearch import parse_query
 
-router = APIRouter(prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    route_class=StrictRoute, prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES
+)
 # Stations an export left out because their stored row is damaged (geo.export).
 SKIPPED_HEADER = "X-Stations-Skipped"
 
