@@ -30,6 +30,7 @@ from cli.common import (
 from cli.keys import register as register_keys
 from cli.maps import coverage_app, map_app
 from cli.safe import line, print_json, row
+from cli.usage import run
 from geo.access import cli_actor
 from geo.datums import parse_datum
 from geo.geojson import nearest_collection, station_feature
@@ -406,3 +407,8 @@ def export(
             registry, fmt=fmt, datum=datum, out=target, adcodes=adcodes, text=text
         )
     out.print(line(f"已导出 / exported {count} stations → {target}"))
+
+
+def main() -> None:
+    """The ``stationfinder`` command (usage errors in Chinese and English)."""
+    run(app)
