@@ -1,0 +1,48 @@
+"""Stations along a route, ahead of the rider.
+
+- :mod:`geo.route.geometry`: a route as geodesic segments on the WGS84 ellipsoid, the
+  nearest point of a segment to a point;
+- :mod:`geo.route.corridor`: the corridor search, stations in route order;
+- :mod:`geo.route.query`: what a request may ask, validated, and its answer.
+
+Routes as map services write them (coordinate text, encoded polylines, GeoJSON) are
+read by :mod:`geo.polyline`. Callers import the public names from here.
+"""
+
+from geo.polyline import RouteFormat
+from geo.route.corridor import RouteHit, along_route
+from geo.route.geometry import TIE_M, Foot, Route, segment_foot
+from geo.route.query import (
+    MAX_LIMIT,
+    MAX_ROUTE_LENGTH_M,
+    MAX_VERTICES,
+    MAX_WIDTH_M,
+    AlongRouteResult,
+    RouteQuery,
+    build_route,
+    build_route_query,
+    check_limit,
+    check_width,
+    stations_along_route,
+)
+
+__all__ = [
+    "MAX_LIMIT",
+    "MAX_ROUTE_LENGTH_M",
+    "MAX_VERTICES",
+    "MAX_WIDTH_M",
+    "TIE_M",
+    "AlongRouteResult",
+    "Foot",
+    "Route",
+    "RouteFormat",
+    "RouteHit",
+    "RouteQuery",
+    "along_route",
+    "build_route",
+    "build_route_query",
+    "check_limit",
+    "check_width",
+    "segment_foot",
+    "stations_along_route",
+]
