@@ -15,7 +15,11 @@ Accepted forms (``RouteFormat``), all longitude before latitude once decoded:
   for POST bodies.
 
 Every parser reports every problem it finds in one :class:`~geo.errors.InvalidRoute`
-(up to ``MAX_REPORTED`` of them), naming the vertex or character at fault.
+(up to ``MAX_REPORTED`` of them), naming the vertex or character at fault;
+:func:`check_vertices` then does the same for vertices that are numbers but not
+positions in the route's datum, with plain numbers and, where a common mistake explains
+them, what was probably meant (longitude and latitude swapped, the other polyline
+precision).
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.datums import Datum
+from geo.datums import Datum, in_mainland_china, invalid_lonlat_mask
 from geo.errors import InvalidRoute
 
 MAX_REPORTED: Final = 10
@@ -63,14 +67,22 @@ _PRECISION: Final = {RouteFormat.POLYLINE: 5, RouteFormat.POLYLINE6: 6}
 Coords = tuple[NDArray[np.float64], NDArray[np.float64]]
 
 
-def _invalid(problems: Sequence[tuple[str, str, dict[str, Any]]]) -> InvalidRoute:
+def invalid_route(
+    problems: Sequence[tuple[str, str, dict[str, Any]]],
+    note: tuple[str, str] = ("", ""),
+    *,
+    total: int | None = None,
+) -> InvalidRoute:
+    """One error for every problem found (the first ``MAX_REPORTED`` shown, then how many
+    more of ``total`` and ``note``, English and Chinese); each problem is (English,
+    Chinese, details)."""
     shown = list(problems[:MAX_REPORTED])
-    more = len(problems) - len(shown)
+    more = (len(problems) if total is None else total) - len(shown)
     tail_en = f"; and {more} more" if more else ""
     tail_zh = f"；另有 {more} 处" if more else ""
     return InvalidRoute(
-        "invalid route: " + "; ".join(p[0] for p in shown) + tail_en,
-        "路线无效：" + "；".join(p[1] for p in shown) + tail_zh,
+        "invalid route: " + "; ".join(p[0] for p in shown) + tail_en + note[0],
+        "路线无效：" + "；".join(p[1] for p in shown) + tail_zh + note[1],
         details=[p[2] for p in shown],
     )
 
@@ -121,7 +133,7 @@ def parse_lonlat_text(text: str) -> Coords:
         lons.append(lon)
         lats.append(lat)
     if problems:
-        raise _invalid(problems)
+        raise invalid_route(problems)
     return np.asarray(lons, dtype=np.float64), np.asarray(lats, dtype=np.float64)
 
 
@@ -147,7 +159,7 @@ def decode_polyline(text: str, precision: int = 5) -> Coords:
     for pos, char in enumerate(text.strip()):
         b = ord(char) - 63
         if not 0 <= b < 64:
-            raise _invalid(
+            raise invalid_route(
                 [
                     (
                         f"character {char!r} at position {pos} is not in an encoded polyline",
@@ -163,7 +175,7 @@ def decode_polyline(text: str, precision: int = 5) -> Coords:
             shift = result = 0
             start = pos + 1
     if shift:
-        raise _invalid(
+        raise invalid_route(
             [
                 (
                     f"encoded polyline ends inside a value (from position {start})",
@@ -173,7 +185,7 @@ def decode_polyline(text: str, precision: int = 5) -> Coords:
             ]
         )
     if len(values) % 2:
-        raise _invalid(
+        raise invalid_route(
             [
                 (
                     "encoded polyline has a latitude without its longitude",
@@ -248,14 +260,123 @@ def linestring_coords(body: Any) -> Coords:
             shown = repr(pos)[:40]
             problems.append(
                 (
-                    f"position {i} {shown} is not [lon, lat]",
-                    f"第 {i} 个点 {shown} 不是 [经度, 纬度]",
+                    f"vertex {i} {shown} is not [lon, lat], two finite numbers",
+                    f"第 {i} 个点 {shown} 不是 [经度, 纬度] 两个有限数值",
                     {"vertex": i, "value": shown, "reason": "not_lon_lat"},
                 )
             )
     if problems:
-        raise _invalid(problems)
+        raise invalid_route(problems)
     return (
         np.asarray([p[0] for p in coords], dtype=np.float64),
         np.asarray([p[1] for p in coords], dtype=np.float64),
     )
+
+
+# Mainland China's extent in WGS84 degrees (the Pamirs to the Wusuli, the Nansha islands
+# to Mohe), widened by a degree: a route with no vertex in it cannot come within a
+# corridor's width (at most 1 km) of any station, even with a 500 km geodesic's bulge.
+CHINA_EXTENT: Final = (72.4, 2.8, 136.1, 54.6)
+
+
+def plain(value: float) -> str:
+    """A number as a person writes it (``200.0``, ``39.9``, ``nan``): never numpy's repr."""
+    return repr(float(value))
+
+
+def _vertex_problem(
+    i: int, x: float, y: float, datum: Datum, fmt: RouteFormat | None
+) -> tuple[str, str, dict[str, Any]]:
+    at, at_zh = f"vertex {i} ({plain(x)}, {plain(y)})", f"第 {i} 个点 ({plain(x)}, {plain(y)})"
+    value = f"{plain(x)},{plain(y)}"
+    said, said_zh = [], []
+    reason = "out_of_range"
+    for name, name_zh, v, limit in (("longitude", "经度", x, 180), ("latitude", "纬度", y, 90)):
+        if not math.isfinite(v):
+            said.append(f"{name} is not a finite number")
+            said_zh.append(f"{name_zh}不是有限数值")
+            reason = "not_finite"
+        elif abs(v) > limit:
+            said.append(f"{name} is outside [-{limit}, {limit}]")
+            said_zh.append(f"{name_zh}超出范围 [-{limit}, {limit}]")
+    if not said:  # a number in range, but GCJ-02 and BD-09 exist only in mainland China
+        return (
+            f"{at} lies outside mainland China, where {datum.label} is not defined",
+            f"{at_zh} 位于中国大陆以外，{datum.label} 在此无定义",
+            {"vertex": i, "value": value, "reason": "outside_datum_area"},
+        )
+    hint, hint_zh = "", ""
+    if bool(in_mainland_china(y, x)):
+        hint, hint_zh = " (longitude and latitude swapped?)", "（经纬度是否写反了？）"
+        if fmt in (RouteFormat.POLYLINE, RouteFormat.POLYLINE6):
+            hint = " (longitude and latitude swapped? an encoded polyline holds latitude first)"
+            hint_zh = "（经纬度是否写反了？编码折线中纬度在前）"
+    return (
+        f"{at}: {' and '.join(said)}{hint}",
+        f"{at_zh}：{'，'.join(said_zh)}{hint_zh}",
+        {"vertex": i, "value": value, "reason": reason},
+    )
+
+
+def _precision_hint(
+    lon: NDArray[np.float64], lat: NDArray[np.float64], fmt: RouteFormat | None
+) -> tuple[str, str]:
+    """What to say when the route would lie in China at the other polyline precision."""
+    other = {RouteFormat.POLYLINE: (RouteFormat.POLYLINE6, 0.1, 6),
+             RouteFormat.POLYLINE6: (RouteFormat.POLYLINE, 10.0, 5)}  # fmt: skip
+    if fmt not in other:
+        return "", ""
+    name, scale, digits = other[fmt]
+    if not in_mainland_china(lon * scale, lat * scale).all():
+        return "", ""
+    return (
+        f"; decoded at precision {digits} it lies in China: route_format={name.value}?",
+        f"；按精度 {digits} 解码则位于中国境内：是否应为 route_format={name.value}？",
+    )
+
+
+def check_vertices(
+    lon: NDArray[np.float64],
+    lat: NDArray[np.float64],
+    datum: Datum,
+    fmt: RouteFormat | None = None,
+) -> None:
+    """Check that every vertex is a position in ``datum``, and that the route is in China.
+
+    Parameters
+    ----------
+    lon, lat : ndarray
+        Vertices, degrees in ``datum``.
+    datum : Datum
+        GCJ-02 and BD-09 vertices must lie in mainland China.
+    fmt : RouteFormat, optional
+        How the route was written (None: GeoJSON), for what to suggest.
+
+    Raises
+    ------
+    InvalidRoute
+        Naming every vertex that is not finite, out of range (reason ``not_finite``,
+        ``out_of_range``) or, in GCJ-02/BD-09, outside mainland China
+        (``outside_datum_area``); or, when every vertex is valid but none lies within a
+        degree of mainland China's extent, where the registry's stations are
+        (``outside_china``).
+    """
+    bad = np.flatnonzero(invalid_lonlat_mask(lon, lat, datum))
+    if bad.size:
+        problems = [
+            _vertex_problem(int(i) + 1, float(lon[i]), float(lat[i]), datum, fmt)
+            for i in bad[:MAX_REPORTED]
+        ]
+        raise invalid_route(problems, _precision_hint(lon, lat, fmt), total=int(bad.size))
+    min_lon, min_lat, max_lon, max_lat = CHINA_EXTENT
+    near = (lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat)
+    if len(lon) and not near.any():
+        hint, hint_zh = _precision_hint(lon, lat, fmt)
+        first = f"({plain(lon[0])}, {plain(lat[0])})"
+        value = f"{plain(lon[0])},{plain(lat[0])}"
+        raise InvalidRoute(
+            f"the route lies far from mainland China, where the stations are: its first "
+            f"vertex is {first}{hint}",
+            f"路线远离中国大陆（驿站都在中国大陆）：第 1 个点为 {first}{hint_zh}",
+            details=[{"vertex": 1, "value": value, "reason": "outside_china"}],
+        )

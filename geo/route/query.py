@@ -11,14 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
-import numpy as np
-
 from geo.amenities import mask_of, split_codes
-from geo.datums import Datum, invalid_lonlat_mask, parse_datum, to_wgs84
+from geo.datums import Datum, parse_datum, to_wgs84
 from geo.errors import InvalidRoute, RouteTooLong
 from geo.hours import parse_when
 from geo.model import Station, Status, parse_statuses
-from geo.polyline import linestring_coords, parse_route_format, parse_route_text
+from geo.polyline import (
+    RouteFormat,
+    check_vertices,
+    linestring_coords,
+    parse_route_format,
+    parse_route_text,
+)
 from geo.route.corridor import RouteHit, along_route
 from geo.route.geometry import FloatArray, Route
 from geo.search import bad_parameter
@@ -71,14 +75,18 @@ def check_limit(limit: int, *, max_limit: int = MAX_LIMIT) -> int:
     return limit
 
 
-def build_route(lon: FloatArray, lat: FloatArray, datum: Datum) -> Route:
+def build_route(
+    lon: FloatArray, lat: FloatArray, datum: Datum, fmt: RouteFormat | None = None
+) -> Route:
     """Validate route vertices given in ``datum`` and measure the route in WGS84.
 
     Raises
     ------
     InvalidRoute
-        Fewer than two vertices, or naming every vertex that is not a valid position in
-        ``datum`` (GCJ-02 and BD-09 vertices must lie in mainland China).
+        Fewer than two vertices, or as :func:`geo.polyline.check_vertices`: naming every
+        vertex that is not a valid position in ``datum`` (GCJ-02 and BD-09 vertices must
+        lie in mainland China), or a route far from mainland China. ``fmt`` (None for
+        GeoJSON) only changes what the message suggests.
     RouteTooLong
         More than ``MAX_VERTICES`` vertices, or longer than ``MAX_ROUTE_LENGTH_M``.
     """
@@ -94,20 +102,7 @@ def build_route(lon: FloatArray, lat: FloatArray, datum: Datum) -> Route:
             f"路线至少需要 2 个点，收到 {len(lon)} 个",
             details=[{"vertices": len(lon), "reason": "too_few_vertices"}],
         )
-    bad = np.flatnonzero(invalid_lonlat_mask(lon, lat, datum))
-    if bad.size:
-        where = "mainland China" if datum is not Datum.WGS84 else "range"
-        shown = [int(i) + 1 for i in bad[:10]]
-        raise InvalidRoute(
-            f"{bad.size} vertex/vertices are not valid {datum.label} positions (out of "
-            f"{where}, or not finite), first: {shown}",
-            f"{bad.size} 个点不是有效的 {datum.label} 坐标（超出范围或不在中国大陆），"
-            f"前几个为第 {shown} 个",
-            details=[
-                {"vertex": i, "value": f"{lon[i - 1]!r},{lat[i - 1]!r}", "reason": "invalid"}
-                for i in shown
-            ],
-        )
+    check_vertices(lon, lat, datum, fmt)
     wlon, wlat = to_wgs84(lon, lat, datum)
     route = Route.from_wgs84(wlon, wlat)
     if route.total_length_m > MAX_ROUTE_LENGTH_M:
@@ -167,7 +162,7 @@ def build_route_query(
     else:
         lon, lat = linestring_coords(geojson)
     return RouteQuery(
-        route=build_route(lon, lat, datum),
+        route=build_route(lon, lat, datum, fmt if route is not None else None),
         crs=datum,
         route_format=fmt.value if route is not None else "geojson",
         width_m=check_width(width_m),

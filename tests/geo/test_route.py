@@ -521,8 +521,9 @@ def test_route_datums_convert_to_wgs84(crs: str) -> None:
     [
         ({"route": "116.4,39.9"}, InvalidRoute, "too_few_vertices"),  # one vertex
         ({"route": " "}, InvalidRoute, "empty"),
-        ({"route": "116.4,39.9;116.4,95"}, InvalidRoute, "invalid"),  # lat > 90
-        ({"route": "0,0;1,1", "crs": "gcj02"}, InvalidRoute, "invalid"),  # GCJ-02 off China
+        ({"route": "116.4,39.9;116.4,95"}, InvalidRoute, "out_of_range"),  # lat > 90
+        ({"route": "0,0;1,1", "crs": "gcj02"}, InvalidRoute, "outside_datum_area"),
+        ({"route": "0,0;1,1"}, InvalidRoute, "outside_china"),  # WGS84, but no station near
         ({"route": "116.4,39.9;116.5,39.9", "crs": "tokyo"}, UnknownCRS, "datum"),
         ({"route": "116.4,39.9;116.5,39.9", "width_m": 0}, InvalidParameter, "width_m"),
         ({"route": "116.4,39.9;116.5,39.9", "width_m": 1000.5}, InvalidParameter, "width_m"),
