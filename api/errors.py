@@ -39,6 +39,7 @@ STATUS: dict[type[e.StationError], int] = {
     e.StoreUnavailable: 503,
     e.InvalidRoute: 422,
     e.RouteTooLong: 422,
+    e.PositionOffRoute: 422,
     e.Forbidden: 403,
     e.KeyNotFound: 404,
     # Import jobs (api/routes/imports.py).

@@ -167,6 +167,12 @@ class RouteTooLong(StationError, ValueError):
     code = "route_too_long"
 
 
+class PositionOffRoute(StationError, ValueError):
+    """A rider's position too far from the route to say where on the route the rider is."""
+
+    code = "position_off_route"
+
+
 class KeyRevoked(Unauthorized):
     """An API key that was revoked: refused like an unknown one, with its own code."""
 

@@ -16,17 +16,30 @@ Candidates from the index, never a full scan
     ``d(P, A) - L > width_m`` (the segment cannot come closer than that).
 
 Position along the route, and routes that double back
-    A route that doubles back can pass a station twice. We report where the rider first
-    passes it: a *passage* is a maximal stretch of the route that stays within the
-    corridor (two consecutive segments in the corridor belong to the same passage when
-    their shared vertex is in the corridor too; the set of a segment's points within
-    the corridor is one interval, since distance along a segment is unimodal).
+    A route that doubles back can pass a station twice. A *passage* is a maximal
+    stretch of the route that stays within the corridor (two consecutive segments in
+    the corridor belong to the same passage when their shared vertex is in the corridor
+    too; the set of a segment's points within the corridor is one interval, since
+    distance along a segment is unimodal). A passage passes the station at its point
+    nearest to it (the earliest such point if several are within ``TIE_M``, 1 cm).
+
+    Without a rider's position we report where the rider *first* passes the station:
     ``distance_along_route_m`` is the geodesic length of the route from its start to
-    the point of the *first* passage that is nearest to the station (the earliest such
-    point if several are within 1 cm of it); ``passage_distance_m`` is the station's
-    distance from that point, and ``distance_from_route_m`` the minimum over the whole
-    route (smaller than ``passage_distance_m`` only when a later passage comes closer).
-    Stations are ordered by ``distance_along_route_m``, then id.
+    the point where the first passage passes it.
+
+    With the rider at ``from_m`` along the route (:func:`geo.route.geometry.project`),
+    a station is *ahead* when some passage passes it at ``from_m - AHEAD_TOLERANCE_M``
+    or later; the first such passage is reported, and ``distance_along_route_m`` is the
+    length of the route from the rider to that point (0 for a point up to 10 m behind
+    the rider). A station whose passages all passed it earlier is behind, even when
+    the rider is still within its corridor. So a rider on the way back along an
+    out-and-back street is offered the station again (a second passage) once the
+    street leaves its corridor in between, and not before.
+
+    ``passage_distance_m`` is the station's distance from the reported point, and
+    ``distance_from_route_m`` the minimum over the whole route (smaller only when
+    another passage comes closer). Stations are ordered by ``distance_along_route_m``,
+    then id.
 """
 
 from __future__ import annotations
@@ -45,6 +58,10 @@ from geo.model import Status
 from geo.route.geometry import TIE_M, FloatArray, Route, segment_foot
 
 MIN_PIECE_M: Final = 1_000.0
+# A station passed at most this far behind the rider's point on the route is still
+# ahead, at 0 m: a phone's position is good to 5-10 m, and a rider standing at a station
+# must not lose it because the fix fell a few metres past it.
+AHEAD_TOLERANCE_M: Final = 10.0
 # Margin on candidate radii for float rounding in the midpoint computations.
 _RADIUS_EPS_M: Final = 0.01
 
@@ -102,9 +119,11 @@ def along_route(
     mask: int = 0,
     statuses: frozenset[Status] = frozenset({Status.OPEN}),
     open_at: datetime | None = None,
+    from_m: float = 0.0,
     limit: int | None = None,
 ) -> list[RouteHit]:
-    """Stations within ``width_m`` of a route that pass every filter, in route order.
+    """Stations within ``width_m`` of a route that pass every filter, in route order
+    from ``from_m`` on.
 
     Parameters
     ----------
@@ -116,6 +135,10 @@ def along_route(
         Largest geodesic distance from the route, metres (the corridor is twice as wide).
     mask, statuses, open_at
         Filters, as in :meth:`StationIndex.nearest`.
+    from_m : float
+        Where the rider is, metres along the route from its start: only stations ahead
+        (a passage passes them at ``from_m - AHEAD_TOLERANCE_M`` or later), with
+        ``distance_along_route_m`` counted from there. 0: every station, from the start.
     limit : int, optional
         Keep only the first ``limit`` stations along the route.
 
@@ -131,6 +154,8 @@ def along_route(
     where: dict[int, tuple[float, float, float, float]] = {}  # id -> centre, distance, bearing
     pair_station: list[int] = []
     pair_segment: list[NDArray[np.int64]] = []
+    cut = from_m - AHEAD_TOLERANCE_M
+    ahead: set[int] = set()
     for p in range(len(lo)):
         found = _within(
             index,
@@ -154,11 +179,16 @@ def along_route(
         for h in found:
             pair_station.append(h.id)
             pair_segment.append(segments)
-    if not pair_station:
+            if hi[p] >= cut:
+                ahead.add(h.id)
+    # A station ahead is passed at a point at or after the cut, so a piece reaching the
+    # cut found it; the pieces before it still count, for a passage begun before the cut.
+    keep = [i for i, sid in enumerate(pair_station) if sid in ahead]
+    if not keep:
         return []
-    counts = [len(s) for s in pair_segment]
-    sta = np.repeat(np.asarray(pair_station, dtype=np.int64), counts)
-    seg = np.concatenate(pair_segment)
+    counts = [len(pair_segment[i]) for i in keep]
+    sta = np.repeat(np.asarray([pair_station[i] for i in keep], dtype=np.int64), counts)
+    seg = np.concatenate([pair_segment[i] for i in keep])
     # One pair per (station, segment): a segment spanning two pieces meets both.
     n_seg = len(route) - 1
     key = np.unique(sta * n_seg + seg)  # ids are small: the key cannot overflow int64
@@ -166,7 +196,8 @@ def along_route(
     ids, slot = np.unique(sta, return_inverse=True)
     s_lon, s_lat = _positions(where, ids)
     p_lon, p_lat = s_lon[slot], s_lat[slot]
-    hits = _Pairs.measure(route, sta, seg, p_lon, p_lat, width_m).hits(width_m, open_flag)
+    pairs = _Pairs.measure(route, sta, seg, p_lon, p_lat, width_m)
+    hits = pairs.hits(width_m, open_flag, from_m)
     hits.sort(key=lambda h: (h.distance_along_route_m, h.id))
     return hits if limit is None else hits[:limit]
 
@@ -275,40 +306,52 @@ class _Pairs:
         self.dist[todo] = foot.distance_m
         self.along[todo] = r.start_m[seg] + foot.along_segment_m
 
-    def hits(self, width_m: float, open_flag: dict[int, bool | None]) -> list[RouteHit]:
-        """Per station in the corridor, the nearest point of its first passage."""
+    def hits(
+        self, width_m: float, open_flag: dict[int, bool | None], from_m: float
+    ) -> list[RouteHit]:
+        """Per station in the corridor, the first passage that passes it at
+        ``from_m - AHEAD_TOLERANCE_M`` or later, and where."""
         inside = (self.ub <= width_m) | (self.dist <= width_m)
-        runs: list[tuple[int, NDArray[np.int64], NDArray[np.int64]]] = []
+        cut = from_m - AHEAD_TOLERANCE_M
+        start_m, end_m = self.route.start_m[self.seg], self.route.start_m[self.seg + 1]
+        stations: list[tuple[int, NDArray[np.int64], list[NDArray[np.int64]]]] = []
         bounds = np.flatnonzero(np.diff(self.sta)) + 1
         for group in np.split(np.arange(len(self.sta)), bounds):
             group = group[inside[group]]
             if not group.size:
                 continue
-            # The first passage: consecutive segments joined by in-corridor vertices.
-            end = 1
-            while (
-                end < group.size
-                and self.seg[group[end]] == self.seg[group[end - 1]] + 1
-                and self.d_start[group[end]] <= width_m
-            ):
-                end += 1
-            runs.append((int(self.sta[group[0]]), group, group[:end]))
+            # Passages: consecutive segments joined by in-corridor vertices.
+            joined = (np.diff(self.seg[group]) == 1) & (self.d_start[group[1:]] <= width_m)
+            passages = np.split(group, np.flatnonzero(~joined) + 1)
+            # One that ends before the cut cannot pass the station after it, and one that
+            # begins after the cut passes it after the cut: the later ones do not matter.
+            passages = [g for g in passages if end_m[g[-1]] >= cut]
+            firm = [i for i, g in enumerate(passages) if start_m[g[0]] >= cut]
+            if firm:
+                passages = passages[: firm[0] + 1]
+            if passages:
+                stations.append((int(self.sta[group[0]]), group, passages))
         want = np.zeros(len(self.sta), dtype=bool)
-        for _, _, first in runs:
-            want[first[self.lb[first] <= self.ub[first].min() + TIE_M]] = True
+        for _, _, passages in stations:
+            for g in passages:
+                want[g[self.lb[g] <= self.ub[g].min() + TIE_M]] = True
         self.solve(want)
         hits = []
-        for sid, group, first in runs:
-            known = first[~np.isnan(self.dist[first])]
-            best = float(self.dist[known].min())
-            pick = known[np.flatnonzero(self.dist[known] <= best + TIE_M)[0]]
-            hits.append(
-                RouteHit(
-                    id=sid,
-                    distance_from_route_m=float(np.nanmin(self.dist[group])),
-                    distance_along_route_m=float(self.along[pick]),
-                    passage_distance_m=float(self.dist[pick]),
-                    open_at_time=open_flag.get(sid),
+        for sid, group, passages in stations:
+            for g in passages:
+                known = g[~np.isnan(self.dist[g])]
+                best = float(self.dist[known].min())
+                pick = known[np.flatnonzero(self.dist[known] <= best + TIE_M)[0]]
+                if self.along[pick] < cut:
+                    continue  # this passage passed the station behind the rider
+                hits.append(
+                    RouteHit(
+                        id=sid,
+                        distance_from_route_m=float(np.nanmin(self.dist[group])),
+                        distance_along_route_m=max(0.0, float(self.along[pick]) - from_m),
+                        passage_distance_m=float(self.dist[pick]),
+                        open_at_time=open_flag.get(sid),
+                    )
                 )
-            )
+                break
         return hits
