@@ -26,6 +26,7 @@ from geo.route import (
     MAX_WIDTH_M,
     AlongRouteResult,
     build_route_query,
+    parse_position,
     stations_along_route,
 )
 
@@ -267,7 +268,8 @@ def along_route_geojson(
             f"参数 crs={crs!r} 与请求体中的 crs {stated.value!r} 矛盾",
             details=[{"parameter": "crs", "value": crs, "body": stated.value}],
         )
-    rider = body.get("position")
+    # In a body, a GeoJSON position; as a parameter, text as on GET.
+    rider = None if body.get("position") is None else parse_position(body["position"], text=False)
     if rider is not None and position is not None:
         raise InvalidParameter(
             "position is given twice, in the body and in the query: give it once",

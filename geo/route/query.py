@@ -130,16 +130,18 @@ def _shown(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def parse_position(value: object) -> tuple[float, float]:
+def parse_position(value: object, *, text: bool | None = None) -> tuple[float, float]:
     """A rider's position as sent: ``"lon,lat"`` (a query parameter) or ``[lon, lat]``
     (a GeoJSON position, in a body; an altitude is ignored), degrees, datum unchanged.
+
+    ``text``: True takes only the first form, False only the second, None either.
 
     Raises
     ------
     InvalidParameter
         For anything else, naming the value (up to 40 characters of it).
     """
-    if isinstance(value, str):
+    if isinstance(value, str) and text is not False:
         parts = [p.strip() for p in value.split(",")]
         try:
             if len(parts) == 2:
@@ -149,12 +151,17 @@ def parse_position(value: object) -> tuple[float, float]:
         rule, rule_zh = "'lon,lat', two numbers", "“经度,纬度”两个数"
     else:
         if (
-            isinstance(value, list | tuple)
+            text is not True
+            and isinstance(value, list | tuple)
             and len(value) in (2, 3)
             and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
         ):
             return _float(value[0]), _float(value[1])
-        rule, rule_zh = "[lon, lat], two numbers", "[经度, 纬度] 两个数"
+        rule, rule_zh = (
+            ("'lon,lat', two numbers", "“经度,纬度”两个数")
+            if text
+            else ("a GeoJSON position [lon, lat], two numbers", " GeoJSON 坐标 [经度, 纬度] 两个数")
+        )
     shown = _shown(value)
     raise InvalidParameter(
         f"position={shown} is invalid: it must be {rule}, in the route's datum (crs)",

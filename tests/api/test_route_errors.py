@@ -195,3 +195,127 @@ def test_post_refusals_word_for_word(
 ) -> None:
     response = client.post(URL, content=body, headers={"Content-Type": "application/json"})
     check(response, 422, code, message, message_zh)
+
+
+# -- the rider's position and paging ---------------------------------------------------
+
+ROAD = {"type": "LineString", "coordinates": [[116.40, 39.90], [116.41, 39.90]]}
+
+POSITION_CASES = [
+    (  # 5.6 km north of the road
+        {"position": "116.405,39.95"},
+        "position_off_route",
+        "position (116.405, 39.95) is 5552 m from the route; the rider must be within "
+        "1000 m of it to be placed on it (same datum as the route: WGS84)",
+        "当前位置 (116.405, 39.95) 距路线 5552 米；须在路线 1000 米以内，才能确定骑手在路线上的"
+        "位置（坐标系须与路线相同：WGS84）",
+    ),
+    (
+        {"position": "116.405"},
+        "invalid_parameter",
+        "position='116.405' is invalid: it must be 'lon,lat', two numbers, in the route's "
+        "datum (crs)",
+        "参数 position='116.405' 无效：须为“经度,纬度”两个数，坐标系与路线相同（crs）",
+    ),
+    (
+        {"position": "116.405,nan"},
+        "invalid_coordinate",
+        "position (116.405, nan) is invalid: lat nan is not a finite number",
+        "当前位置 position (116.405, nan) 无效：纬度 nan 不是有限数值",
+    ),
+    (  # GCJ-02 is defined in mainland China only
+        {"position": "2.35,48.85", "crs": "gcj02", "route": "116.40,39.90;116.41,39.90"},
+        "invalid_coordinate",
+        "position (2.35, 48.85) is invalid: GCJ-02 point (2.35, 48.85) lies outside "
+        "mainland China, where GCJ-02 is not defined",
+        "当前位置 position (2.35, 48.85) 无效：GCJ-02 坐标 (2.35, 48.85) 位于中国大陆以外，"
+        "该坐标系在此无定义",
+    ),
+    (
+        {"offset": "-1"},
+        "invalid_parameter",
+        "offset=-1 is invalid: must be an integer >= 0",
+        "参数 offset=-1 无效：须为不小于 0 的整数",
+    ),
+    (
+        {"limit": "101"},
+        "invalid_parameter",
+        "limit=101 is invalid: must be an integer from 1 to 100",
+        "参数 limit=101 无效：须为 1 到 100",
+    ),
+]
+
+
+@pytest.mark.parametrize(("params", "code", "message", "message_zh"), POSITION_CASES)
+def test_position_and_paging_refusals_word_for_word(
+    client: TestClient, params: dict[str, str], code: str, message: str, message_zh: str
+) -> None:
+    query = {"route": "116.40,39.90;116.41,39.90"} | params
+    check(client.get(URL, params=query), 422, code, message, message_zh)
+
+
+BODY_CASES = [
+    (  # the rider far off, in the body
+        {},
+        ROAD | {"position": [116.405, 39.95]},
+        "position_off_route",
+        "position (116.405, 39.95) is 5552 m from the route; the rider must be within "
+        "1000 m of it to be placed on it (same datum as the route: WGS84)",
+        "当前位置 (116.405, 39.95) 距路线 5552 米；须在路线 1000 米以内，才能确定骑手在路线上的"
+        "位置（坐标系须与路线相同：WGS84）",
+    ),
+    (  # a GeoJSON position is a list, not text
+        {},
+        ROAD | {"position": "116.405,39.9"},
+        "invalid_parameter",
+        "position='116.405,39.9' is invalid: it must be a GeoJSON position [lon, lat], "
+        "two numbers, in the route's datum (crs)",
+        "参数 position='116.405,39.9' 无效：须为 GeoJSON 坐标 [经度, 纬度] 两个数，坐标系与路线"
+        "相同（crs）",
+    ),
+    (
+        {},
+        ROAD | {"position": {"lon": 116.405, "lat": 39.9}},
+        "invalid_parameter",
+        "position={'lon': 116.405, 'lat': 39.9} is invalid: it must be a GeoJSON position "
+        "[lon, lat], two numbers, in the route's datum (crs)",
+        "参数 position={'lon': 116.405, 'lat': 39.9} 无效：须为 GeoJSON 坐标 [经度, 纬度] 两个数，"
+        "坐标系与路线相同（crs）",
+    ),
+    (
+        {"position": "116.405,39.9"},
+        ROAD | {"position": [116.405, 39.9]},
+        "invalid_parameter",
+        "position is given twice, in the body and in the query: give it once",
+        "position 同时出现在请求体和查询字符串中：请只给一次",
+    ),
+    (  # misspelt: ignoring it would answer with the stations behind the rider
+        {},
+        ROAD | {"postion": [116.405, 39.9]},
+        "unknown_parameter",
+        "unknown body member 'postion'; did you mean 'position'? A body takes: type, "
+        "coordinates, geometry, properties, id, bbox, crs, position",
+        "请求体中有未知的成员 'postion'，是否想用 'position'？请求体可包含：type, coordinates, "
+        "geometry, properties, id, bbox, crs, position",
+    ),
+    (
+        {},
+        ROAD | {"offset": 20},
+        "unknown_parameter",
+        "'offset' goes in the query string, not in the body: "
+        "POST /v1/stations/along-route?offset=...",
+        "'offset' 应放在查询字符串中，而不是请求体中：POST /v1/stations/along-route?offset=...",
+    ),
+]
+
+
+@pytest.mark.parametrize(("params", "body", "code", "message", "message_zh"), BODY_CASES)
+def test_post_position_refusals_word_for_word(
+    client: TestClient,
+    params: dict[str, str],
+    body: dict[str, Any],
+    code: str,
+    message: str,
+    message_zh: str,
+) -> None:
+    check(client.post(URL, params=params, json=body), 422, code, message, message_zh)
