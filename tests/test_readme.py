@@ -56,6 +56,7 @@ def test_readme_has_the_nearest_and_listing_examples() -> None:
     assert any("crs=gcj02" in u for u in urls)
     assert any("crs=" not in u for u in urls)
     assert any(u.startswith(LISTING) and "adcode=" in u and "q=" in u for u in urls)
+    assert any("/along-route?" in u and "position=" in u for u in urls)  # stations ahead
 
 
 @pytest.mark.slow
