@@ -31,6 +31,7 @@ from api.deps import Integer, RegistryDep, SettingsDep
 from api.strict import PASS_THROUGH, StrictRoute
 from geo.amenities import AMENITIES
 from geo.datums import Datum, from_wgs84, parse_datum, to_wgs84, validate_lonlat
+from geo.errors import PositionOffRoute
 from geo.model import Station
 from geo.route import build_route_query, stations_along_route
 from geo.search import build_nearest_query
@@ -45,11 +46,13 @@ _FILES: Final = {
     "page.css": PAGE_DIR / "page.css",
     "leaflet.js": VENDOR / "leaflet" / "leaflet.js",
     "leaflet.css": VENDOR / "leaflet" / "leaflet.css",
+    "icon.svg": PAGE_DIR / "icon.svg",
 }
 _TYPES: Final = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
 }
 # Scripts and styles only from here; images from here, data: URIs and (only when the
 # user switches it on) OpenStreetMap's tiles; no other connection.
@@ -132,6 +135,15 @@ def page(request: Request) -> Response:
     )
 
 
+@router.get("/favicon.ico")
+def favicon(request: Request) -> Response:
+    """The page's icon where browsers look for one without asking the page (an SVG,
+    which every current browser shows)."""
+    return assets()["icon.svg"].response(
+        request, immutable=False, headers={"X-Content-Type-Options": "nosniff"}
+    )
+
+
 @router.get("/page/assets/{name}", openapi_extra={PASS_THROUGH: ["v"]})  # v: see asset_url
 def page_asset(name: str, request: Request) -> Response:
     """One of the page's scripts or stylesheets."""
@@ -165,6 +177,10 @@ def _stations(stations: Sequence[Station], extra: Sequence[dict[str, Any]]) -> l
             "id": s.id,
             "name": s.name,
             "address": s.address,
+            "phone": s.phone,
+            "district": s.district,
+            "city": s.city,
+            "province": s.province,
             "amenities": list(s.amenities),
             "hours": s.opening_hours,
             "car_parking_spaces": s.car_parking_spaces,
@@ -234,16 +250,27 @@ def page_along_route(
     crs: str = "wgs84",
     limit: Integer = PAGE_K,
 ) -> Response:
-    """Open stations along a route, as ``/v1/stations/along-route`` finds them."""
-    query = build_route_query(
-        route=route,
-        route_format=route_format,
-        crs=route_crs,
-        width_m=width_m,
-        amenities=amenities,
-        limit=limit,
-        max_limit=settings.max_k,
-    )
+    """Open stations along a route, as ``/v1/stations/along-route`` finds them: ahead of
+    the rider when the rider is within reach of the route (``ahead``), else from its
+    start, saying how far off the rider is (``off_route_m``)."""
+    args: dict[str, Any] = {
+        "route": route,
+        "route_format": route_format,
+        "crs": route_crs,
+        "width_m": width_m,
+        "amenities": amenities,
+        "limit": limit,
+        "max_limit": settings.max_k,
+    }
+    query = build_route_query(**args)
+    me = _position(lon, lat, crs)
+    off_route_m = None
+    if me is not None:  # the rider, in the route's datum: only the stations ahead
+        x, y = from_wgs84(me[0], me[1], query.crs)
+        try:
+            query = build_route_query(**args, position=[float(x), float(y)])
+        except PositionOffRoute as exc:  # at home, far from the route: list from its start
+            off_route_m = exc.details[0]["distance_m"]
     result = stations_along_route(registry, query)
     stations = [s for s, _ in result.hits]
     extra = [
@@ -254,7 +281,6 @@ def page_along_route(
         for _, h in result.hits
     ]
     r = query.route
-    me = _position(lon, lat, crs)
     (start,) = _triple([float(r.lon[0])], [float(r.lat[0])])
     position = _triple([me[0]], [me[1]])[0] if me else None
     return _json(
@@ -262,6 +288,8 @@ def page_along_route(
         {
             "position": position,
             "origin": position or start,  # Baidu's directions need a start
+            "ahead": query.position is not None,  # distances count from the rider
+            "off_route_m": off_route_m,
             "route": [
                 [round(float(x), _DIGITS), round(float(y), _DIGITS)]
                 for x, y in zip(r.lon, r.lat, strict=True)

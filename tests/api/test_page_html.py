@@ -64,3 +64,13 @@ def test_page_data_gives_station_text_back_exactly(client: TestClient) -> None:
     stations = response.json()["stations"]
     assert sorted(s["name"] for s in stations) == sorted(STORABLE.values())
     assert all(s["address"] == s["name"] for s in stations)
+
+
+def test_a_favicon(client: TestClient) -> None:
+    """Browsers ask for /favicon.ico whatever the page links: an image, not a 404."""
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/svg+xml"
+    assert icon.content.startswith(b"<svg")
+    page = client.get("/").text
+    assert '<link rel="icon" href="/page/assets/icon.svg?v=' in page

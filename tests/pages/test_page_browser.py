@@ -65,6 +65,10 @@ def seed() -> list[StationData]:
             "address": f"北京市朝阳区建国路{i + 1}号",
             "opening_hours": "24小时" if i != 2 else "Mo-Su 00:00-00:01",  # 2: closed now
         }
+        if i == 0:
+            fields["phone"] = "010-65051234"  # the one call button (and it must be a tel:)
+        if i == 1:
+            fields["phone"] = "javascript:alert(1)"  # never a link
         if "car_parking" in amenities:
             fields |= {"car_parking_spaces": 6, "ev_charging_piles": 2}
         if "motorcycle_parking" in amenities:
@@ -322,6 +326,46 @@ def test_typed_gcj02_coordinates_without_geolocation(chromium: Any, server: str)
         p.context.close()
 
 
+def test_far_stations_show_no_walking_time(chromium: Any, server: str) -> None:
+    """A rider in Urumqi, 2,400 km from every station: the page says nothing is near and
+    where the nearest is, and shows no walking or riding time (issue 14)."""
+    p = new_page(chromium, server, geolocation=False)
+    try:
+        p.page.goto(p.base + "/")
+        p.page.wait_for_function("() => document.querySelector('#sf-status.sf-error') !== null")
+        p.page.locator(".sf-typed summary").click()
+        p.page.locator("#sf-lon").fill("87.6168")
+        p.page.locator("#sf-lat").fill("43.8256")
+        p.page.locator("#sf-coords button").click()
+        p.wait_for_list()
+        summary = p.page.locator("#sf-summary").inner_text()
+        assert summary.startswith("附近没有符合条件的驿站：最近的在 ")
+        assert summary.endswith("（北京市朝阳区）")
+        cards = p.page.locator(".sf-card .sf-dist").all_inner_texts()
+        assert cards
+        for text in cards:
+            assert "步行" not in text
+            assert "骑行" not in text
+            assert text.endswith(" · 距离太远")
+        p.page.locator("#sf-lang").click()
+        english = p.page.locator("#sf-summary").inner_text()
+        assert english.startswith("Nothing near: the nearest is ")
+        assert all("walk" not in t for t in p.page.locator(".sf-card .sf-dist").all_inner_texts())
+        p.shot("page-far-360x740.png")
+        p.assert_clean()
+    finally:
+        p.context.close()
+
+
+def test_a_call_button_where_there_is_a_phone(phone: Page, server: str) -> None:
+    phone.open()
+    calls = phone.page.locator(".sf-card a.sf-call")
+    assert calls.count() == 1  # only the station seeded with a phone
+    assert calls.first.get_attribute("href") == "tel:010-65051234"
+    assert calls.first.inner_text() == "打电话 010-65051234"
+    phone.assert_clean()
+
+
 def test_tapping_the_map_searches_there(phone: Page, server: str) -> None:
     phone.open()
     box = phone.page.locator("#sf-map").bounding_box()
@@ -340,18 +384,29 @@ def test_tapping_the_map_searches_there(phone: Page, server: str) -> None:
 def test_on_my_way_lists_what_the_along_route_api_lists(phone: Page, server: str) -> None:
     phone.open(f"?route={ROUTE}")
     assert phone.page.locator("#sf-route").is_visible()
-    want = api(server, "/v1/stations/along-route", route=ROUTE, width_m=500, limit=10)
+    # The rider (at Guomao, on the route 1.3 km from its start) sees the stations ahead.
+    rider = f"{GUOMAO[0]},{GUOMAO[1]}"
+    want = api(
+        server, "/v1/stations/along-route", route=ROUTE, width_m=500, limit=10, position=rider
+    )
     ids = [f["id"] for f in want["features"]]
     assert ids
     assert phone.ids() == ids
+    behind = api(server, "/v1/stations/along-route", route=ROUTE, width_m=500, limit=10)
+    assert [f["id"] for f in behind["features"]] != ids  # the start's list differs
     along = phone.page.locator(".sf-card .sf-along").first.inner_text()
-    assert "沿路线" in along
+    first = want["features"][0]["properties"]["distance_along_route_m"]
+    assert along.startswith("前方 ")
+    if first < 1000:
+        assert along == f"前方 {round(first)} 米"
     assert phone.page.locator(".leaflet-overlay-pane path").count() >= 1  # the route drawn
     phone.shot("page-on-my-way-360x740.png")
 
     phone.page.locator("#sf-width").select_option("100")
     phone.wait_for_list()
-    narrow = api(server, "/v1/stations/along-route", route=ROUTE, width_m=100, limit=10)
+    narrow = api(
+        server, "/v1/stations/along-route", route=ROUTE, width_m=100, limit=10, position=rider
+    )
     assert phone.ids() == [f["id"] for f in narrow["features"]]
 
     phone.page.locator("#sf-on-route").uncheck()  # back to "nearest to me"

@@ -10,6 +10,9 @@
   var DETOUR = 1.3;
   var WALK_M_S = 1.2;
   var RIDE_M_S = 4.2;
+  // Beyond these a time is no help to a rider: the distance and the place are shown.
+  var WALK_MAX_MIN = 60;
+  var RIDE_MAX_MIN = 120;
   var MAIN = ["drinking_water", "microwave", "toilet", "phone_charging", "ebike_charging",
     "battery_swap", "car_parking", "motorcycle_parking", "ev_charging"];
 
@@ -35,7 +38,11 @@
       found_route: function (n) { return "沿途找到 " + n + " 个驿站，按经过的先后排列"; },
       walk: "步行", ride: "骑行", min: "分钟", m: "米", km: "公里",
       along: function (d) { return "沿路线 " + d + " 处"; },
+      ahead: function (d) { return "前方 " + d; },
+      rider_off_route: function (d) { return "您离路线 " + d + "，以下按路线起点排列"; },
       off_route: function (d) { return "离路线 " + d; },
+      far: function (d, where) { return "附近没有符合条件的驿站：最近的在 " + d + " 外" + (where ? "（" + where + "）" : ""); },
+      too_far: "距离太远", call: "打电话",
       hours: "开放时间", open_now: "营业中", hours_unknown: "开放时间未登记",
       car: "停车位", moto: "摩托车位", ev: "充电桩", address: "地址",
       amap: "高德导航", baidu: "百度导航", me: "我的位置", lang: "English", lang_code: "en"
@@ -62,7 +69,11 @@
       found_route: function (n) { return n + (n === 1 ? " station" : " stations") + " along the route, in the order you pass them"; },
       walk: "walk", ride: "ride", min: "min", m: "m", km: "km",
       along: function (d) { return d + " along the route"; },
+      ahead: function (d) { return d + " ahead"; },
+      rider_off_route: function (d) { return "You are " + d + " from the route: stations are listed from its start"; },
       off_route: function (d) { return d + " off the route"; },
+      far: function (d, where) { return "Nothing near: the nearest is " + d + " away" + (where ? " (" + where + ")" : ""); },
+      too_far: "too far away", call: "Call",
       hours: "Hours", open_now: "Open now", hours_unknown: "Hours not recorded",
       car: "Car spaces", moto: "Motorcycle spaces", ev: "EV piles", address: "Address",
       amap: "Amap", baidu: "Baidu Maps", me: "My position", lang: "中文", lang_code: "zh"
@@ -111,6 +122,24 @@
     return (d / 1000).toFixed(d < 10000 ? 1 : 0) + " " + t("km");
   }
   function minutes(d, speed) { return Math.max(1, Math.round(d * DETOUR / speed / 60)); }
+  // Walking and riding times, each only while it is of use (an hour's walk, two hours' ride).
+  function times(d) {
+    var walk = minutes(d, WALK_M_S), ride = minutes(d, RIDE_M_S), parts = [];
+    if (walk <= WALK_MAX_MIN) parts.push(t("walk") + " " + walk + " " + t("min"));
+    if (ride <= RIDE_MAX_MIN) parts.push(t("ride") + " " + ride + " " + t("min"));
+    return parts.length ? parts.join(" · ") : t("too_far");
+  }
+  // Where a far station is: its city and district (names as stored, shown as text).
+  function place(st) {
+    return [st.province, st.city, st.district].filter(function (x, i, all) {
+      return x && all.indexOf(x) === i;
+    }).join("");
+  }
+  // A tel: link from a stored phone: digits, "+", "-" and spaces only, else none.
+  function telLink(phone) {
+    if (!phone || !/^[0-9+\- ]{3,30}$/.test(phone) || !/[0-9]{3}/.test(phone)) return null;
+    return "tel:" + phone.replace(/ /g, "");
+  }
   function status(text, error) {
     var s = $("sf-status");
     s.textContent = text || "";
@@ -180,7 +209,12 @@
     var answer = state.answer;
     if (!answer) { $("sf-summary").textContent = ""; return; }
     var n = answer.stations.length;
-    $("sf-summary").textContent = n ? t(answer.route ? "found_route" : "found")(n) : t(answer.route ? "none_route" : "none");
+    var summary = n ? t(answer.route ? "found_route" : "found")(n) : t(answer.route ? "none_route" : "none");
+    if (answer.route && answer.off_route_m) summary = t("rider_off_route")(metres(answer.off_route_m)) + "。 " + summary;
+    if (!answer.route && n && minutes(answer.stations[0].distance_m, RIDE_M_S) > RIDE_MAX_MIN) {
+      summary = t("far")(metres(answer.stations[0].distance_m), place(answer.stations[0]));
+    }
+    $("sf-summary").textContent = summary;
     answer.stations.forEach(function (st, i) {
       var li = el("li", "sf-card");
       li.dataset.id = st.id;
@@ -190,9 +224,11 @@
       li.appendChild(h);
       var d = answer.route ? st.distance_from_route_m : st.distance_m;
       var line = answer.route ? t("off_route")(metres(d)) : metres(d);
-      li.appendChild(el("p", "sf-dist", line + " · " + t("walk") + " " + minutes(d, WALK_M_S) + " " + t("min") +
-        " · " + t("ride") + " " + minutes(d, RIDE_M_S) + " " + t("min")));
-      if (answer.route) li.appendChild(el("p", "sf-line sf-along", t("along")(metres(st.distance_along_route_m))));
+      li.appendChild(el("p", "sf-dist", line + " · " + times(d)));
+      if (answer.route) {
+        var along = metres(st.distance_along_route_m);
+        li.appendChild(el("p", "sf-line sf-along", answer.ahead ? t("ahead")(along) : t("along")(along)));
+      }
       var hours = el("p", "sf-line sf-hours");
       hours.appendChild(el("span", "sf-open", t("open_now")));
       hours.appendChild(document.createTextNode(" · " + (st.hours ? t("hours") + " " + st.hours : t("hours_unknown"))));
@@ -217,6 +253,12 @@
       var baidu = el("a", "sf-baidu", t("baidu"));
       baidu.href = baiduLink(st, answer.origin);
       [amap, baidu].forEach(function (a) { a.target = "_blank"; a.rel = "noopener noreferrer"; nav.appendChild(a); });
+      var tel = telLink(st.phone);
+      if (tel) {
+        var call = el("a", "sf-call", t("call") + " " + st.phone);
+        call.href = tel;
+        nav.appendChild(call);
+      }
       li.appendChild(nav);
       list.appendChild(li);
     });
