@@ -38,6 +38,7 @@ GUOMAO = (116.4551, 39.9075)  # WGS84, where the phone says it is
 XSS = "<img src=x onerror=alert(1)>"
 ROUTE = "116.4400,39.9075;116.4551,39.9075;116.4700,39.9075;116.4700,39.9200"  # WGS84
 MICROWAVE_TOGGLE = ".sf-toggle:has(input[value=microwave])"
+NEEDS = "#sf-needs > summary"  # "我需要": the toggles open from this line
 # What the page may transfer on first load (HTML, CSS, JS, Leaflet, the data), bytes.
 MAX_TRANSFER = 120_000
 
@@ -213,8 +214,10 @@ def test_list_is_the_api_answer_and_ticking_an_amenity_updates_it(phone: Page, s
     assert "营业中" in first.locator(".sf-hours").inner_text()
     phone.shot("page-nearest-360x740.png")
 
+    phone.page.locator(NEEDS).click()
     phone.page.locator(MICROWAVE_TOGGLE).click()
     phone.wait_for_list()
+    assert phone.page.locator(NEEDS).inner_text() == "我需要：微波炉"
     micro = nearest_ids(server, amenities="microwave")
     assert micro != want
     assert phone.ids() == micro
@@ -296,6 +299,7 @@ def test_english_switch(phone: Page, server: str) -> None:
     phone.page.locator("#sf-lang").click()
     assert phone.page.locator("html").get_attribute("lang") == "en"
     assert phone.page.locator("#sf-results-h").inner_text() == "Open stations near you"
+    phone.page.locator(NEEDS).click()
     assert phone.page.locator(MICROWAVE_TOGGLE).inner_text().strip() == "Microwave"
     assert "walk" in phone.page.locator(".sf-card .sf-dist").first.inner_text()
     assert phone.ids() == nearest_ids(server)
@@ -324,6 +328,18 @@ def test_typed_gcj02_coordinates_without_geolocation(chromium: Any, server: str)
         p.assert_clean()
     finally:
         p.context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_first_card_is_on_the_first_screen(phone: Page, lang: str) -> None:
+    """At 360x740, without scrolling, the first station's whole card is in view."""
+    phone.open("?lang=en" if lang == "en" else "")
+    box = phone.page.locator(".sf-card").first.bounding_box()
+    assert box is not None
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] <= 740, box
+    phone.shot(f"page-first-screen-{lang}-360x740.png")
+    phone.assert_clean()
 
 
 def test_far_stations_show_no_walking_time(chromium: Any, server: str) -> None:
@@ -368,6 +384,7 @@ def test_a_call_button_where_there_is_a_phone(phone: Page, server: str) -> None:
 
 def test_tapping_the_map_searches_there(phone: Page, server: str) -> None:
     phone.open()
+    phone.page.locator("#sf-map").scroll_into_view_if_needed()  # below the list
     box = phone.page.locator("#sf-map").bounding_box()
     phone.page.mouse.click(box["x"] + box["width"] - 60, box["y"] + box["height"] / 2)
     phone.page.wait_for_function("() => sfPage.state.position.how === 'picked'")
@@ -477,6 +494,7 @@ CONTRAST = """() => {
 def test_readable_at_360px_with_enough_contrast_and_large_fonts(phone: Page) -> None:
     phone.open()
     page = phone.page
+    page.locator(NEEDS).click()
     page.locator(MICROWAVE_TOGGLE).click()  # a checked toggle is checked too
     phone.wait_for_list()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360, page.evaluate(WIDE)

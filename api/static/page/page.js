@@ -173,6 +173,7 @@
       input.checked = state.wanted.has(a.code);
       input.addEventListener("change", function () {
         if (input.checked) state.wanted.add(a.code); else state.wanted.delete(a.code);
+        showChosen();
         remember();
         search();
       });
@@ -184,6 +185,16 @@
     if (VOCAB.some(function (a) { return state.wanted.has(a.code) && MAIN.indexOf(a.code) < 0; })) {
       document.querySelector(".sf-more").open = true;
     }
+    showChosen();
+  }
+
+  // "I need" is collapsed to one line so that the first station is on the first screen;
+  // what is chosen is named on that line, and the toggles open when the rider asks.
+  function showChosen() {
+    var zh = state.lang === "zh";
+    var chosen = VOCAB.filter(function (a) { return state.wanted.has(a.code); })
+      .map(function (a) { return a[state.lang]; });
+    $("sf-needs-chosen").textContent = chosen.length ? (zh ? "：" : ": ") + chosen.join(zh ? "、" : ", ") : "";
   }
 
   function translate() {
