@@ -8,6 +8,7 @@ a new amenity takes the next free bit.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ _BY_LABEL: dict[str, Amenity] = {
     label.casefold(): a for a in AMENITIES for label in (a.code, a.zh, a.en, *a.aliases)
 }
 _SEPARATORS = re.compile(r"[、,，;；/|]+")
+# Between the codes or labels of a query (a label may hold "/", as "Wi-Fi/网络" could).
+QUERY_SEPARATORS = re.compile(r"[、,，;；]+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -96,30 +99,52 @@ def parse_codes(codes: Iterable[str]) -> tuple[str, ...]:
     Parameters
     ----------
     codes : iterable of str
-        Codes such as ``"ev_charging"``. Blank entries are ignored.
+        Codes such as ``"ev_charging"``, or exactly a label or alias of one (any case:
+        ``"充电桩"``, ``"EV charging pile"``). Blank entries are ignored.
 
     Raises
     ------
     UnknownAmenity
         Naming every code that is not in the vocabulary.
     """
-    wanted = {c.strip() for c in codes if c and c.strip()}
-    unknown = sorted(c for c in wanted if c not in BY_CODE)
+    wanted: set[str] = set()
+    unknown: list[str] = []
+    for given in dict.fromkeys(c.strip() for c in codes if c and c.strip()):
+        amenity = BY_CODE.get(given) or _BY_LABEL.get(given.casefold())
+        if amenity is None:
+            unknown.append(given)
+        else:
+            wanted.add(amenity.code)
     if unknown:
+        guesses = [(u, _closest(u)) for u in unknown]
+        hint = "; ".join(f"{u!r}: did you mean {g!r}?" for u, g in guesses if g)
+        hint_zh = "；".join(f"{u!r}：是否想用 {g!r}？" for u, g in guesses if g)
         raise UnknownAmenity(
-            f"unknown amenity code(s): {', '.join(unknown)}; known codes: {', '.join(BY_CODE)}",
-            f"未知的服务设施代码：{'、'.join(unknown)}；可用代码：{', '.join(BY_CODE)}",
-            details=[{"value": c} for c in unknown],
+            f"unknown amenity code(s) or label(s): {', '.join(unknown)}"
+            f"{'; ' + hint if hint else ''}; known codes: {', '.join(BY_CODE)} "
+            "(or their Chinese or English labels: 微波炉, Microwave)",
+            f"未知的服务设施：{'、'.join(unknown)}{'；' + hint_zh if hint_zh else ''}；"
+            f"可用代码：{', '.join(BY_CODE)}（也可用中文或英文名称，如 微波炉、Microwave）",
+            details=[{"value": u, "did_you_mean": g} for u, g in guesses],
         )
     return tuple(a.code for a in AMENITIES if a.code in wanted)
 
 
+def _closest(text: str) -> str | None:
+    """The code whose code, label or alias is spelt most like `text`, if any is close."""
+    close = difflib.get_close_matches(text.casefold(), list(_BY_LABEL), n=1, cutoff=0.6)
+    return _BY_LABEL[close[0]].code if close else None
+
+
 def split_codes(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    """Parse a comma-separated string (or a list of such strings) of amenity codes."""
+    """Parse a separated string (or a list of such strings) of amenity codes or labels:
+    ``microwave,toilet``, ``微波炉、卫生间``, ``Microwave，充电桩``. Each part must be a
+    code, label or alias exactly (any case); unlike an import's free text
+    (:func:`match_labels`), a query never guesses from a part of a word."""
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else list(value)
-    return parse_codes(part for item in items for part in item.split(","))
+    return parse_codes(part for item in items for part in QUERY_SEPARATORS.split(item))
 
 
 def mask_of(codes: Iterable[str]) -> int:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 from collections.abc import Callable
 from enum import StrEnum
 from functools import cache
@@ -90,17 +91,34 @@ DATUM_ALIASES: Final[dict[str, Datum]] = {
     "bd09": Datum.BD09,
     "bd-09": Datum.BD09,
     "bd09ll": Datum.BD09,
+    # What users call them: the map apps and the device.
+    "gps": Datum.WGS84,
+    "wgs": Datum.WGS84,
+    "高德": Datum.GCJ02,
+    "gaode": Datum.GCJ02,
+    "amap": Datum.GCJ02,
+    "autonavi": Datum.GCJ02,
+    "腾讯": Datum.GCJ02,
+    "tencent": Datum.GCJ02,
+    "qq": Datum.GCJ02,
+    "火星坐标": Datum.GCJ02,
+    "国测局": Datum.GCJ02,
+    "百度": Datum.BD09,
+    "baidu": Datum.BD09,
 }
+# Looked up without case, spaces, dashes or underscores: GCJ_02, Gao-De and "wgs 84" too.
+_DATUM_KEYS: Final = {re.sub(r"[\s_-]", "", k): d for k, d in DATUM_ALIASES.items()}
 
 
 def parse_datum(name: str | Datum) -> Datum:
-    """Return the datum named by `name`, ignoring case and surrounding spaces.
+    """Return the datum named by `name`, ignoring case, spaces, dashes and underscores.
 
     Parameters
     ----------
     name : str or Datum
-        One of ``wgs84``, ``wgs-84``, ``epsg:4326``, ``gcj02``, ``gcj-02``, ``bd09``,
-        ``bd-09``, ``bd09ll`` (any case), or a :class:`Datum`.
+        A key of :data:`DATUM_ALIASES` (``wgs84``, ``gps``, ``epsg:4326``; ``gcj02``,
+        ``高德``, ``gaode``, ``amap``, ``腾讯``, ``tencent``, ``qq``; ``bd09``, ``百度``,
+        ``baidu`` ...), or a :class:`Datum`.
 
     Returns
     -------
@@ -113,12 +131,17 @@ def parse_datum(name: str | Datum) -> Datum:
     """
     if isinstance(name, Datum):
         return name
-    datum = DATUM_ALIASES.get(name.strip().lower()) if isinstance(name, str) else None
+    key = re.sub(r"[\s_-]", "", name.casefold()) if isinstance(name, str) else None
+    datum = _DATUM_KEYS.get(key) if key is not None else None
     if datum is None:
-        accepted = ", ".join(DATUM_ALIASES)
+        groups = {
+            d: ", ".join(k for k, v in DATUM_ALIASES.items() if v is d and not k.startswith("urn"))
+            for d in Datum
+        }
+        accepted = "; ".join(f"{d.value}: {names}" for d, names in groups.items())
         raise UnknownCRS(
-            f"unknown datum {name!r}; accepted: {accepted}",
-            f"不支持的坐标系 {name!r}；可用的取值：{accepted}",
+            f"unknown datum {name!r}; accepted (any case, dashes ignored): {accepted}",
+            f"不支持的坐标系 {name!r}；可用的取值（不区分大小写，可带连字符）：{accepted}",
             details=[{"field": "datum", "value": str(name), "accepted": list(DATUM_ALIASES)}],
         )
     return datum

@@ -123,7 +123,8 @@ ROWS: list[tuple[str, Call, str]] = [
     ("amenity-unknown", near(amenities="jacuzzi"), AMENITY),
     # blank items are skipped, but "water" is not a code (drinking_water is)
     ("amenity-blank-mix", near(amenities="water,,microwave"), AMENITY),
-    ("amenity-label-not-code", near(amenities="饮水"), AMENITY),  # labels are for imports
+    # A label is taken exactly (饮水 is drinking_water), never guessed from a part of one.
+    ("amenity-part-of-a-label", near(amenities="饮"), AMENITY),
     ("amenity-repeated", near(amenities=["toilet", "sauna"]), AMENITY),
     ("distance-0", near(max_distance_m=0), PARAM),
     ("distance-negative", near(max_distance_m=-5), PARAM),

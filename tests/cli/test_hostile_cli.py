@@ -28,6 +28,7 @@ import cli.maps
 from cli.main import app
 from cli.safe import console
 from geo.access import Actor, Role
+from geo.amenities import QUERY_SEPARATORS
 from geo.model import StationData, utc_now
 from geo.registry import open_registry
 from tests.hostile import ANSI_ESCAPE, HOSTILE, RICH_LINK, STORABLE
@@ -174,7 +175,7 @@ def test_values_echoed_in_errors_are_data(runner: CliRunner, db_url: str, name: 
             assert "Invalid value for 'path'" in refused.stderr
             continue
         assert refused.stderr.startswith("错误 / error"), refused.stderr
-        if name != "long_100k" and "," not in text:  # (a list splits at commas)
+        if name != "long_100k" and not QUERY_SEPARATORS.search(text):  # (a list splits)
             shown = SHOWN.get(name, echoed)
             assert shown in refused.stderr or repr(echoed) in refused.stderr, refused.stderr
 

@@ -443,7 +443,8 @@ def test_parse_datum_accepts_aliases(name: str | Datum, expected: Datum) -> None
         "EPSG:3857",  # web mercator is a projection, not lon/lat
         "bd09mc",  # Baidu's Mercator metres
         "",
-        "gcj 02",
+        "gcj 03",  # spaces and dashes are ignored (gcj 02 is GCJ-02), digits are not
+        "google",
     ],
 )
 def test_parse_datum_rejects_unknown_names(name: str) -> None:
