@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.validation_text import describe, where_of
 from geo import errors as e
 
 log = logging.getLogger("stationfinder.api")
@@ -119,15 +120,22 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
         # A parameter type of ours (api.deps) refused the value with a StationError,
         # which says what is wrong in both languages; pydantic's own messages are English.
         cause = (err.get("ctx") or {}).get("error")
-        message, message_zh = (
-            (cause.message, cause.message_zh)
-            if isinstance(cause, e.StationError)
-            else (err.get("msg", ""),) * 2
+        if isinstance(cause, e.StationError):
+            where, where_zh = where_of(tuple(err.get("loc", ())))
+            message, message_zh = f"{where}: {cause.message}", f"{where_zh}：{cause.message_zh}"
+        else:  # pydantic's own: said whole in both languages
+            message, message_zh = describe(err)
+        details.append(
+            {
+                "location": location,
+                "message": message,
+                "message_zh": message_zh,
+                "value": _safe(err.get("input")),
+            }
         )
-        details.append({"location": location, "message": message, "value": _safe(err.get("input"))})
-        said_zh.append(f"{location}: {message_zh}")
-    where = "; ".join(f"{d['location']}: {d['message']}" for d in details)
-    where_zh = "; ".join(said_zh)
+        said_zh.append(message_zh)
+    where = "; ".join(d["message"] for d in details)
+    where_zh = "；".join(said_zh)
     if any(err.get("loc", ("",))[0] == "body" for err in errors):
         return error_response(
             400,

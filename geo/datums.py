@@ -711,9 +711,32 @@ def _validate_lonlat(
             )
         )
     if problems:
+        hint = _swap_hint(lon_f, lat_f)
         raise InvalidCoordinate(
-            "; ".join(p[0] for p in problems),
-            "；".join(p[1] for p in problems),
-            details=[p[2] for p in problems],
+            "; ".join(p[0] for p in problems) + (f"; {hint[0]}" if hint else ""),
+            "；".join(p[1] for p in problems) + (f"；{hint[1]}" if hint else ""),
+            details=[p[2] for p in problems] + ([hint[2]] if hint else []),
         )
     return lon_f, lat_f
+
+
+def _swap_hint(lon: float, lat: float) -> tuple[str, str, dict[str, str]] | None:
+    """If (lat, lon) is a point of mainland China, say so: lon=39.9&lat=116.4 is a
+    position in Beijing written the other way round."""
+    if not (math.isfinite(lon) and math.isfinite(lat) and abs(lat) <= 180 and abs(lon) <= 90):
+        return None
+    if not bool(in_mainland_china(lat, lon)):
+        return None
+    from geo.outlines.areas import all_areas, english_full_name  # only when a hint is due
+    from geo.outlines.national import outlines
+
+    place = outlines().locate(lat, lon)
+    area = all_areas().get(place.adcode) if place else None
+    where = place.full_name if place else "中国大陆"
+    where_en = f"in {english_full_name(area)}" if area else "in mainland China"
+    swapped = f"({_show(lat)}, {_show(lon)})"
+    return (
+        f"did you swap longitude and latitude? {swapped} is {where_en}",
+        f"是否把经度和纬度写反了？{swapped} 位于{where}",
+        {"field": "lonlat", "value": swapped, "reason": "swapped", "place": where},
+    )

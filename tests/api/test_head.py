@@ -38,6 +38,7 @@ GETS: list[tuple[str, str]] = [
     (f"/v1/maps/coverage?{DONGCHENG}", "/v1/maps/coverage"),
     (f"/v1/coverage/stats?{DONGCHENG}&format=csv", "/v1/coverage/stats"),
     ("/", "/"),
+    ("/favicon.ico", "/favicon.ico"),
     ("/page/assets/page.js", "/page/assets/{name}"),
     ("/page/data/nearest?lon=116.4&lat=39.9", "/page/data/nearest"),
     (f"/page/data/along-route?route={ROUTE}", "/page/data/along-route"),

@@ -1,0 +1,85 @@
+"""Every error text whole in both languages (issue 14): FastAPI's own refusals said as
+the API says its own, no pydantic or numpy text, and a swapped lon/lat named."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import AUTH, assert_error, feature
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+# What pydantic and numpy put in messages; none may reach a user.
+INTERNALS = (
+    "Field required", "Input should", "unable to parse", "np.", "numpy", "pydantic",
+    "errors.pydantic.dev", "Expecting property name", "JSON decode error", "Value error",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "status", "code", "en", "zh"),
+    [
+        ("GET", "/v1/stations/nearest?lon=116.4", None, 422, "invalid_parameter",
+         "parameter 'lat' is required", "参数 lat 为必填项"),
+        ("GET", "/v1/stations/nearest?lon=abc&lat=39.9", None, 422, "invalid_parameter",
+         "parameter 'lon' must be a number, such as 116.4", "参数 lon 须为数字，例如 116.4"),
+        ("GET", "/v1/stations?limit=abc", None, 422, "invalid_parameter",
+         "parameter 'limit': 'abc' is not an integer", "参数 limit：'abc' 不是整数"),
+        ("GET", "/v1/stations/nearest?lon=116.4&lat=39.9&k=0", None, 422, "invalid_parameter",
+         "k", "k"),
+        ("POST", "/v1/stations", b"{bad", 400, "malformed_body",
+         "the request body is not valid JSON", "请求体不是有效的 JSON"),
+        ("POST", "/v1/imports", b"", 400, "malformed_body",
+         "body member 'file' is required", "请求体字段 file 为必填项"),
+    ],
+)  # fmt: skip
+def test_refusals_are_whole_in_both_languages(
+    client: TestClient,
+    method: str,
+    url: str,
+    body: bytes | None,
+    status: int,
+    code: str,
+    en: str,
+    zh: str,
+) -> None:
+    headers = AUTH | ({"content-type": "application/json"} if body else {})
+    if url == "/v1/imports":
+        headers = AUTH | {"content-type": "multipart/form-data; boundary=x"}
+        body = b"--x--\r\n"
+    error = assert_error(client.request(method, url, content=body, headers=headers), status, code)
+    assert en in error["message"]
+    assert zh in error["message_zh"]
+    assert CJK.search(error["message_zh"])
+    for text in (error["message"], error["message_zh"], str(error.get("details", ""))):
+        for internal in INTERNALS:
+            assert internal not in text, (internal, text)
+
+
+@pytest.mark.parametrize("request_", ["nearest", "post"], ids=["GET nearest", "POST a station"])
+def test_a_swapped_pair_is_named(client: TestClient, request_: str) -> None:
+    if request_ == "nearest":
+        response = client.get("/v1/stations/nearest", params={"lon": 39.9087, "lat": 116.3975})
+    else:
+        response = client.post("/v1/stations", json=feature(39.9087, 116.3975), headers=AUTH)
+    error = assert_error(response, 422, "invalid_coordinate")
+    assert error["message"].endswith(
+        "did you swap longitude and latitude? (116.3975, 39.9087) is in "
+        "Dongcheng District, Beijing City"
+    )
+    assert error["message_zh"].endswith(
+        "是否把经度和纬度写反了？(116.3975, 39.9087) 位于北京市东城区"
+    )
+    assert error["details"][-1]["reason"] == "swapped"
+
+
+def test_no_hint_where_swapping_does_not_help(client: TestClient) -> None:
+    error = assert_error(
+        client.get("/v1/stations/nearest", params={"lon": 200, "lat": 95}),
+        422,
+        "invalid_coordinate",
+    )
+    assert "swap" not in error["message"]
+    assert "写反" not in error["message_zh"]
