@@ -243,12 +243,14 @@ ERRORS = [
     ),
     pytest.param(
         [*NEAR, "--amenities", "jacuzzi"],
-        "unknown_amenity", "未知的服务设施：jacuzzi", "unknown amenity code(s) or label(s): jacuzzi",
+        "unknown_amenity", "未知的服务设施：jacuzzi",
+        "unknown amenity code(s) or label(s): jacuzzi",
         id="nearest-unknown-amenity",
     ),
     pytest.param(
         [*ADD, "--lat", "39.9", "--amenities", "wifi,jacuzzi"],
-        "unknown_amenity", "未知的服务设施：jacuzzi", "unknown amenity code(s) or label(s): jacuzzi",
+        "unknown_amenity", "未知的服务设施：jacuzzi",
+        "unknown amenity code(s) or label(s): jacuzzi",
         id="add-unknown-amenity",
     ),
     pytest.param(
