@@ -9,6 +9,8 @@ its password hidden, and what to do about it.
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -154,3 +156,38 @@ def key_actor(registry: Registry, key: str) -> Actor:
             "--key: not an API key of this database (stationfinder keys list shows them)",
             "--key：不是本数据库的 API 密钥（可用 stationfinder keys list 查看）",
         ) from None
+
+
+def check_port(host: str, port: int) -> None:
+    """Exit 2 with a message in both languages if ``host:port`` cannot be listened on
+    (taken by another program, or reserved), before anything says the service is up.
+
+    uvicorn only logged ``[Errno 98] Address already in use`` after the URL to open had
+    been printed. The check binds and releases the address with the options uvicorn uses
+    (SO_REUSEADDR); a program taking the port in between still gets uvicorn's error.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            taken = exc.errno == errno.EADDRINUSE
+            why_zh = "已被其他程序占用" if taken else f"无法使用（{exc.strerror}）"
+            why = "is in use by another program" if taken else f"cannot be used ({exc.strerror})"
+            other = 8001 if port != 8001 else 8002
+            err.print(
+                line(
+                    ("错误 / error", "red"),
+                    f" (port_unavailable): 端口 {host}:{port} {why_zh}；"
+                    f"换一个端口：stationfinder serve --port {other}"
+                    f"（或 ./scripts/serve --port {other}）",
+                )
+            )
+            err.print(
+                line(
+                    f"  port {host}:{port} {why}; choose another: stationfinder serve "
+                    f"--port {other} (or ./scripts/serve --port {other})"
+                )
+            )
+            raise typer.Exit(code=2) from None

@@ -18,6 +18,7 @@ from cli.common import (
     CrsOpt,
     DbOpt,
     JsonOpt,
+    check_port,
     checked,
     err,
     key_actor,
@@ -84,6 +85,7 @@ def serve(
     if database_url:
         update["database_url"] = database_url
     settings = base.model_copy(update=update)
+    check_port(host, port)  # before the URL is printed
     err.print(
         line(
             f"stationfinder: {shown_url(settings.database_url)} → http://{host}:{port}/docs"
