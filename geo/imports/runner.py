@@ -98,6 +98,18 @@ def _require_columns(mapping: ColumnMapping, source: Source) -> None:
     ]
     if missing:
         headers = ", ".join(source.headers) or "(none)"
+        sheets = next((n for n in source.notes if n.startswith(f"sheet {source.sheet!r} read")), "")
+        if sheets:  # a workbook of several sheets, none of which looks like the list
+            listed = sheets.split("(sheets: ", 1)[1].split(")", 1)[0]
+            raise InvalidFile(
+                f"sheet {source.sheet!r} has no column for {', '.join(missing)} (headers: "
+                f"{headers}); the workbook's sheets are {listed}: name the one with the "
+                "stations with the sheet option (--sheet in the CLI), or its columns with "
+                "the columns option",
+                f"工作表 {source.sheet!r} 中找不到 {'、'.join(missing)} 对应的列（表头："
+                f"{headers}）；工作簿中的工作表有 {listed}：请用 sheet 选项（命令行 --sheet）"
+                "指定驿站所在的工作表，或用 columns 选项指定列",
+            )
         raise InvalidFile(
             f"cannot find the column(s) for {', '.join(missing)} among the headers: {headers}; "
             "name them with the columns option, e.g. name=站点名称,lon=X坐标,lat=Y坐标",
