@@ -463,8 +463,9 @@ def no_gain(rows: list[Row], n: int) -> str:
     if not slow:
         return "- The index made every query at least 2× faster than the scan."
     return (
-        "- Less than 2× faster than the scan (a query whose bigrams most stations hold "
-        "has to count most stations either way): " + ", ".join(slow) + "."
+        "- Less than 2× faster than the scan (share of stations matched, scan / ours): "
+        + ", ".join(slow)
+        + "."
     )
 
 
