@@ -40,9 +40,10 @@ function hoursLine(st, at) {
   const line = el("p", "sf-line sf-hours");
   const phrase = hoursPhrase(st.hours_state, at);
   if (phrase) line.appendChild(el("span", "sf-state sf-h-" + phrase[1], phrase[0]));
-  if (phrase) line.appendChild(document.createTextNode(" · "));
   // The hours as recorded, moved whole to the next line rather than broken when they can be.
-  line.appendChild(el("span", "sf-raw", st.hours ? t("hours") + " " + st.hours : t("hours_unknown")));
+  const raw = st.hours ? t("hours") + " " + st.hours : t("hours_unknown");
+  if (phrase) line.appendChild(document.createTextNode(" "));
+  line.appendChild(el("span", "sf-raw", phrase ? "· " + raw : raw));
   return line;
 }
 
