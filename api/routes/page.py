@@ -14,6 +14,7 @@ Baidu's), converted here by ``geo.datums``. These routes are not part of the API
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from collections.abc import Sequence
@@ -34,7 +35,7 @@ from geo.errors import PositionOffRoute
 from geo.geojson import hours_json
 from geo.hours_state import hours_moment
 from geo.model import Station
-from geo.route import build_route_query, stations_along_route
+from geo.route import build_route_query, place_rider, stations_along_route
 from geo.search import build_nearest_query
 from maps.embed import script_json
 
@@ -220,23 +221,23 @@ def page_along_route(
     reach of the route (``ahead``), else from its start, saying how far off the rider is
     (``off_route_m``)."""
     hours_at = hours_moment()
-    args: dict[str, Any] = {
-        "route": route,
-        "route_format": route_format,
-        "crs": route_crs,
-        "width_m": width_m,
-        "amenities": amenities,
-        "open_at": _open_at(closed, hours_at),
-        "limit": limit,
-        "max_limit": settings.max_k,
-    }
-    query = build_route_query(**args)
+    query = build_route_query(
+        route=route,
+        route_format=route_format,
+        crs=route_crs,
+        width_m=width_m,
+        amenities=amenities,
+        open_at=_open_at(closed, hours_at),
+        limit=limit,
+        max_limit=settings.max_k,
+    )
     me = _position(lon, lat, crs)
     off_route_m = None
     if me is not None:  # the rider, in the route's datum: only the stations ahead
         x, y = from_wgs84(me[0], me[1], query.crs)
-        try:
-            query = build_route_query(**args, position=[float(x), float(y)])
+        try:  # placed on the route already built, not a second parse of it
+            rider = place_rider(query.route, [float(x), float(y)], query.crs)
+            query = dataclasses.replace(query, position=rider)
         except PositionOffRoute as exc:  # at home, far from the route: list from its start
             off_route_m = exc.details[0]["distance_m"]
     result = stations_along_route(registry, query)
