@@ -22,8 +22,14 @@ from api.schemas import ERROR_RESPONSES
 from api.strict import StrictRoute
 from geo.amenities import AMENITIES, split_codes
 from geo.datums import parse_datum
-from geo.geojson import feature_to_fields, nearest_collection, patch_to_changes, station_feature
-from geo.model import build_station_data, parse_statuses
+from geo.geojson import (
+    feature_datum,
+    feature_to_fields,
+    nearest_collection,
+    patch_to_changes,
+    station_feature,
+)
+from geo.model import Station, build_station_data, parse_statuses
 from geo.outlines.areas import districts_of
 from geo.search import build_nearest_query, check_page, parse_bbox
 from geo.textsearch import parse_query
@@ -212,7 +218,7 @@ def create_station(
     """Add a station from a GeoJSON Feature (Point in WGS84, or state `"crs": "gcj02"`)."""
     station = registry.create(data=build_station_data(feature_to_fields(body)), actor=actor)
     response.headers["Location"] = f"/v1/stations/{station.id}"
-    return station_feature(station, standalone=True)
+    return written(station, body)
 
 
 @router.put("/stations/{station_id}", summary="Replace a station / 替换驿站")
@@ -225,7 +231,7 @@ def replace_station(
     """Overwrite every field of a station; fields left out are cleared."""
     data = build_station_data(feature_to_fields(body))
     station = registry.replace(station_id=station_id, data=data, actor=actor)
-    return station_feature(station, standalone=True)
+    return written(station, body)
 
 
 @router.patch("/stations/{station_id}", summary="Edit a station / 修改驿站")
@@ -237,7 +243,16 @@ def patch_station(
 ) -> dict[str, Any]:
     """Change some fields (JSON Merge Patch on the Feature: null clears a field)."""
     station = registry.patch(station_id=station_id, changes=patch_to_changes(body), actor=actor)
-    return station_feature(station, standalone=True)
+    return written(station, body)
+
+
+def written(station: Station, body: dict[str, Any]) -> dict[str, Any]:
+    """A station written, as a Feature (WGS84, ``datum``), with ``input_crs``: the datum
+    the body's geometry was read in (a patch without a geometry read none)."""
+    feature = station_feature(station, standalone=True)
+    if body.get("geometry") is not None:
+        feature["input_crs"] = feature_datum(body).value
+    return feature
 
 
 @router.delete("/stations/{station_id}", status_code=204, summary="Remove a station / 删除驿站")
