@@ -97,7 +97,11 @@ def _rows_geojson(text: str) -> tuple[list[tuple[int, Any, Any, Any]], Datum | N
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _bad_file(f"not JSON: {exc.msg}", f"不是有效的 JSON：{exc.msg}") from None
+        raise _bad_file(
+            f"not valid JSON: the text breaks off or has a syntax error at line {exc.lineno}, "
+            f"column {exc.colno}",
+            f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列处文本中断或有语法错误",
+        ) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise _bad_file("expected a GeoJSON FeatureCollection", "应为 GeoJSON FeatureCollection")
     declared = (doc.get("crs") or {}).get("properties", {}).get("name")
