@@ -38,7 +38,7 @@ from geo.datums import parse_datum
 from geo.geojson import nearest_collection
 from geo.outlines.areas import districts_of
 from geo.registry import load_demo, prepare_registry
-from geo.search import build_nearest_query
+from geo.search import build_nearest_query, nearest_hint
 from geo.settings import get_settings
 from geo.textsearch import parse_query
 
@@ -142,6 +142,10 @@ def nearest(
     datum = checked(lambda: parse_datum(out_crs))
     with registry_at(database_url) as registry:
         doc = nearest_collection(registry.nearest(query), datum=datum)
+    if (hint := nearest_hint(query)) is not None:
+        doc["hint"] = hint
+        err.print(line(("提示 / hint", "yellow"), f": {hint['message_zh']}"))
+        err.print(line(f"  {hint['message']}"))
     if as_json:
         print_json(doc)
         return

@@ -658,3 +658,17 @@ def _swap_hint(lon: float, lat: float) -> tuple[str, str, dict[str, str]] | None
         f"是否把经度和纬度写反了？{swapped} 位于{where}",
         {"field": "lonlat", "value": swapped, "reason": "swapped", "place": where},
     )
+
+
+def swap_hint(lon: float, lat: float) -> tuple[str, str] | None:
+    """For a valid WGS84 position outside mainland China: the hint in English and
+    Chinese if (lat, lon) is a point of it (lon=39.47&lat=75.99, in the Arctic Ocean, is
+    Kashgar written the other way round), else None.
+
+    Only a longitude of 18-54° with a latitude of 73-90° can be such a pair: anything
+    else costs two comparisons, so that callers may ask on every request.
+    """
+    if not (18.0 <= lon <= 54.0 and 73.0 <= lat <= 90.0) or bool(in_mainland_china(lon, lat)):
+        return None
+    hint = _swap_hint(lon, lat)
+    return None if hint is None else (hint[0], hint[1])

@@ -31,7 +31,7 @@ from geo.geojson import (
 )
 from geo.model import Station, build_station_data, parse_statuses
 from geo.outlines.areas import districts_of
-from geo.search import build_nearest_query, check_page, parse_bbox
+from geo.search import build_nearest_query, check_page, nearest_hint, parse_bbox
 from geo.textsearch import parse_query
 
 router = APIRouter(
@@ -122,7 +122,10 @@ async def answer_nearest(
     # JSON-native values already) took 44% of a request's time in-process; orjson
     # writes it in 8 us against 60 us for json.dumps (the same JSON; only floats under
     # 1e-4 are spelled differently, 0.00001 for 1e-05).
-    return Response(orjson.dumps(nearest_collection(result, datum=out)), media_type=JSON)
+    doc = nearest_collection(result, datum=out)
+    if (hint := nearest_hint(query)) is not None:
+        doc["hint"] = hint
+    return Response(orjson.dumps(doc), media_type=JSON)
 
 
 nearest.answer = answer_nearest  # type: ignore[attr-defined]

@@ -162,3 +162,48 @@ def test_malformed_requests_are_refused_whole_in_both_languages(
     # No English sentence in the Chinese: what is left without names and values is Chinese.
     words = re.findall(r"[A-Za-z]{4,}", error["message_zh"].replace(named_zh, ""))
     assert not [w for w in words if w.casefold() in PYDANTIC_WORDS], error["message_zh"]
+
+
+KASHGAR_SWAPPED = (39.47, 75.99)  # Kashgar (75.99, 39.47) written lat first: the Arctic Ocean
+KASHGAR_EN = "did you swap longitude and latitude? (75.99, 39.47) is in Kashi City"
+KASHGAR_ZH = "是否把经度和纬度写反了？(75.99, 39.47) 位于新疆维吾尔自治区喀什地区喀什市"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_a_station_outside_china_that_would_be_in_it_swapped_is_refused(
+    client: TestClient, method: str
+) -> None:
+    body = feature(*KASHGAR_SWAPPED)
+    if method == "POST":
+        response = client.post("/v1/stations", json=body, headers=AUTH)
+    else:
+        sid = client.post("/v1/stations", json=feature(), headers=AUTH).json()["id"]
+        if method == "PATCH":
+            body = {"geometry": body["geometry"]}
+        response = client.request(method, f"/v1/stations/{sid}", json=body, headers=AUTH)
+    error = assert_error(response, 422, "invalid_coordinate")
+    assert error["message"] == (
+        f"(39.47, 75.99) lies outside mainland China; {KASHGAR_EN}, "
+        "Kashi Prefecture, Xinjiangweiwu'er Autonomous Region"
+    )
+    assert error["message_zh"] == f"(39.47, 75.99) 位于中国大陆以外；{KASHGAR_ZH}"
+
+
+def test_a_nearest_position_that_would_be_in_china_swapped_gets_a_hint(client: TestClient) -> None:
+    lon, lat = KASHGAR_SWAPPED
+    answer = client.get("/v1/stations/nearest", params={"lon": lon, "lat": lat}).json()
+    assert answer["hint"]["code"] == "swapped_coordinates"
+    assert answer["hint"]["message"].startswith(KASHGAR_EN)
+    assert answer["hint"]["message_zh"] == KASHGAR_ZH
+    plain = client.get("/v1/stations/nearest", params={"lon": 116.4, "lat": 39.9}).json()
+    assert "hint" not in plain  # only when it helps
+    abroad = client.get("/v1/stations/nearest", params={"lon": 2.35, "lat": 48.86}).json()
+    assert "hint" not in abroad  # Paris swapped is nowhere in China
+
+
+def test_a_gcj02_pair_swapped_is_named(client: TestClient) -> None:
+    response = client.get(
+        "/v1/stations/nearest", params={"lon": 39.9087, "lat": 116.3975, "crs": "高德"}
+    )
+    error = assert_error(response, 422, "invalid_coordinate")
+    assert "是否把经度和纬度写反了？(116.3975, 39.9087) 位于北京市东城区" in error["message_zh"]

@@ -398,3 +398,17 @@ def test_nearest_says_the_datum_it_read(
     run(runner, db, "stations", "add", *STATION)
     result = run(runner, db, "nearest", "--lon", "116.4", "--lat", "39.9", *crs)
     assert f"位置按 {label} 读取 / position read as {label}" in result.stdout
+
+
+def test_a_swapped_position_is_named_on_the_command_line(runner: CliRunner, db: str) -> None:
+    add_args = ["stations", "add", "--name", "x", "--lon", "39.9087", "--lat", "116.3975"]
+    refused = run(runner, db, *add_args, "--crs", "wgs84", code=2)
+    err = squash(refused.stderr)
+    assert "是否把经度和纬度写反了？(116.3975,39.9087)位于北京市东城区" in err
+    assert "didyouswaplongitudeandlatitude?(116.3975,39.9087)isinDongchengDistrict" in err
+    near = run(runner, db, "nearest", "--lon", "39.47", "--lat", "75.99", "--json")
+    assert json.loads(near.stdout)["hint"]["code"] == "swapped_coordinates"
+    assert (
+        "提示/hint:是否把经度和纬度写反了？(75.99,39.47)位于新疆维吾尔自治区喀什地区喀什市"
+        in squash(near.stderr)
+    )
