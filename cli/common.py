@@ -36,7 +36,14 @@ DbOpt = Annotated[
         "--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."
     ),
 ]
-CrsOpt = Annotated[str, typer.Option("--crs", help="Datum of the coordinates: wgs84, gcj02, bd09.")]
+CrsOpt = Annotated[
+    str,
+    typer.Option(
+        "--crs",
+        help="Datum of the coordinates: wgs84 (gps), gcj02 (高德, 腾讯, amap), bd09 (百度). "
+        "Default wgs84.",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print GeoJSON instead of a table.")]
 
 

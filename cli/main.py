@@ -202,7 +202,11 @@ def demo(
 def import_(
     path: Annotated[Path, typer.Argument(help="xlsx, csv, geojson, gpkg, shp or zipped shp.")],
     crs: Annotated[
-        str | None, typer.Option(help="Datum of the coordinates: wgs84, gcj02, bd09.")
+        str | None,
+        typer.Option(
+            help="Datum of the coordinates: wgs84 (gps), gcj02 (高德, 腾讯), bd09 (百度). "
+            "Default: what a header or the file says, else gcj02 with a warning."
+        ),
     ] = None,
     sheet: Annotated[str | None, typer.Option(help="Spreadsheet sheet name.")] = None,
     encoding: Annotated[

@@ -60,7 +60,13 @@ async def nearest(
     lat: Annotated[
         float, Query(description="Latitude in degrees, in datum `crs`.", examples=[39.9088])
     ],
-    crs: Annotated[str, Query(description="Datum of lon/lat: wgs84, gcj02 or bd09.")] = "wgs84",
+    crs: Annotated[
+        str,
+        Query(
+            description="Datum of lon/lat: wgs84 (gps), gcj02 (高德, 腾讯, amap, tencent), "
+            "bd09 (百度, baidu); any case. The answer's query.crs says which was used."
+        ),
+    ] = "wgs84",
     k: Annotated[Integer, Query(description="How many stations (1-100).")] = 5,
     amenities: AmenitiesQ = None,
     max_distance_m: Annotated[
