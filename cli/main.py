@@ -115,7 +115,8 @@ def nearest(
     crs: CrsOpt = "wgs84",
     k: Annotated[int, typer.Option(help="How many stations (1-100).")] = 5,
     amenities: Annotated[
-        str | None, typer.Option(help="Required amenity codes, comma-separated.")
+        str | None,
+        typer.Option(help="Required amenities, by code or name: microwave,toilet (微波炉、卫生间)"),
     ] = None,
     max_distance_m: Annotated[float | None, typer.Option(help="Search radius in metres.")] = None,
     open_at: Annotated[

@@ -33,8 +33,9 @@ DistrictOpt = Annotated[
 AmenitiesOpt = Annotated[
     list[str] | None,
     typer.Option(
-        help="Amenity filter (codes joined by ',' all required); ';' or repeating the "
-        "option adds filters, e.g. 'ev_charging;microwave,toilet'. Default: all stations."
+        help="Amenity filter (codes or names joined by ',' or '、', all required); ';' or "
+        "'；' or repeating the option adds filters, e.g. 'ev_charging;microwave,toilet' or "
+        "'充电桩；微波炉、卫生间'. Default: all stations."
     ),
 ]
 RadiiOpt = Annotated[

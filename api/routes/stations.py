@@ -42,7 +42,9 @@ JSON = "application/json"
 AmenitiesQ = Annotated[
     list[str] | None,
     Query(
-        description="Amenity codes a station must all have; comma-separated or repeated.",
+        description="Amenities a station must all have, by code or by Chinese or English name "
+        "(exactly; GET /v1/amenities), separated by , ， 、 or repeated: microwave,toilet or "
+        "微波炉、卫生间. The answer's query.amenities gives the codes.",
         examples=["drinking_water,microwave"],
     ),
 ]
