@@ -65,6 +65,7 @@ NEAREST_EXAMPLE: dict[str, Any] = {
         "amenities": ["microwave"],
         "max_distance_m": None,
         "open_at": "2026-11-23T12:30:00+08:00",
+        "hours_at": "2026-11-23T12:30:00+08:00",
         "status": ["open"],
     },
     "numberReturned": 1,
@@ -79,6 +80,12 @@ NEAREST_EXAMPLE: dict[str, Any] = {
                 "distance_m": 263.48,
                 "bearing_deg": 54.2,
                 "open_at_time": True,
+                "hours_state": {
+                    "open": True,
+                    "always_open": False,
+                    "closes_at": "2026-11-23T17:00:00+08:00",
+                    "opens_at": None,
+                },
             },
         }
     ],

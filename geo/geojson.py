@@ -9,10 +9,12 @@ datum the same way (``"crs": "gcj02"``).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from geo.datums import Datum, from_wgs84, parse_datum, swap_hint, to_wgs84, validate_lonlat
 from geo.errors import InvalidCoordinate, InvalidGeometry, MalformedBody
+from geo.hours_state import hours_moment, hours_state
 from geo.model import EDITABLE_FIELDS, Station, amenity_labels
 
 if TYPE_CHECKING:
@@ -24,7 +26,7 @@ PROPERTY_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("lon", "lat"))
 # What we write but never read back: a client may send a Feature it got from us.
 READ_ONLY = frozenset(
     {"id", "created_at", "updated_at", "amenity_labels", "opening_hours_osm"}
-    | {"distance_m", "bearing_deg", "open_at_time"}
+    | {"distance_m", "bearing_deg", "open_at_time", "hours_state"}
 )
 
 
@@ -157,9 +159,27 @@ def station_feature(
     return feature
 
 
+def hours_json(station: Station, when: datetime | None) -> dict[str, Any] | None:
+    """A station's ``hours_state`` at ``when`` (a whole minute) as JSON; None without
+    recorded hours or without a time (``open_at=any``)."""
+    state = hours_state(station.opening_hours_osm, when) if when is not None else None
+    return state.as_json() if state is not None else None
+
+
+def hours_at(open_at: datetime | None) -> datetime | None:
+    """The minute ``hours_state`` describes: the query's ``open_at`` (now by default),
+    seconds dropped; None with ``open_at=any``, which asks nothing about hours."""
+    return hours_moment(open_at) if open_at is not None else None
+
+
 def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> dict[str, Any]:
-    """A nearest-search answer as a FeatureCollection, with the query as understood."""
+    """A nearest-search answer as a FeatureCollection, with the query as understood.
+
+    Each station's ``hours_state`` is evaluated at the query's ``open_at`` (the minute
+    ``query.hours_at``), and is None with ``open_at=any``, like ``open_at_time``.
+    """
     q = result.query
+    when = hours_at(q.open_at)
     features = [
         station_feature(
             station,
@@ -168,6 +188,7 @@ def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> 
                 "distance_m": round(hit.distance_m, 2),
                 "bearing_deg": round(hit.bearing_deg, 1),
                 "open_at_time": hit.open_at_time,
+                "hours_state": hours_json(station, when),
             },
         )
         for station, hit in result.hits
@@ -185,6 +206,7 @@ def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> 
             "amenities": list(q.amenities),
             "max_distance_m": q.max_distance_m,
             "open_at": q.open_at.isoformat() if q.open_at else None,
+            "hours_at": when.isoformat() if when else None,
             "status": sorted(s.value for s in q.statuses),
         },
         "numberReturned": len(features),

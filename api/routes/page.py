@@ -1,9 +1,10 @@
 """The station finder page for couriers (``GET /``), its assets and its data.
 
-The page is plain HTML, CSS and JavaScript from ``api/static/page/`` plus the Leaflet
-that the coverage maps vendor (``maps/static/vendor/leaflet``), served from here: no
-CDN, and no third-party request unless the user switches the OpenStreetMap basemap on.
-Assets are served gzip-compressed under content-hashed URLs, cached for a year.
+The page is plain HTML, CSS and JavaScript modules from ``api/static/page/`` plus the
+Leaflet that the coverage maps vendor (``maps/static/vendor/leaflet``), served from
+here: no CDN, and no third-party request unless the user switches the OpenStreetMap
+basemap on. Assets are served gzip-compressed under content-hashed URLs, cached for a
+year (``api/page_assets.py``).
 
 The page asks ``/page/data/*`` rather than the public API: the same domain searches
 (so the same stations in the same order), in a compact form with every station's
@@ -14,13 +15,10 @@ Baidu's), converted here by ``geo.datums``. These routes are not part of the API
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
-from pathlib import Path
 from typing import Annotated, Any, Final
 
 import numpy as np
@@ -28,32 +26,20 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import Integer, RegistryDep, SettingsDep
+from api.page_assets import FILES, PAGE_DIR, TYPES, Asset, asset_url, assets, fill
 from api.strict import PASS_THROUGH, StrictRoute
 from geo.amenities import AMENITIES
 from geo.datums import Datum, from_wgs84, parse_datum, to_wgs84, validate_lonlat
 from geo.errors import PositionOffRoute
+from geo.geojson import hours_json
+from geo.hours_state import hours_moment
 from geo.model import Station
 from geo.route import build_route_query, stations_along_route
 from geo.search import build_nearest_query
-from maps.assets import VENDOR
 from maps.embed import script_json
 
 router = APIRouter(route_class=StrictRoute, include_in_schema=False)
 
-PAGE_DIR: Final = Path(__file__).resolve().parent.parent / "static" / "page"
-_FILES: Final = {
-    "page.js": PAGE_DIR / "page.js",
-    "page.css": PAGE_DIR / "page.css",
-    "leaflet.js": VENDOR / "leaflet" / "leaflet.js",
-    "leaflet.css": VENDOR / "leaflet" / "leaflet.css",
-    "icon.svg": PAGE_DIR / "icon.svg",
-}
-_TYPES: Final = {
-    ".js": "text/javascript; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".html": "text/html; charset=utf-8",
-    ".svg": "image/svg+xml",
-}
 # Scripts and styles only from here; images from here, data: URIs and (only when the
 # user switches it on) OpenStreetMap's tiles; no other connection.
 CSP: Final = (
@@ -62,53 +48,7 @@ CSP: Final = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 PAGE_K: Final = 10
-_PLACEHOLDER: Final = re.compile(r"\{\{([\w:.]+)\}\}")
 _DIGITS: Final = 7
-
-
-@dataclass(frozen=True, slots=True)
-class Asset:
-    """A file as served: bytes, gzip bytes, content type and a content hash."""
-
-    body: bytes
-    gzipped: bytes
-    media_type: str
-    etag: str
-
-    @classmethod
-    def of(cls, body: bytes, media_type: str) -> Asset:
-        digest = hashlib.sha256(body).hexdigest()[:16]
-        return cls(body, gzip.compress(body, 9, mtime=0), media_type, f'"{digest}"')
-
-    def response(self, request: Request, *, immutable: bool, headers: dict[str, str]) -> Response:
-        cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-        out = {"ETag": self.etag, "Cache-Control": cache, "Vary": "Accept-Encoding", **headers}
-        if request.headers.get("if-none-match") == self.etag:
-            return Response(status_code=304, headers=out)
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            out["Content-Encoding"] = "gzip"
-            return Response(self.gzipped, media_type=self.media_type, headers=out)
-        return Response(self.body, media_type=self.media_type, headers=out)
-
-
-@cache
-def assets() -> dict[str, Asset]:
-    """The page's assets, read and compressed once."""
-    return {name: Asset.of(path.read_bytes(), _TYPES[path.suffix]) for name, path in _FILES.items()}
-
-
-def asset_url(name: str) -> str:
-    """Where the page links an asset: the URL changes whenever the file does."""
-    return f"/page/assets/{name}?v={assets()[name].etag.strip(chr(34))}"
-
-
-def fill(template: str, values: dict[str, str]) -> str:
-    """`template` with each ``{{key}}`` replaced by ``values[key]``, in one pass.
-
-    What is filled in is never scanned again, so a value holding ``{{...}}`` stays as
-    it is; a placeholder without a value is an error, not left in the page.
-    """
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
 @cache
@@ -118,9 +58,9 @@ def page_html() -> Asset:
     # Inside <script type="application/json">: no "<" can close it, no "{" or "}" form
     # a placeholder (maps.embed.script_json).
     values = {"amenities": script_json(vocabulary)}
-    values |= {f"asset:{name}": asset_url(name) for name in _FILES}
+    values |= {f"asset:{name}": asset_url(name) for name in FILES}
     html = fill((PAGE_DIR / "index.html").read_text(encoding="utf-8"), values)
-    return Asset.of(html.encode("utf-8"), _TYPES[".html"])
+    return Asset.of(html.encode("utf-8"), TYPES[".html"])
 
 
 # The page's own URL is read by its script in the browser (page.js), not by the server:
@@ -170,7 +110,9 @@ def _triple(lon: Sequence[float], lat: Sequence[float]) -> list[dict[str, list[f
     ]
 
 
-def _stations(stations: Sequence[Station], extra: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _stations(
+    stations: Sequence[Station], extra: Sequence[dict[str, Any]], hours_at: datetime
+) -> list[dict[str, Any]]:
     where = _triple([s.lon for s in stations], [s.lat for s in stations])
     return [
         {
@@ -183,6 +125,7 @@ def _stations(stations: Sequence[Station], extra: Sequence[dict[str, Any]]) -> l
             "province": s.province,
             "amenities": list(s.amenities),
             "hours": s.opening_hours,
+            "hours_state": hours_json(s, hours_at),
             "car_parking_spaces": s.car_parking_spaces,
             "motorcycle_parking_spaces": s.motorcycle_parking_spaces,
             "ev_charging_piles": s.ev_charging_piles,
@@ -205,6 +148,11 @@ def _json(request: Request, body: dict[str, Any]) -> Response:
     return Response(data, media_type="application/json", headers=headers)
 
 
+def _open_at(closed: bool, now: datetime) -> str:
+    """The search's ``open_at``: open at ``now``, or ``any`` to list closed stations too."""
+    return "any" if closed else now.isoformat()
+
+
 def _position(lon: float | None, lat: float | None, crs: str) -> tuple[float, float] | None:
     if lon is None or lat is None:
         return None
@@ -221,17 +169,33 @@ def page_nearest(
     lat: float,
     crs: str = "wgs84",
     amenities: Annotated[list[str] | None, Query()] = None,
+    closed: bool = False,
     k: Integer = PAGE_K,
 ) -> Response:
-    """The nearest open stations, as ``/v1/stations/nearest`` finds them (open now)."""
-    query = build_nearest_query(lon=lon, lat=lat, crs=crs, k=k, amenities=amenities, max_k=20)
+    """The nearest stations open now, as ``/v1/stations/nearest`` finds them; with
+    ``closed``, closed ones too (``open_at=any``). Each with its ``hours_state`` now."""
+    hours_at = hours_moment()  # the clock's minute: the search's "now" and the states'
+    query = build_nearest_query(
+        lon=lon,
+        lat=lat,
+        crs=crs,
+        k=k,
+        amenities=amenities,
+        open_at=_open_at(closed, hours_at),
+        max_k=20,
+    )
     result = registry.nearest(query)
     stations = [s for s, _ in result.hits]
     extra = [{"distance_m": round(h.distance_m, 2)} for _, h in result.hits]
     (position,) = _triple([query.lon], [query.lat])
     return _json(
         request,
-        {"position": position, "origin": position, "stations": _stations(stations, extra)},
+        {
+            "position": position,
+            "origin": position,
+            "hours_at": hours_at.isoformat(),
+            "stations": _stations(stations, extra, hours_at),
+        },
     )
 
 
@@ -248,17 +212,21 @@ def page_along_route(
     lon: float | None = None,
     lat: float | None = None,
     crs: str = "wgs84",
+    closed: bool = False,
     limit: Integer = PAGE_K,
 ) -> Response:
-    """Open stations along a route, as ``/v1/stations/along-route`` finds them: ahead of
-    the rider when the rider is within reach of the route (``ahead``), else from its
-    start, saying how far off the rider is (``off_route_m``)."""
+    """Stations open now (with ``closed``, all) along a route, as
+    ``/v1/stations/along-route`` finds them: ahead of the rider when the rider is within
+    reach of the route (``ahead``), else from its start, saying how far off the rider is
+    (``off_route_m``)."""
+    hours_at = hours_moment()
     args: dict[str, Any] = {
         "route": route,
         "route_format": route_format,
         "crs": route_crs,
         "width_m": width_m,
         "amenities": amenities,
+        "open_at": _open_at(closed, hours_at),
         "limit": limit,
         "max_limit": settings.max_k,
     }
@@ -290,10 +258,11 @@ def page_along_route(
             "origin": position or start,  # Baidu's directions need a start
             "ahead": query.position is not None,  # distances count from the rider
             "off_route_m": off_route_m,
+            "hours_at": hours_at.isoformat(),
             "route": [
                 [round(float(x), _DIGITS), round(float(y), _DIGITS)]
                 for x, y in zip(r.lon, r.lat, strict=True)
             ],
-            "stations": _stations(stations, extra),
+            "stations": _stations(stations, extra, hours_at),
         },
     )

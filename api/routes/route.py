@@ -17,7 +17,7 @@ from api.schemas import ERROR_RESPONSES
 from api.strict import StrictRoute, closest_name
 from geo.datums import Datum, parse_datum
 from geo.errors import InvalidParameter, UnknownParameter
-from geo.geojson import feature_datum, station_feature
+from geo.geojson import feature_datum, hours_at, hours_json, station_feature
 from geo.route import (
     AHEAD_TOLERANCE_M,
     MAX_OFF_ROUTE_M,
@@ -143,6 +143,7 @@ def route_collection(
 ) -> dict[str, Any]:
     """An along-route answer as a FeatureCollection, with the query as understood."""
     q = result.query
+    when = hours_at(q.open_at)
     features = [
         station_feature(
             station,
@@ -152,6 +153,7 @@ def route_collection(
                 "distance_along_route_m": round(hit.distance_along_route_m, 2),
                 "passage_distance_m": round(hit.passage_distance_m, 2),
                 "open_at_time": hit.open_at_time,
+                "hours_state": hours_json(station, when),
             },
         )
         for station, hit in result.hits
@@ -168,6 +170,7 @@ def route_collection(
             "width_m": q.width_m,
             "amenities": list(q.amenities),
             "open_at": q.open_at.isoformat() if q.open_at else None,
+            "hours_at": when.isoformat() if when else None,
             "status": sorted(s.value for s in q.statuses),
             "limit": q.limit,
             "offset": q.offset,

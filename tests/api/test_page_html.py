@@ -15,7 +15,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api.routes.page import fill
+from api.page_assets import MODULES, asset_url, fill
 from geo.amenities import AMENITIES
 from tests.hostile import HTML_SCRIPT, STORABLE, TEMPLATE_BLOCK, TEMPLATE_EXPR, TEMPLATE_RCE
 from tests.maps.factories import EVALUATED, add_unplaced, hostile_stations
@@ -74,3 +74,22 @@ def test_a_favicon(client: TestClient) -> None:
     assert icon.content.startswith(b"<svg")
     page = client.get("/").text
     assert '<link rel="icon" href="/page/assets/icon.svg?v=' in page
+
+
+def test_modules_import_each_other_by_hashed_url(client: TestClient) -> None:
+    """page.js and the modules it imports are cached for a year: an import names the
+    imported module's own hashed URL, so a changed module is never run with stale ones."""
+    page = client.get("/").text
+    assert f'<script type="module" src="{asset_url("page.js")}"></script>' in page
+    for name in MODULES:
+        if name != "page.js":
+            assert f'<link rel="modulepreload" href="{asset_url(name)}">' in page
+        response = client.get(asset_url(name))
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+        assert "immutable" in response.headers["cache-control"]
+        assert 'from "./' not in response.text
+        for imported in re.findall(r'^import .* from "([^"]+)";$', response.text, re.M):
+            (module,) = re.findall(r"^/page/assets/([\w-]+\.js)\?v=\w+$", imported)
+            assert imported == asset_url(module)
+            assert MODULES.index(module) < MODULES.index(name)

@@ -1,44 +1,39 @@
 """The courier page in a real browser: Debian's chromium through Playwright.
 
 The app runs on a local port with a small registry around Guomao (国贸), Beijing; the
-phone's position is mocked there. Every request that is not to the local server is
-aborted and recorded, so a third-party request fails the test. Screenshots at 360×740
-go to ``test-output/pages/`` (gitignored), with ``size.json``: what the page
-transferred on first load.
+phone's position is mocked there, and the server's clock is a ManualClock (Monday
+2026-11-23 12:00 in Beijing), so "open now" never depends on when the tests run. Every
+request that is not to the local server is aborted and recorded, so a third-party
+request fails the test. Screenshots at 360×740 go to ``test-output/pages/``
+(gitignored), with ``size.json``: what the page transferred on first load.
 """
 
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import httpx2
 import pytest
-import uvicorn
 
-from api.main import create_app
+from geo.clock import ManualClock, use_clock
 from geo.datums import wgs84_to_bd09, wgs84_to_gcj02
 from geo.model import StationData
-from geo.settings import Settings
 from tests.factories import GEOD
 from tests.hostile import TEMPLATE_EXPR
-from tests.maps.test_browser import chromium_path
-from tests.servers import START_S, STOP_S
+from tests.pages.browser import GUOMAO, OUTPUT, Page, api, new_page, serve
 
 pytestmark = pytest.mark.browser
 
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "pages"
-GUOMAO = (116.4551, 39.9075)  # WGS84, where the phone says it is
+SHOTS = OUTPUT / "pages"
+NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # Monday 12:00 in Beijing
 XSS = "<img src=x onerror=alert(1)>"
 ROUTE = "116.4400,39.9075;116.4551,39.9075;116.4700,39.9075;116.4700,39.9200"  # WGS84
 MICROWAVE_TOGGLE = ".sf-toggle:has(input[value=microwave])"
 NEEDS = "#sf-needs > summary"  # "我需要": the toggles open from this line
+MAP_TOGGLE = "#sf-map-toggle"  # the map is collapsed until asked for
 # What the page may transfer on first load (HTML, CSS, JS, Leaflet, the data), bytes.
 MAX_TRANSFER = 120_000
 
@@ -81,115 +76,15 @@ def seed() -> list[StationData]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("page") / "page.db"
-    app = create_app(Settings(database_url=f"sqlite:///{db}", demo=False))
-    # The socket is bound here and handed to uvicorn: no other process can take the port
-    # between finding it free and the server listening on it.
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_S  # only a hang reaches it
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    app.state.registry.create_many(items=seed())
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(STOP_S)
-    sock.close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path())
-        yield browser
-        browser.close()
-
-
-class Page:
-    """A phone-sized page that records errors, aborted requests and transferred bytes."""
-
-    def __init__(self, context: Any, base: str) -> None:
-        self.base = base
-        self.context = context
-        self.page = context.new_page()
-        self.errors: list[str] = []
-        self.blocked: list[str] = []
-        self.failed: list[str] = []
-        self.finished: list[Any] = []
-        page = self.page
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
-        page.on("requestfinished", lambda r: self.finished.append(r))
-        page.add_init_script("window.__alerts = []; window.alert = m => window.__alerts.push(m);")
-
-        def route(r: Any) -> None:
-            if r.request.url.startswith(base + "/"):
-                r.continue_()
-            else:
-                self.blocked.append(r.request.url)
-                r.abort()
-
-        context.route("**/*", route)
-
-    def open(self, query: str = "") -> None:
-        self.page.goto(f"{self.base}/{query}")
-        self.wait_for_list()
-
-    def wait_for_list(self) -> None:
-        self.page.wait_for_function(
-            "() => window.sfPage && sfPage.state.answer !== null"
-            " && !document.body.hasAttribute('aria-busy')"
-        )
-
-    def ids(self) -> list[int]:
-        return [int(v) for v in self.page.locator(".sf-card").evaluate_all(
-            "cards => cards.map(c => c.dataset.id)")]  # fmt: skip
-
-    def shot(self, name: str) -> Path:
-        OUTPUT.mkdir(parents=True, exist_ok=True)
-        path = OUTPUT / name
-        self.page.screenshot(path=str(path))
-        return path
-
-    def assert_clean(self) -> None:
-        assert self.blocked == [], self.blocked
-        assert self.failed == [], self.failed
-        assert self.errors == [], self.errors
-        assert self.page.evaluate("window.__alerts") == []
-
-
-def new_page(chromium: Any, server: str, *, geolocation: bool = True, **options: Any) -> Page:
-    context = chromium.new_context(
-        viewport={"width": 360, "height": 740},
-        device_scale_factor=1,
-        locale="zh-CN",
-        service_workers="block",
-        geolocation={"longitude": GUOMAO[0], "latitude": GUOMAO[1]} if geolocation else None,
-        permissions=["geolocation"] if geolocation else [],
-        **options,
-    )
-    return Page(context, server)
+    with use_clock(ManualClock(NOW)), serve(db, seed()) as url:
+        yield url
 
 
 @pytest.fixture
 def phone(chromium: Any, server: str) -> Iterator[Page]:
-    page = new_page(chromium, server)
+    page = new_page(chromium, server, SHOTS)
     yield page
     page.context.close()
-
-
-def api(server: str, path: str, **params: Any) -> dict[str, Any]:
-    response = httpx2.get(server + path, params=params)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def nearest_ids(server: str, **params: Any) -> list[int]:
@@ -211,7 +106,7 @@ def test_list_is_the_api_answer_and_ticking_an_amenity_updates_it(phone: Page, s
         == api(server, f"/v1/stations/{want[0]}")["properties"]["name"]
     )
     assert "步行" in first.locator(".sf-dist").inner_text()
-    assert "营业中" in first.locator(".sf-hours").inner_text()
+    assert first.locator(".sf-hours").inner_text() == "24小时营业 · 开放时间 24小时"
     phone.shot("page-nearest-360x740.png")
 
     phone.page.locator(NEEDS).click()
@@ -229,7 +124,7 @@ def test_list_is_the_api_answer_and_ticking_an_amenity_updates_it(phone: Page, s
     phone.page.evaluate("document.querySelector('.sf-needs').scrollIntoView()")
     phone.shot("page-microwave-results-360x740.png")  # docs/img/page.png is a copy
     phone.page.evaluate("window.scrollTo(0, 0)")
-    phone.page.screenshot(path=str(OUTPUT / "page-full-360.png"), full_page=True)
+    phone.shot("page-full-360.png", full_page=True)
 
     phone.page.locator(MICROWAVE_TOGGLE).click()
     phone.wait_for_list()
@@ -281,6 +176,9 @@ def test_a_station_named_like_markup_shows_as_text(phone: Page) -> None:
     assert XSS in names
     assert TEMPLATE_EXPR in names  # "{{ 7*7 }}号驿站", not "49号驿站"
     assert phone.page.locator(".sf-list img").count() == 0
+    phone.page.locator(MAP_TOGGLE).click()  # the map, and its markers' tooltips
+    phone.page.wait_for_function("() => window.sfPageMap !== undefined")
+    assert phone.page.locator(".leaflet-marker-pane .sf-pin").count() == 10
     assert phone.page.locator(".leaflet-marker-pane img").count() == 0
     opened = phone.page.evaluate(
         "() => { let n = 0; sfPageMap.eachLayer(l => { if (l.getTooltip && l.getTooltip())"
@@ -311,7 +209,7 @@ def test_english_switch(phone: Page, server: str) -> None:
 
 
 def test_typed_gcj02_coordinates_without_geolocation(chromium: Any, server: str) -> None:
-    p = new_page(chromium, server, geolocation=False)
+    p = new_page(chromium, server, SHOTS, geolocation=False)
     try:
         p.page.goto(p.base + "/")
         p.page.wait_for_function("() => document.querySelector('#sf-status.sf-error') !== null")
@@ -345,7 +243,7 @@ def test_the_first_card_is_on_the_first_screen(phone: Page, lang: str) -> None:
 def test_far_stations_show_no_walking_time(chromium: Any, server: str) -> None:
     """A rider in Urumqi, 2,400 km from every station: the page says nothing is near and
     where the nearest is, and shows no walking or riding time (issue 14)."""
-    p = new_page(chromium, server, geolocation=False)
+    p = new_page(chromium, server, SHOTS, geolocation=False)
     try:
         p.page.goto(p.base + "/")
         p.page.wait_for_function("() => document.querySelector('#sf-status.sf-error') !== null")
@@ -355,7 +253,7 @@ def test_far_stations_show_no_walking_time(chromium: Any, server: str) -> None:
         p.page.locator("#sf-coords button").click()
         p.wait_for_list()
         summary = p.page.locator("#sf-summary").inner_text()
-        assert summary.startswith("附近没有符合条件的驿站：最近的在 ")
+        assert summary.startswith("附近没有符合条件的驿站，最近的在 ")
         assert summary.endswith("（北京市朝阳区）")
         cards = p.page.locator(".sf-card .sf-dist").all_inner_texts()
         assert cards
@@ -378,13 +276,13 @@ def test_a_call_button_where_there_is_a_phone(phone: Page, server: str) -> None:
     calls = phone.page.locator(".sf-card a.sf-call")
     assert calls.count() == 1  # only the station seeded with a phone
     assert calls.first.get_attribute("href") == "tel:010-65051234"
-    assert calls.first.inner_text() == "打电话 010-65051234"
+    assert calls.first.text_content() == "打电话 010-65051234"
     phone.assert_clean()
 
 
 def test_tapping_the_map_searches_there(phone: Page, server: str) -> None:
     phone.open()
-    phone.page.locator("#sf-map").scroll_into_view_if_needed()  # below the list
+    phone.page.locator(MAP_TOGGLE).click()
     box = phone.page.locator("#sf-map").bounding_box()
     phone.page.mouse.click(box["x"] + box["width"] - 60, box["y"] + box["height"] / 2)
     phone.page.wait_for_function("() => sfPage.state.position.how === 'picked'")
@@ -416,6 +314,7 @@ def test_on_my_way_lists_what_the_along_route_api_lists(phone: Page, server: str
     assert along.startswith("前方 ")
     if first < 1000:
         assert along == f"前方 {round(first)} 米"
+    phone.page.locator(MAP_TOGGLE).click()
     assert phone.page.locator(".leaflet-overlay-pane path").count() >= 1  # the route drawn
     phone.shot("page-on-my-way-360x740.png")
 
@@ -449,8 +348,8 @@ def test_first_load_is_small_and_local(phone: Page) -> None:
             }
         )
     total = sum(r["body_bytes"] + r["header_bytes"] for r in rows)
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    (OUTPUT / "size.json").write_text(json.dumps({"total_bytes": total, "responses": rows},
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "size.json").write_text(json.dumps({"total_bytes": total, "responses": rows},
                                                  indent=2))  # fmt: skip
     print(f"\npage first load: {len(rows)} responses, {total} bytes transferred")
     for r in rows:

@@ -191,16 +191,40 @@ def _pick_sheet(
         candidates = matches
     else:  # visible sheets first: a hidden one is usually a lookup list
         candidates = sorted(sheets, key=lambda ws: ws.sheet_state != "visible")
+    found = []
     for ws in candidates:
         recorded_rows = ws.max_row if isinstance(ws.max_row, int) else 0
         sample = _first_rows(ws)
         if sample:
-            if len(sheets) > 1:
-                notes.append(f"sheet {ws.title!r} read (sheets: {', '.join(titles)})")
-            return ws, sample, recorded_rows
+            found.append((ws, sample, recorded_rows))
+            # The first sheet is often a cover page (说明, 填报说明): without a sheet
+            # named, the first one that has a name and coordinate columns is the list.
+            if wanted is not None or len(sheets) == 1 or _station_list(sample):
+                break
+    if found:
+        ws, sample, recorded_rows = found[-1] if _station_list(found[-1][1]) else found[0]
+        if len(sheets) > 1:
+            notes.append(
+                f"sheet {ws.title!r} read (sheets: {', '.join(titles)}); "
+                "name another with the sheet option (--sheet in the CLI)"
+            )
+        return ws, sample, recorded_rows
     if wanted is not None:
         raise InvalidFile(f"{name}: sheet {wanted!r} is empty", f"{name}：工作表 {wanted!r} 为空")
     raise InvalidFile(f"{name}: the workbook has no data", f"{name}：工作簿中没有数据")
+
+
+def _station_list(sample: list[tuple[int, Sequence[Any]]]) -> bool:
+    """Whether a sheet's header names a station and its coordinates."""
+    from geo.imports.columns import recognise_columns  # the runner maps columns likewise
+
+    _, cells = sample[find_header(sample)]
+    headers = [str(c).strip() for c in cells if not is_blank(c)]
+    try:
+        columns = set(recognise_columns(headers).columns)
+    except StationError:  # duplicate or odd headers: not for guessing
+        return False
+    return "name" in columns and ("lonlat" in columns or {"lon", "lat"} <= columns)
 
 
 def _first_rows(ws: Any) -> list[tuple[int, Sequence[Any]]]:

@@ -1,5 +1,6 @@
-"""A workbook whose station list is not on its first sheet (issue 14): the refusal names
-the sheets and the one that looks like the list, for the command line and the API."""
+"""A workbook whose station list is not on its first sheet (issue 14), for the command
+line and the API: without a sheet named, the sheet that looks like the list is read;
+a sheet named that has no list is refused, naming the sheets and the one that does."""
 
 from __future__ import annotations
 
@@ -28,12 +29,19 @@ def squash(text: str) -> str:
     return "".join(text.split())
 
 
-def test_the_command_line_names_the_sheet_that_holds_the_list(db_url: str, tmp_path: Path) -> None:
+def test_the_command_line_reads_the_list_and_names_it_when_another_is_asked(
+    db_url: str, tmp_path: Path
+) -> None:
     path = workbook(tmp_path / "名录.xlsx", 说明=NOTES)
     runner = CliRunner(env={"COLUMNS": "200"})
-    result = runner.invoke(app, ["import", str(path), "--database-url", db_url])
-    assert result.exit_code == 2, result.stdout
-    err = squash(result.stderr)
+    args = ["import", str(path), "--crs", "gcj02", "--dry-run", "--database-url", db_url]
+    read = runner.invoke(app, args)
+    assert read.exit_code == 0, read.stderr
+    assert "sheet驿站名录" in squash(read.stdout)  # the cover page passed over
+    assert "新增created3" in squash(read.stdout)
+    refused = runner.invoke(app, [*args, "--sheet", "封面"])
+    assert refused.exit_code == 2, refused.stdout
+    err = squash(refused.stderr)
     for text in (
         "错误/error(invalid_file):工作表“封面”中找不到经纬度对应的列",
         "驿站名录似乎在工作表“驿站名录”中",
@@ -42,21 +50,18 @@ def test_the_command_line_names_the_sheet_that_holds_the_list(db_url: str, tmp_p
         "thestationlistlookslikeitisonsheet'驿站名录'",
         "Theworkbook'ssheets:'封面','驿站名录','说明'",
     ):
-        assert text in err, result.stderr
+        assert text in err, refused.stderr
     assert "columnsoption" not in err  # not the way out here
-    # The suggestion works.
-    again = runner.invoke(
-        app,
-        ["import", str(path), "--sheet", "驿站名录", "--crs", "gcj02", "--database-url", db_url],
-    )
-    assert again.exit_code == 0, again.stderr
-    assert "新增created3" in squash(again.stdout)
 
 
 def test_the_api_names_the_sheet_and_the_form_field(client: TestClient, tmp_path: Path) -> None:
     content = workbook(tmp_path / "list.xlsx", list_sheet="Sheet2").read_bytes()
     files = {"file": ("朝阳区名录.xlsx", content)}
-    error = assert_error(client.post("/v1/imports", files=files, headers=AUTH), 422, "invalid_file")
+    error = assert_error(
+        client.post("/v1/imports", files=files, data={"sheet": "封面"}, headers=AUTH),
+        422,
+        "invalid_file",
+    )
     assert "the form field sheet=Sheet2" in error["message"]
     assert "stationfinder import 朝阳区名录.xlsx --sheet Sheet2" in error["message"]
     assert "或表单字段 sheet=Sheet2" in error["message_zh"]
@@ -68,11 +73,9 @@ def test_the_api_names_the_sheet_and_the_form_field(client: TestClient, tmp_path
             "suggested_sheet": "Sheet2",
         }
     ]
-    report = client.post(
-        "/v1/imports", files=files, data={"sheet": "Sheet2", "crs": "gcj02"}, headers=AUTH
-    )
+    report = client.post("/v1/imports", files=files, data={"crs": "gcj02"}, headers=AUTH)
     assert report.status_code == 200, report.text
-    assert report.json()["created"] == 3
+    assert (report.json()["sheet"], report.json()["created"]) == ("Sheet2", 3)
 
 
 def test_without_a_sheet_that_looks_like_the_list_every_sheet_is_named(
@@ -103,7 +106,7 @@ def test_a_csv_without_the_columns_is_told_to_map_them_in_chinese_too(
     assert "name" not in error["message_zh"].split("；")[0]  # the fields named in Chinese
 
 
-# Hostile text a sheet title can hold (Excel's rules: 1-31 characters, none of []:*?/\\).
+# Hostile text a sheet title can hold (Excel's rules: 1-31 characters, none of []:*?/\).
 TITLES = {
     name: text
     for name, text in HOSTILE.items()
@@ -119,7 +122,8 @@ TITLES = {
 def test_hostile_sheet_names_are_data(client: TestClient, tmp_path: Path, title: str) -> None:
     path = workbook(tmp_path / "h.xlsx", list_sheet=title)
     files = {"file": ("h.xlsx", path.read_bytes())}
-    error = assert_error(client.post("/v1/imports", files=files, headers=AUTH), 422, "invalid_file")
+    response = client.post("/v1/imports", files=files, data={"sheet": "封面"}, headers=AUTH)
+    error = assert_error(response, 422, "invalid_file")
     assert error["details"][0]["sheets"][1] == title  # as written, never interpreted
     assert error["details"][0]["suggested_sheet"] == title
     assert f"sheet={title}" in error["message"]

@@ -69,6 +69,10 @@ ONE = [HEADERS, STATIONS[0]]
         ({"名单": ONE, "第二批": ALL}, (), "第二批", "第二批"),
         # by name, ignoring case and surrounding spaces
         ({"名单": ONE, "Batch 2": ALL}, (), " batch 2", "Batch 2"),
+        # a cover page first (title lines, no station columns): the list is read
+        ({"说明": [["2026年驿站名录"], ["填报单位：朝阳区总工会"]], "名单": ALL}, (), None, "名单"),
+        # ... and a summary table is no list either
+        ({"汇总": [["区", "数量"], ["朝阳区", 3]], "名单": ALL}, (), None, "名单"),
     ],
 )
 def test_xlsx_sheet_selection(
@@ -82,6 +86,27 @@ def test_xlsx_sheet_selection(
     source, got = read_all(path, sheet=option)
     assert source.sheet == expected
     assert [r.values["驿站名称"] for r in got] == NAMES
+
+
+def test_no_sheet_like_a_list_names_the_sheets_and_the_option(tmp_path: Path) -> None:
+    """Issue 14: the list was on a sheet nobody named; the refusal said to map columns."""
+    from geo.imports.runner import import_file
+    from geo.registry import open_registry
+
+    cover = [["2026年驿站名录"], ["填报单位：朝阳区总工会"]]
+    path = write_xlsx(tmp_path / "s.xlsx", {"说明": cover, "汇总": [["区", "数量"], ["朝阳区", 3]]})
+    registry = open_registry(f"sqlite:///{tmp_path / 'r.db'}")
+    try:
+        with pytest.raises(InvalidFile) as excinfo:
+            import_file(registry, path, mode="dry_run")
+    finally:
+        registry.close()
+    assert "the workbook's sheets: '说明', '汇总'" in excinfo.value.message
+    assert "sheet option (--sheet NAME, or the form field sheet)" in excinfo.value.message
+    assert "工作簿中的工作表：“说明”、“汇总”" in excinfo.value.message_zh
+    assert "sheet 选项选择驿站名录所在的工作表（--sheet 工作表名，或表单字段 sheet）" in (
+        excinfo.value.message_zh
+    )
 
 
 def test_xlsx_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
