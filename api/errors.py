@@ -23,6 +23,7 @@ log = logging.getLogger("stationfinder.api")
 STATUS: dict[type[e.StationError], int] = {
     e.InvalidCoordinate: 422,
     e.UnknownCRS: 422,
+    e.CrsRequired: 422,
     e.UnknownAmenity: 422,
     e.InvalidOpeningHours: 422,
     e.InvalidParameter: 422,

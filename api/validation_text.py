@@ -71,6 +71,11 @@ def describe(err: dict[str, Any]) -> tuple[str, str]:
     loc = ("body",) if kind == "json_invalid" else tuple(err.get("loc", ()))  # not a member
     where, where_zh = where_of(loc)
     rule, rule_zh = _RULES.get(kind, _DEFAULT)
+    if kind == "value_error" and "UploadFile" in str((err.get("ctx") or {}).get("error")):
+        # Text where a file goes (-F file=list.csv, without the @): starlette's check.
+        name = str(loc[-1]) if len(loc) > 1 else "file"
+        rule = f"must be a file uploaded as multipart/form-data (curl -F {name}=@list.csv)"
+        rule_zh = f"须为以 multipart/form-data 上传的文件（curl -F {name}=@list.csv）"
     ctx = {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, str | int | float)}
     try:
         rule, rule_zh = rule.format(**ctx), rule_zh.format(**ctx)

@@ -14,7 +14,7 @@ import socket
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, NoReturn, TypeVar
 
 import sqlalchemy as sa
 import typer
@@ -36,11 +36,18 @@ DbOpt = Annotated[
         "--database-url", envvar="STATIONFINDER_DATABASE_URL", help="SQLAlchemy URL of the store."
     ),
 ]
-CrsOpt = Annotated[str, typer.Option("--crs", help="Datum of the coordinates: wgs84, gcj02, bd09.")]
+CrsOpt = Annotated[
+    str,
+    typer.Option(
+        "--crs",
+        help="Datum of the coordinates: wgs84 (gps), gcj02 (高德, 腾讯, amap), bd09 (百度). "
+        "Default wgs84.",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print GeoJSON instead of a table.")]
 
 
-def fail(exc: StationError) -> None:
+def fail(exc: StationError) -> NoReturn:
     """Print the error (both languages) and exit with status 2."""
     # The messages name the values at fault, which are data (a station name, a path).
     err.print(line(("错误 / error", "red"), f" ({exc.code}): {exc.message_zh}"))
@@ -55,7 +62,6 @@ def checked(fn: Callable[[], T]) -> T:
         return fn()
     except StationError as exc:
         fail(exc)
-        raise  # unreachable: fail() exits
 
 
 def shown_url(database_url: str) -> str:

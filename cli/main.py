@@ -31,14 +31,14 @@ from cli.common import (
 from cli.keys import register as register_keys
 from cli.maps import coverage_app, map_app
 from cli.safe import line, print_json, row
+from cli.stations import stations_app
 from cli.usage import run
 from geo.access import cli_actor
 from geo.datums import parse_datum
-from geo.geojson import nearest_collection, station_feature
-from geo.model import build_station_data
+from geo.geojson import nearest_collection
 from geo.outlines.areas import districts_of
 from geo.registry import load_demo, prepare_registry
-from geo.search import build_nearest_query
+from geo.search import build_nearest_query, nearest_hint
 from geo.settings import get_settings
 from geo.textsearch import parse_query
 
@@ -46,9 +46,6 @@ app = typer.Typer(
     help="驿站查找 stationfinder: nearest rest stations for couriers and drivers.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-)
-stations_app = typer.Typer(
-    help="新增、查看、删除驿站 / add, show and remove stations.", no_args_is_help=True
 )
 app.add_typer(stations_app, name="stations")
 app.add_typer(map_app, name="map")
@@ -118,7 +115,8 @@ def nearest(
     crs: CrsOpt = "wgs84",
     k: Annotated[int, typer.Option(help="How many stations (1-100).")] = 5,
     amenities: Annotated[
-        str | None, typer.Option(help="Required amenity codes, comma-separated.")
+        str | None,
+        typer.Option(help="Required amenities, by code or name: microwave,toilet (微波炉、卫生间)"),
     ] = None,
     max_distance_m: Annotated[float | None, typer.Option(help="Search radius in metres.")] = None,
     open_at: Annotated[
@@ -145,10 +143,18 @@ def nearest(
     datum = checked(lambda: parse_datum(out_crs))
     with registry_at(database_url) as registry:
         doc = nearest_collection(registry.nearest(query), datum=datum)
+    if (hint := nearest_hint(query)) is not None:
+        doc["hint"] = hint
+        err.print(line(("提示 / hint", "yellow"), f": {hint['message_zh']}"))
+        err.print(line(f"  {hint['message']}"))
     if as_json:
         print_json(doc)
         return
-    table = Table(title="最近的驿站 / nearest stations")
+    said = query.crs.label  # the datum rule: say which datum the position was read in
+    table = Table(
+        title="最近的驿站 / nearest stations",
+        caption=f"位置按 {said} 读取 / position read as {said}",
+    )
     table.add_column("#", justify="right")
     table.add_column("id", justify="right")
     table.add_column("名称 name", overflow="fold", ratio=3)
@@ -163,99 +169,6 @@ def nearest(
     out.print(table)
     if not doc["features"]:
         out.print("没有符合条件的驿站 / no station matches")
-
-
-@stations_app.command("add")
-def stations_add(
-    name: Annotated[str, typer.Option(help="Station name.")],
-    lon: Annotated[float, typer.Option(help="Longitude in datum --crs.")],
-    lat: Annotated[float, typer.Option(help="Latitude in datum --crs.")],
-    crs: CrsOpt = "wgs84",
-    amenities: Annotated[str | None, typer.Option(help="Amenity codes, comma-separated.")] = None,
-    address: Annotated[str | None, typer.Option()] = None,
-    district: Annotated[str | None, typer.Option()] = None,
-    adcode: Annotated[str | None, typer.Option()] = None,
-    host: Annotated[str | None, typer.Option(help="Host organisation (bank, shop...).")] = None,
-    hours: Annotated[
-        str | None, typer.Option(help="Opening hours, e.g. 24小时, 08:00-20:00.")
-    ] = None,
-    phone: Annotated[str | None, typer.Option()] = None,
-    status: Annotated[str, typer.Option(help="open, temporarily_closed or planned.")] = "open",
-    external_id: Annotated[str | None, typer.Option(help="The source list's own id.")] = None,
-    car_parking_spaces: Annotated[int | None, typer.Option()] = None,
-    motorcycle_parking_spaces: Annotated[int | None, typer.Option()] = None,
-    ev_charging_piles: Annotated[int | None, typer.Option()] = None,
-    as_json: JsonOpt = False,
-    database_url: DbOpt = None,
-) -> None:
-    """新增驿站 / Add a station."""
-    from geo.geojson import feature_to_fields
-
-    feature = {
-        "type": "Feature",
-        "crs": crs,
-        "geometry": {"type": "Point", "coordinates": [lon, lat]},
-        "properties": {
-            "name": name,
-            "amenities": [a for a in (amenities or "").split(",") if a.strip()],
-            "address": address,
-            "district": district,
-            "adcode": adcode,
-            "host": host,
-            "opening_hours": hours,
-            "phone": phone,
-            "status": status,
-            "external_id": external_id,
-            "car_parking_spaces": car_parking_spaces,
-            "motorcycle_parking_spaces": motorcycle_parking_spaces,
-            "ev_charging_piles": ev_charging_piles,
-        },
-    }
-    data = checked(lambda: build_station_data(feature_to_fields(feature)))
-    with registry_at(database_url) as registry:
-        station = registry.create(data=data, actor=cli_actor())
-    if as_json:
-        print_json(station_feature(station, standalone=True))
-    else:
-        out.print(line(f"已新增驿站 / added station {station.id}: {station.name}"))
-
-
-@stations_app.command("show")
-def stations_show(
-    station_id: Annotated[int, typer.Argument(help="Station id.")],
-    out_crs: Annotated[str, typer.Option(help="Datum of printed coordinates.")] = "wgs84",
-    as_json: JsonOpt = False,
-    database_url: DbOpt = None,
-) -> None:
-    """查看驿站 / Show one station."""
-    datum = checked(lambda: parse_datum(out_crs))
-    with registry_at(database_url) as registry:
-        feature = station_feature(registry.get(station_id=station_id), datum=datum, standalone=True)
-    if as_json:
-        print_json(feature)
-        return
-    table = Table(show_header=False, title=f"驿站 / station {station_id}")
-    table.add_column("field")
-    table.add_column("value", overflow="fold")  # all of a long value, not an ellipsis
-    props = feature["properties"]
-    x, y = feature["geometry"]["coordinates"]
-    row(table, f"位置 location ({datum.value})", f"{x:.7f}, {y:.7f}")
-    for key, value in props.items():
-        if key == "amenity_labels":
-            value = "、".join(f"{a['zh']} {a['en']}" for a in value)
-        row(table, key, "—" if value in (None, [], "") else value)
-    out.print(table)
-
-
-@stations_app.command("rm")
-def stations_rm(
-    station_id: Annotated[int, typer.Argument(help="Station id.")],
-    database_url: DbOpt = None,
-) -> None:
-    """删除驿站 / Remove a station."""
-    with registry_at(database_url) as registry:
-        station = registry.delete(station_id=station_id, actor=cli_actor())
-    out.print(line(f"已删除驿站 / removed station {station.id}: {station.name}"))
 
 
 @app.command()
@@ -290,7 +203,11 @@ def demo(
 def import_(
     path: Annotated[Path, typer.Argument(help="xlsx, csv, geojson, gpkg, shp or zipped shp.")],
     crs: Annotated[
-        str | None, typer.Option(help="Datum of the coordinates: wgs84, gcj02, bd09.")
+        str | None,
+        typer.Option(
+            help="Datum of the coordinates: wgs84 (gps), gcj02 (高德, 腾讯), bd09 (百度). "
+            "Default: what a header or the file says, else gcj02 with a warning."
+        ),
     ] = None,
     sheet: Annotated[str | None, typer.Option(help="Spreadsheet sheet name.")] = None,
     encoding: Annotated[

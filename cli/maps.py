@@ -13,6 +13,7 @@ from cli.safe import line
 from geo.coverage import CoverageResult, build_coverage
 from geo.coverage.demand import read_demand
 from geo.coverage.table import check_format, write_table
+from geo.datums import Datum
 from maps.i18n import parse_lang
 
 map_app = typer.Typer(help="覆盖地图 / coverage maps for planners.", no_args_is_help=True)
@@ -32,8 +33,9 @@ DistrictOpt = Annotated[
 AmenitiesOpt = Annotated[
     list[str] | None,
     typer.Option(
-        help="Amenity filter (codes joined by ',' all required); ';' or repeating the "
-        "option adds filters, e.g. 'ev_charging;microwave,toilet'. Default: all stations."
+        help="Amenity filter (codes or names joined by ',' or '、', all required); ';' or "
+        "'；' or repeating the option adds filters, e.g. 'ev_charging;microwave,toilet' or "
+        "'充电桩；微波炉、卫生间'. Default: all stations."
     ),
 ]
 RadiiOpt = Annotated[
@@ -58,6 +60,15 @@ def _compute(
     database_url: str | None,
 ) -> CoverageResult:
     points = checked(lambda: read_demand(demand, crs=demand_crs)) if demand else None
+    if points is not None:  # the datum rule: say which datum was read, and why
+        why = {"option": "--demand-crs", "file": "文件 file", "default": "默认 default"}
+        label = Datum(points.datum).label
+        err.print(
+            line(
+                f"需求点 demand: {len(points)} 个点 points, 按 {label} 读取 / read as {label} "
+                f"({why[points.datum_source]})"
+            )
+        )
     with registry_at(database_url) as registry:
         return build_coverage(
             registry,

@@ -79,8 +79,9 @@ _BY_LABEL: dict[str, Amenity] = {
     label.casefold(): a for a in AMENITIES for label in (a.code, a.zh, a.en, *a.aliases)
 }
 _SEPARATORS = re.compile(r"[、,，;；/|]+")
-# Between the codes or labels of a query (a label may hold "/", as "Wi-Fi/网络" could).
-QUERY_SEPARATORS = re.compile(r"[、,，;；]+")
+# Between the codes or labels of a query (a label may hold "/", as "Wi-Fi/网络" could;
+# "+" joins them in coverage keys, microwave+toilet).
+QUERY_SEPARATORS = re.compile(r"[、,，;；+]+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -91,6 +92,11 @@ def _check_vocabulary() -> None:
 
 
 _check_vocabulary()
+
+
+def _key(text: str) -> str:
+    """A label as looked up: any case, runs of spaces as one (``"Drinking  water"``)."""
+    return " ".join(text.split()).casefold()
 
 
 def parse_codes(codes: Iterable[str]) -> tuple[str, ...]:
@@ -105,46 +111,73 @@ def parse_codes(codes: Iterable[str]) -> tuple[str, ...]:
     Raises
     ------
     UnknownAmenity
-        Naming every code that is not in the vocabulary.
+        Naming every entry that is not in the vocabulary, each with the amenity it is
+        spelt like, if any (``微波``: microwave), and the whole vocabulary.
     """
     wanted: set[str] = set()
     unknown: list[str] = []
     for given in dict.fromkeys(c.strip() for c in codes if c and c.strip()):
-        amenity = BY_CODE.get(given) or _BY_LABEL.get(given.casefold())
+        amenity = BY_CODE.get(given) or _BY_LABEL.get(_key(given))
         if amenity is None:
             unknown.append(given)
         else:
             wanted.add(amenity.code)
     if unknown:
-        guesses = [(u, _closest(u)) for u in unknown]
-        hint = "; ".join(f"{u!r}: did you mean {g!r}?" for u, g in guesses if g)
-        hint_zh = "；".join(f"{u!r}：是否想用 {g!r}？" for u, g in guesses if g)
-        raise UnknownAmenity(
-            f"unknown amenity code(s) or label(s): {', '.join(unknown)}"
-            f"{'; ' + hint if hint else ''}; known codes: {', '.join(BY_CODE)} "
-            "(or their Chinese or English labels: 微波炉, Microwave)",
-            f"未知的服务设施：{'、'.join(unknown)}{'；' + hint_zh if hint_zh else ''}；"
-            f"可用代码：{', '.join(BY_CODE)}（也可用中文或英文名称，如 微波炉、Microwave）",
-            details=[{"value": u, "did_you_mean": g} for u, g in guesses],
-        )
+        raise _unknown(unknown)
     return tuple(a.code for a in AMENITIES if a.code in wanted)
 
 
-def _closest(text: str) -> str | None:
-    """The code whose code, label or alias is spelt most like `text`, if any is close."""
-    close = difflib.get_close_matches(text.casefold(), list(_BY_LABEL), n=1, cutoff=0.6)
-    return _BY_LABEL[close[0]].code if close else None
+def _unknown(unknown: list[str]) -> UnknownAmenity:
+    guesses = [(u, _closest(u)) for u in unknown]
+    said = ", ".join(
+        repr(u) + (f" (did you mean {a.code!r}: {a.zh}, {a.en}?)" if a else "") for u, a in guesses
+    )
+    said_zh = "、".join(
+        repr(u) + (f"（是否想用“{a.zh}”，即 {a.code}？）" if a else "") for u, a in guesses
+    )
+    known = ", ".join(f"{a.code} ({a.zh})" for a in AMENITIES)
+    known_zh = "、".join(f"{a.zh}（{a.code}）" for a in AMENITIES)
+    return UnknownAmenity(
+        f"unknown amenity {said}. Known, by code or by Chinese or English name "
+        f"(GET /v1/amenities): {known}",
+        f"未知的服务设施 {said_zh}。可用的设施（代码或中文、英文名称均可，"
+        f"见 GET /v1/amenities）：{known_zh}",
+        details=[{"value": u, "did_you_mean": a.code if a else None} for u, a in guesses],
+    )
+
+
+def _closest(text: str) -> Amenity | None:
+    """The amenity whose code, label or alias is spelt most like `text`, or is a part of
+    it (``提供微波炉`` -> microwave), if any: a suggestion, never taken in its place."""
+    key = _key(text)
+    close = difflib.get_close_matches(key, list(_BY_LABEL), n=1, cutoff=0.6)
+    if close:
+        return _BY_LABEL[close[0]]
+    contained = [k for k in _BY_LABEL if len(k) >= 2 and k in key]
+    return _BY_LABEL[max(contained, key=len)] if contained else None
 
 
 def split_codes(value: str | Iterable[str] | None) -> tuple[str, ...]:
     """Parse a separated string (or a list of such strings) of amenity codes or labels:
-    ``microwave,toilet``, ``微波炉、卫生间``, ``Microwave，充电桩``. Each part must be a
-    code, label or alias exactly (any case); unlike an import's free text
-    (:func:`match_labels`), a query never guesses from a part of a word."""
+    ``microwave,toilet``, ``微波炉、卫生间``, ``Microwave，充电桩``, ``微波炉 卫生间``.
+
+    Each part must be a code, label or alias exactly (any case); a part with spaces is
+    one label (``Drinking water``), or names one in each word (``微波炉 卫生间``), or is
+    refused as it was typed. Unlike an
+    import's free text (:func:`match_labels`), a query never guesses from a part of a
+    word: ``微波`` is refused, saying ``microwave`` was perhaps meant.
+    """
     if value is None:
         return ()
     items = [value] if isinstance(value, str) else list(value)
-    return parse_codes(part for item in items for part in QUERY_SEPARATORS.split(item))
+    parts: list[str] = []
+    for item in items:
+        for part in QUERY_SEPARATORS.split(item):
+            words = part.split()
+            known = len(words) > 1 and _BY_LABEL.get(_key(part)) is None
+            known = known and all(w in BY_CODE or _key(w) in _BY_LABEL for w in words)
+            parts.extend(words if known else [part])
+    return parse_codes(parts)
 
 
 def mask_of(codes: Iterable[str]) -> int:
@@ -155,7 +188,6 @@ def mask_of(codes: Iterable[str]) -> int:
     return mask
 
 
-@lru_cache(maxsize=4096)
 @lru_cache(maxsize=4096)  # every record read builds one; registries repeat few masks
 def codes_of(mask: int) -> tuple[str, ...]:
     """Amenity codes set in a bit mask, in vocabulary order."""

@@ -208,7 +208,8 @@ def _lines(path: Path, digest: Digest) -> Iterator[Any]:
                 yield doc
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise _bad(
-            f"cannot read {path} as gzip ({exc})", f"无法读取 gzip 文件 {path}（{exc}）"
+            f"cannot read {path} as gzip: the file is damaged, cut short or not a backup",
+            f"无法读取 gzip 文件 {path}：文件已损坏、不完整或不是备份文件",
         ) from exc
 
 

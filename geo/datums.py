@@ -29,9 +29,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import re
 from collections.abc import Callable
-from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
@@ -42,7 +40,10 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.errors import InvalidCoordinate, UnknownCRS
+from geo.datum_names import DATUM_ALIASES as DATUM_ALIASES
+from geo.datum_names import Datum as Datum
+from geo.datum_names import parse_datum as parse_datum
+from geo.errors import InvalidCoordinate
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -62,89 +63,6 @@ _BD_DLAT: Final = 0.006
 # gains about two digits: 3-5 steps reach the tolerance, the bound is only a backstop.
 _INVERSE_TOL_DEG: Final = 1e-10
 _INVERSE_MAX_ITER: Final = 30
-
-
-class Datum(StrEnum):
-    """A geographic datum in which station and courier positions are given."""
-
-    WGS84 = "wgs84"
-    GCJ02 = "gcj02"
-    BD09 = "bd09"
-
-    @property
-    def label(self) -> str:
-        """Conventional spelling for messages: ``WGS84``, ``GCJ-02``, ``BD-09``."""
-        return _LABELS[self]
-
-
-_LABELS: Final = {Datum.WGS84: "WGS84", Datum.GCJ02: "GCJ-02", Datum.BD09: "BD-09"}
-
-DATUM_ALIASES: Final[dict[str, Datum]] = {
-    "wgs84": Datum.WGS84,
-    "wgs-84": Datum.WGS84,
-    "epsg:4326": Datum.WGS84,
-    "crs84": Datum.WGS84,
-    "ogc:crs84": Datum.WGS84,
-    "urn:ogc:def:crs:ogc:1.3:crs84": Datum.WGS84,  # RFC 7946's name for GeoJSON's datum
-    "gcj02": Datum.GCJ02,
-    "gcj-02": Datum.GCJ02,
-    "bd09": Datum.BD09,
-    "bd-09": Datum.BD09,
-    "bd09ll": Datum.BD09,
-    # What users call them: the map apps and the device.
-    "gps": Datum.WGS84,
-    "wgs": Datum.WGS84,
-    "高德": Datum.GCJ02,
-    "gaode": Datum.GCJ02,
-    "amap": Datum.GCJ02,
-    "autonavi": Datum.GCJ02,
-    "腾讯": Datum.GCJ02,
-    "tencent": Datum.GCJ02,
-    "qq": Datum.GCJ02,
-    "火星坐标": Datum.GCJ02,
-    "国测局": Datum.GCJ02,
-    "百度": Datum.BD09,
-    "baidu": Datum.BD09,
-}
-# Looked up without case, spaces, dashes or underscores: GCJ_02, Gao-De and "wgs 84" too.
-_DATUM_KEYS: Final = {re.sub(r"[\s_-]", "", k): d for k, d in DATUM_ALIASES.items()}
-
-
-def parse_datum(name: str | Datum) -> Datum:
-    """Return the datum named by `name`, ignoring case, spaces, dashes and underscores.
-
-    Parameters
-    ----------
-    name : str or Datum
-        A key of :data:`DATUM_ALIASES` (``wgs84``, ``gps``, ``epsg:4326``; ``gcj02``,
-        ``高德``, ``gaode``, ``amap``, ``腾讯``, ``tencent``, ``qq``; ``bd09``, ``百度``,
-        ``baidu`` ...), or a :class:`Datum`.
-
-    Returns
-    -------
-    Datum
-
-    Raises
-    ------
-    UnknownCRS
-        If `name` is none of those.
-    """
-    if isinstance(name, Datum):
-        return name
-    key = re.sub(r"[\s_-]", "", name.casefold()) if isinstance(name, str) else None
-    datum = _DATUM_KEYS.get(key) if key is not None else None
-    if datum is None:
-        groups = {
-            d: ", ".join(k for k, v in DATUM_ALIASES.items() if v is d and not k.startswith("urn"))
-            for d in Datum
-        }
-        accepted = "; ".join(f"{d.value}: {names}" for d, names in groups.items())
-        raise UnknownCRS(
-            f"unknown datum {name!r}; accepted (any case, dashes ignored): {accepted}",
-            f"不支持的坐标系 {name!r}；可用的取值（不区分大小写，可带连字符）：{accepted}",
-            details=[{"field": "datum", "value": str(name), "accepted": list(DATUM_ALIASES)}],
-        )
-    return datum
 
 
 # ---------------------------------------------------------------------------- outline
@@ -740,3 +658,17 @@ def _swap_hint(lon: float, lat: float) -> tuple[str, str, dict[str, str]] | None
         f"是否把经度和纬度写反了？{swapped} 位于{where}",
         {"field": "lonlat", "value": swapped, "reason": "swapped", "place": where},
     )
+
+
+def swap_hint(lon: float, lat: float) -> tuple[str, str] | None:
+    """For a valid WGS84 position outside mainland China: the hint in English and
+    Chinese if (lat, lon) is a point of it (lon=39.47&lat=75.99, in the Arctic Ocean, is
+    Kashgar written the other way round), else None.
+
+    Only a longitude of 18-54° with a latitude of 73-90° can be such a pair: anything
+    else costs two comparisons, so that callers may ask on every request.
+    """
+    if not (18.0 <= lon <= 54.0 and 73.0 <= lat <= 90.0) or bool(in_mainland_china(lon, lat)):
+        return None
+    hint = _swap_hint(lon, lat)
+    return None if hint is None else (hint[0], hint[1])

@@ -51,6 +51,13 @@ class UnknownCRS(StationError, ValueError):
     code = "unknown_crs"
 
 
+class CrsRequired(StationError, ValueError):
+    """A position whose datum must be stated and is not (see ``geo.datum_names``: a
+    position a person types into a write)."""
+
+    code = "crs_required"
+
+
 class UnknownAmenity(StationError, ValueError):
     """An amenity code or label that is not in the vocabulary."""
 

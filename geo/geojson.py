@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from geo.datums import Datum, from_wgs84, parse_datum, to_wgs84, validate_lonlat
-from geo.errors import InvalidGeometry, MalformedBody
+from geo.datums import Datum, from_wgs84, parse_datum, swap_hint, to_wgs84, validate_lonlat
+from geo.errors import InvalidCoordinate, InvalidGeometry, MalformedBody
 from geo.hours_state import hours_moment, hours_state
 from geo.model import EDITABLE_FIELDS, Station, amenity_labels
 
@@ -64,6 +64,16 @@ def point_lonlat(geometry: Any, datum: Datum) -> tuple[float, float]:
             f"点坐标须为数字 [经度, 纬度]，收到 {coords!r}",
         )
     lon, lat = validate_lonlat(coords[0], coords[1], datum)
+    # A station of the registry outside mainland China, that would be in it swapped
+    # (lon=39.47, lat=75.99: Kashgar, in the Arctic Ocean), is refused, saying so.
+    swapped = swap_hint(lon, lat) if datum is Datum.WGS84 else None
+    if swapped is not None:
+        shown = f"({coords[0]}, {coords[1]})"
+        raise InvalidCoordinate(
+            f"{shown} lies outside mainland China; {swapped[0]}",
+            f"{shown} 位于中国大陆以外；{swapped[1]}",
+            details=[{"field": "lonlat", "value": shown, "reason": "swapped"}],
+        )
     wlon, wlat = to_wgs84(lon, lat, datum)
     return float(wlon), float(wlat)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from geo.amenities import mask_of, split_codes
-from geo.datums import Datum, parse_datum, validate_to_wgs84
+from geo.datums import Datum, parse_datum, swap_hint, validate_to_wgs84
 from geo.errors import InvalidParameter
 from geo.hours import parse_when
 from geo.model import Status, parse_statuses
@@ -121,6 +121,19 @@ def build_nearest_query(
         open_at=parse_when(open_at, now=now),
         statuses=parse_statuses(status),
     )
+
+
+def nearest_hint(query: NearestQuery) -> dict[str, str] | None:
+    """A hint for the answer when the position, valid but outside mainland China, would be
+    in it with longitude and latitude swapped (lon=39.47&lat=75.99 is Kashgar written
+    the other way round): ``{"code": "swapped_coordinates", "message", "message_zh"}``.
+    (A GCJ-02 or BD-09 position outside mainland China is refused with that hint.)"""
+    if query.crs is not Datum.WGS84:
+        return None
+    hint = swap_hint(query.input_lon, query.input_lat)
+    if hint is None:
+        return None
+    return {"code": "swapped_coordinates", "message": hint[0], "message_zh": hint[1]}
 
 
 def parse_bbox(value: str | None) -> BBox | None:

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from api.main import create_app
+from geo.datums import parse_datum
 from geo.settings import Settings
 from tests.postgres import BACKENDS, store_urls
 
@@ -96,10 +97,15 @@ def feature(
 
 
 def post_station(client: TestClient, body: dict[str, Any]) -> dict[str, Any]:
-    """POST a station that must be accepted; returns the created Feature."""
+    """POST a station that must be accepted; returns the created Feature as a GET shows
+    it: without ``input_crs``, the datum the body was read in (checked here)."""
     response = client.post("/v1/stations", json=body, headers=AUTH)
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
+    read = created.pop("input_crs")
+    stated = body.get("crs", "wgs84")
+    if isinstance(stated, str):  # (a 2008-style crs object: not restated here)
+        assert read == parse_datum(stated).value
     return created
 
 

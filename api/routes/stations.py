@@ -22,10 +22,16 @@ from api.schemas import ERROR_RESPONSES
 from api.strict import StrictRoute
 from geo.amenities import AMENITIES, split_codes
 from geo.datums import parse_datum
-from geo.geojson import feature_to_fields, nearest_collection, patch_to_changes, station_feature
-from geo.model import build_station_data, parse_statuses
+from geo.geojson import (
+    feature_datum,
+    feature_to_fields,
+    nearest_collection,
+    patch_to_changes,
+    station_feature,
+)
+from geo.model import Station, build_station_data, parse_statuses
 from geo.outlines.areas import districts_of
-from geo.search import build_nearest_query, check_page, parse_bbox
+from geo.search import build_nearest_query, check_page, nearest_hint, parse_bbox
 from geo.textsearch import parse_query
 
 router = APIRouter(
@@ -36,7 +42,9 @@ JSON = "application/json"
 AmenitiesQ = Annotated[
     list[str] | None,
     Query(
-        description="Amenity codes a station must all have; comma-separated or repeated.",
+        description="Amenities a station must all have, by code or by Chinese or English name "
+        "(exactly; GET /v1/amenities), separated by , ， 、 or repeated: microwave,toilet or "
+        "微波炉、卫生间. The answer's query.amenities gives the codes.",
         examples=["drinking_water,microwave"],
     ),
 ]
@@ -54,7 +62,13 @@ async def nearest(
     lat: Annotated[
         float, Query(description="Latitude in degrees, in datum `crs`.", examples=[39.9088])
     ],
-    crs: Annotated[str, Query(description="Datum of lon/lat: wgs84, gcj02 or bd09.")] = "wgs84",
+    crs: Annotated[
+        str,
+        Query(
+            description="Datum of lon/lat: wgs84 (gps), gcj02 (高德, 腾讯, amap, tencent), "
+            "bd09 (百度, baidu); any case. The answer's query.crs says which was used."
+        ),
+    ] = "wgs84",
     k: Annotated[Integer, Query(description="How many stations (1-100).")] = 5,
     amenities: AmenitiesQ = None,
     max_distance_m: Annotated[
@@ -116,7 +130,10 @@ async def answer_nearest(
     # JSON-native values already) took 44% of a request's time in-process; orjson
     # writes it in 8 us against 60 us for json.dumps (the same JSON; only floats under
     # 1e-4 are spelled differently, 0.00001 for 1e-05).
-    return Response(orjson.dumps(nearest_collection(result, datum=out)), media_type=JSON)
+    doc = nearest_collection(result, datum=out)
+    if (hint := nearest_hint(query)) is not None:
+        doc["hint"] = hint
+    return Response(orjson.dumps(doc), media_type=JSON)
 
 
 nearest.answer = answer_nearest  # type: ignore[attr-defined]
@@ -212,7 +229,7 @@ def create_station(
     """Add a station from a GeoJSON Feature (Point in WGS84, or state `"crs": "gcj02"`)."""
     station = registry.create(data=build_station_data(feature_to_fields(body)), actor=actor)
     response.headers["Location"] = f"/v1/stations/{station.id}"
-    return station_feature(station, standalone=True)
+    return written(station, body)
 
 
 @router.put("/stations/{station_id}", summary="Replace a station / 替换驿站")
@@ -225,7 +242,7 @@ def replace_station(
     """Overwrite every field of a station; fields left out are cleared."""
     data = build_station_data(feature_to_fields(body))
     station = registry.replace(station_id=station_id, data=data, actor=actor)
-    return station_feature(station, standalone=True)
+    return written(station, body)
 
 
 @router.patch("/stations/{station_id}", summary="Edit a station / 修改驿站")
@@ -237,7 +254,16 @@ def patch_station(
 ) -> dict[str, Any]:
     """Change some fields (JSON Merge Patch on the Feature: null clears a field)."""
     station = registry.patch(station_id=station_id, changes=patch_to_changes(body), actor=actor)
-    return station_feature(station, standalone=True)
+    return written(station, body)
+
+
+def written(station: Station, body: dict[str, Any]) -> dict[str, Any]:
+    """A station written, as a Feature (WGS84, ``datum``), with ``input_crs``: the datum
+    the body's geometry was read in (a patch without a geometry read none)."""
+    feature = station_feature(station, standalone=True)
+    if body.get("geometry") is not None:
+        feature["input_crs"] = feature_datum(body).value
+    return feature
 
 
 @router.delete("/stations/{station_id}", status_code=204, summary="Remove a station / 删除驿站")

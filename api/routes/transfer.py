@@ -41,7 +41,14 @@ def import_stations(
     request: Request,
     actor: WriterDep,
     file: Annotated[UploadFile, File(description="xlsx, csv, geojson, gpkg, shp or zipped shp")],
-    crs: Annotated[str | None, Form(description="Datum: wgs84, gcj02 or bd09.")] = None,
+    crs: Annotated[
+        str | None,
+        Form(
+            description="Datum: wgs84 (gps), gcj02 (高德, 腾讯), bd09 (百度). Default: what a "
+            "header or the file says, else gcj02 with a warning; the report's datum and "
+            "datum_source say which was used."
+        ),
+    ] = None,
     sheet: Annotated[str | None, Form(description="Spreadsheet sheet name.")] = None,
     encoding: Annotated[
         str | None,

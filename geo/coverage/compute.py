@@ -83,11 +83,14 @@ class StationPoints:
 
 @dataclass(frozen=True)
 class DemandPoints:
-    """Demand (e.g. order pick-up points): WGS84 degrees and a non-negative weight."""
+    """Demand (e.g. order pick-up points): WGS84 degrees and a non-negative weight;
+    the datum the file was read in and what said it (``option``, ``file``, ``default``)."""
 
     lon: FloatArray
     lat: FloatArray
     weight: FloatArray
+    datum: str = "wgs84"
+    datum_source: str = "option"
 
     def __len__(self) -> int:
         return len(self.lon)

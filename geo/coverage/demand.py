@@ -97,7 +97,11 @@ def _rows_geojson(text: str) -> tuple[list[tuple[int, Any, Any, Any]], Datum | N
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _bad_file(f"not JSON: {exc.msg}", f"不是有效的 JSON：{exc.msg}") from None
+        raise _bad_file(
+            f"not valid JSON: the text breaks off or has a syntax error at line {exc.lineno}, "
+            f"column {exc.colno}",
+            f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列处文本中断或有语法错误",
+        ) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise _bad_file("expected a GeoJSON FeatureCollection", "应为 GeoJSON FeatureCollection")
     declared = (doc.get("crs") or {}).get("properties", {}).get("name")
@@ -185,11 +189,23 @@ def read_demand(path: Path | str, *, crs: str | None = None) -> DemandPoints:
                     "value": f"{rows[i][1]},{rows[i][2]},{rows[i][3]}",
                 }
             )
-        shown = "; ".join(f"row {d['row']}: {d['reason']}" for d in details[:_SHOWN_PROBLEMS])
+        said = {
+            "bad_coordinate": (
+                "a coordinate missing, not a number or not in the datum",
+                "坐标缺失、不是数字或超出该坐标系范围",
+            ),
+            "bad_weight": ("a weight that is negative or not a number", "权重为负数或不是数字"),
+        }
+        first = details[:_SHOWN_PROBLEMS]
+        shown = "; ".join(f"row {d['row']}: {said[str(d['reason'])][0]}" for d in first)
+        shown_zh = "；".join(f"第 {d['row']} 行：{said[str(d['reason'])][1]}" for d in first)
         raise _bad_file(
             f"{len(details)} bad row(s) ({datum.label}): {shown}",
-            f"{len(details)} 行有误（{datum.label}）：{shown}",
+            f"{len(details)} 行有误（{datum.label}）：{shown_zh}",
             details=details[:100],
         )
     wlon, wlat = to_wgs84(lon, lat, datum)
-    return DemandPoints(np.asarray(wlon), np.asarray(wlat), weight.astype(np.float64))
+    source = "option" if stated else "file" if declared else "default"
+    return DemandPoints(
+        np.asarray(wlon), np.asarray(wlat), weight.astype(np.float64), datum.value, source
+    )

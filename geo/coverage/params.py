@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -25,6 +26,7 @@ MAX_RADII: Final = 5
 MAX_FILTERS: Final = 4
 # A rider's service radius; larger ones say nothing about a city and make huge unions.
 MAX_RADIUS_M: Final = 10_000.0
+_GROUPS: Final = re.compile(r"[;；]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +52,14 @@ class AmenityFilter:
 
 
 def parse_filters(value: str | Sequence[str] | None) -> tuple[AmenityFilter, ...]:
-    """Amenity filters: groups separated by ``;`` (or given repeatedly), codes by ``,``.
+    """Amenity filters: groups separated by ``;`` or ``；`` (or given repeatedly), the
+    amenities of a group as :func:`geo.amenities.split_codes` reads them (codes or
+    names, by ``,`` ``，`` ``、`` ``+`` or spaces).
 
-    ``"ev_charging;microwave,toilet"`` is two filters: stations with an EV charging pile,
-    and stations with both a microwave and a toilet. Nothing given means one filter
-    that every open station passes. Duplicates are dropped, order is kept.
+    ``"ev_charging;microwave,toilet"`` (``"充电桩；微波炉、卫生间"``) is two filters:
+    stations with an EV charging pile, and stations with both a microwave and a toilet.
+    Nothing given means one filter that every open station passes. Duplicates are
+    dropped, order is kept.
 
     Raises
     ------
@@ -64,7 +69,7 @@ def parse_filters(value: str | Sequence[str] | None) -> tuple[AmenityFilter, ...
         If there are more than :data:`MAX_FILTERS` filters.
     """
     items = [value] if isinstance(value, str) else list(value or [])
-    groups = [g for item in items for g in item.split(";") if g.strip()]
+    groups = [g for item in items for g in _GROUPS.split(item) if g.strip()]
     filters = list(dict.fromkeys(AmenityFilter(split_codes(g)) for g in groups))
     if len(filters) > MAX_FILTERS:
         shown = ";".join(f.key for f in filters)

@@ -105,13 +105,19 @@ def _district_doc(d: DistrictFigures) -> dict[str, Any]:
 
 
 def coverage_document(result: CoverageResult) -> dict[str, Any]:
-    """The figures as a JSON-ready document, with the area, CRS and parameters."""
-    return {
+    """The figures as a JSON-ready document, with the area, CRS and parameters (and the
+    demand points' count and the datum they were read in)."""
+    doc: dict[str, Any] = {
         "area": {"key": result.area.key, "name": result.area.name, "name_en": result.area.name_en},
         "equal_area_crs": result.crs.srs,  # the PROJ string it was made from
         "radii_m": list(result.radii),
         "filters": [list(f.codes) for f in result.filters],
         "status": "open",
+    }
+    if result.demand is not None:
+        d = result.demand
+        doc["demand"] = {"points": len(d), "datum": d.datum, "datum_source": d.datum_source}
+    return doc | {
         "districts": [_district_doc(d) for d in result.districts],
         "total": _district_doc(result.total),
     }

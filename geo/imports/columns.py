@@ -247,8 +247,9 @@ def _json_pairs(text: str) -> list[tuple[str, str]]:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidParameter(
-            f"column mapping is not valid JSON: {exc.msg} at position {exc.pos}",
-            f"列映射不是有效的 JSON：第 {exc.pos} 个字符处 {exc.msg}",
+            f"column mapping is not valid JSON: the text breaks off or has a syntax error "
+            f"at character {exc.pos + 1}",
+            f"列映射不是有效的 JSON：第 {exc.pos + 1} 个字符处文本中断或有语法错误",
         ) from None
     if not isinstance(obj, dict) or not all(isinstance(v, str) or v is None for v in obj.values()):
         raise InvalidParameter(

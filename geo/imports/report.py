@@ -11,6 +11,13 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# What said the datum (the rule: geo.datum_names), as the summary says it.
+_DATUM_SOURCES: dict[str, tuple[str, str]] = {
+    "option": ("crs 选项", "the crs option"),
+    "header": ("坐标列的表头", "a coordinate header"),
+    "file": ("文件本身", "the file itself"),
+    "default": ("默认：文件未说明", "the default: the file does not say"),
+}
 ISSUE_CODES: dict[str, tuple[str, str]] = {
     # code: (English, Chinese) descriptions, for documentation and the summary
     "missing_name": ("the station has no name", "缺少驿站名称"),
@@ -166,12 +173,13 @@ class ImportReport:
             "atomic": "全部写入 / committed" if self.committed else "未写入 / nothing written",
             "commit": "已写入 / committed" if self.committed else "未写入 / nothing written",
         }[self.mode]
+        said_zh, said = _DATUM_SOURCES.get(self.datum_source, (self.datum_source,) * 2)
         lines = [
             f"文件 file: {self.file} ({self.format}"
             + (f", {self.encoding}" if self.encoding else "")
             + (f", sheet {self.sheet}" if self.sheet else "")
             + ")",
-            f"坐标系 datum: {self.datum} ({self.datum_source})",
+            f"坐标系 datum: {self.datum}（{said_zh} / {said}）",
             f"行数 rows {self.rows}: 新增 created {self.created}, 更新 updated {self.updated}, "
             f"未变 unchanged {self.unchanged}, 重复 duplicates {self.duplicates}, "
             f"拒绝 rejected {self.rejected} — {state}",

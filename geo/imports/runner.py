@@ -34,13 +34,14 @@ from typing import Any
 
 from geo.access import SYSTEM, Actor
 from geo.datums import Datum, parse_datum
-from geo.errors import InvalidFile, InvalidParameter, UnknownCRS
+from geo.errors import InvalidParameter, UnknownCRS
 from geo.geodesy import GEOD
 from geo.imports.columns import ColumnMapping, recognise_columns
 from geo.imports.matching import Matcher
 from geo.imports.readers import RawRow, Source, open_source
 from geo.imports.report import ImportReport, Issue, Outcome
 from geo.imports.rows import read_rows
+from geo.imports.sheets import missing_fields, refuse_missing_columns
 from geo.model import PLACE_FIELDS, Station, StationData, build_station_data, utc_now
 from geo.registry import Registry, station_fields
 
@@ -90,32 +91,10 @@ def _file_datum(file_crs: str) -> Datum:
         return Datum.WGS84
 
 
-def _require_columns(mapping: ColumnMapping, source: Source) -> None:
-    has_place = "lonlat" in mapping.columns or {"lon", "lat"} <= set(mapping.columns)
-    has_place |= source.format in VECTOR_FORMATS
-    missing = [
-        f for f, ok in (("name", "name" in mapping.columns), ("lon/lat", has_place)) if not ok
-    ]
+def _require_columns(mapping: ColumnMapping, source: Source, filename: str | None) -> None:
+    missing = missing_fields(mapping, has_point=source.format in VECTOR_FORMATS)
     if missing:
-        headers = ", ".join(source.headers) or "(none)"
-        sheets = next((n for n in source.notes if n.startswith(f"sheet {source.sheet!r} read")), "")
-        if sheets:  # a workbook of several sheets, none of which looks like the list
-            listed = sheets.split("(sheets: ", 1)[1].split(")", 1)[0]
-            raise InvalidFile(
-                f"sheet {source.sheet!r} has no column for {', '.join(missing)} (headers: "
-                f"{headers}); the workbook's sheets are {listed}: name the one with the "
-                "stations with the sheet option (--sheet in the CLI), or its columns with "
-                "the columns option",
-                f"工作表 {source.sheet!r} 中找不到 {'、'.join(missing)} 对应的列（表头："
-                f"{headers}）；工作簿中的工作表有 {listed}：请用 sheet 选项（命令行 --sheet）"
-                "指定驿站所在的工作表，或用 columns 选项指定列",
-            )
-        raise InvalidFile(
-            f"cannot find the column(s) for {', '.join(missing)} among the headers: {headers}; "
-            "name them with the columns option, e.g. name=站点名称,lon=X坐标,lat=Y坐标",
-            f"找不到 {'、'.join(missing)} 对应的列，现有表头：{headers}；"
-            "请用 columns 选项指定，例如 name=站点名称,lon=X坐标,lat=Y坐标",
-        )
+        raise refuse_missing_columns(source, missing, filename=filename)
 
 
 def _merge(current: Station, data: StationData, given: frozenset[str]) -> StationData | None:
@@ -208,7 +187,7 @@ def import_file(
         mapping = recognise_columns(
             source.headers, explicit=columns, has_point=source.format in VECTOR_FORMATS
         )
-        _require_columns(mapping, source)
+        _require_columns(mapping, source, filename)
         datum, datum_source, datum_issue = _datum(source, mapping, crs)
         report = ImportReport(
             file=filename or path.name,

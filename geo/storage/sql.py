@@ -977,9 +977,7 @@ class SqlStore(StationStore):
             with self.engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1"))
         except OperationalError as exc:
-            raise StoreUnavailable(
-                f"the database does not answer: {exc.orig}", f"数据库无响应：{exc.orig}"
-            ) from exc
+            raise store_unavailable(str(exc.orig)) from exc  # the driver's text: logged only
 
     def close(self) -> None:
         self.engine.dispose()

@@ -46,7 +46,7 @@ def squash(text: str) -> str:
 
 
 def add(runner: CliRunner, db: str, name: str, lon: str) -> None:
-    run(runner, "stations", "add", "--name", name, "--lon", lon, "--lat", "39.9",
+    run(runner, "stations", "add", "--name", name, "--lon", lon, "--lat", "39.9", "--crs", "wgs84",
         "--database-url", db)  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,10 +14,20 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from geo.datums import gcj02_to_wgs84
+from geo.registry import open_registry
 from tests.conftest import make_app
 
 GEOD = Geod(ellps="WGS84")
-STATION = ["--name", "建国路工商银行暖心驿站", "--lon", "116.4612", "--lat", "39.9087"]
+STATION = [
+    "--name",
+    "建国路工商银行暖心驿站",
+    "--lon",
+    "116.4612",
+    "--lat",
+    "39.9087",
+    "--crs",
+    "gps",
+]
 
 
 @pytest.fixture
@@ -59,7 +70,10 @@ def test_add_then_show_as_a_table(runner: CliRunner, db: str) -> None:
         "--hours",
         "24小时",
     )
-    assert result.stdout.strip() == "已新增驿站 / added station 1: 建国路工商银行暖心驿站"
+    assert result.stdout.strip() == (
+        "已新增驿站 / added station 1: 建国路工商银行暖心驿站"
+        "（位置按 WGS84 读取 / position read as WGS84）"
+    )
     table = run(runner, db, "stations", "show", "1").stdout
     for shown in (
         "建国路工商银行暖心驿站",
@@ -75,6 +89,7 @@ def test_add_and_show_as_json(runner: CliRunner, db: str) -> None:
     created = add(runner, db, *STATION, "--ev-charging-piles", "2", "--amenities", "wifi,toilet")
     assert created["geometry"]["coordinates"] == [116.4612, 39.9087]
     assert created["properties"]["amenities"] == ["toilet", "ev_charging", "wifi"]
+    assert created.pop("input_crs") == "wgs84"  # the datum --lon/--lat were read in
     shown = json.loads(run(runner, db, "stations", "show", "1", "--json").stdout)
     assert shown == created
     with TestClient(make_app(db)) as api:  # the API reads the same store
@@ -144,9 +159,33 @@ CLI_SEED = [
         "24小时",
         "--amenities",
         "wifi",
+        "--crs",
+        "wgs84",
     ],
-    ["--name", "乙", "--lon", "116.41", "--lat", "39.91", "--hours", "周一至周五 9:00-17:00"],
-    ["--name", "丙", "--lon", "116.39", "--lat", "39.92", "--car-parking-spaces", "3"],
+    [
+        "--name",
+        "乙",
+        "--lon",
+        "116.41",
+        "--lat",
+        "39.91",
+        "--hours",
+        "周一至周五 9:00-17:00",
+        "--crs",
+        "wgs84",
+    ],
+    [
+        "--name",
+        "丙",
+        "--lon",
+        "116.39",
+        "--lat",
+        "39.92",
+        "--car-parking-spaces",
+        "3",
+        "--crs",
+        "wgs84",
+    ],
     [
         "--name",
         "丁",
@@ -158,6 +197,8 @@ CLI_SEED = [
         "planned",
         "--hours",
         "24小时",
+        "--crs",
+        "wgs84",
     ],
     [
         "--name",
@@ -214,7 +255,7 @@ def test_rm(runner: CliRunner, db: str) -> None:
 
 
 NEAR = ["nearest", "--lon", "116.4", "--lat", "39.9"]
-ADD = ["stations", "add", "--name", "x", "--lon", "116.4"]
+ADD = ["stations", "add", "--name", "x", "--crs", "wgs84", "--lon", "116.4"]
 ERRORS = [
     # (arguments, error code, part of the Chinese message, part of the English message)
     pytest.param(
@@ -243,14 +284,14 @@ ERRORS = [
     ),
     pytest.param(
         [*NEAR, "--amenities", "jacuzzi"],
-        "unknown_amenity", "未知的服务设施：jacuzzi",
-        "unknown amenity code(s) or label(s): jacuzzi",
+        "unknown_amenity", "未知的服务设施 'jacuzzi'。可用的设施",
+        "unknown amenity 'jacuzzi'. Known, by code or by Chinese or English name",
         id="nearest-unknown-amenity",
     ),
     pytest.param(
         [*ADD, "--lat", "39.9", "--amenities", "wifi,jacuzzi"],
-        "unknown_amenity", "未知的服务设施：jacuzzi",
-        "unknown amenity code(s) or label(s): jacuzzi",
+        "unknown_amenity", "未知的服务设施 'jacuzzi'。可用的设施",
+        "unknown amenity 'jacuzzi'. Known, by code or by Chinese or English name",
         id="add-unknown-amenity",
     ),
     pytest.param(
@@ -306,3 +347,68 @@ def test_demo_refuses_a_store_that_has_stations(runner: CliRunner, db: str) -> N
     assert squash("the store already has 1 stations; use --force") in err
     assert result.stdout == ""
     run(runner, db, "stations", "show", "2", code=2)  # nothing was loaded
+
+
+def test_add_requires_the_datum_and_writes_nothing_without_it(
+    runner: CliRunner, db: str, tmp_path: Path
+) -> None:
+    # A position copied from a map app: no datum is assumed for a write.
+    file_db = f"sqlite:///{tmp_path / 'never.db'}"
+    args = ["stations", "add", "--name", "x", "--lon", "116.4062", "--lat", "39.9125"]
+    for url in (db, file_db):
+        refused = run(runner, url, *args, code=2)
+        err = squash(refused.stderr)
+        assert err.startswith("错误/error(crs_required):必须用--crs说明--lon/--lat取自哪种地图")
+        for text in ("--crsgcj02", "--crs高德", "--crsbd09", "--crs百度", "--crswgs84"):
+            assert text in err
+        assert "--crsisrequired:saywhichmap--lon/--latwerereadfrom" in err
+        assert refused.stdout == ""
+    assert not (tmp_path / "never.db").exists()  # refused before the store was opened
+    registry = open_registry(db)
+    try:
+        assert len(registry) == 0
+    finally:
+        registry.close()
+
+
+@pytest.mark.parametrize(
+    ("crs", "label"),
+    [("高德", "GCJ-02"), ("Baidu", "BD-09"), ("GPS", "WGS84"), ("gcj-02", "GCJ-02")],
+)
+def test_add_says_the_datum_it_read(runner: CliRunner, db: str, crs: str, label: str) -> None:
+    result = run(runner, db, "stations", "add", "--name", "甲", "--lon", "116.4062",
+                 "--lat", "39.9125", "--crs", crs)  # fmt: skip
+    assert result.stdout.strip().endswith(f"（位置按 {label} 读取 / position read as {label}）")
+
+
+def test_add_takes_amenities_by_name(runner: CliRunner, db: str) -> None:
+    created = add(runner, db, *STATION, "--amenities", "微波炉、卫生间，Wi-Fi")
+    assert created["properties"]["amenities"] == ["microwave", "toilet", "wifi"]
+    refused = run(runner, db, "stations", "add", *STATION, "--amenities", "微波", code=2)
+    err = squash(refused.stderr)
+    assert "错误/error(unknown_amenity)" in err
+    assert "微波" in err
+    assert "microwave" in err
+
+
+@pytest.mark.parametrize(("crs", "label"), [([], "WGS84"), (["--crs", "百度"], "BD-09")])
+def test_nearest_says_the_datum_it_read(
+    runner: CliRunner, db: str, crs: list[str], label: str
+) -> None:
+    run(runner, db, "stations", "add", *STATION)
+    result = run(runner, db, "nearest", "--lon", "116.4", "--lat", "39.9", *crs)
+    assert f"位置按 {label} 读取 / position read as {label}" in result.stdout
+
+
+def test_a_swapped_position_is_named_on_the_command_line(runner: CliRunner, db: str) -> None:
+    add_args = ["stations", "add", "--name", "x", "--lon", "39.9087", "--lat", "116.3975"]
+    refused = run(runner, db, *add_args, "--crs", "wgs84", code=2)
+    err = squash(refused.stderr)
+    assert "是否把经度和纬度写反了？(116.3975,39.9087)位于北京市东城区" in err
+    assert "didyouswaplongitudeandlatitude?(116.3975,39.9087)isinDongchengDistrict" in err
+    near = run(runner, db, "nearest", "--lon", "39.47", "--lat", "75.99", "--json")
+    assert json.loads(near.stdout)["hint"]["code"] == "swapped_coordinates"
+    assert (
+        "提示/hint:是否把经度和纬度写反了？(75.99,39.47)位于新疆维吾尔自治区喀什地区喀什市"
+        in squash(near.stderr)
+    )

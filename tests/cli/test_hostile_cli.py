@@ -25,6 +25,7 @@ import cli.common
 import cli.keys
 import cli.main
 import cli.maps
+import cli.stations
 from cli.main import app
 from cli.safe import console
 from geo.access import Actor, Role
@@ -56,9 +57,9 @@ SEEDED = [name for name in HOSTILE if name != "lone_surrogate"]
 def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """The commands' own consoles (cli.safe.console), made wide."""
     monkeypatch.setenv("COLUMNS", str(WIDE))
-    for module in (cli.common, cli.main, cli.keys, cli.backup, cli.maps):
+    for module in (cli.common, cli.main, cli.stations, cli.keys, cli.backup, cli.maps):
         monkeypatch.setattr(module, "out", console())
-        monkeypatch.setattr(module, "err", console(stderr=True))
+        monkeypatch.setattr(module, "err", console(stderr=True), raising=False)
     return CliRunner()
 
 
@@ -204,9 +205,9 @@ def test_a_real_terminal_gets_no_hyperlink_or_escape_from_data(
     OSC 8 hyperlink for a "[link=...]" name, no screen clearing for an ANSI one."""
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("COLUMNS", str(WIDE))
-    for module in (cli.common, cli.main, cli.keys, cli.backup, cli.maps):
+    for module in (cli.common, cli.main, cli.stations, cli.keys, cli.backup, cli.maps):
         monkeypatch.setattr(module, "out", console())
-        monkeypatch.setattr(module, "err", console(stderr=True))
+        monkeypatch.setattr(module, "err", console(stderr=True), raising=False)
     assert cli.main.out.is_terminal
     sqlite_url = f"sqlite:///{tmp_path}/t.db"
     link_id, _ = seed(sqlite_url, RICH_LINK)

@@ -83,7 +83,7 @@ def test_import_prints_the_summary_and_writes_the_report(
     out = squash(result.stdout)
     for text in (
         "文件file:朝阳区.csv",
-        "坐标系datum:gcj02(option)",
+        "坐标系datum:gcj02（crs选项/thecrsoption）",
         "新增created3",
         "已写入/committed",
     ):

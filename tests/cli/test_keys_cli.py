@@ -116,7 +116,17 @@ def test_a_cli_key_works_over_http_until_revoked(runner: CliRunner, db_url: str)
 
 
 def test_audit_shows_cli_writes_newest_first(runner: CliRunner, db_url: str) -> None:
-    station = ["--name", "测试驿站", "--lon", "116.46", "--lat", "39.92", "--json"]
+    station = [
+        "--name",
+        "测试驿站",
+        "--lon",
+        "116.46",
+        "--lat",
+        "39.92",
+        "--crs",
+        "wgs84",
+        "--json",
+    ]
     sid = json.loads(run(runner, db_url, "stations", "add", *station).stdout)["id"]
     run(runner, db_url, "stations", "rm", str(sid))
     key = create(runner, db_url, *EDITOR)

@@ -78,7 +78,18 @@ def test_nothing_is_written_by_a_refused_command(
 ) -> None:
     db = tmp_path / "s.db"
     monkeypatch.setenv("STATIONFINDER_DATABASE_URL", f"sqlite:///{db}")
-    args = ["stations", "add", "--name", "新驿站", "--lon", "116.4", "--lat", "39.9"]
+    args = [
+        "stations",
+        "add",
+        "--name",
+        "新驿站",
+        "--lon",
+        "116.4",
+        "--lat",
+        "39.9",
+        "--crs",
+        "gps",
+    ]
     status, _ = _run([*args, "--amenitiez", "toilet"], capsys)
     assert status == 2
     assert not db.exists()  # refused before the store was opened

@@ -40,8 +40,10 @@ def test_csv_demand_with_chinese_headers_in_gbk_is_gcj02_by_default(tmp_path: Pa
     assert points.lon == pytest.approx([116.40, 116.40], abs=1e-9)
     assert points.lat == pytest.approx([39.90, 39.90], abs=1e-9)
     assert list(points.weight) == [5.0, 2.5]
+    assert (points.datum, points.datum_source) == ("gcj02", "default")  # said back
     stated = read_demand(path, crs="wgs84")  # a stated datum is taken as it is
     assert stated.lon[0] == pytest.approx(glon)
+    assert (stated.datum, stated.datum_source) == ("wgs84", "option")
 
 
 def test_geojson_demand_is_wgs84_and_weights_default_to_one(tmp_path: Path) -> None:
@@ -58,6 +60,7 @@ def test_geojson_demand_is_wgs84_and_weights_default_to_one(tmp_path: Path) -> N
     points = read_demand(path)
     assert list(points.lon) == [116.4, 116.5]
     assert list(points.weight) == [1.0, 3.0]
+    assert (points.datum, points.datum_source) == ("wgs84", "default")
 
 
 def test_every_bad_demand_row_is_reported_with_its_line(tmp_path: Path) -> None:
@@ -68,8 +71,9 @@ def test_every_bad_demand_row_is_reported_with_its_line(tmp_path: Path) -> None:
     rows = [(d["row"], d["reason"]) for d in info.value.details]
     # line 6 is (0, 0): outside mainland China, where GCJ-02 is not defined
     assert rows == [(3, "bad_coordinate"), (4, "bad_weight"), (6, "bad_coordinate")]
-    assert "row 3" in info.value.message
-    assert "row 3" in info.value.message_zh
+    assert "row 3: a coordinate missing, not a number or not in the datum" in info.value.message
+    assert "第 3 行：坐标缺失、不是数字或超出该坐标系范围" in info.value.message_zh
+    assert "row" not in info.value.message_zh  # whole in Chinese
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,10 @@ class Source:
         rows), for a progress bar; None for CSV.
     notes : list of str
         Human-readable facts (English) about how the file was read.
+    other_sheets : callable or None
+        XLSX with several sheets: returns ``{title: headers}`` of the sheets not read
+        (read only when asked, while the source is open), so that a list that cannot be
+        imported can say which sheet looks like the station list.
     """
 
     path: Path
@@ -164,6 +168,7 @@ class Source:
     file_crs: str | None = None
     total_rows: int | None = None
     notes: list[str] = field(default_factory=list)
+    other_sheets: Callable[[], dict[str, list[str]]] | None = None
 
     def close(self) -> None:
         """Close the file if the rows were not read to the end."""

@@ -140,10 +140,23 @@ def open_xlsx(path: Path, name: str, sheet: str | None) -> Source:
         finally:
             cells_by_row.close()
 
+    def other_sheets() -> dict[str, list[str]]:
+        return {
+            other.title: _headers(other) for other in book.worksheets if other.title != ws.title
+        }
+
     return Source(
         path, "xlsx", headers, RowStream(rows(), close), sheet=ws.title, total_rows=total,
-        notes=notes,
+        notes=notes, other_sheets=other_sheets if len(book.worksheets) > 1 else None,
     )  # fmt: skip
+
+
+def _headers(ws: Any) -> list[str]:
+    """A sheet's headers as :func:`open_xlsx` would find them (none for a blank sheet)."""
+    sample = _first_rows(ws)
+    if not sample:
+        return []
+    return make_headers(sample[find_header(sample)][1], lambda i: f"column_{i + 1}", [])
 
 
 def _uncached(headers: Sequence[str], cells: Sequence[Any]) -> tuple[str, ...]:

@@ -101,10 +101,12 @@ def test_no_sheet_like_a_list_names_the_sheets_and_the_option(tmp_path: Path) ->
             import_file(registry, path, mode="dry_run")
     finally:
         registry.close()
-    assert "the workbook's sheets are 说明, 汇总" in excinfo.value.message
-    assert "sheet option (--sheet in the CLI)" in excinfo.value.message
-    assert "工作簿中的工作表有 说明, 汇总" in excinfo.value.message_zh
-    assert "sheet 选项（命令行 --sheet）" in excinfo.value.message_zh
+    assert "the workbook's sheets: '说明', '汇总'" in excinfo.value.message
+    assert "sheet option (--sheet NAME, or the form field sheet)" in excinfo.value.message
+    assert "工作簿中的工作表：“说明”、“汇总”" in excinfo.value.message_zh
+    assert "sheet 选项选择驿站名录所在的工作表（--sheet 工作表名，或表单字段 sheet）" in (
+        excinfo.value.message_zh
+    )
 
 
 def test_xlsx_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
