@@ -57,6 +57,7 @@ def test_readme_has_the_nearest_and_listing_examples() -> None:
     assert any("crs=" not in u for u in urls)
     assert any(u.startswith(LISTING) and "adcode=" in u and "q=" in u for u in urls)
     assert any("/along-route?" in u and "position=" in u for u in urls)  # stations ahead
+    assert any("error" in shown for _, shown in examples())  # a refusal, as it reads
 
 
 @pytest.mark.slow
@@ -64,5 +65,6 @@ def test_readme_has_the_nearest_and_listing_examples() -> None:
 def test_readme_example_matches_the_service(demo_client: TestClient, url: str, shown: Any) -> None:
     parts = urlsplit(url)
     response = demo_client.get(f"{parts.path}?{parts.query}")
-    assert response.status_code == 200
+    # An example showing a refusal shows its body; the status is a 4xx, never a 5xx.
+    assert 400 <= response.status_code < 500 if "error" in shown else response.status_code == 200
     assert strip(response.json()) == strip(shown)
