@@ -8,6 +8,13 @@ English of its kind: 金水区 → Jinshui District, 中牟县 → Zhongmu Count
 Zhengzhou City... For an autonomous county the ethnic groups are named as well (保亭黎族
 苗族自治县 → Baoting Li and Miao Autonomous County). The Chinese name stays the name of
 record: these are a reader's aid, and a few may differ from the official English.
+
+Pinyin is not the English of every name. A people is named as in official English
+(藏族 Tibetan, 朝鲜族 Korean, 维吾尔 Uygur; 甘孜藏族自治州 → Garze Tibetan Autonomous
+Prefecture), whatever the length of the place before it (黔西南布依族苗族自治州 →
+Qianxinan Buyei and Miao...); the provinces and prefectures whose English name is not
+their pinyin have it from ``_PLACES`` (陕西 Shaanxi, which pinyin would confuse with 山西
+Shanxi; 内蒙古 Inner Mongolia; 乌鲁木齐 Urumqi; 喀什 Kashgar...).
 """
 
 from __future__ import annotations
@@ -37,8 +44,9 @@ _VOWELS: Final = ("a", "o", "e")
 # Where place names read a character otherwise than common words do (pypinyin reads
 # 朝阳 "morning sun", zhaoyang; the districts are Chaoyang). Checked against the official
 # English names of Beijing's and Chongqing's 54 districts (tests/geo/test_areas.py).
-_PLACE_READINGS: Final = {"朝阳": [["cháo"], ["yáng"]]}
-_CHAR_READINGS: Final = {ord("都"): "dū"}  # 成都, 丰都, 花都: du, never dou
+_PLACE_READINGS: Final = {"朝阳": [["cháo"], ["yáng"]], "长子": [["zhǎng"], ["zǐ"]]}
+# 成都, 丰都, 花都: du, never dou; 长治, 长海, 长宁: chang (长子 is the one zhang).
+_CHAR_READINGS: Final = {ord("都"): "dū", ord("长"): "cháng"}
 _loaded = False
 
 
@@ -61,12 +69,75 @@ def pinyin(text: str) -> str:
 @cache
 def english_name(name: str) -> str:
     """The English name of an area named ``name`` in Chinese."""
+    if name.endswith("直辖") and len(name) > 2:  # 海西…自治州直辖: the prefecture's own county
+        return f"{english_name(name[:-2])} (directly administered)"
     for suffix, kind in _KINDS:
         if name.endswith(suffix) and len(name) > len(suffix):
-            base = name[: -len(suffix)]
-            if "族" in base and len(base) > 2:
-                # 管城回族区, most autonomous counties: a two-character place, then the peoples
-                peoples = [p for p in base[2:].split("族") if p]
-                return f"{pinyin(base[:2])} {' and '.join(map(pinyin, peoples))} {kind}"
-            return f"{pinyin(base)} {kind}"
-    return pinyin(name)
+            place, peoples = _peoples(name[: -len(suffix)])
+            named = " and ".join(peoples) if len(peoples) < 3 else _series(peoples)
+            return " ".join(w for w in (_place(place), named, kind) if w)
+    return _place(name)
+
+
+def _place(text: str) -> str:
+    return _PLACES.get(text) or pinyin(text)
+
+
+def _series(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + " and " + words[-1]  # Yi, Hui and Miao
+
+
+def _peoples(base: str) -> tuple[str, list[str]]:
+    """``黔西南布依族苗族`` → (``黔西南``, [``Buyei``, ``Miao``]): the peoples named at the
+    end of ``base``, with 族 or, for the names of more than one character, without it
+    (新疆维吾尔, 伊犁哈萨克); the place keeps at least two characters (内蒙古 is a place),
+    unless the name is only a people's (鄂温克族自治旗 → Ewenki Autonomous Banner)."""
+    if base.endswith("族") and base[:-1] in _PEOPLES:
+        return "", [_PEOPLES[base[:-1]]]
+    peoples: list[str] = []
+    while True:
+        for people in _PEOPLE_ORDER:
+            for word in (people + "族", people if len(people) > 1 else None):
+                if word and base.endswith(word) and len(base) - len(word) >= 2:
+                    peoples.insert(0, _PEOPLES[people])
+                    base = base[: -len(word)]
+                    break
+            else:
+                continue
+            break
+        else:
+            return base, peoples
+
+
+# The peoples of China as official English names them (the State Council's list), where
+# that is not the pinyin of the Chinese name.
+_PEOPLES: Final = {
+    "藏": "Tibetan", "朝鲜": "Korean", "蒙古": "Mongol", "维吾尔": "Uygur", "哈萨克": "Kazak",
+    "柯尔克孜": "Kirgiz", "布依": "Buyei", "佤": "Va", "满": "Manchu", "达斡尔": "Daur",
+    "鄂温克": "Ewenki", "鄂伦春": "Oroqen", "锡伯": "Xibe", "塔吉克": "Tajik", "撒拉": "Salar",
+    "保安": "Bonan", "裕固": "Yugur", "独龙": "Derung", "布朗": "Blang", "德昂": "Deang",
+    "基诺": "Jino", "门巴": "Monba", "珞巴": "Lhoba", "京": "Gin", "乌孜别克": "Uzbek",
+    "俄罗斯": "Russian", "塔塔尔": "Tatar", "赫哲": "Hezhen", "高山": "Gaoshan",
+    "回": "Hui", "壮": "Zhuang", "苗": "Miao", "彝": "Yi", "侗": "Dong", "瑶": "Yao",
+    "白": "Bai", "土家": "Tujia", "哈尼": "Hani", "傣": "Dai", "黎": "Li", "傈僳": "Lisu",
+    "畲": "She", "高": "Gao", "拉祜": "Lahu", "水": "Shui", "东乡": "Dongxiang", "纳西": "Naxi",
+    "景颇": "Jingpo", "土": "Tu", "仫佬": "Mulao", "羌": "Qiang", "仡佬": "Gelao",
+    "毛南": "Maonan", "普米": "Pumi", "怒": "Nu", "阿昌": "Achang",
+    "各": "Various Nationalities",  # 龙胜各族自治县
+}  # fmt: skip
+_PEOPLE_ORDER: Final = sorted(_PEOPLES, key=len, reverse=True)  # 土家 before 土
+# Places whose English name is not their pinyin (place names of the
+# Mongolian, Tibetan and Uygur languages; Shaanxi's spelling).
+_PLACES: Final = {
+    "陕西": "Shaanxi", "内蒙古": "Inner Mongolia", "新疆": "Xinjiang", "西藏": "Xizang",
+    "呼和浩特": "Hohhot", "鄂尔多斯": "Ordos", "呼伦贝尔": "Hulunbuir", "巴彦淖尔": "Bayannur",
+    "乌兰察布": "Ulanqab", "锡林郭勒": "Xilingol", "阿拉善": "Alxa", "兴安": "Hinggan",
+    "拉萨": "Lhasa", "日喀则": "Xigaze", "昌都": "Qamdo", "林芝": "Nyingchi", "那曲": "Nagqu",
+    "阿里": "Ngari", "甘孜": "Garze", "阿坝": "Ngawa", "迪庆": "Deqen", "果洛": "Golog",
+    "乌鲁木齐": "Urumqi", "克拉玛依": "Karamay", "吐鲁番": "Turpan", "喀什": "Kashgar",
+    "和田": "Hotan", "阿克苏": "Aksu", "阿勒泰": "Altay", "伊犁": "Ili", "博尔塔拉": "Bortala",
+    "巴音郭楞": "Bayingolin", "克孜勒苏": "Kizilsu", "西双版纳": "Xishuangbanna",
+    "黔西南": "Qianxinan", "黔东南": "Qiandongnan",
+    # Readings pinyin gets wrong in these names only.
+    "闵行": "Minhang", "南乐": "Nanle", "民乐": "Minle", "单": "Shan",
+}  # fmt: skip

@@ -165,7 +165,7 @@ def test_malformed_requests_are_refused_whole_in_both_languages(
 
 
 KASHGAR_SWAPPED = (39.47, 75.99)  # Kashgar (75.99, 39.47) written lat first: the Arctic Ocean
-KASHGAR_EN = "did you swap longitude and latitude? (75.99, 39.47) is in Kashi City"
+KASHGAR_EN = "did you swap longitude and latitude? (75.99, 39.47) is in Kashgar City"
 KASHGAR_ZH = "是否把经度和纬度写反了？(75.99, 39.47) 位于新疆维吾尔自治区喀什地区喀什市"
 
 
@@ -184,7 +184,7 @@ def test_a_station_outside_china_that_would_be_in_it_swapped_is_refused(
     error = assert_error(response, 422, "invalid_coordinate")
     assert error["message"] == (
         f"(39.47, 75.99) lies outside mainland China; {KASHGAR_EN}, "
-        "Kashi Prefecture, Xinjiangweiwu'er Autonomous Region"
+        "Kashgar Prefecture, Xinjiang Uygur Autonomous Region"
     )
     assert error["message_zh"] == f"(39.47, 75.99) 位于中国大陆以外；{KASHGAR_ZH}"
 

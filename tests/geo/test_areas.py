@@ -100,12 +100,47 @@ def test_english_names_match_the_official_ones_where_we_have_them(city: str) -> 
         ("六安市", "Lu'an City"),
         ("浦东新区", "Pudong New Area"),
         ("河南省", "Henan Province"),
+        # Official English where pinyin is not it: peoples, non-Han places, readings.
+        ("陕西省", "Shaanxi Province"),
+        ("山西省", "Shanxi Province"),
+        ("新疆维吾尔自治区", "Xinjiang Uygur Autonomous Region"),
+        ("内蒙古自治区", "Inner Mongolia Autonomous Region"),
+        ("喀什地区", "Kashgar Prefecture"),
+        ("甘孜藏族自治州", "Garze Tibetan Autonomous Prefecture"),
+        ("黔西南布依族苗族自治州", "Qianxinan Buyei and Miao Autonomous Prefecture"),
+        ("西双版纳傣族自治州", "Xishuangbanna Dai Autonomous Prefecture"),
+        ("威宁彝族回族苗族自治县", "Weining Yi, Hui and Miao Autonomous County"),
+        ("鄂温克族自治旗", "Ewenki Autonomous Banner"),
+        ("龙胜各族自治县", "Longsheng Various Nationalities Autonomous County"),
+        ("长治市", "Changzhi City"),
+        ("长子县", "Zhangzi County"),
+        ("闵行区", "Minhang District"),
+        (
+            "海西蒙古族藏族自治州直辖",
+            "Haixi Mongol and Tibetan Autonomous Prefecture (directly administered)",
+        ),
     ],
 )
 def test_english_names(name: str, english: str) -> None:
     from geo.outlines.english import english_name
 
     assert english_name(name) == english
+
+
+def test_no_two_areas_of_a_parent_share_an_english_name() -> None:
+    """Shaanxi and Shanxi: an English reader must be able to tell siblings apart."""
+    from collections import Counter
+
+    from geo.outlines.english import english_name
+
+    def parent(code: str) -> str:
+        return (
+            "" if code.endswith("0000") else code[:2] + "0000" if code.endswith("00") else code[:4]
+        )
+
+    names = {(parent(code), area.name) for code, area in all_areas().items()}  # 北京市 once
+    siblings = Counter((up, english_name(name)) for up, name in names)
+    assert [k for k, n in siblings.items() if n > 1] == []
 
 
 def test_an_ambiguous_name_is_listed_in_english_too() -> None:
