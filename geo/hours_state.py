@@ -1,6 +1,6 @@
 """A station's hours at a moment, as a rider reads them: open until when, or opening when.
 
-``is_open_at`` (geo/hours.py) answers "open at T?"; a rider also wants to know how long
+``is_open_at`` (geo/hours/evaluate.py) answers "open at T?"; a rider also wants to know how long
 that lasts: 营业至 20:00, 还有 25 分钟关门, 已关门，明天 08:00 开门, 24小时营业. Computing
 that in a browser from OSM syntax would mean a second, diverging reader of the
 specification, so the server says it: :func:`hours_state` finds the next change of a

@@ -219,7 +219,7 @@ PUBLIC_HOLIDAYS = [
     ("2026-06-19T12:00", False),  # Dragon Boat Festival
     ("2026-09-25T12:00", False),  # Mid-Autumn Festival
     ("2026-10-08T12:00", True),  # an ordinary Thursday
-    # Known gaps of that calendar (see geo/hours.py); if these start failing after
+    # Known gaps of that calendar (see geo/hours/evaluate.py); if these start failing after
     # an upgrade of opening-hours-py, the calendar improved: update the docs.
     ("2026-10-02T12:00", True),  # National Day holiday, second statutory day
     ("2026-02-18T12:00", True),  # Spring Festival, second day

@@ -1,23 +1,10 @@
-"""Opening hours: read the texts Chinese registries use, and answer "open at time T?".
-
-Station lists write hours as free Chinese text ("24小时", "周一至周五 9:00-17:00，周末休息").
-:func:`normalize_opening_hours` turns such text into an OSM ``opening_hours`` expression
-(https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification), which is what a
-station stores; :func:`is_open_at` evaluates that expression with the Rust-backed
-``opening_hours`` package. Times are Asia/Shanghai wall-clock times: China has one time
-zone and no daylight saving time.
+"""The Chinese reader: registry text ("周一至周五 9:00-17:00，周末休息") to OSM syntax.
 
 Reading Chinese text differs from OSM on purpose in two places, because registry authors
 list exceptions, not overrides: time ranges that follow one another without a new day
 selector belong to the same days (``08:00-12:00；14:00-18:00`` is both ranges, where OSM
 would keep only the last), and rules are ordered every-day first, then specific days,
 then closures (``周一闭馆，每天 9:00-17:00`` stays closed on Mondays).
-
-Public holidays: ``PH`` is evaluated with the package's calendar for China (``country="CN"``).
-That calendar has one day per statutory festival (元旦, 春节, 劳动节, 端午节, 中秋节,
-国庆节) for about 2000-2099. It lacks 清明节, the further days of the Spring Festival,
-Labour Day and National Day holidays, and the State Council's yearly 调休 make-up working
-days: ``PH off`` closes a station on 2026-10-01 but not on 2026-10-02.
 """
 
 from __future__ import annotations
@@ -26,29 +13,13 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import opening_hours
 
-from geo.clock import get_clock
-from geo.errors import InvalidDateTime, InvalidOpeningHours
+from geo.errors import InvalidOpeningHours
 
-__all__ = [
-    "HOLIDAY_COUNTRY",
-    "SHANGHAI",
-    "compile_opening_hours",
-    "is_open_at",
-    "normalize_opening_hours",
-    "parse_when",
-]
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-HOLIDAY_COUNTRY = "CN"  # calendar used for ``PH`` rules
-# Before 1900 Shanghai's zone has a local-mean-time offset (+08:05:43) and nobody asks
-# about stations then; after 2200 nobody plans a visit yet.
-MIN_YEAR, MAX_YEAR = 1900, 2200
+__all__ = ["normalize_opening_hours"]
 
 _WEEK = frozenset(range(7))
 _OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
@@ -312,120 +283,3 @@ def normalize_opening_hours(text: str) -> str:
         "示例：'24小时'、'周一至周五 08:00-20:00' 或 OSM 格式 'Mo-Fr 08:00-20:00'。",
         details=[{"value": stripped, "reason": problem.reason}],
     )
-
-
-@lru_cache(maxsize=4096)
-def compile_opening_hours(osm: str) -> opening_hours.OpeningHours:
-    """Parse an OSM ``opening_hours`` expression once; later calls hit a bounded cache.
-
-    Parameters
-    ----------
-    osm : str
-        Expression, normally the output of :func:`normalize_opening_hours`.
-
-    Returns
-    -------
-    opening_hours.OpeningHours
-        Parsed schedule whose ``PH`` rules use the Chinese holiday calendar.
-
-    Raises
-    ------
-    InvalidOpeningHours
-        If ``osm`` is not valid OSM syntax.
-    """
-    if not opening_hours.validate(osm):  # ParserError is missing from the package's stubs
-        raise InvalidOpeningHours(
-            f"Invalid OSM opening_hours expression {osm!r}.",
-            f"无效的 OSM 营业时间表达式 {osm!r}。",
-            details=[{"value": osm}],
-        )
-    return opening_hours.OpeningHours(osm, country=HOLIDAY_COUNTRY)
-
-
-def is_open_at(osm: str, when: datetime) -> bool | None:
-    """Say whether a schedule is open at a moment.
-
-    Parameters
-    ----------
-    osm : str
-        OSM ``opening_hours`` expression.
-    when : datetime
-        The moment; a naive value is Asia/Shanghai local time, an aware one is converted.
-
-    Returns
-    -------
-    bool or None
-        ``True`` open, ``False`` closed, ``None`` when the schedule says the state is
-        unknown (``unknown`` rules, ``||`` fallbacks). A comment does not make the state
-        unknown: the package reads ``"call us"`` as open with a comment.
-
-    Raises
-    ------
-    InvalidOpeningHours
-        If ``osm`` is not valid OSM syntax.
-    """
-    if when.tzinfo is not None:
-        when = when.astimezone(SHANGHAI).replace(tzinfo=None)
-    state, _comment = compile_opening_hours(osm).state(when)
-    if state == opening_hours.State.UNKNOWN:
-        return None
-    return bool(state == opening_hours.State.OPEN)
-
-
-def _iso_datetime(text: str, value: str | None) -> datetime:
-    try:
-        if re.search(r"\d[Tt ]\d", text):  # a date alone is not a moment
-            return datetime.fromisoformat(text)
-    except ValueError:
-        pass
-    raise InvalidDateTime(
-        f"Invalid time {value!r}: expected ISO 8601 such as '2026-11-23T12:30' "
-        "or '2026-11-23T12:30:00+08:00', or 'now' or 'any'.",
-        f"无效的时间 {value!r}：应为 ISO 8601 格式，如 '2026-11-23T12:30' 或 "
-        "'2026-11-23T12:30:00+08:00'，或 'now'、'any'。",
-    )
-
-
-def parse_when(value: str | None, *, now: datetime | None = None) -> datetime | None:
-    """Parse the API's ``open_at`` parameter.
-
-    Parameters
-    ----------
-    value : str or None
-        ISO 8601 date and time (``2026-11-23T12:30``, ``2026-11-23T12:30:00+08:00``,
-        ``2026-11-23T04:30:00Z``; without an offset it is Asia/Shanghai time), ``now``,
-        missing/empty (the current time) or ``any`` (ignore opening hours).
-    now : datetime, optional
-        The current time to use instead of the clock (naive means Asia/Shanghai); for tests.
-
-    Returns
-    -------
-    datetime or None
-        An aware datetime in Asia/Shanghai, or ``None`` for ``any``.
-
-    Raises
-    ------
-    InvalidDateTime
-        If ``value`` is none of the above (a date without a time included).
-    """
-    text = value.strip() if value is not None else ""
-    if text.lower() == "any":
-        return None
-    if text.lower() in ("", "now"):
-        moment = now if now is not None else get_clock().now().astimezone(SHANGHAI)
-    else:
-        moment = _iso_datetime(text, value)
-    if not MIN_YEAR <= moment.year <= MAX_YEAR:
-        raise InvalidDateTime(
-            f"Time {value!r} is outside the years {MIN_YEAR}-{MAX_YEAR}.",
-            f"时间 {value!r} 超出 {MIN_YEAR}-{MAX_YEAR} 年的范围。",
-        )
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=SHANGHAI)
-    try:
-        return moment.astimezone(SHANGHAI)
-    except OverflowError:
-        raise InvalidDateTime(
-            f"Time {value!r} is out of range in Asia/Shanghai.",
-            f"时间 {value!r} 换算为北京时间后超出范围。",
-        ) from None
