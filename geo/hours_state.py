@@ -4,7 +4,8 @@
 that lasts: 营业至 20:00, 还有 25 分钟关门, 已关门，明天 08:00 开门, 24小时营业. Computing
 that in a browser from OSM syntax would mean a second, diverging reader of the
 specification, so the server says it: :func:`hours_state` finds the next change of a
-schedule with the same ``opening_hours`` package, within a week (:data:`HORIZON`).
+schedule with the same evaluation (``geo.hours.evaluate.state_changes``), within a week
+(:data:`HORIZON`).
 
 A schedule changes only at whole minutes (OSM writes minutes; sunrise and sunset are fixed
 times without coordinates), so a state is evaluated at the start of the minute asked
@@ -19,10 +20,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-import opening_hours
-
 from geo.clock import get_clock
-from geo.hours import SHANGHAI, compile_opening_hours
+from geo.hours import SHANGHAI
+from geo.hours.evaluate import state_changes
+from geo.hours.schedule import State
 
 __all__ = ["HORIZON", "HoursState", "hours_moment", "hours_state"]
 
@@ -118,20 +119,15 @@ def hours_state(osm: str | None, when: datetime) -> HoursState | None:
 def _state(osm: str, minute: datetime) -> HoursState:
     """The state at ``minute`` (naive, Asia/Shanghai wall clock), memoised: a search
     asks about the same minute for every schedule it meets, and so does the next one."""
-    schedule = compile_opening_hours(osm)
-    end = minute + HORIZON
-    intervals = schedule.intervals(minute, end + timedelta(minutes=1))
-    _start, _end, state, _comment = next(intervals)  # the one holding ``minute``
-    if state == opening_hours.State.UNKNOWN:
+    changes = state_changes(osm, minute, minute + HORIZON)
+    _start, state = next(changes)  # the state at ``minute``
+    if state is State.UNKNOWN:
         return HoursState(open=None)
-    is_open = state == opening_hours.State.OPEN
-    # Intervals of one state may follow one another (their comments differ): look for
-    # the first one whose openness differs from the state at ``minute``.
-    for start, _end, later, _comment in intervals:
-        if start > end:
-            break
-        if is_open and later != opening_hours.State.OPEN:
-            return HoursState(open=True, closes_at=start.replace(tzinfo=SHANGHAI))
-        if not is_open and later == opening_hours.State.OPEN:
-            return HoursState(open=False, opens_at=start.replace(tzinfo=SHANGHAI))
+    is_open = state is State.OPEN
+    # The first change to a state of another openness (open -> unknown closes too).
+    for moment, later in changes:
+        if is_open and later is not State.OPEN:
+            return HoursState(open=True, closes_at=moment.replace(tzinfo=SHANGHAI))
+        if not is_open and later is State.OPEN:
+            return HoursState(open=False, opens_at=moment.replace(tzinfo=SHANGHAI))
     return HoursState(open=True, always_open=True) if is_open else HoursState(open=False)

@@ -1,29 +1,38 @@
-"""Evaluate a stored OSM ``opening_hours`` expression at a moment.
+"""Evaluate a stored OSM ``opening_hours`` expression at a moment, and find its changes.
 
-Public holidays: ``PH`` is evaluated with the package's calendar for China (``country="CN"``).
-That calendar has one day per statutory festival (元旦, 春节, 劳动节, 端午节, 中秋节,
-国庆节) for about 2000-2099. It lacks 清明节, the further days of the Spring Festival,
-Labour Day and National Day holidays, and the State Council's yearly 调休 make-up working
-days: ``PH off`` closes a station on 2026-10-01 but not on 2026-10-02.
+A weekly schedule (nearly every station's: what the Chinese reader writes) is evaluated
+by ``geo.hours.schedule`` with China's working calendar: every statutory day off for
+``PH`` and the 调休 make-up working days (``geo.hours.calendar``). Any other expression
+(months, dates, week numbers, sunrise, open ends, fallback rules) is evaluated by the
+Rust-backed ``opening_hours`` package with its calendar for China (``country="CN"``),
+which has one day per statutory festival (元旦, 春节, 劳动节, 端午节, 中秋节, 国庆节) and no
+make-up days: docs/hours.md lists what differs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
 
 import opening_hours
 
 from geo.errors import InvalidOpeningHours
+from geo.hours.schedule import Schedule, State, parse_schedule
 from geo.hours.when import SHANGHAI
 
-__all__ = ["HOLIDAY_COUNTRY", "compile_opening_hours", "is_open_at"]
+__all__ = ["HOLIDAY_COUNTRY", "compile_opening_hours", "is_open_at", "state_changes"]
 
-HOLIDAY_COUNTRY = "CN"  # calendar used for ``PH`` rules
+HOLIDAY_COUNTRY = "CN"  # the package's calendar, for expressions outside the weekly subset
+_STATES = {
+    opening_hours.State.OPEN: State.OPEN,
+    opening_hours.State.CLOSED: State.CLOSED,
+    opening_hours.State.UNKNOWN: State.UNKNOWN,
+}
 
 
 @lru_cache(maxsize=4096)
-def compile_opening_hours(osm: str) -> opening_hours.OpeningHours:
+def compile_opening_hours(osm: str) -> Schedule | opening_hours.OpeningHours:
     """Parse an OSM ``opening_hours`` expression once; later calls hit a bounded cache.
 
     Parameters
@@ -33,8 +42,9 @@ def compile_opening_hours(osm: str) -> opening_hours.OpeningHours:
 
     Returns
     -------
-    opening_hours.OpeningHours
-        Parsed schedule whose ``PH`` rules use the Chinese holiday calendar.
+    Schedule or opening_hours.OpeningHours
+        A :class:`~geo.hours.schedule.Schedule` for a weekly expression, else the
+        package's parsed expression.
 
     Raises
     ------
@@ -47,7 +57,14 @@ def compile_opening_hours(osm: str) -> opening_hours.OpeningHours:
             f"无效的 OSM 营业时间表达式 {osm!r}。",
             details=[{"value": osm}],
         )
+    schedule = parse_schedule(osm)
+    if schedule is not None:
+        return schedule
     return opening_hours.OpeningHours(osm, country=HOLIDAY_COUNTRY)
+
+
+def _wall_clock(when: datetime) -> datetime:
+    return when.astimezone(SHANGHAI).replace(tzinfo=None) if when.tzinfo is not None else when
 
 
 def is_open_at(osm: str, when: datetime) -> bool | None:
@@ -64,17 +81,42 @@ def is_open_at(osm: str, when: datetime) -> bool | None:
     -------
     bool or None
         ``True`` open, ``False`` closed, ``None`` when the schedule says the state is
-        unknown (``unknown`` rules, ``||`` fallbacks). A comment does not make the state
-        unknown: the package reads ``"call us"`` as open with a comment.
+        unknown: ``unknown`` rules, a rule with a comment (``"by appointment"``), or a
+        schedule that depends on the holidays on a day of a year the working calendar
+        does not know.
 
     Raises
     ------
     InvalidOpeningHours
         If ``osm`` is not valid OSM syntax.
     """
-    if when.tzinfo is not None:
-        when = when.astimezone(SHANGHAI).replace(tzinfo=None)
-    state, _comment = compile_opening_hours(osm).state(when)
-    if state == opening_hours.State.UNKNOWN:
-        return None
-    return bool(state == opening_hours.State.OPEN)
+    compiled = compile_opening_hours(osm)
+    moment = _wall_clock(when)
+    if isinstance(compiled, Schedule):
+        state = compiled.state(moment)
+    else:
+        state = _STATES[compiled.state(moment)[0]]
+    return None if state is State.UNKNOWN else state is State.OPEN
+
+
+def state_changes(osm: str, start: datetime, end: datetime) -> Iterator[tuple[datetime, State]]:
+    """The state at ``start`` and each later change until ``end`` (naive, Asia/Shanghai
+    wall clock): ``(moment, state)`` pairs, the first one at ``start``.
+
+    Raises
+    ------
+    InvalidOpeningHours
+        If ``osm`` is not valid OSM syntax.
+    """
+    compiled = compile_opening_hours(osm)
+    if isinstance(compiled, Schedule):
+        yield from compiled.changes(start, end)
+        return
+    current = None
+    for begin, _end, state, _comment in compiled.intervals(start, end):
+        if begin > end:
+            break
+        mapped = _STATES[state]
+        if mapped != current:
+            current = mapped
+            yield max(begin, start), mapped

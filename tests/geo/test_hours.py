@@ -200,8 +200,11 @@ OPEN_AT = [
     ("Mo-Fr 08:00-18:00 unknown", "2026-11-23T12:00", None),
     ("Mo-Fr 08:00-18:00 || unknown", "2026-11-28T12:00", None),  # fallback rule
     ('Mo-Fr 08:00-18:00; Sa unknown "call first"', "2026-11-28T12:00", None),
-    # a bare comment is read as open by the package, not as unknown
-    ('"call us"', "2026-11-28T12:00", True),
+    # a comment alone says nothing of the hours: unknown, as in the reference (npm
+    # opening_hours); the opening_hours package read it as open
+    ('"call us"', "2026-11-28T12:00", None),
+    ('Mo-Fr 08:00-18:00 "call first"', "2026-11-23T12:00", None),
+    ('Mo-Fr 08:00-18:00 "call first"', "2026-11-23T19:00", False),
 ]
 
 
@@ -211,7 +214,7 @@ def test_is_open_at(osm: str, when: str, expected: bool | None) -> None:
 
 
 PUBLIC_HOLIDAYS = [
-    # "Mo-Su 08:00-20:00; PH off" at noon; the package's CN calendar
+    # "Mo-Su 08:00-20:00; PH off" at noon; China's working calendar (geo/hours/calendar.py)
     ("2026-10-01T12:00", False),  # National Day (Thursday)
     ("2026-02-17T12:00", False),  # Spring Festival, first day
     ("2026-05-01T12:00", False),  # Labour Day
@@ -219,11 +222,11 @@ PUBLIC_HOLIDAYS = [
     ("2026-06-19T12:00", False),  # Dragon Boat Festival
     ("2026-09-25T12:00", False),  # Mid-Autumn Festival
     ("2026-10-08T12:00", True),  # an ordinary Thursday
-    # Known gaps of that calendar (see geo/hours/evaluate.py); if these start failing after
-    # an upgrade of opening-hours-py, the calendar improved: update the docs.
-    ("2026-10-02T12:00", True),  # National Day holiday, second statutory day
-    ("2026-02-18T12:00", True),  # Spring Festival, second day
-    ("2026-04-05T12:00", True),  # Qingming (清明节) is missing
+    # Days the opening_hours package's calendar lacks (it has one day per festival)
+    ("2026-10-02T12:00", False),  # National Day holiday, second day
+    ("2026-02-18T12:00", False),  # Spring Festival holiday, fourth day
+    ("2026-04-05T12:00", False),  # Qingming (清明节)
+    ("2026-10-10T12:00", True),  # a make-up working day (Saturday)
 ]
 
 

@@ -1,7 +1,7 @@
 """A schedule's state and its next change (geo/hours_state.py), against a brute force.
 
-The oracle asks the ``opening_hours`` package for the state at every minute of the week
-that follows (10,080 evaluations): the next change is the first minute whose openness
+The oracle asks ``is_open_at`` for the state at every minute of the week that follows
+(10,080 evaluations): the next change is the first minute whose openness
 differs. Schedules are built from the rules registries write (daily ranges, overnight
 ranges, ranges ending at 24:00, days off, ``PH off``, ``unknown`` days, 24/7), and the
 moments include the days around China's statutory holidays.
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import opening_hours
 import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 
 from geo.clock import ManualClock, use_clock
-from geo.hours import SHANGHAI, compile_opening_hours
+from geo.hours import SHANGHAI, is_open_at
+from geo.hours.schedule import parse_schedule
 from geo.hours_state import HORIZON, HoursState, _state, hours_moment, hours_state
 
 MINUTE = timedelta(minutes=1)
@@ -25,19 +25,16 @@ MINUTE = timedelta(minutes=1)
 
 def oracle(osm: str, when: datetime) -> HoursState:
     """The state at ``when`` (naive, a whole minute) and the first minute it changes,
-    by asking the package about every minute of the horizon."""
-    schedule = compile_opening_hours(osm)
-    state, _ = schedule.state(when)
-    if state == opening_hours.State.UNKNOWN:
+    by asking ``is_open_at`` about every minute of the horizon."""
+    state = is_open_at(osm, when)
+    if state is None:
         return HoursState(open=None)
-    is_open = state == opening_hours.State.OPEN
     for m in range(1, int(HORIZON / MINUTE) + 1):
         t = when + m * MINUTE
-        later, _ = schedule.state(t)
-        if (later == opening_hours.State.OPEN) != is_open:
+        if (is_open_at(osm, t) is True) != state:
             at = t.replace(tzinfo=SHANGHAI)
-            return HoursState(True, closes_at=at) if is_open else HoursState(False, opens_at=at)
-    return HoursState(True, always_open=True) if is_open else HoursState(False)
+            return HoursState(True, closes_at=at) if state else HoursState(False, opens_at=at)
+    return HoursState(True, always_open=True) if state else HoursState(False)
 
 
 def at(text: str) -> datetime:
@@ -72,7 +69,9 @@ CASES = [
     ("Mo-Fr 09:00-17:00", "2026-11-27T18:00", HoursState(False, opens_at=at("2026-11-30T09:00"))),
     # 24 hours but not on holidays: 2026-10-01 (National Day) is off
     ("24/7; PH off", "2026-09-30T20:00", HoursState(True, closes_at=at("2026-10-01T00:00"))),
-    ("24/7; PH off", "2026-10-01T09:00", HoursState(False, opens_at=at("2026-10-02T00:00"))),
+    # the National Day holiday is 10-01..07 (the State Council's notice; the opening_hours
+    # package knew 10-01 only): open again on the 8th
+    ("24/7; PH off", "2026-10-01T09:00", HoursState(False, opens_at=at("2026-10-08T00:00"))),
     # open every day but one: open Monday for six days, not always
     ("Mo-Sa 00:00-24:00", "2026-11-23T10:00", HoursState(True, closes_at=at("2026-11-29T00:00"))),
     # closed all week: no opening within the horizon
@@ -191,7 +190,7 @@ _DATES = st.one_of(
 def test_next_change_equals_a_minute_by_minute_scan(
     osm: str, day: date, minute: int, second: int
 ) -> None:
-    assert opening_hours.validate(osm), osm
+    assert parse_schedule(osm) is not None, osm  # the weekly subset, evaluated with the calendar
     when = datetime(day.year, day.month, day.day) + minute * MINUTE
     got = hours_state(osm, when.replace(second=second, tzinfo=SHANGHAI))
     assert got == oracle(osm, when), osm
