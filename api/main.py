@@ -12,6 +12,7 @@ from api.docs import add_docs
 from api.errors import register_error_handlers
 from api.limits import add_limits
 from api.routes import audit, health, imports, maps, ogc, page, route, stations, transfer
+from geo.hours.calendar import working_calendar
 from geo.imports.job_runner import JobLimits, JobRunner
 from geo.registry import open_registry, prepare_registry
 from geo.settings import Settings, get_settings
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        working_calendar()  # a calendar file in data/calendar that cannot be read stops here
         registry = open_registry(settings.database_url)
         prepare_registry(registry, demo=settings.demo, seed=settings.demo_seed)
         app.state.registry = registry

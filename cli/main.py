@@ -36,6 +36,7 @@ from cli.usage import run
 from geo.access import cli_actor
 from geo.datums import parse_datum
 from geo.geojson import nearest_collection
+from geo.hours.calendar import working_calendar
 from geo.outlines.areas import districts_of
 from geo.registry import load_demo, prepare_registry
 from geo.search import build_nearest_query, nearest_hint
@@ -82,6 +83,7 @@ def serve(
     if database_url:
         update["database_url"] = database_url
     settings = base.model_copy(update=update)
+    checked(working_calendar)  # a calendar file added by hand is read before serving
     check_port(host, port)  # before the URL is printed
     err.print(
         line(

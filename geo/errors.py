@@ -162,6 +162,12 @@ class InvalidFile(StationError, ValueError):
     code = "invalid_file"
 
 
+class InvalidCalendarFile(StationError, ValueError):
+    """A working-calendar file in data/calendar that cannot be read as a notice."""
+
+    code = "invalid_calendar_file"
+
+
 class InvalidRoute(StationError, ValueError):
     """A route that cannot be read: bad polyline, bad vertex, unknown format, < 2 vertices."""
 

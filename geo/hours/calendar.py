@@ -33,9 +33,11 @@ from typing import Final
 
 from chinese_calendar import constants as _package
 
+from geo.errors import InvalidCalendarFile
+
 __all__ = [
-    "CalendarFileError",
     "DayKind",
+    "InvalidCalendarFile",
     "WorkingCalendar",
     "day_kind",
     "known_years",
@@ -54,10 +56,6 @@ class DayKind(StrEnum):
     WEEKEND = "weekend"  # Saturday or Sunday, not a make-up working day
     HOLIDAY = "holiday"  # a statutory day off (法定节假日 and the days joined to it)
     MAKEUP = "makeup"  # a Saturday or Sunday worked to make up for a day off (调休上班)
-
-
-class CalendarFileError(ValueError):
-    """A calendar file in data/calendar that cannot be read as a notice."""
 
 
 @dataclass(frozen=True)
@@ -80,39 +78,62 @@ class WorkingCalendar:
         return DayKind.WEEKEND if day.weekday() >= 5 else DayKind.WORKDAY
 
 
+def _bad(path: Path, row: int | None, why: str, why_zh: str) -> InvalidCalendarFile:
+    where = f"{path}" + (f", row {row}" if row else "")
+    where_zh = f"{path}" + (f" 第 {row} 行" if row else "")
+    return InvalidCalendarFile(
+        f"calendar file {where}: {why} (see data/calendar/README.md)",
+        f"工作日历文件 {where_zh}：{why_zh}（见 data/calendar/README.md）",
+    )
+
+
 def _read_file(path: Path, year: int) -> tuple[set[date], set[date], str]:
     """A notice's days off and make-up days from ``cn-YYYY.csv``, checked."""
     text = path.read_text(encoding="utf-8-sig")
     lines = text.splitlines()
     source = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("# source:")), "")
     if not source:
-        raise CalendarFileError(f"{path}: no '# source:' line naming the State Council notice")
-    rows = csv.DictReader(ln for ln in lines if ln.strip() and not ln.startswith("#"))
+        raise _bad(
+            path,
+            None,
+            "no '# source:' line naming the State Council notice",
+            "缺少说明国务院通知出处的 '# source:' 行",
+        )
+    data = [(n, ln) for n, ln in enumerate(lines, start=1) if ln.strip() and not ln.startswith("#")]
+    rows = csv.DictReader(ln for _n, ln in data)
     if rows.fieldnames != ["date", "kind", "name"]:
-        raise CalendarFileError(f"{path}: the header must be date,kind,name")
+        raise _bad(path, None, "the header must be date,kind,name", "表头须为 date,kind,name")
     off: set[date] = set()
     work: set[date] = set()
-    for number, row in enumerate(rows, start=2):
+    for (number, _line), row in zip(data[1:], rows, strict=True):  # the file's line numbers
         try:
             day = date.fromisoformat(row["date"].strip())
         except (ValueError, AttributeError):
-            raise CalendarFileError(f"{path}, row {number}: not a date: {row['date']!r}") from None
+            raise _bad(
+                path, number, f"not a date: {row['date']!r}", f"不是日期：{row['date']!r}"
+            ) from None
         kind = (row["kind"] or "").strip()
         if day.year != year:
-            raise CalendarFileError(f"{path}, row {number}: {day} is not in {year}")
+            raise _bad(path, number, f"{day} is not in {year}", f"{day} 不在 {year} 年")
         if kind == "off":
             off.add(day)
         elif kind == "work":
             if day.weekday() < 5:
-                raise CalendarFileError(
-                    f"{path}, row {number}: {day} is a weekday; a make-up working day "
-                    "(调休上班) is a Saturday or Sunday"
-                )
+                raise _bad(
+                    path, number,
+                    f"{day} is a weekday; a make-up working day (调休上班) is a Saturday or Sunday",
+                    f"{day} 是工作日；调休上班日应为周六或周日",
+                )  # fmt: skip
             work.add(day)
         else:
-            raise CalendarFileError(f"{path}, row {number}: kind must be off or work: {kind!r}")
+            raise _bad(
+                path,
+                number,
+                f"kind must be off or work: {kind!r}",
+                f"kind 须为 off 或 work：{kind!r}",
+            )
     if not off:
-        raise CalendarFileError(f"{path}: no day off")
+        raise _bad(path, None, "no day off", "没有放假日")
     return off, work, f"{source} ({path.name})"
 
 

@@ -53,7 +53,8 @@ _DAYS: Final = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAY: Final = "(?:Mo|Tu|We|Th|Fr|Sa|Su)"
 _ITEM: Final = rf"(?:{_DAY}(?:-{_DAY})?|PH)"
 _TIME: Final = r"(?:[01]\d|2[0-4]):[0-5]\d"
-_RANGE: Final = rf"{_TIME}-(?:{_TIME}|[34]\d:[0-5]\d)"
+_END: Final = r"(?:[0-3]\d|4[0-8]):[0-5]\d"  # 26:00 is 02:00 the next day
+_RANGE: Final = rf"{_TIME}-{_END}"
 _RULE: Final = re.compile(
     rf"""\s*(?:(?P<sel>{_ITEM}(?:,{_ITEM})*)(?:\s+|$))?
     (?P<body>24/7|off|closed|open|unknown|{_RANGE}(?:,{_RANGE})*)?
