@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Final
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from pydantic import BeforeValidator
 
 from geo.access import Actor, Role
@@ -89,3 +89,13 @@ SettingsDep = Annotated[Settings, Depends(_settings_dep)]
 # Station writes and imports: admins, and editors within their districts.
 WriterDep = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.EDITOR))]
 AdminDep = Annotated[Actor, Depends(require_role(Role.ADMIN))]
+
+
+IncludeUnknownQ = Annotated[
+    bool,
+    Query(
+        description="With open_at: also list stations whose state then is unknown (hours "
+        'not recorded, "by appointment", a holiday rule in a year the working calendar '
+        "does not know), with open_at_time null. Default false: only stations open then."
+    ),
+]

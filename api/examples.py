@@ -67,6 +67,7 @@ NEAREST_EXAMPLE: dict[str, Any] = {
         "open_at": "2026-11-23T12:30:00+08:00",
         "hours_at": "2026-11-23T12:30:00+08:00",
         "status": ["open"],
+        "include_unknown": False,
     },
     "numberReturned": 1,
     "features": [

@@ -45,7 +45,11 @@ def _str(text: str) -> str:
     return text
 
 
-_READERS: dict[object, Reader] = {float: _float, int: _int, str: _str}
+def _bool(text: str) -> bool | None:
+    return {"true": True, "false": False}.get(text)  # other spellings: FastAPI's path
+
+
+_READERS: dict[object, Reader] = {float: _float, int: _int, str: _str, bool: _bool}
 
 
 def _reader(annotation: object) -> tuple[Reader, bool]:

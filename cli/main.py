@@ -125,6 +125,14 @@ def nearest(
         str | None, typer.Option(help="ISO 8601 time (default now); 'any' ignores hours.")
     ] = None,
     status: Annotated[str | None, typer.Option(help="Statuses (default open); 'any'.")] = None,
+    include_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--include-unknown",
+            help="Also list stations whose state at that time is unknown (no hours, "
+            "'by appointment', a holiday rule in a year the calendar does not know).",
+        ),
+    ] = False,
     out_crs: Annotated[str, typer.Option(help="Datum of printed coordinates.")] = "wgs84",
     as_json: JsonOpt = False,
     database_url: DbOpt = None,
@@ -140,6 +148,7 @@ def nearest(
             max_distance_m=max_distance_m,
             open_at=open_at,
             status=status,
+            include_unknown=include_unknown,
         )
     )
     datum = checked(lambda: parse_datum(out_crs))

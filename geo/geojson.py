@@ -208,6 +208,7 @@ def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> 
             "open_at": q.open_at.isoformat() if q.open_at else None,
             "hours_at": when.isoformat() if when else None,
             "status": sorted(s.value for s in q.statuses),
+            "include_unknown": q.include_unknown,
         },
         "numberReturned": len(features),
         "features": features,

@@ -329,6 +329,7 @@ class StationIndex:
         max_distance_m: float | None = None,
         statuses: frozenset[Status] = frozenset({Status.OPEN}),
         open_at: datetime | None = None,
+        include_unknown: bool = False,
     ) -> list[Hit]:
         """The k stations nearest to a point that pass every filter, exactly.
 
@@ -346,7 +347,9 @@ class StationIndex:
             Keep only stations with one of these statuses.
         open_at : datetime, optional
             Keep only stations whose opening hours say they are open then. Stations
-            without opening hours, or whose hours give no answer, are left out.
+            without opening hours, or whose hours give no answer, are left out...
+        include_unknown : bool
+            ... unless this is true: then they are kept (``open_at_time`` None).
 
         Returns
         -------
@@ -378,7 +381,7 @@ class StationIndex:
                 keep &= chord <= max_distance_m + _EPS_M
             open_flags = self._open_flags(slots, minute, open_cache)
             if open_at is not None:
-                keep &= open_flags == 1
+                keep &= (open_flags == 1) | ((open_flags == -1) & include_unknown)
             hits = self._rank(lon, lat, slots[keep], open_flags[keep], k, max_distance_m)
             exhausted = len(slots) < n or n >= size
             if (

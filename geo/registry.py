@@ -448,6 +448,7 @@ def _nearest_run(query: NearestQuery) -> Callable[[StationIndex], list[Hit]]:
         max_distance_m=query.max_distance_m,
         statuses=query.statuses,
         open_at=query.open_at,
+        include_unknown=query.include_unknown,
     )
 
 

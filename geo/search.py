@@ -37,6 +37,7 @@ class NearestQuery:
     max_distance_m: float | None
     open_at: datetime | None
     statuses: frozenset[Status]
+    include_unknown: bool = False
 
     @property
     def mask(self) -> int:
@@ -85,6 +86,7 @@ def build_nearest_query(
     max_distance_m: float | None = None,
     open_at: str | None = None,
     status: str | None = None,
+    include_unknown: bool = False,
     max_k: int = MAX_K,
     now: datetime | None = None,
 ) -> NearestQuery:
@@ -106,6 +108,10 @@ def build_nearest_query(
         ISO 8601 time (default: now in Asia/Shanghai); ``any`` ignores opening hours.
     status : str, optional
         Comma-separated statuses (default ``open``); ``any`` for all.
+    include_unknown : bool
+        With ``open_at``, keep stations whose state then is unknown too (hours not
+        recorded, ``"by appointment"``, a holiday rule in a year the calendar does not
+        know).
     """
     datum = parse_datum(crs)
     lon, lat, wlon, wlat = validate_to_wgs84(lon, lat, datum)
@@ -120,6 +126,7 @@ def build_nearest_query(
         max_distance_m=check_distance(max_distance_m),
         open_at=parse_when(open_at, now=now),
         statuses=parse_statuses(status),
+        include_unknown=bool(include_unknown),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 
-from api.deps import Integer, RegistryDep, SettingsDep
+from api.deps import IncludeUnknownQ, Integer, RegistryDep, SettingsDep
 from api.schemas import ERROR_RESPONSES
 from api.strict import StrictRoute, closest_name
 from geo.datums import Datum, parse_datum
@@ -91,7 +91,10 @@ _EXAMPLE_BODY = {
 # members. Anything else is refused, not ignored: a misspelt "position" would answer
 # with the stations behind the rider.
 _BODY_MEMBERS = ("type", "coordinates", "geometry", "properties", "id", "bbox", "crs", "position")
-_POST_QUERY = ("crs", "width_m", "amenities", "open_at", "status", "limit", "offset", "out_crs")
+_POST_QUERY = (
+    "crs", "width_m", "amenities", "open_at", "status", "include_unknown", "limit", "offset",
+    "out_crs",
+)  # fmt: skip
 
 
 def _check_members(body: dict[str, Any]) -> None:
@@ -172,6 +175,7 @@ def route_collection(
             "open_at": q.open_at.isoformat() if q.open_at else None,
             "hours_at": when.isoformat() if when else None,
             "status": sorted(s.value for s in q.statuses),
+            "include_unknown": q.include_unknown,
             "limit": q.limit,
             "offset": q.offset,
             "position": None
@@ -206,6 +210,7 @@ def along_route(
     amenities: AmenitiesQ = None,
     open_at: OpenAtQ = None,
     status: StatusQ = None,
+    include_unknown: IncludeUnknownQ = False,
     limit: LimitQ = 20,
     offset: OffsetQ = 0,
     out_crs: OutCrsQ = "wgs84",
@@ -222,6 +227,7 @@ def along_route(
         amenities=amenities,
         open_at=open_at,
         status=status,
+        include_unknown=include_unknown,
         limit=limit,
         offset=offset,
         max_limit=settings.max_k,
@@ -256,6 +262,7 @@ def along_route_geojson(
     amenities: AmenitiesQ = None,
     open_at: OpenAtQ = None,
     status: StatusQ = None,
+    include_unknown: IncludeUnknownQ = False,
     limit: LimitQ = 20,
     offset: OffsetQ = 0,
     out_crs: OutCrsQ = "wgs84",
@@ -287,6 +294,7 @@ def along_route_geojson(
         amenities=amenities,
         open_at=open_at,
         status=status,
+        include_unknown=include_unknown,
         limit=limit,
         offset=offset,
         max_limit=settings.max_k,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
+    IncludeUnknownQ,
     Integer,
     RegistryDep,
     SettingsDep,
@@ -83,12 +84,14 @@ async def nearest(
     status: Annotated[
         str | None, Query(description="Comma-separated statuses (default open); `any` for all.")
     ] = None,
+    include_unknown: IncludeUnknownQ = False,
     out_crs: OutCrsQ = "wgs84",
 ) -> Response:
     """The k stations nearest by geodesic distance that pass every filter, nearest first."""
     return await answer_nearest(
         request, lon=lon, lat=lat, crs=crs, k=k, amenities=amenities,
-        max_distance_m=max_distance_m, open_at=open_at, status=status, out_crs=out_crs,
+        max_distance_m=max_distance_m, open_at=open_at, status=status,
+        include_unknown=include_unknown, out_crs=out_crs,
     )  # fmt: skip
 
 
@@ -104,6 +107,7 @@ async def answer_nearest(
     open_at: str | None,
     status: str | None,
     out_crs: str,
+    include_unknown: bool = False,
 ) -> Response:
     """The nearest answer to parameters as FastAPI would pass them (``PlainQueryRoute``
     calls this directly for plainly valid query strings)."""
@@ -118,6 +122,7 @@ async def answer_nearest(
         max_distance_m=max_distance_m,
         open_at=open_at,
         status=status,
+        include_unknown=include_unknown,
         max_k=get_app_settings(request).max_k,
     )
     # On SQLite the search runs here, on the event loop (~0.3 ms, never waiting for a

@@ -95,6 +95,7 @@ def _within(
     mask: int,
     statuses: frozenset[Status],
     open_at: datetime | None,
+    include_unknown: bool = False,
 ) -> list[Hit]:
     """Every station within a geodesic radius that passes the filters.
 
@@ -104,8 +105,9 @@ def _within(
     k = 64
     while True:
         hits = index.nearest(
-            lon, lat, k=k, mask=mask, max_distance_m=radius_m, statuses=statuses, open_at=open_at
-        )
+            lon, lat, k=k, mask=mask, max_distance_m=radius_m, statuses=statuses,
+            open_at=open_at, include_unknown=include_unknown,
+        )  # fmt: skip
         if len(hits) < k or k >= len(index):
             return hits
         k = min(4 * k, len(index))
@@ -119,6 +121,7 @@ def along_route(
     mask: int = 0,
     statuses: frozenset[Status] = frozenset({Status.OPEN}),
     open_at: datetime | None = None,
+    include_unknown: bool = False,
     from_m: float = 0.0,
     limit: int | None = None,
 ) -> list[RouteHit]:
@@ -133,7 +136,7 @@ def along_route(
         WGS84 polyline.
     width_m : float
         Largest geodesic distance from the route, metres (the corridor is twice as wide).
-    mask, statuses, open_at
+    mask, statuses, open_at, include_unknown
         Filters, as in :meth:`StationIndex.nearest`.
     from_m : float
         Where the rider is, metres along the route from its start: only stations ahead
@@ -165,6 +168,7 @@ def along_route(
             mask=mask,
             statuses=statuses,
             open_at=open_at,
+            include_unknown=include_unknown,
         )
         if not found:
             continue

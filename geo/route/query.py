@@ -77,6 +77,7 @@ class RouteQuery:
     limit: int
     offset: int = 0
     position: RiderPosition | None = None
+    include_unknown: bool = False
 
     @property
     def mask(self) -> int:
@@ -268,6 +269,7 @@ def build_route_query(
     limit: int = 20,
     offset: int = 0,
     position: object = None,
+    include_unknown: bool = False,
     max_limit: int = MAX_LIMIT,
     now: datetime | None = None,
 ) -> RouteQuery:
@@ -285,7 +287,7 @@ def build_route_query(
         Datum of the vertices; default GCJ-02 for ``amap``, WGS84 otherwise.
     width_m : float
         Largest distance from the route, metres, in (0, 1000].
-    amenities, open_at, status
+    amenities, open_at, status, include_unknown
         Filters, as for the nearest search.
     limit, offset : int
         A page of the answer: ``limit`` stations (at most ``max_limit``) after the first
@@ -318,6 +320,7 @@ def build_route_query(
         limit=check_limit(limit, max_limit=max_limit),
         offset=check_offset(offset),
         position=None if position is None else place_rider(built, position, datum),
+        include_unknown=bool(include_unknown),
     )
 
 
@@ -345,6 +348,7 @@ def stations_along_route(registry: Registry, query: RouteQuery) -> AlongRouteRes
                 mask=query.mask,
                 statuses=query.statuses,
                 open_at=query.open_at,
+                include_unknown=query.include_unknown,
                 from_m=query.from_m,
             )
         )

@@ -396,6 +396,7 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         "max_distance_m",
         "open_at",
         "status",
+        "include_unknown",
         "out_crs",
     }
     example = op["responses"]["200"]["content"]["application/json"]["example"]

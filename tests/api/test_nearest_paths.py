@@ -110,7 +110,9 @@ def test_plain_queries_take_the_fast_path() -> None:
     assert read(QueryParams("lon=116.4&lat=39.9&k=3&amenities=toilet&amenities=wifi")) == {
         "lon": 116.4, "lat": 39.9, "crs": "wgs84", "k": 3, "amenities": ["toilet", "wifi"],
         "max_distance_m": None, "open_at": None, "status": None, "out_crs": "wgs84",
+        "include_unknown": False,
     }  # fmt: skip
+    assert read(QueryParams("lon=1&lat=2&include_unknown=true"))["include_unknown"] is True
     for slow in ("lat=39.9", "lon=1e2&lat=39.9", "lon=116.4&lat=39.9&k=5&k=6", "lon=+1&lat=2"):
         assert read(QueryParams(slow)) is None
 
