@@ -6,7 +6,13 @@ selector belong to the same days (``08:00-12:00；14:00-18:00`` is both ranges, 
 would keep only the last), and rules are ordered every-day first, then specific days,
 then closures, then holidays (``周一闭馆，每天 9:00-17:00`` stays closed on Mondays).
 
-Clock times and the 12-hour rule ("9点-5点" is 09:00-17:00) are in :mod:`chinese_clock`.
+Clock times are read in :mod:`geo.hours.chinese_clock`, whose docstring has the 12-hour
+rule in full: ``HH:MM`` and hours of 0 or above 12 are the 24-hour clock; a word said
+once at the start covers a bare end (晚8点-12点 is 20:00-24:00, 晚8点-6点 20:00-06:00,
+上午10点-2点 10:00-14:00); with no word, a start from 5 to 12 o'clock is a working
+morning and a smaller end is afternoon (9点-5点, 朝九晚五, is 09:00-17:00); starts from 1
+to 4 o'clock ("2点-5点") and ends at the start hour ("8点-8点") are refused, naming the
+readings to write.
 
 Days are read for what the words mean. Literal days (周一至周五, 周六, 周1) are days of the
 week and say nothing about holidays. 节假日 (法定节假日, 节日, 假日) is OSM ``PH``, the
@@ -288,9 +294,9 @@ def _rules(text: str) -> tuple[list[_Rule], bool, bool]:
 def _read_chinese(text: str) -> str:
     """Translate Chinese registry text to OSM, or raise :class:`UnreadableError`."""
     folded = unicodedata.normalize("NFKC", text)
-    rules, holidays_said, ph_off = _rules(folded)
     if re.fullmatch(r"[\s,;。]*全年无休[\s,;。]*", folded):
         return _ALL_YEAR_UNKNOWN  # open every day; at what hours, the text does not say
+    rules, holidays_said, ph_off = _rules(folded)
     for r in rules:
         if r.breaks and not r.times:
             raise UnreadableError("a break without opening hours", "有休息时间但没有营业时间")
