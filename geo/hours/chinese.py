@@ -325,10 +325,10 @@ def _read_chinese(text: str) -> str:
                 f"conflicting hours for {label or 'every day'}", f"{label or '每天'}的时间相互矛盾"
             )
     if not holidays_said:  # holidays are rest days, not working days
-        rest = [r for r in kept if r.rest and r.days is not None]
+        rest = [r for r in kept if r.rest and not r.every_day]
         for r in rest:
             r.days = (r.days or set()) | {_PH}
-        if not rest and any(r.working for r in kept):
+        if not rest and any(r.working and not r.every_day for r in kept):
             daily = next((r for r in kept if r.every_day and not r.off), None)
             kept.append(
                 _Rule(days={_PH}, times=list(daily.times), always=daily.always)
