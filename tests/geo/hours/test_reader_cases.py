@@ -109,6 +109,7 @@ READER_CASES = [
         "a holiday is no working day: it keeps the every-day hours",
     ),
     ("双休日 10:00-16:00", "Sa,Su,PH 10:00-16:00", "双休日 is 周末"),
+    ("工作日、双休日 9:00-17:00", "09:00-17:00", "working and rest days: every day, holidays too"),
     ("周末 10:00-16:00", "Sa,Su,PH 10:00-16:00", "rest days: holidays too"),
     (
         "周末及节假日 10:00-16:00，工作日 9:00-17:00",
