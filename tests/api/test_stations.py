@@ -86,7 +86,11 @@ def test_post_returns_201_location_and_the_normalised_feature(
         ({"amenities": ["legal_aid", "drinking_water"]}, ["drinking_water", "legal_aid"], None),
         ({"opening_hours": "08:00-20:00"}, [], "08:00-20:00"),
         ({"opening_hours": "早8点-晚8点"}, [], "08:00-20:00"),  # Chinese clock words
-        ({"opening_hours": "周一至周五 9:00-17:00，周末休息"}, [], "Mo-Fr 09:00-17:00; Sa,Su off"),
+        (  # 周末 is rest days: holidays follow it
+            {"opening_hours": "周一至周五 9:00-17:00，周末休息"},
+            [],
+            "Mo-Fr 09:00-17:00; Sa,Su,PH off",
+        ),
         # already OSM syntax: kept as it is
         ({"opening_hours": "Mo-Fr 08:00-18:00; PH off"}, [], "Mo-Fr 08:00-18:00; PH off"),
         ({"opening_hours": ""}, [], None),  # blank hours are unknown hours
