@@ -40,9 +40,9 @@ NONE: Final = 0
 HONG_KONG: Final = 1
 MACAU: Final = 2
 
-# Boxes (min_lon, min_lat, max_lon, max_lat), GCJ-02 degrees, holding every ambiguous
-# position of each border with a margin of at least 2 km (checked by
-# tests/geo/test_border.py against the band traced along the whole outline).
+# Boxes (min_lon, min_lat, max_lon, max_lat), GCJ-02 degrees, holding Hong Kong and
+# Macau with their waters, and so the band along their borders (which reaches ~620 m
+# into them); outside, the band only follows the mainland's own sea edge.
 BORDER_BOXES: Final[dict[str, tuple[float, float, float, float]]] = {
     "hong_kong": (113.80, 22.13, 114.50, 22.62),
     "macau": (113.50, 22.07, 113.62, 22.24),

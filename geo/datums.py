@@ -26,8 +26,9 @@ three, and a courier's "within 500 m" is wrong if they are mixed.
   *Hong Kong or Macau point* given in GCJ-02 (which is its WGS84) round-trips only if
   it lies outside the band; inside it, the inverse lands on the mainland point whose
   image it also is, 580-615 m away (Hong Kong) or 613-621 m away (Macau), on the other
-  side. The band's width is the shift's component across the border: up to 607 m along
-  the Shenzhen River (median 381 m; less where the river runs north-south), 605 m along
+  side. The band's width is the shift's component across the border, so it follows the
+  border's direction (nothing where the border runs along the shift, ~300 m where it
+  runs east-west): up to 607 m along the Shenzhen River (median 381 m), 605 m along
   Shenzhen Bay (median 522 m), 605 m at Gongbei and Macau's inner harbour (median
   465 m) and 526 m along the Hengqin channel (median 363 m); 39 km² along 102 km of the
   Hong Kong edge (with its sea stretches), 12 km² along 28 km of Macau's.
