@@ -32,7 +32,11 @@ three, and a courier's "within 500 m" is wrong if they are mixed.
   Shenzhen Bay (median 522 m), 605 m at Gongbei and Macau's inner harbour (median
   465 m) and 526 m along the Hengqin channel (median 363 m); 39 km² along 102 km of the
   Hong Kong edge (with its sea stretches), 12 km² along 28 km of Macau's.
-  :func:`geo.border.border_ambiguity` tells which positions lie in it.
+  :func:`geo.border.border_ambiguity` tells which positions lie in it. Conversely,
+  where the edge faces the other way (at Sha Tau Kok, where the border turns, and along
+  west- and north-facing sea edges: 20 km² in the Hong Kong box, 1.6 km² in Macau's),
+  GCJ-02 positions just inside the edge are the image of no WGS84 point and are refused
+  as outside mainland China.
 
 Every function takes longitudes and latitudes in degrees, lon first, as scalars or
 array_likes, and returns float64 arrays broadcast to the inputs' shape (0-d for scalars,

@@ -145,3 +145,14 @@ def test_flags_exactly_the_band_traced_from_the_outline(name: str) -> None:
     differ = truth != said
     edge_m = shapely.distance(shapely.boundary(band), shapely.points(lon[differ], lat[differ]))
     assert (edge_m * 1.1e5 < 2.0).all()
+
+
+@pytest.mark.parametrize("datum", ["gcj02", "bd09"])
+def test_the_hint_for_one_point_agrees_with_the_array_test(datum: str) -> None:
+    rng = np.random.default_rng(7)
+    lon = rng.uniform(114.00, 114.12, 300)  # across the Shenzhen River and the band
+    lat = rng.uniform(22.48, 22.53, 300)
+    flagged = border_ambiguity(lon, lat, datum) != NONE
+    hinted = np.array([border_hint(x, y, datum) is not None for x, y in zip(lon, lat, strict=True)])
+    assert flagged.sum() > 10
+    assert (flagged == hinted).all()
