@@ -16,7 +16,27 @@ three, and a courier's "within 500 m" is wrong if they are mixed.
   shipped in ``data/china_mainland_wgs84.geojson`` (see ``data/PROVENANCE.md``), not
   the rectangle most libraries use, which also covers Mongolia, Korea and Vietnam.
   A GCJ-02 or BD-09 point counts as in mainland China when the WGS84 point it is the
-  image of does, so round trips hold right up to the Hong Kong and Macau borders.
+  image of does.
+- Along the Hong Kong and Macau borders that reading is ambiguous for a band of
+  positions (measured by ``bench/bench_border_band.py`` on the outline's edge, which
+  runs up to ~400 m inside Hong Kong and Macau across land). Near Shenzhen and Zhuhai
+  GCJ-02 moves a mainland point ~525 m east and 300-330 m south, 580-621 m in all,
+  while Hong Kong and Macau points stay put, so the GCJ-02 image of the mainland spills
+  across the edge. *Mainland points* round-trip exactly, right up to the edge. A
+  *Hong Kong or Macau point* given in GCJ-02 (which is its WGS84) round-trips only if
+  it lies outside the band; inside it, the inverse lands on the mainland point whose
+  image it also is, 580-615 m away (Hong Kong) or 613-621 m away (Macau), on the other
+  side. The band's width is the shift's component across the border, so it follows the
+  border's direction (nothing where the border runs along the shift, ~300 m where it
+  runs east-west): up to 607 m along the Shenzhen River (median 381 m), 605 m along
+  Shenzhen Bay (median 522 m), 605 m at Gongbei and Macau's inner harbour (median
+  465 m) and 526 m along the Hengqin channel (median 363 m); 39 km² along 102 km of the
+  Hong Kong edge (with its sea stretches), 12 km² along 28 km of Macau's.
+  :func:`geo.border.border_ambiguity` tells which positions lie in it. Conversely,
+  where the edge faces the other way (at Sha Tau Kok, where the border turns, and along
+  west- and north-facing sea edges: 20 km² in the Hong Kong box, 1.6 km² in Macau's),
+  GCJ-02 positions just inside the edge are the image of no WGS84 point and are refused
+  as outside mainland China.
 
 Every function takes longitudes and latitudes in degrees, lon first, as scalars or
 array_likes, and returns float64 arrays broadcast to the inputs' shape (0-d for scalars,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from geo.amenities import mask_of, split_codes
+from geo.border import border_hint
 from geo.datums import Datum, parse_datum, swap_hint, validate_to_wgs84
 from geo.errors import InvalidParameter
 from geo.hours import parse_when
@@ -131,16 +132,32 @@ def build_nearest_query(
 
 
 def nearest_hint(query: NearestQuery) -> dict[str, str] | None:
-    """A hint for the answer when the position, valid but outside mainland China, would be
-    in it with longitude and latitude swapped (lon=39.47&lat=75.99 is Kashgar written
-    the other way round): ``{"code": "swapped_coordinates", "message", "message_zh"}``.
-    (A GCJ-02 or BD-09 position outside mainland China is refused with that hint.)"""
+    """A hint for the answer: ``{"code", "message", "message_zh"}``, or None.
+
+    - ``swapped_coordinates``: a WGS84 position, valid but outside mainland China, that
+      would be in it with longitude and latitude swapped (lon=39.47&lat=75.99 is Kashgar
+      written the other way round). (A GCJ-02 or BD-09 position outside mainland China
+      is refused with that hint.)
+    - ``border_ambiguous``: a GCJ-02 or BD-09 position in the band along the Hong Kong
+      or Macau border that is also a point across it (:func:`position_hint`).
+    """
     if query.crs is not Datum.WGS84:
-        return None
+        return position_hint(query.input_lon, query.input_lat, query.crs)
     hint = swap_hint(query.input_lon, query.input_lat)
     if hint is None:
         return None
     return {"code": "swapped_coordinates", "message": hint[0], "message_zh": hint[1]}
+
+
+def position_hint(lon: float, lat: float, datum: Datum) -> dict[str, str] | None:
+    """``{"code": "border_ambiguous", "message", "message_zh"}`` for a valid GCJ-02 or
+    BD-09 position (in degrees, in `datum`) that is ambiguous along the Hong Kong or
+    Macau border (:func:`geo.border.border_hint`), else None. Cheap enough for every
+    request: a few comparisons away from the two borders."""
+    hint = border_hint(lon, lat, datum)
+    if hint is None:
+        return None
+    return {"code": hint[0], "message": hint[1], "message_zh": hint[2]}
 
 
 def parse_bbox(value: str | None) -> BBox | None:

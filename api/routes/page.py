@@ -36,7 +36,7 @@ from geo.geojson import hours_json
 from geo.hours_state import hours_moment
 from geo.model import Station
 from geo.route import build_route_query, place_rider, stations_along_route
-from geo.search import build_nearest_query
+from geo.search import build_nearest_query, nearest_hint, position_hint
 from maps.embed import script_json
 
 router = APIRouter(route_class=StrictRoute, include_in_schema=False)
@@ -189,15 +189,15 @@ def page_nearest(
     stations = [s for s, _ in result.hits]
     extra = [{"distance_m": round(h.distance_m, 2)} for _, h in result.hits]
     (position,) = _triple([query.lon], [query.lat])
-    return _json(
-        request,
-        {
-            "position": position,
-            "origin": position,
-            "hours_at": hours_at.isoformat(),
-            "stations": _stations(stations, extra, hours_at),
-        },
-    )
+    doc = {
+        "position": position,
+        "origin": position,
+        "hours_at": hours_at.isoformat(),
+        "stations": _stations(stations, extra, hours_at),
+    }
+    if (hint := nearest_hint(query)) is not None:  # as /v1/stations/nearest says it
+        doc["hint"] = hint
+    return _json(request, doc)
 
 
 @router.get("/page/data/along-route")
@@ -252,18 +252,20 @@ def page_along_route(
     r = query.route
     (start,) = _triple([float(r.lon[0])], [float(r.lat[0])])
     position = _triple([me[0]], [me[1]])[0] if me else None
-    return _json(
-        request,
-        {
-            "position": position,
-            "origin": position or start,  # Baidu's directions need a start
-            "ahead": query.position is not None,  # distances count from the rider
-            "off_route_m": off_route_m,
-            "hours_at": hours_at.isoformat(),
-            "route": [
-                [round(float(x), _DIGITS), round(float(y), _DIGITS)]
-                for x, y in zip(r.lon, r.lat, strict=True)
-            ],
-            "stations": _stations(stations, extra, hours_at),
-        },
-    )
+    doc = {
+        "position": position,
+        "origin": position or start,  # Baidu's directions need a start
+        "ahead": query.position is not None,  # distances count from the rider
+        "off_route_m": off_route_m,
+        "hours_at": hours_at.isoformat(),
+        "route": [
+            [round(float(x), _DIGITS), round(float(y), _DIGITS)]
+            for x, y in zip(r.lon, r.lat, strict=True)
+        ],
+        "stations": _stations(stations, extra, hours_at),
+    }
+    # The rider's position, as nearest warns of it.
+    rider_hint = None if lon is None or lat is None else position_hint(lon, lat, parse_datum(crs))
+    if rider_hint is not None:
+        doc["hint"] = rider_hint
+    return _json(request, doc)

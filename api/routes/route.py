@@ -29,6 +29,7 @@ from geo.route import (
     parse_position,
     stations_along_route,
 )
+from geo.search import position_hint
 
 router = APIRouter(
     route_class=StrictRoute, prefix="/v1", tags=["stations"], responses=ERROR_RESPONSES
@@ -162,7 +163,7 @@ def route_collection(
         for station, hit in result.hits
     ]
     rider = q.position
-    return {
+    doc: dict[str, Any] = {
         "type": "FeatureCollection",
         "datum": datum.value,
         "query": {
@@ -192,6 +193,9 @@ def route_collection(
         "links": links,
         "features": features,
     }
+    if rider is not None and (hint := position_hint(rider.lon, rider.lat, q.crs)) is not None:
+        doc["hint"] = hint  # the rider's position, as nearest warns
+    return doc
 
 
 @router.get(

@@ -32,7 +32,7 @@ from geo.geojson import (
 )
 from geo.model import Station, build_station_data, parse_statuses
 from geo.outlines.areas import districts_of
-from geo.search import build_nearest_query, check_page, nearest_hint, parse_bbox
+from geo.search import build_nearest_query, check_page, nearest_hint, parse_bbox, position_hint
 from geo.textsearch import parse_query
 
 router = APIRouter(
@@ -264,10 +264,18 @@ def patch_station(
 
 def written(station: Station, body: dict[str, Any]) -> dict[str, Any]:
     """A station written, as a Feature (WGS84, ``datum``), with ``input_crs``: the datum
-    the body's geometry was read in (a patch without a geometry read none)."""
+    the body's geometry was read in (a patch without a geometry read none), and a
+    ``hint`` (``border_ambiguous``) when that geometry, in GCJ-02 or BD-09, is ambiguous
+    along the Hong Kong or Macau border."""
     feature = station_feature(station, standalone=True)
-    if body.get("geometry") is not None:
-        feature["input_crs"] = feature_datum(body).value
+    geometry = body.get("geometry")
+    if geometry is not None:
+        datum = feature_datum(body)
+        feature["input_crs"] = datum.value
+        # Written as the mainland reading; said when it may be a Hong Kong or Macau point.
+        lon, lat = geometry["coordinates"][:2]
+        if (hint := position_hint(float(lon), float(lat), datum)) is not None:
+            feature["hint"] = hint
     return feature
 
 

@@ -32,6 +32,12 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
         "WGS84 position outside mainland China",
         "WGS84 坐标位于中国大陆以外",
     ),
+    "border_ambiguous": (
+        "a GCJ-02 or BD-09 position within ~620 m of the Hong Kong or Macau border that "
+        "is also a point across it, ~600 m away; imported as the mainland point",
+        "GCJ-02 或 BD-09 坐标位于香港或澳门边界约 620 米以内，也可能是约 600 米外"
+        "边界另一侧的点；已按大陆位置导入",
+    ),
     "not_a_point": ("the geometry is not a point", "几何对象不是点"),
     "invalid_station": ("a field is invalid", "字段无效"),
     "unknown_amenity_label": ("amenity label not in the vocabulary", "未识别的服务设施"),

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from geo.amenities import match_labels
+from geo.border import REGION_NAMES, border_ambiguity
 from geo.datums import Datum, in_mainland_china, invalid_lonlat_mask, to_wgs84
 from geo.errors import StationError
 from geo.formulas import unescape_formula
@@ -262,6 +263,8 @@ def _place(
     x = np.where(swap, lat, lon)
     y = np.where(swap, lon, lat)
     wlon, wlat = to_wgs84(np.where(keep, x, 0.0), np.where(keep, y, 0.0), datum)
+    # GCJ-02/BD-09 positions also readable as Hong Kong or Macau points (geo.border).
+    border = border_ambiguity(np.where(keep, x, np.nan), np.where(keep, y, np.nan), datum)
     placed: list[tuple[float, float] | None] = []
     for k, row in enumerate(rows):
         a, b = coords[k]
@@ -294,6 +297,21 @@ def _place(
                 False,
                 f"({a}, {b}) is outside mainland China; imported as WGS84",
                 f"坐标 ({a}, {b}) 位于中国大陆以外，按 WGS84 导入",
+                shown,
+            )
+        if border[k]:
+            region, region_zh = REGION_NAMES[int(border[k])]
+            row.report(
+                "lon",
+                "border_ambiguous",
+                False,
+                f"({x[k]}, {y[k]}) is within ~620 m of the {region} border, where "
+                f"{datum.label} is ambiguous: imported as the mainland point it is the "
+                f"{datum.label} of, about 600 m away; if the station is in {region}, give "
+                f"its position in WGS84",
+                f"坐标 ({x[k]}, {y[k]}) 位于{region_zh}边界约 620 米以内，此处{datum.label}"
+                f"坐标有歧义：已按其对应的大陆位置（相距约 600 米）导入；如该驿站在{region_zh}，"
+                f"请改用 WGS84 坐标",
                 shown,
             )
         placed.append((float(wlon[k]), float(wlat[k])))
