@@ -46,6 +46,7 @@ from geo.backup_sign import Digest, check_options, check_signature, secret_key
 from geo.backup_tables import Table, counter, product_tables, quote, set_counter
 from geo.errors import InvalidBackup, StoreNotEmpty, StoreUnavailable
 from geo.storage import StationStore
+from geo.storage.hours_sql import reread_hours
 from geo.storage.migrations import current_revision
 from geo.storage.places_sql import mark_all, place_pending
 from geo.storage.sql import _CHANGES_LOCK, SqlStore, fill_search_grams
@@ -329,6 +330,7 @@ def restore(
         # or province, and its district labels were not derived from the positions.
         mark_all(conn)
         fill_search_grams(conn)  # a backup older than revision 0007 has none
+        reread_hours(conn)  # a backup older than revision 0008 has the old readings
     place_pending(_sql(store).engine)
     return summary
 
