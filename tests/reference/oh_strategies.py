@@ -150,7 +150,7 @@ def rules(draw: st.DrawFn, *, comments: bool = True) -> Rule:
         return Rule(days, body, comment=draw(st.sampled_from(COMMENTS)))
     ranges = tuple(draw(st.lists(time_ranges(), min_size=1, max_size=3))) if body == "times" else ()
     # Rarely: a comment turns open hours into unknown ones.
-    comment = draw(st.sampled_from((None, None, None, None, *COMMENTS))) if comments else None
+    comment = draw(st.sampled_from((*(None,) * 16, *COMMENTS))) if comments else None
     return Rule(days, body, ranges, comment)
 
 
