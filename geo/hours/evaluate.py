@@ -51,15 +51,15 @@ def compile_opening_hours(osm: str) -> Schedule | opening_hours.OpeningHours:
     InvalidOpeningHours
         If ``osm`` is not valid OSM syntax.
     """
+    schedule = parse_schedule(osm)  # the weekly subset, which the reference reads whole
+    if schedule is not None:
+        return schedule
     if not opening_hours.validate(osm):  # ParserError is missing from the package's stubs
         raise InvalidOpeningHours(
             f"Invalid OSM opening_hours expression {osm!r}.",
             f"无效的 OSM 营业时间表达式 {osm!r}。",
             details=[{"value": osm}],
         )
-    schedule = parse_schedule(osm)
-    if schedule is not None:
-        return schedule
     return opening_hours.OpeningHours(osm, country=HOLIDAY_COUNTRY)
 
 

@@ -17,16 +17,18 @@ What a day is comes from the working calendar (``geo.hours.calendar``):
 - in a year the calendar does not know, a schedule that names ``PH`` is unknown (None),
   rather than guessed; one that does not is read by its weekdays.
 
-Rules apply in order, a later rule replacing an earlier one for the days it selects.
+Rules apply in order, as in the reference: a rule that names its days replaces what
+earlier rules gave those days; ``off`` closes them by coming later; a rule without days
+adds to every day (see :func:`_overriding`); the last rule holding a minute decides it.
 A time range belongs to the day it begins on: ``22:00-06:00`` on Friday is Friday's
 night and runs to Saturday 06:00 whatever Saturday's own rule is, and ``22:00-06:00;
 PH off`` is closed on the night that begins on a day off, and open on the morning
 after a working night. The reference implementation (npm ``opening_hours``) instead
 lets the rule that selects a day decide its small hours too (``Fr-Su 10:00-02:00;
 Mo-Th 10:00-22:00`` is closed at Monday 01:00 there, open here, as a reader of
-"周五至周日 10:00-次日02:00" expects). :func:`day_intervals` with ``model="reference"``
+"周五至周日 10:00-次日02:00" expects). ``Schedule.state(..., model="reference")``
 follows the reference instead, and the test suite checks that these spill rules are the
-only difference between the two (tests/geo/hours/test_reference.py).
+only difference between the two (tests/reference/test_peer.py).
 
 A rule with a comment or ``unknown`` is unknown in its hours, as in the reference:
 ``"by appointment"`` is never "open".
@@ -77,14 +79,38 @@ Model = Literal["reader", "reference"]
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One rule: the weekdays and holidays it selects, and its intervals on such a day."""
+    """One rule: the days it selects, and its intervals on such a day.
+
+    An ``off`` rule's interval is the whole day *and its night* (0 to 48:00): nothing
+    that begins on a day off runs into the next morning.
+    """
 
     weekdays: frozenset[int]  # 0 Monday .. 6 Sunday; every day when there is no selector
     holidays: bool  # PH is in the selector
-    intervals: tuple[Interval, ...]  # empty for off/closed
+    selector: bool  # the rule names its days (a weekday or PH)
+    intervals: tuple[Interval, ...]
+    off: bool = False
 
     def selects(self, weekday: int, kind: DayKind | None) -> bool:
         return (self.holidays and kind is DayKind.HOLIDAY) or weekday in self.weekdays
+
+    @property
+    def plain_open(self) -> bool:
+        return not self.off and all(s is State.OPEN for _a, _b, s in self.intervals)
+
+
+def _overriding(rules: tuple[Rule, ...]) -> tuple[bool, ...]:
+    """Per rule: whether, on a day it selects, it replaces what earlier rules gave the day.
+
+    As in the reference: a rule that names its days does, unless it is ``off`` (which
+    closes the day by coming last instead); a rule without a selector adds to the day,
+    unless it is plainly open and follows another rule without one
+    (``Mo 08:00-10:00; 12:00-14:00`` is open on Monday at both times).
+    """
+    return tuple(
+        not r.off and (r.selector or (r.plain_open and i > 0 and not rules[i - 1].selector))
+        for i, r in enumerate(rules)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,22 +120,22 @@ class Schedule:
     text: str
     rules: tuple[Rule, ...]
     uses_holidays: bool
+    overriding: tuple[bool, ...]
+    nights: bool  # some interval runs past midnight
 
     def state(self, when: datetime, model: Model = "reader") -> State:
         """The state at ``when`` (naive, Asia/Shanghai wall clock)."""
         minute = when.hour * 60 + when.minute
         day = when.date()
-        if self._unknown_day(day) or (self._unknown_day(day - _ONE_DAY) and self._nights):
+        if self._unknown_day(day) or (self._unknown_day(day - _ONE_DAY) and self.nights):
             return State.UNKNOWN  # the holidays decide, and the calendar does not know them
-        found = State.CLOSED
-        for start, end, state in day_intervals(self, day, model):
-            if start <= minute < end:
-                found = max(found, state, key=_rank)
-        if model == "reader":
-            for start, end, state in day_intervals(self, day - _ONE_DAY, model):
-                if start <= minute + DAY_MINUTES < end:
-                    found = max(found, state, key=_rank)
-        return found
+        if model == "reference":
+            return _last(_reference_parts(self, day), minute)
+        # The day's own intervals, and the night that began the day before, which runs
+        # on whatever the day's own rules say.
+        found = [_last(day_intervals(self, day), minute)]
+        found.append(_last(day_intervals(self, day - _ONE_DAY), minute + DAY_MINUTES))
+        return max(found, key=_rank)
 
     def changes(self, start: datetime, end: datetime) -> Iterator[tuple[datetime, State]]:
         """``(moment, state)`` at ``start`` and at every minute the state changes until
@@ -135,14 +161,17 @@ class Schedule:
     def _unknown_day(self, day: date) -> bool:
         return self.uses_holidays and day_kind(day) is None
 
-    @property
-    def _nights(self) -> bool:
-        """Some interval runs past midnight."""
-        return any(b > DAY_MINUTES for r in self.rules for _a, b, _s in r.intervals)
-
 
 def _rank(state: State) -> int:
     return {State.CLOSED: 0, State.UNKNOWN: 1, State.OPEN: 2}[state]
+
+
+def _last(parts: tuple[Interval, ...], minute: int) -> State:
+    """The state of the last part holding ``minute``; closed when none does."""
+    for start, end, state in reversed(parts):
+        if start <= minute < end:
+            return state
+    return State.CLOSED
 
 
 def _effective(day: date) -> tuple[int, DayKind | None]:
@@ -152,36 +181,35 @@ def _effective(day: date) -> tuple[int, DayKind | None]:
 
 
 @lru_cache(maxsize=65536)
-def day_intervals(schedule: Schedule, day: date, model: Model = "reader") -> tuple[Interval, ...]:
-    """The intervals of ``day``, in minutes from its midnight.
-
-    ``reader``: the intervals that begin on ``day`` (ends past 24:00 run into the next
-    day), from the last rule that selects it. ``reference``: as npm ``opening_hours``
-    has them, within the day: the last rule selecting the day gives its own intervals
-    and its night from the day before if it selected that day too, and a later rule
-    that selected the day before but not this one adds its night.
-    """
+def day_intervals(schedule: Schedule, day: date) -> tuple[Interval, ...]:
+    """The parts of ``day`` in rule order, the last holding a minute deciding it:
+    the intervals that begin on the day (ends past 24:00 run into the next one)."""
     weekday, kind = _effective(day)
-    chosen = next(
-        (i for i in range(len(schedule.rules) - 1, -1, -1)
-         if schedule.rules[i].selects(weekday, kind)),
-        None,
-    )  # fmt: skip
-    if model == "reader":
-        return () if chosen is None else schedule.rules[chosen].intervals
-    before, before_kind = _effective(day - timedelta(days=1))
-    found: list[Interval] = []
-    for i, rule in enumerate(schedule.rules):
-        if chosen is not None and i < chosen:
-            continue
-        nights = [(0, b - DAY_MINUTES, s) for _a, b, s in rule.intervals if b > DAY_MINUTES]
-        if i == chosen:
-            found += [(a, min(b, DAY_MINUTES), s) for a, b, s in rule.intervals]
-            if rule.selects(before, before_kind):
-                found += nights
-        elif rule.selects(before, before_kind):
-            found += nights
-    return tuple(found)
+    parts: list[Interval] = []
+    for rule, overriding in zip(schedule.rules, schedule.overriding, strict=True):
+        if rule.selects(weekday, kind):
+            if overriding:
+                parts = []
+            parts.extend(rule.intervals)
+    return tuple(parts)
+
+
+@lru_cache(maxsize=65536)
+def _reference_parts(schedule: Schedule, day: date) -> tuple[Interval, ...]:
+    """The parts of ``day`` as the reference (npm opening_hours) has them: per rule, its
+    intervals within the day if it selects the day (emptying the list first when it
+    overrides), then its night from the day before if it selected that day."""
+    weekday, kind = _effective(day)
+    before, before_kind = _effective(day - _ONE_DAY)
+    parts: list[Interval] = []
+    for rule, overriding in zip(schedule.rules, schedule.overriding, strict=True):
+        if rule.selects(weekday, kind):
+            if overriding:
+                parts = []
+            parts.extend((a, min(b, DAY_MINUTES), s) for a, b, s in rule.intervals)
+        if not rule.off and rule.selects(before, before_kind):
+            parts.extend((0, b - DAY_MINUTES, s) for _a, b, s in rule.intervals if b > DAY_MINUTES)
+    return tuple(parts)
 
 
 def _minutes(clock: str) -> int:
@@ -211,23 +239,20 @@ def _rule(text: str) -> Rule | None:
     weekdays, holidays = _weekdays(selector) if selector else (frozenset(range(7)), False)
     if body == "24/7" and selector:
         return None  # "Mo 24/7" is not in the subset
-    state = State.UNKNOWN if match["comment"] is not None or body == "unknown" else State.OPEN
-    intervals: tuple[Interval, ...]
     if body in ("off", "closed"):
-        intervals = ()
-    elif body in (None, "24/7", "open", "unknown"):
-        intervals = ((0, DAY_MINUTES, state),)
-    else:
-        spans = []
-        for span in body.split(","):
-            start, end = (_minutes(c) for c in span.split("-"))
-            if start >= DAY_MINUTES or end > 2 * DAY_MINUTES:
-                return None
-            if end <= start:
-                end += DAY_MINUTES  # 22:00-06:00 runs into the next day
-            spans.append((start, end, state))
-        intervals = tuple(spans)
-    return Rule(weekdays, holidays, intervals)
+        return Rule(weekdays, holidays, bool(selector), ((0, 2 * DAY_MINUTES, State.CLOSED),), True)
+    state = State.UNKNOWN if match["comment"] is not None or body == "unknown" else State.OPEN
+    if body in (None, "24/7", "open", "unknown"):
+        return Rule(weekdays, holidays, bool(selector), ((0, DAY_MINUTES, state),))
+    spans = []
+    for span in body.split(","):
+        start, end = (_minutes(c) for c in span.split("-"))
+        if start >= DAY_MINUTES or end > 2 * DAY_MINUTES:
+            return None
+        if end <= start:
+            end += DAY_MINUTES  # 22:00-06:00 runs into the next day
+        spans.append((start, end, state))
+    return Rule(weekdays, holidays, bool(selector), tuple(spans))
 
 
 @lru_cache(maxsize=4096)
@@ -242,4 +267,7 @@ def parse_schedule(text: str) -> Schedule | None:
         if rule is None:
             return None
         rules.append(rule)
-    return Schedule(text, tuple(rules), any(r.holidays for r in rules))
+    nights = any(b > DAY_MINUTES for r in rules if not r.off for _a, b, _s in r.intervals)
+    return Schedule(
+        text, tuple(rules), any(r.holidays for r in rules), _overriding(tuple(rules)), nights
+    )
