@@ -49,6 +49,7 @@ from geo.hours.chinese_clock import (
     read_time_range,
     remove_break,
 )
+from geo.hours.schedule import parse_schedule
 
 __all__ = ["normalize_opening_hours"]
 
@@ -385,7 +386,7 @@ def normalize_opening_hours(text: str) -> str:
         return _read_chinese(stripped)
     except UnreadableError as exc:
         problem = exc
-    if opening_hours.validate(stripped):
+    if opening_hours.validate(stripped) or parse_schedule(stripped) is not None:
         return stripped
     raise InvalidOpeningHours(
         f"Cannot read opening hours {stripped!r} as Chinese text ({problem.reason}) "
