@@ -66,6 +66,7 @@ NEAREST_EXAMPLE: dict[str, Any] = {
         "max_distance_m": None,
         "open_at": "2026-11-23T12:30:00+08:00",
         "hours_at": "2026-11-23T12:30:00+08:00",
+        "calendar_known": True,
         "status": ["open"],
         "include_unknown": False,
     },

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from geo.datums import Datum, from_wgs84, parse_datum, swap_hint, to_wgs84, validate_lonlat
 from geo.errors import InvalidCoordinate, InvalidGeometry, MalformedBody
+from geo.hours.calendar import calendar_knows
 from geo.hours_state import hours_moment, hours_state
 from geo.model import EDITABLE_FIELDS, Station, amenity_labels
 
@@ -207,6 +208,7 @@ def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> 
             "max_distance_m": q.max_distance_m,
             "open_at": q.open_at.isoformat() if q.open_at else None,
             "hours_at": when.isoformat() if when else None,
+            "calendar_known": calendar_knows(when),
             "status": sorted(s.value for s in q.statuses),
             "include_unknown": q.include_unknown,
         },

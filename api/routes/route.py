@@ -18,6 +18,7 @@ from api.strict import StrictRoute, closest_name
 from geo.datums import Datum, parse_datum
 from geo.errors import InvalidParameter, UnknownParameter
 from geo.geojson import feature_datum, hours_at, hours_json, station_feature
+from geo.hours.calendar import calendar_knows
 from geo.route import (
     AHEAD_TOLERANCE_M,
     MAX_OFF_ROUTE_M,
@@ -175,6 +176,7 @@ def route_collection(
             "amenities": list(q.amenities),
             "open_at": q.open_at.isoformat() if q.open_at else None,
             "hours_at": when.isoformat() if when else None,
+            "calendar_known": calendar_knows(when),
             "status": sorted(s.value for s in q.statuses),
             "include_unknown": q.include_unknown,
             "limit": q.limit,

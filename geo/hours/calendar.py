@@ -25,7 +25,7 @@ import csv
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -39,6 +39,7 @@ __all__ = [
     "DayKind",
     "InvalidCalendarFile",
     "WorkingCalendar",
+    "calendar_knows",
     "day_kind",
     "known_years",
     "working_calendar",
@@ -169,6 +170,12 @@ def day_kind(day: date) -> DayKind | None:
     """What ``day`` is: a working day, a weekend day, a day off or a make-up working day;
     None when neither the package nor a calendar file knows its year."""
     return working_calendar().kind(day)
+
+
+def calendar_knows(moment: datetime | None) -> bool | None:
+    """Whether the calendar knows the days off of ``moment``'s year (None for no moment):
+    said in answers, since a schedule that depends on the holidays is unknown otherwise."""
+    return None if moment is None else moment.year in known_years()
 
 
 def known_years() -> frozenset[int]:

@@ -94,3 +94,21 @@ def test_cli_include_unknown(seeded: TestClient, db_url: str, tmp_path: Path) ->
     assert "预约驿站" not in plain.output
     assert "预约驿站" in wide.output
     assert "无时间驿站" in wide.output
+
+
+@pytest.mark.parametrize(
+    ("open_at", "known"), [("2026-11-23T10:00", True), ("2027-01-04T10:00", False), ("any", None)]
+)
+def test_answers_say_whether_the_calendar_knows_the_year(
+    seeded: TestClient, open_at: str, known: bool | None
+) -> None:
+    """A year without the State Council's notice is said, not guessed."""
+    nearest = seeded.get(
+        "/v1/stations/nearest", params={"lon": 116.40, "lat": 39.9087, "open_at": open_at}
+    )
+    along = seeded.get(
+        "/v1/stations/along-route", params={"route": ROUTE, "width_m": 100, "open_at": open_at}
+    )
+    for response in (nearest, along):
+        assert response.status_code == 200, response.text
+        assert response.json()["query"]["calendar_known"] is known

@@ -386,7 +386,7 @@ def test_a_gcj02_position_outside_china_is_refused() -> None:
 
 @settings(max_examples=1, database=None)
 @given(st.just(None))  # run_case records hypothesis events
-def test_a_rider_on_a_route_that_doubles_back_within_a_centimetre(_: None) -> None:
+def test_a_rider_on_a_route_that_doubles_back_within_a_centimetre(nothing: None) -> None:
     """Found by the property test: the rider stands on the third segment, 9.5 mm from
     the second, which runs back along it; the earlier pass wins the tie."""
     route = [(100.0, 22.0), (99.9994768240094, 21.99829850140171),

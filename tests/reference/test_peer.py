@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from geo.hours import is_open_at
 from geo.hours.calendar import DayKind, day_kind
 from geo.hours.schedule import DAY_MINUTES, State, parse_schedule
+from tests.reference.conftest import require_reference
 from tests.reference.oh_strategies import (
     FIRST_DAY,
     LAST_DAY,
@@ -59,6 +60,7 @@ def _shared(day: date, reference_holidays: frozenset[date]) -> bool:
 @pytest.fixture(scope="module")
 def comparable() -> list[date]:
     """Days of the strategies' range whose status, and the day before's, both share."""
+    require_reference()  # set up before the autouse check, being module-scoped
     reference = frozenset(public_holidays(FIRST_DAY.year - 1, *range(FIRST_DAY.year, 2027)))
     days, day = [], FIRST_DAY
     while day <= LAST_DAY:

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
+from tests.reference.conftest import require_reference
 from tests.reference.oh_strategies import (
     DAY_MIN,
     SHANGHAI,
@@ -95,6 +96,7 @@ def model_state(schedule: Schedule, instant: datetime, holidays: frozenset[date]
 
 @pytest.fixture(scope="module")
 def holidays() -> frozenset[date]:
+    require_reference()
     return frozenset(public_holidays(*YEARS))
 
 
