@@ -1,0 +1,1 @@
+"""The command line (``stationfinder``), built with typer on the domain in ``geo``."""

@@ -1,0 +1,1 @@
+"""The domain: stations, datums, geodesy, index, search, storage, imports, coverage, planning."""

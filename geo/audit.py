@@ -37,6 +37,8 @@ FIELDS: tuple[str, ...] = tuple(StationData.model_fields)
 
 
 class Action(StrEnum):
+    """What a change did to a station."""
+
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
@@ -76,6 +78,7 @@ class AuditEntry:
     summary: dict[str, Any] | None
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the entry with its time in UTC (``...Z``)."""
         return {
             "seq": self.seq,
             "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -39,9 +39,11 @@ class SystemClock:
     """The machine's clocks."""
 
     def now(self) -> datetime:
+        """The current time, aware, UTC."""
         return datetime.now(UTC)
 
     def monotonic(self) -> float:
+        """Seconds of a clock that never goes back (``time.monotonic``)."""
         return time.monotonic()
 
 
@@ -62,10 +64,12 @@ class ManualClock:
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
+        """The time set by the test."""
         with self._lock:
             return self._now
 
     def monotonic(self) -> float:
+        """The monotonic seconds set by the test."""
         with self._lock:
             return self._monotonic
 

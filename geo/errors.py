@@ -29,6 +29,7 @@ class StationError(Exception):
         self.details = details or []
 
     def to_dict(self) -> dict[str, Any]:
+        """The error as the API's ``error`` member: code, both messages, details if any."""
         body: dict[str, Any] = {
             "code": self.code,
             "message": self.message,

@@ -29,6 +29,7 @@ class IdMap:
         return self.count
 
     def get(self, station_id: int) -> int | None:
+        """The slot of a station id, or None."""
         if 0 <= station_id < len(self.dense):
             value = int(self.dense[station_id])
             return None if value < 0 else value
@@ -47,6 +48,7 @@ class IdMap:
         self.count += 1
 
     def pop(self, station_id: int) -> int | None:
+        """Remove a station id; return the slot it had, or None."""
         value = self.get(station_id)
         if value is None:
             return None

@@ -71,6 +71,7 @@ class Disagreement:
 
     @property
     def reason(self) -> str:
+        """Why the label was refused: outside every district, a mismatch, or an unknown area."""
         if self.place is None:
             return "outside_districts"
         return "district_mismatch" if self.named else "unknown_area"
@@ -111,6 +112,7 @@ class Disagreement:
         )
 
     def detail(self) -> dict[str, Any]:
+        """The refusal's detail for the API's ``details``."""
         return {
             "field": self.field,
             "value": self.given,

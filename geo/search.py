@@ -42,6 +42,7 @@ class NearestQuery:
 
     @property
     def mask(self) -> int:
+        """The amenity bit mask of the query's codes."""
         return mask_of(self.amenities)
 
 

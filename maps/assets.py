@@ -32,10 +32,12 @@ class Asset:
 
     @property
     def kind(self) -> str:
+        """``css`` or ``js``, by the file's extension."""
         return "css" if self.file.endswith(".css") else "js"
 
     @property
     def path(self) -> Path:
+        """The vendored file on disk."""
         return VENDOR / self.package / Path(self.file).name
 
 

@@ -89,6 +89,7 @@ class CoverageLayers(Element):  # type: ignore[misc, unused-ignore]
         return f"sf-coverage-data-{self._id}"
 
     def render(self, **kwargs: Any) -> str:
+        """Add the payload block to the page and the script that draws it (folium hook)."""
         figure = self.get_root()
         assert isinstance(figure, Figure)
         assert self._parent is not None

@@ -88,4 +88,5 @@ class Verbatim(Element):  # type: ignore[misc, unused-ignore]
         self.text = text
 
     def render(self, **kwargs: Any) -> str:
+        """The text, as it is (folium hook)."""
         return self.text

@@ -62,6 +62,7 @@ class StationPoints:
 
     @classmethod
     def from_stations(cls, stations: Sequence[Station]) -> StationPoints:
+        """Points of stations: positions (WGS84) and amenity masks."""
         return cls(
             np.array([s.lon for s in stations], dtype=np.float64),
             np.array([s.lat for s in stations], dtype=np.float64),
@@ -72,6 +73,7 @@ class StationPoints:
     def from_lonlat(
         cls, lon: npt.ArrayLike, lat: npt.ArrayLike, mask: npt.ArrayLike | None = None
     ) -> StationPoints:
+        """Points from coordinates (WGS84) and, optionally, amenity masks (default: none)."""
         x = np.asarray(lon, dtype=np.float64).reshape(-1)
         y = np.asarray(lat, dtype=np.float64).reshape(-1)
         m = np.zeros(len(x), np.int64) if mask is None else np.asarray(mask, np.int64)
@@ -164,6 +166,7 @@ class CoverageResult:
     demand: DemandPoints | None = None
 
     def layer(self, flt: AmenityFilter, radius_m: float) -> CoverageLayer:
+        """The layer of one amenity filter and radius."""
         return next(x for x in self.layers if x.filter == flt and x.radius_m == radius_m)
 
 

@@ -37,6 +37,7 @@ class AmenityFilter:
 
     @property
     def mask(self) -> int:
+        """The amenity bit mask of the filter's codes."""
         return mask_of(self.codes)
 
     @property

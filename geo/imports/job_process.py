@@ -85,12 +85,15 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._run, name="import-heartbeat", daemon=True)
 
     def progress(self, rows_done: int, rows_total: int | None) -> None:
+        """Record the rows read so far (and the total, when known)."""
         self.rows_done, self.rows_total = rows_done, rows_total
 
     def start(self) -> None:
+        """Start reporting progress in the background."""
         self._thread.start()
 
     def stop(self) -> None:
+        """Stop reporting and wait for the reporting thread."""
         self._stop.set()
         self._thread.join()
 
@@ -220,6 +223,7 @@ def _one_writer(url: str) -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the import job named on the command line, its spec read from stdin; the exit status."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
         print("usage: python -m geo.imports.job_process JOB_ID  (spec on stdin)", file=sys.stderr)

@@ -34,6 +34,8 @@ JOB_ID_LENGTH: Final = 32  # hex digits of a job id (128 random bits)
 
 
 class JobStatus(StrEnum):
+    """Where an import job is in its life."""
+
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
@@ -95,6 +97,7 @@ class ImportJob:
 
     @property
     def active(self) -> bool:
+        """Queued or running."""
         return self.status in ACTIVE
 
     def visible_to(self, actor: Actor) -> bool:
@@ -127,10 +130,12 @@ def iso(ts: datetime | None) -> str | None:
 
 
 def new_job_id() -> str:
+    """A new random job id (hex)."""
     return os.urandom(JOB_ID_LENGTH // 2).hex()
 
 
 def is_job_id(text: str) -> bool:
+    """Whether ``text`` is shaped like a job id (so that a path never holds anything else)."""
     return len(text) == JOB_ID_LENGTH and all(c in "0123456789abcdef" for c in text)
 
 

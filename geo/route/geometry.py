@@ -80,6 +80,7 @@ class Route:
 
     @property
     def total_length_m(self) -> float:
+        """Length of the whole route, metres."""
         return float(self.start_m[-1])
 
     def __len__(self) -> int:

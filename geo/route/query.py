@@ -81,6 +81,7 @@ class RouteQuery:
 
     @property
     def mask(self) -> int:
+        """The amenity bit mask of the query's codes."""
         return mask_of(self.amenities)
 
     @property

@@ -196,6 +196,7 @@ def clean(value: Any) -> Any:
 
 
 def is_blank(value: Any) -> bool:
+    """Whether a cell holds nothing (None, or only whitespace)."""
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -261,6 +262,7 @@ def find_header(sample: Sequence[tuple[int, Sequence[Any]]]) -> int:
 
 
 def header_note(line_word: str, number: int) -> list[str]:
+    """The note for a header found below the first line, if it was."""
     if number == 1:
         return []
     return [f"header found on {line_word} {number}; the {line_word}s above it were skipped"]

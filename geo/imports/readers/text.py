@@ -112,6 +112,8 @@ def check_encoding(name: str) -> str:
 
 
 class TextCheck(NamedTuple):
+    """What checking the start of a file as text found."""
+
     problem: str | None  # first decoding error, if any
     problem_zh: str | None
     binary: bool  # NUL bytes or many control characters: not a text file
