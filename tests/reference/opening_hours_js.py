@@ -71,6 +71,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from geo.outlines.build import cache_dir
+
 HERE: Final = Path(__file__).resolve().parent
 LOCK: Final = HERE / "package-lock.json"
 SCRIPT: Final = HERE / "evaluate.js"
@@ -91,19 +93,10 @@ class Refused:
     message: str
 
 
-def cache_dir() -> Path:
-    """The cache directory, as ``geo.outlines.build.cache_dir`` finds it."""
-    given = os.environ.get("STATIONFINDER_CACHE_DIR")
-    if given:
-        return Path(given)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "stationfinder"
-
-
 def install_dir() -> Path:
     """Where ``npm ci`` puts the pinned package: a new lock file means a new directory."""
     digest = hashlib.sha256(LOCK.read_bytes()).hexdigest()[:12]
-    return cache_dir() / "node" / f"{PACKAGE}-{VERSION}-{digest}"
+    return cache_dir() / "node" / f"{PACKAGE}-{VERSION}-{digest}"  # the outlines' cache
 
 
 def _node() -> str | None:
