@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -42,58 +41,18 @@ import opening_hours
 from geo.errors import InvalidOpeningHours
 from geo.hours.chinese_clock import (
     DAY_MINUTES,
-    TIME_RANGES,
     TimeRange,
     UnreadableError,
     format_range,
-    read_time_range,
     remove_break,
 )
+from geo.hours.chinese_words import JOINED, PH, WEEK, days_of, time_range, tokens, trailing_days
 from geo.hours.schedule import parse_schedule
 
 __all__ = ["normalize_opening_hours"]
 
-_WEEK = frozenset(range(7))
-_PH = 7  # public holidays, as a day number
 _OSM_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
-_DAY_NUMBER = {c: i for i, c in enumerate("一二三四五六")} | {"日": 6, "天": 6, "七": 6}
-_DAY_NUMBER |= {str(i + 1): i for i in range(7)}  # 周1 is Monday, 周7 Sunday
 _ALL_YEAR_UNKNOWN = 'Mo-Su,PH unknown "全年无休"'  # open every day, hours not stated
-
-# Building blocks of the token table (text is NFKC-folded first: full-width ":" ";" ","
-# "～" "（" and digits become ASCII).
-_DAY = "[一二三四五六日天七1-7]"
-_PREFIX = "(?:周|星期|礼拜)"
-_TO = r"\s*(?:-+|~|〜|—+|–|―|至|到)\s*"
-_CLOSED = "休息|闭馆|休馆|闭站|不开放|不营业|停业|歇业|关闭|关门|休"
-_HOLIDAYS = "(?:法定)?(?:节假日|节日|假日)"
-_ALWAYS = r"7\s*[×x*]\s*24\s*(?:小时|h)?|全天\s*24\s*小时|24\s*小时|24\s*h|24/7|全天候?"
-
-# (kind, pattern), tried in this order at each position; the first match wins.
-_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE))
-    for kind, pattern in (
-        ("ph_off", rf"{_HOLIDAYS}(?:{_CLOSED}|除外)"),
-        ("ph_same", rf"{_HOLIDAYS}(?:照常|正常|无休|不休息?)(?:开放|营业|服务)?"),
-        ("always", _ALWAYS),
-        ("all_year", r"全年无休"),
-        ("every_day", r"全年|每天|每日|天天|全周"),
-        ("break", r"午休|午间休息|中午休息"),
-        ("days", rf"工作日|周末|双休日?|{_HOLIDAYS}"),
-        (
-            "days",
-            rf"每?{_PREFIX}(?P<d1>{_DAY})(?:{_TO}{_PREFIX}?(?P<d2>{_DAY})"
-            r"|(?P<more>[一二三四五六日天七]+))?",
-        ),
-        *(("time", pattern) for pattern in TIME_RANGES),
-        ("off", _CLOSED),
-        ("filler", r"(?:营业|开放|服务|办公|工作)(?:时间)?|时间|均"),
-        ("open", r"[(\[【]"),
-        ("close", r"[)\]】]"),
-        ("sep", r"[\s;,、。:/|和及与]+"),
-    )
-)
-_JOINED = re.compile(r"[\s、和及与]*")  # "周末及节假日休息": one closure for both
 
 
 @dataclass
@@ -112,48 +71,15 @@ class _Rule:
 
     @property
     def every_day(self) -> bool:
-        return self.days is None or self.days >= _WEEK
-
-
-def _tokens(text: str) -> Iterator[tuple[str, re.Match[str]]]:
-    pos = 0
-    while pos < len(text):
-        for kind, pattern in _TOKENS:
-            match = pattern.match(text, pos)
-            if match and match.end() > pos:
-                yield kind, match
-                pos = match.end()
-                break
-        else:
-            bad = text[pos : pos + 12]
-            raise UnreadableError(f"unrecognised text {bad!r}", f"无法识别的内容 {bad!r}")
-
-
-def _days(match: re.Match[str]) -> set[int]:
-    word = match.group(0)
-    if word == "工作日":
-        return set(range(5))
-    if word.startswith(("周末", "双休")):
-        return {5, 6}
-    if match.re.groupindex.get("d1") is None:
-        return {_PH}
-    first = _DAY_NUMBER[match["d1"]]
-    if match["d2"]:  # a range, possibly wrapping past Sunday (周五至周一)
-        last = _DAY_NUMBER[match["d2"]]
-        return {(first + i) % 7 for i in range((last - first) % 7 + 1)}
-    return {first} | {_DAY_NUMBER[c] for c in match["more"] or ""}
-
-
-def _time_range(match: re.Match[str]) -> TimeRange:
-    return read_time_range(match.group(0), match["start"], match["end"], bool(match["next"]))
+        return self.days is None or self.days >= WEEK
 
 
 def _osm_days(days: set[int] | None) -> str:
     """``{0,1,2,3,4}`` -> ``Mo-Fr``, ``{5,6,7}`` -> ``Sa,Su,PH``; the whole week -> ``""``."""
-    if days is None or days >= _WEEK:
+    if days is None or days >= WEEK:
         return ""
     runs: list[list[int]] = []
-    for day in sorted(days - {_PH}):
+    for day in sorted(days - {PH}):
         if runs and runs[-1][-1] == day - 1:
             runs[-1].append(day)
         else:
@@ -162,7 +88,7 @@ def _osm_days(days: set[int] | None) -> str:
     for run in runs:
         names = [_OSM_DAYS[d] for d in run]
         parts.append(f"{names[0]}-{names[-1]}" if len(run) > 2 else ",".join(names))
-    return ",".join(parts + (["PH"] if _PH in days else []))
+    return ",".join(parts + (["PH"] if PH in days else []))
 
 
 def _osm_rule(rule: _Rule) -> str:
@@ -175,138 +101,160 @@ def _osm_rule(rule: _Rule) -> str:
     return f"{days} {ranges}".strip()
 
 
-def _trailing_days(items: list[tuple[str, re.Match[str]]], i: int, text: str) -> int:
-    """How many days tokens from ``items[i]`` qualify the times before them, or 0.
+@dataclass
+class _Reading:
+    """The state of reading one text's tokens into rules."""
 
-    They do when bracketed alone right after the times ("8:00-20:00（周一至周五）") or when
-    nothing but holiday words follows them ("8:00-20:00 周一至周五，节假日休息").
-    """
-    j = i
-    while j < len(items) and items[j][0] == "days":
-        j += 1
-    if i > 0 and items[i - 1][0] == "open":
-        return j - i if j < len(items) and items[j][0] == "close" else 0
-    for kind, match in items[j:]:
-        joined = _JOINED.fullmatch(text, items[j - 1][1].end(), match.start())
-        if kind not in ("ph_off", "ph_same", "close") or (kind == "ph_off" and joined):
-            return 0
-    return j - i
+    text: str
+    items: list[tuple[str, re.Match[str]]]
+    rules: list[_Rule] = field(default_factory=list)
+    rule: _Rule = field(default_factory=_Rule)
+    holidays_said: bool = False  # the text says what holidays do
+    ph_off: bool = False  # a separate 节假日休息
+    pending_break: bool = False  # 午休 seen, its times to come
+    pos: int = 0  # the token being read
+
+    def previous(self) -> tuple[str, re.Match[str]] | None:
+        return self.items[self.pos - 1] if self.pos else None
+
+    def following(self) -> str | None:
+        return self.items[self.pos + 1][0] if self.pos + 1 < len(self.items) else None
 
 
 def _rules(text: str) -> tuple[list[_Rule], bool, bool]:
     """The rules of the text, whether it says what holidays do, and a separate 节假日休息."""
-    items = [(k, m) for k, m in _tokens(text) if k not in ("sep", "filler")]
-    rules: list[_Rule] = []
-    rule = _Rule()
-    holidays_said = ph_off = pending_break = False
-    i = 0
-    while i < len(items):
-        kind, match = items[i]
-        previous = items[i - 1] if i else None
-        following = items[i + 1][0] if i + 1 < len(items) else None
-        i += 1
-        if kind in ("open", "close"):
-            continue
-        if kind in ("ph_same", "all_year"):  # 节假日照常 and 全年无休 say holidays are open
-            holidays_said = True
-            if kind == "ph_same":
-                continue
-        if kind == "ph_off":
-            holidays_said = True
-            if (
-                previous is not None
-                and previous[0] == "days"
-                and rule.days is not None
-                and not rule.has_hours
-                and not match.group(0).endswith("除外")
-                and _JOINED.fullmatch(text, previous[1].end(), match.start())
-            ):
-                rule.days.add(_PH)  # "周末及节假日休息"
-                rule.off = True
-            else:
-                ph_off = True
-        elif (
-            kind == "days"
-            and (count := _trailing_days(items, i - 1, text))
-            and (rule.times and rule.days is None and not (rule.off or rule.always))
-        ):
-            rule.days = set()
-            for _, days_match in items[i - 1 : i - 1 + count]:
-                rule.days |= _days(days_match)
-                rule.rest |= days_match.group(0).startswith(("周末", "双休"))
-                rule.working |= days_match.group(0) == "工作日"
-            i += count - 1
-        elif kind in ("days", "every_day", "all_year"):
-            days = _days(match) if kind == "days" else set(_WEEK)
-            holidays_said |= days == {_PH}
-            if rule.has_hours and not (kind != "days" and rule.every_day):  # 全年无休 again
-                rules.append(rule)
-                rule = _Rule(days=set())
-            if rule.days is None:
-                rule.days = set()
-            rule.days |= days
-            rule.rest |= match.group(0).startswith(("周末", "双休"))
-            rule.working |= match.group(0) == "工作日"
-        elif kind == "break":
-            if following == "time":
-                pending_break = True
-            elif previous is not None and previous[0] == "time" and len(rule.times) > 1:
-                rule.breaks.append(rule.times.pop())  # "12:00-13:00午休"
-            else:
-                raise UnreadableError(
-                    f"{match.group(0)!r} without its times", f"{match.group(0)!r} 没有时间"
-                )
-        elif kind == "time" and pending_break:
-            rule.breaks.append(_time_range(match))
-            pending_break = False
-        elif (rule.off or rule.always) and kind == "time" and rule.days is not None:
-            rules.append(rule)  # "周一闭馆，9:00-17:00": the times are for every day
-            rule = _Rule(times=[_time_range(match)])
-        elif (
-            kind == "off"
-            and previous is not None
-            and previous[0] == "time"
-            and len(rule.times) > 1
-            and not (rule.off or rule.always)
-        ):
-            rule.breaks.append(rule.times.pop())  # "09:00-21:00，12:00-13:00休息"
-        elif rule.off or rule.always or (kind in ("always", "off") and rule.times):
-            raise UnreadableError(
-                f"conflicting hours near {match.group(0)!r}",
-                f"{match.group(0)!r} 附近的时间相互矛盾",
-            )
-        elif kind == "time":
-            rule.times.append(_time_range(match))
-        elif kind == "always":
-            rule.always = True
-        elif kind == "off":
-            if rule.days is None:
-                raise UnreadableError(
-                    f"{match.group(0)!r} without the days it applies to",
-                    f"{match.group(0)!r} 未说明适用的日期",
-                )
-            rule.off = True
-    rules.append(rule)
-    if pending_break:
+    r = _Reading(text, [(k, m) for k, m in tokens(text) if k not in ("sep", "filler")])
+    while r.pos < len(r.items):
+        kind, match = r.items[r.pos]
+        taken = _step(r, kind, match)
+        r.pos += taken
+    r.rules.append(r.rule)
+    if r.pending_break:
         raise UnreadableError("a break without its times", "午休没有时间")
-    return rules, holidays_said, ph_off
+    return r.rules, r.holidays_said, r.ph_off
 
 
-def _read_chinese(text: str) -> str:
-    """Translate Chinese registry text to OSM, or raise :class:`UnreadableError`."""
-    folded = unicodedata.normalize("NFKC", text)
-    if re.fullmatch(r"[\s,;。]*全年无休[\s,;。]*", folded):
-        return _ALL_YEAR_UNKNOWN  # open every day; at what hours, the text does not say
-    rules, holidays_said, ph_off = _rules(folded)
-    for r in rules:
-        if r.breaks and not r.times:
-            raise UnreadableError("a break without opening hours", "有休息时间但没有营业时间")
-        for pause in r.breaks:
-            r.times = remove_break(r.times, pause)
-    if any(r.days is not None and not r.has_hours for r in rules):
-        raise UnreadableError("days without hours", "有日期但没有时间")
-    if not any(r.times or r.always for r in rules):
-        raise UnreadableError("no opening times", "没有开放时间")
+def _step(r: _Reading, kind: str, match: re.Match[str]) -> int:
+    """Read one token (or a run of trailing days); returns how many tokens it took."""
+    if kind in ("open", "close"):
+        return 1
+    if kind in ("ph_same", "all_year"):  # 节假日照常 and 全年无休 say holidays are open
+        r.holidays_said = True
+        if kind == "ph_same":
+            return 1
+    if kind == "ph_off":
+        _holidays_off(r, match)
+    elif kind == "days" and (count := trailing_days(r.items, r.pos, r.text)) and _bare(r.rule):
+        _days_after_times(r, count)
+        return count
+    elif kind in ("days", "every_day", "all_year"):
+        _days_before_times(r, kind, match)
+    elif kind == "break":
+        _lunch_break(r, match)
+    else:
+        _hours(r, kind, match)
+    return 1
+
+
+def _bare(rule: _Rule) -> bool:
+    """Times without days yet: days written after them qualify them."""
+    return bool(rule.times) and rule.days is None and not (rule.off or rule.always)
+
+
+def _holidays_off(r: _Reading, match: re.Match[str]) -> None:
+    r.holidays_said = True
+    previous = r.previous()
+    joined = (
+        previous is not None
+        and previous[0] == "days"
+        and JOINED.fullmatch(r.text, previous[1].end(), match.start()) is not None
+    )
+    rule = r.rule
+    if (
+        joined
+        and rule.days is not None
+        and not rule.has_hours
+        and not match.group(0).endswith("除外")
+    ):
+        rule.days.add(PH)  # "周末及节假日休息"
+        rule.off = True
+        return
+    r.ph_off = True
+
+
+def _days_after_times(r: _Reading, count: int) -> None:
+    """ "8:00-20:00（周一至周五）": the days qualify the times before them."""
+    r.rule.days = set()
+    for _, days_match in r.items[r.pos : r.pos + count]:
+        _add_days(r.rule, days_of(days_match), days_match)
+
+
+def _days_before_times(r: _Reading, kind: str, match: re.Match[str]) -> None:
+    days = days_of(match) if kind == "days" else set(WEEK)
+    r.holidays_said |= days == {PH}
+    if r.rule.has_hours and not (kind != "days" and r.rule.every_day):  # 全年无休 again
+        r.rules.append(r.rule)
+        r.rule = _Rule(days=set())
+    if r.rule.days is None:
+        r.rule.days = set()
+    _add_days(r.rule, days, match)
+
+
+def _add_days(rule: _Rule, days: set[int], match: re.Match[str]) -> None:
+    assert rule.days is not None
+    rule.days |= days
+    rule.rest |= match.group(0).startswith(("周末", "双休"))
+    rule.working |= match.group(0) == "工作日"
+
+
+def _lunch_break(r: _Reading, match: re.Match[str]) -> None:
+    previous = r.previous()
+    if r.following() == "time":
+        r.pending_break = True
+    elif previous is not None and previous[0] == "time" and len(r.rule.times) > 1:
+        r.rule.breaks.append(r.rule.times.pop())  # "12:00-13:00午休"
+    else:
+        raise UnreadableError(
+            f"{match.group(0)!r} without its times", f"{match.group(0)!r} 没有时间"
+        )
+
+
+def _hours(r: _Reading, kind: str, match: re.Match[str]) -> None:
+    """A time range, 24 hours, or a closure."""
+    rule, previous = r.rule, r.previous()
+    closed_or_always = rule.off or rule.always
+    if kind == "time" and r.pending_break:
+        rule.breaks.append(time_range(match))
+        r.pending_break = False
+    elif closed_or_always and kind == "time" and rule.days is not None:
+        r.rules.append(rule)  # "周一闭馆，9:00-17:00": the times are for every day
+        r.rule = _Rule(times=[time_range(match)])
+    elif kind == "off" and _after_times(previous, rule) and not closed_or_always:
+        rule.breaks.append(rule.times.pop())  # "09:00-21:00，12:00-13:00休息"
+    elif closed_or_always or (kind in ("always", "off") and rule.times):
+        raise UnreadableError(
+            f"conflicting hours near {match.group(0)!r}", f"{match.group(0)!r} 附近的时间相互矛盾"
+        )
+    elif kind == "time":
+        rule.times.append(time_range(match))
+    elif kind == "always":
+        rule.always = True
+    elif rule.days is None:  # off
+        raise UnreadableError(
+            f"{match.group(0)!r} without the days it applies to",
+            f"{match.group(0)!r} 未说明适用的日期",
+        )
+    else:
+        rule.off = True
+
+
+def _after_times(previous: tuple[str, re.Match[str]] | None, rule: _Rule) -> bool:
+    """A closure right after a second time range: that range is a break."""
+    return previous is not None and previous[0] == "time" and len(rule.times) > 1
+
+
+def _merge_samedays_of(rules: list[_Rule]) -> list[_Rule]:
+    """The rules with hours, those of the same days merged."""
     # Same days twice ("周一至周五 8:00-12:00；周一至周五 14:00-18:00") means both ranges;
     # same days open and closed, or 24 hours and not, contradicts itself.
     seen: dict[frozenset[int] | None, _Rule] = {}
@@ -325,22 +273,46 @@ def _read_chinese(text: str) -> str:
             raise UnreadableError(
                 f"conflicting hours for {label or 'every day'}", f"{label or '每天'}的时间相互矛盾"
             )
+    return kept
+
+
+def _add_holiday_rules(kept: list[_Rule], *, holidays_said: bool, ph_off: bool) -> None:
+    """What holidays do when the text says it only through 工作日/周末, or separately."""
     if not holidays_said:  # holidays are rest days, not working days
         rest = [r for r in kept if r.rest and not r.every_day]
         for r in rest:
-            r.days = (r.days or set()) | {_PH}
+            r.days = (r.days or set()) | {PH}
         if not rest and any(r.working and not r.every_day for r in kept):
             daily = next((r for r in kept if r.every_day and not r.off), None)
             kept.append(
-                _Rule(days={_PH}, times=list(daily.times), always=daily.always)
+                _Rule(days={PH}, times=list(daily.times), always=daily.always)
                 if daily
-                else _Rule(days={_PH}, off=True)
+                else _Rule(days={PH}, off=True)
             )
-    if ph_off and not any(r.off and r.days and _PH in r.days for r in kept):
-        kept.append(_Rule(days={_PH}, off=True))
+    if ph_off and not any(r.off and r.days and PH in r.days for r in kept):
+        kept.append(_Rule(days={PH}, off=True))
+
+
+def _read_chinese(text: str) -> str:
+    """Translate Chinese registry text to OSM, or raise :class:`UnreadableError`."""
+    folded = unicodedata.normalize("NFKC", text)
+    if re.fullmatch(r"[\s,;。]*全年无休[\s,;。]*", folded):
+        return _ALL_YEAR_UNKNOWN  # open every day; at what hours, the text does not say
+    rules, holidays_said, ph_off = _rules(folded)
+    for r in rules:
+        if r.breaks and not r.times:
+            raise UnreadableError("a break without opening hours", "有休息时间但没有营业时间")
+        for pause in r.breaks:
+            r.times = remove_break(r.times, pause)
+    if any(r.days is not None and not r.has_hours for r in rules):
+        raise UnreadableError("days without hours", "有日期但没有时间")
+    if not any(r.times or r.always for r in rules):
+        raise UnreadableError("no opening times", "没有开放时间")
+    kept = _merge_samedays_of(rules)
+    _add_holiday_rules(kept, holidays_said=holidays_said, ph_off=ph_off)
 
     def order(r: _Rule) -> tuple[bool, bool, bool]:  # holidays last: they override weekdays
-        return (not r.every_day and _PH in (r.days or ()), r.off, not r.every_day)
+        return (not r.every_day and PH in (r.days or ()), r.off, not r.every_day)
 
     kept.sort(key=order)
     osm = "; ".join(_osm_rule(r) for r in kept)
