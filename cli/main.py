@@ -282,6 +282,7 @@ def import_(
                 mode=mode,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
                 actor=actor,
+                max_rows=settings.max_import_rows,
             )
     if report_path is not None:
         report_path.write_text(report.to_json() + "\n", encoding="utf-8")

@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     # Limits (docs/security.md, "Limits"): the API's answer to floods and huge inputs.
     max_body_bytes: int = 2_000_000
     max_upload_bytes: int = 100_000_000
-    max_import_rows: int = 1_000_000
+    max_import_rows: int = 1_000_000  # geo.imports.readers.guard.MAX_ROWS
     rate_limit_search_per_min: int = 600
     rate_limit_search_burst: int = 120
     rate_limit_writes_per_min: int = 120

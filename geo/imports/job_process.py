@@ -124,7 +124,9 @@ def _write(store: StationStore, job_id: str, update: JobUpdate, *, if_active: bo
             time.sleep(2.0 * (attempt + 1))
 
 
-def _import(registry: _JobRegistry, job: ImportJob, path: Path, beat: Heartbeat) -> JobUpdate:
+def _import(
+    registry: _JobRegistry, job: ImportJob, path: Path, beat: Heartbeat, max_rows: int
+) -> JobUpdate:
     """Run the import; the job's outcome as a row update."""
     options: dict[str, Any] = job.options
     report = runner.import_file(
@@ -138,6 +140,7 @@ def _import(registry: _JobRegistry, job: ImportJob, path: Path, beat: Heartbeat)
         filename=job.file,
         progress=beat.progress,
         actor=job.actor,
+        max_rows=max_rows,
     )
     return {
         "status": JobStatus.SUCCEEDED,
@@ -182,7 +185,7 @@ def _run(registry: _JobRegistry, job: ImportJob, spec: dict[str, Any]) -> int:
     limits.limit_memory(max_memory_mb)
     memory = False
     try:
-        outcome = _import(registry, job, Path(spec["path"]), beat)
+        outcome = _import(registry, job, Path(spec["path"]), beat, int(spec["max_rows"]))
     except BaseException as exc:
         limits.lift_memory_limit()  # room to record why it stopped
         memory = limits.ran_out_of_memory(exc)

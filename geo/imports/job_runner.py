@@ -47,6 +47,7 @@ from geo.imports.jobs import (
     this_host,
     too_costly,
 )
+from geo.imports.readers.guard import MAX_ROWS
 from geo.registry import Registry
 from geo.settings import Settings
 from geo.storage.jobs_sql import JobUpdate
@@ -74,6 +75,7 @@ class JobLimits:
     nice: int = 10
     max_jobs: int = 2
     timeout_s: float = 60.0
+    max_rows: int = MAX_ROWS
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JobLimits:
@@ -83,6 +85,7 @@ class JobLimits:
             nice=settings.import_nice,
             max_jobs=settings.max_import_jobs,
             timeout_s=settings.import_job_timeout_s,
+            max_rows=settings.max_import_rows,
         )
 
     @property
@@ -197,6 +200,7 @@ class JobRunner:
             "nice": self.limits.nice,
             "max_memory_mb": self.limits.max_memory_mb,
             "max_cpu_s": self.limits.max_cpu_s,
+            "max_rows": self.limits.max_rows,
             "heartbeat_s": self.limits.heartbeat_s,
         }
         path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)

@@ -39,6 +39,7 @@ from geo.geodesy import GEOD
 from geo.imports.columns import ColumnMapping, recognise_columns
 from geo.imports.matching import Matcher
 from geo.imports.readers import RawRow, Source, open_source
+from geo.imports.readers.guard import MAX_ROWS
 from geo.imports.report import ImportReport, Issue, Outcome
 from geo.imports.rows import read_rows
 from geo.imports.sheets import missing_fields, refuse_missing_columns
@@ -148,6 +149,7 @@ def import_file(
     chunk_size: int = 2000,
     progress: Callable[[int, int | None], None] | None = None,
     actor: Actor = SYSTEM,
+    max_rows: int = MAX_ROWS,
 ) -> ImportReport:
     """Import one station list file and return the report.
 
@@ -183,7 +185,9 @@ def import_file(
             f"unknown import mode {mode!r}; expected one of {', '.join(MODES)}",
             f"未知的导入模式 {mode!r}；可选：{', '.join(MODES)}",
         )
-    with open_source(path, sheet=sheet, encoding=encoding, filename=filename) as source:
+    with open_source(
+        path, sheet=sheet, encoding=encoding, filename=filename, max_rows=max_rows
+    ) as source:
         mapping = recognise_columns(
             source.headers, explicit=columns, has_point=source.format in VECTOR_FORMATS
         )

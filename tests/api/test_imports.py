@@ -510,3 +510,15 @@ def test_export_leaves_out_a_damaged_row_instead_of_failing(
     with store.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM stations WHERE id = 2"))
     assert client.get("/v1/stations/export").headers["x-stations-skipped"] == "0"
+
+
+def test_an_apps_own_row_limit_applies_to_its_imports(db_url: str) -> None:
+    """The limit comes from the settings the app was made with, not from the environment:
+    the import's child process is told it (issue 15)."""
+    rows = [HEADERS] + [[str(i), f"驿站{i}", f"116.4{i:02d}", "39.9", "", ""] for i in range(5)]
+    with TestClient(make_app(db_url, max_import_rows=3)) as client:
+        response = upload(client, "五行.csv", csv_text(rows).encode(), crs="wgs84")
+        error = assert_error(response, 422, "invalid_file")
+        assert "more than 3 data rows" in error["message"]
+        assert "超过 3 行" in error["message_zh"]
+        assert client.get("/v1/stations").json()["numberMatched"] == 0

@@ -38,6 +38,7 @@ from geo.imports.readers.geojson import open_geojson
 from geo.imports.readers.guard import (
     MAX_CELL_CHARS,
     MAX_COLUMNS,
+    MAX_ROWS,
     MAX_UNZIPPED_BYTES,
     MAX_ZIP_MEMBERS,
     MAX_ZIP_RATIO,
@@ -47,7 +48,6 @@ from geo.imports.readers.guard import (
 from geo.imports.readers.ogr import open_ogr
 from geo.imports.readers.text import COMMON_ENCODINGS, check_encoding
 from geo.imports.readers.xlsx import open_xlsx
-from geo.settings import get_settings
 
 __all__ = [
     "COMMON_ENCODINGS",
@@ -85,7 +85,7 @@ def open_source(
     sheet: str | None = None,
     encoding: str | None = None,
     filename: str | None = None,
-    max_rows: int | None = None,
+    max_rows: int = MAX_ROWS,
 ) -> Source:
     """Open a station list and read its headers; rows are read as they are iterated.
 
@@ -104,8 +104,9 @@ def open_source(
         The name the user gave the file (an upload saved under a temporary name); its
         extension decides the format, and messages name it. Defaults to ``path.name``.
     max_rows : int, optional
-        Most data rows the file may have (default: the ``max_import_rows`` setting);
-        iterating past it raises ``InvalidFile``, so an import writes nothing.
+        Most data rows the file may have (the caller's ``max_import_rows`` setting;
+        default :data:`~geo.imports.readers.guard.MAX_ROWS`); iterating past it raises
+        ``InvalidFile``, so an import writes nothing.
 
     Returns
     -------
@@ -157,4 +158,4 @@ def open_source(
             source.notes.append("encoding option ignored: geojson text is always UTF-8")
     else:
         source = open_ogr(path, name, fmt, zipped=suffix == ".zip", layer=sheet, encoding=codec)
-    return guarded(source, name, get_settings().max_import_rows if max_rows is None else max_rows)
+    return guarded(source, name, max_rows)

@@ -64,6 +64,11 @@ def check_zip(path: Path, name: str) -> None:
         )
 
 
+# Most data rows one file may have unless the caller says otherwise (the default of the
+# max_import_rows setting, which the API and CLI pass in).
+MAX_ROWS: Final = 1_000_000
+
+
 def guarded(source: Source, name: str, max_rows: int) -> Source:
     """The source with its column count checked, its rows counted and huge cells cut."""
     if len(source.headers) > MAX_COLUMNS:

@@ -31,7 +31,6 @@ from geo.imports.readers import MAX_CELL_CHARS, open_source
 from geo.imports.report import ImportReport
 from geo.imports.runner import import_file
 from geo.registry import Registry, open_registry, station_fields
-from geo.settings import get_settings
 from tests.geo.imports.fixtures import (
     HEADERS,
     STATIONS,
@@ -401,23 +400,18 @@ def test_huge_cell_rejects_its_row_only(tmp_path: Path) -> None:
         assert (issue.row, issue.column, issue.severity) == (3, "详细地址", "error")
 
 
-def test_too_many_rows_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_many_rows_writes_nothing(tmp_path: Path) -> None:
     rows = [HEADERS] + [[str(i), f"驿站{i}", f"116.{i:04d}", "39.9", "", ""] for i in range(30)]
     csv_path = write_csv(tmp_path / "rows.csv", rows)
     xlsx_path = write_xlsx(tmp_path / "rows.xlsx", {"s": rows})
-    monkeypatch.setenv("STATIONFINDER_MAX_IMPORT_ROWS", "25")
-    get_settings.cache_clear()
-    try:
-        for path in (csv_path, xlsx_path):
-            reg = open_registry("sqlite://")
-            try:
-                with pytest.raises(InvalidFile, match="more than 25 data rows"):
-                    import_file(reg, path, crs="wgs84", chunk_size=10)  # 2 chunks were written
-                assert reg.list_stations().total == 0
-            finally:
-                reg.close()
-    finally:
-        get_settings.cache_clear()
+    for path in (csv_path, xlsx_path):
+        reg = open_registry("sqlite://")
+        try:
+            with pytest.raises(InvalidFile, match="more than 25 data rows"):
+                import_file(reg, path, crs="wgs84", chunk_size=10, max_rows=25)  # 2 chunks
+            assert reg.list_stations().total == 0
+        finally:
+            reg.close()
     records = [{"name": f"s{i}"} for i in range(30)]
     gpkg = write_vector(tmp_path / "rows.gpkg", records, [(116.4, 39.9)] * 30)
     with pytest.raises(InvalidFile, match="more than 25"):
