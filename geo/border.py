@@ -13,8 +13,9 @@ import reports can warn; :func:`border_hint` words the warning. Measured with
 ``bench/bench_border_band.py`` (the figures are in ``geo.datums``' docstring).
 
 "The border" here is the edge of the outline ``geo.datums`` uses to decide where GCJ-02
-applies (``data/china_mainland_wgs84.geojson``), which runs up to ~400 m inside Hong
-Kong and Macau across land borders (see ``data/PROVENANCE.md``), not the legal line.
+applies (``data/china_mainland_wgs84.geojson``, held by ``geo.mainland``), which runs up
+to ~400 m inside Hong Kong and Macau across land borders (see ``data/PROVENANCE.md``),
+not the legal line.
 """
 
 from __future__ import annotations
@@ -26,16 +27,9 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from geo.datums import (
-    Datum,
-    _as_lonlat,
-    _china_outline,
-    _contains,
-    _gcj02_preimage_1,
-    _gcj02_to_wgs84_unmasked,
-    bd09_to_gcj02,
-    parse_datum,
-)
+from geo.datum_formulas import as_lonlat, bd09_to_gcj02, gcj02_to_wgs84_everywhere
+from geo.datum_names import Datum, parse_datum
+from geo.mainland import china_outline, gcj02_preimage_1, outline_contains
 
 IntArray = npt.NDArray[np.int8]
 
@@ -95,7 +89,7 @@ def border_ambiguity(lon: npt.ArrayLike, lat: npt.ArrayLike, datum: str | Datum)
     around Hong Kong and Macau) pay for the inverse and two outline tests.
     """
     parsed = parse_datum(datum)
-    x, y = _as_lonlat(lon, lat)
+    x, y = as_lonlat(lon, lat)
     found = np.zeros(x.shape, dtype=np.int8)
     if parsed is Datum.WGS84:
         return found
@@ -114,8 +108,8 @@ def border_ambiguity(lon: npt.ArrayLike, lat: npt.ArrayLike, datum: str | Datum)
         if parsed is Datum.BD09:  # the box is in GCJ-02: tested again once converted
             g_lon, g_lat = bd09_to_gcj02(g_lon, g_lat)
             band = (g_lon >= min_lon) & (g_lon <= max_lon) & (g_lat >= min_lat) & (g_lat <= max_lat)
-        q_lon, q_lat = _gcj02_to_wgs84_unmasked(g_lon, g_lat)
-        band &= _contains(q_lon, q_lat) & ~_contains(g_lon, g_lat)
+        q_lon, q_lat = gcj02_to_wgs84_everywhere(g_lon, g_lat)
+        band &= outline_contains(q_lon, q_lat) & ~outline_contains(g_lon, g_lat)
         found[near] = np.where(band, _CODES[name], found[near])
     return found
 
@@ -156,8 +150,8 @@ def border_hint(lon: float, lat: float, datum: str | Datum) -> tuple[str, str, s
     if parsed is Datum.BD09:
         g_lon, g_lat = (float(v) for v in bd09_to_gcj02(lon, lat))
         region = _box_of(g_lon, g_lat, 0.0)
-    q_lon, q_lat, mainland = _gcj02_preimage_1(g_lon, g_lat)
-    if region == NONE or not mainland or shapely.contains_xy(_china_outline(), g_lon, g_lat):
+    q_lon, q_lat, mainland = gcj02_preimage_1(g_lon, g_lat)
+    if region == NONE or not mainland or shapely.contains_xy(china_outline(), g_lon, g_lat):
         return None
     from geo.geodesy import distance_bearing
     from geo.outlines.areas import all_areas, english_full_name  # only when a hint is due

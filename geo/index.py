@@ -24,12 +24,14 @@ search repeats. The result is the exact brute-force answer, ordered by
 bound is tight; at 500 km they differ by about 130 m and the search simply takes a few
 more candidates.
 
-The index is not thread-safe; ``geo.registry.Registry`` serialises access.
+The index is not thread-safe; ``geo.registry.Registry`` serialises access. What it keeps
+of a station, one by one or as columns (``IndexEntry``, ``EntryColumns``), is defined in
+:mod:`geo.index_entries` and importable from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,120 +43,15 @@ from geo.amenities import AMENITIES
 from geo.geodesy import distance_bearing, ecef
 from geo.hours import is_open_at
 from geo.idmap import IdMap
+from geo.index_entries import STATUS_CODE
+from geo.index_entries import EntryColumns as EntryColumns
+from geo.index_entries import IndexEntry as IndexEntry
 from geo.model import Status
 
 # Covers float rounding in chord and geodesic computations (both are good to ~1e-8 m).
 _EPS_M = 1e-3
 # An amenity gets its own tree if at most this share of the stations has it at build time.
 TREE_MAX_SHARE = 0.25
-_STATUS_CODE = {s: i for i, s in enumerate(Status)}
-
-
-@dataclass(frozen=True, slots=True)
-class IndexEntry:
-    """What the index keeps of a station."""
-
-    id: int
-    lon: float
-    lat: float
-    mask: int
-    status: Status
-    hours_osm: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class EntryColumns:
-    """Many index entries as columns: what bulk loads and rebuilds work on.
-
-    A 150,000-station registry loads from columns in a fraction of a second, against
-    seconds when each entry is a Python object stored one by one.
-    """
-
-    ids: NDArray[np.int64]
-    lon: NDArray[np.float64]
-    lat: NDArray[np.float64]
-    mask: NDArray[np.int64]
-    status: NDArray[np.int8]  # index into ``list(Status)``
-    hours_osm: list[str | None]
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @classmethod
-    def of(
-        cls,
-        ids: Sequence[int],
-        lon: Sequence[float],
-        lat: Sequence[float],
-        mask: Sequence[int],
-        status: Sequence[Status],
-        hours_osm: Sequence[str | None],
-    ) -> EntryColumns:
-        """Columns from plain sequences (one value per station in each)."""
-        return cls(
-            np.asarray(ids, dtype=np.int64).reshape(-1),
-            np.asarray(lon, dtype=np.float64).reshape(-1),
-            np.asarray(lat, dtype=np.float64).reshape(-1),
-            np.asarray(mask, dtype=np.int64).reshape(-1),
-            np.fromiter((_STATUS_CODE[s] for s in status), dtype=np.int8, count=len(status)),
-            list(hours_osm),
-        )
-
-    @classmethod
-    def from_entries(cls, entries: Iterable[IndexEntry]) -> EntryColumns:
-        """Columns of entry objects."""
-        rows = [(e.id, e.lon, e.lat, e.mask, e.status, e.hours_osm) for e in entries]
-        if not rows:
-            return cls.of([], [], [], [], [], [])
-        ids, lon, lat, mask, status, hours = zip(*rows, strict=True)
-        return cls.of(ids, lon, lat, mask, status, hours)
-
-    @classmethod
-    def concat(cls, parts: Sequence[EntryColumns]) -> EntryColumns:
-        """One set of columns; where an id appears more than once, the last one wins."""
-        if not parts:
-            return cls.from_entries(())
-        ids = np.concatenate([p.ids for p in parts])
-        # np.unique on the reversed ids finds each id's last occurrence.
-        _, first_reversed = np.unique(ids[::-1], return_index=True)
-        keep = np.sort(len(ids) - 1 - first_reversed)
-        hours = [h for p in parts for h in p.hours_osm]
-        return cls(
-            ids[keep],
-            np.concatenate([p.lon for p in parts])[keep],
-            np.concatenate([p.lat for p in parts])[keep],
-            np.concatenate([p.mask for p in parts])[keep],
-            np.concatenate([p.status for p in parts])[keep],
-            [hours[i] for i in keep.tolist()],
-        )
-
-    def entries(self) -> list[IndexEntry]:
-        """The columns as entry objects."""
-        statuses = list(Status)
-        return [
-            IndexEntry(i, lon, lat, m, statuses[s], h)
-            for i, lon, lat, m, s, h in zip(
-                self.ids.tolist(),
-                self.lon.tolist(),
-                self.lat.tolist(),
-                self.mask.tolist(),
-                self.status.tolist(),
-                self.hours_osm,
-                strict=True,
-            )
-        ]
-
-    def without(self, ids: NDArray[np.int64]) -> EntryColumns:
-        """These columns minus the stations whose ids are given."""
-        keep = np.flatnonzero(~np.isin(self.ids, ids))
-        return EntryColumns(
-            self.ids[keep],
-            self.lon[keep],
-            self.lat[keep],
-            self.mask[keep],
-            self.status[keep],
-            [self.hours_osm[i] for i in keep.tolist()],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +147,7 @@ class StationIndex:
             xyz = ecef(entry.lon, entry.lat)
         self._xyz[slot] = xyz
         self._mask[slot] = entry.mask
-        self._status[slot] = _STATUS_CODE[entry.status]
+        self._status[slot] = STATUS_CODE[entry.status]
         self._sched[slot] = self._schedule(entry.hours_osm)
         self._slot.set(entry.id, slot)
         for bit in self._counts:
@@ -369,7 +266,7 @@ class StationIndex:
         qx, qy, qz = (float(v) for v in q)
         status_ok = np.zeros(len(Status), dtype=bool)
         for s in statuses:
-            status_ok[_STATUS_CODE[s]] = True
+            status_ok[STATUS_CODE[s]] = True
         minute, open_cache = self._open_states(open_at)
         n = min(size, 2 * k + 16)
         while True:

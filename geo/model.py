@@ -2,14 +2,15 @@
 
 ``StationData`` is everything an administrator supplies; ``Station`` adds what the
 registry assigns (``id``, timestamps). Locations are always WGS84 here: datum
-conversion happens at the boundary, before a ``StationData`` is built.
+conversion happens at the boundary, before a ``StationData`` is built. What makes a text
+unfit to store (controls, bidirectional controls, nothing visible) is
+:mod:`geo.station_text`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,6 +23,7 @@ from geo.amenities import BY_CODE, parse_codes
 from geo.clock import get_clock
 from geo.errors import InvalidCoordinate, InvalidStation, StationError, UnknownStatus
 from geo.hours import normalize_opening_hours
+from geo.station_text import LONE_SURROGATE, SURELY_VISIBLE, TextProblem, text_problem
 
 MAX_TEXT = 500
 MAX_COUNT = 100_000
@@ -45,77 +47,6 @@ COUNT_AMENITY = {
 }
 
 _ADCODE = re.compile(r"^\d{6}$")
-# NUL and other C0/C1 controls break exports, terminals and some databases.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Half of a UTF-16 pair on its own (JSON "\ud800"): not a character, not writable as UTF-8.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-# Bidirectional embeddings, overrides and isolates (UAX #9): each reorders how the text
-# after it is displayed, so "驿站\u202egnp.exe" shows as "驿站exe.png". Text is stored
-# and shown as written, so they are refused rather than removed.
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# Characters that show nothing although they are not format characters or spaces: Hangul
-# fillers, the blank Braille pattern, the combining grapheme joiner.
-_BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp", "Mn", "Me"})
-# Characters that certainly show something (ASCII letters, digits and punctuation, CJK
-# ideographs and punctuation, kana, full-width forms): text with one of them needs no
-# closer look (the fast path of _trusted; tests/geo/test_model.py checks the class).
-SURELY_VISIBLE = re.compile(
-    "[!-~\u3001-\u3029\u3030-\u303f\u3041-\u3096\u309b-\u30ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e]"
-)
-
-
-def invisible(char: str) -> bool:
-    """Whether a character shows nothing on its own: spaces, zero-width and other format
-    characters (U+200B-U+200D, U+2060, U+FEFF, U+00AD...), controls, combining marks
-    without a base, and blank letters such as the Hangul filler U+3164."""
-    return unicodedata.category(char) in _INVISIBLE_CATEGORIES or char in _BLANK_LOOKALIKES
-
-
-def _named(char: str) -> str:
-    return f"U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
-
-
-def text_problem(text: str) -> tuple[str, str] | None:
-    """What makes ``text`` unfit to store as a station's text, in English and Chinese, or
-    None: a lone surrogate, a control character, a bidirectional control, or nothing
-    visible at all (zero-width characters only). Invisible characters *between* visible
-    ones (a zero-width joiner in an emoji) are kept: they change nothing a reader sees.
-    """
-    for pattern, what, what_zh in (
-        (_SURROGATE, "is a lone surrogate, not a character", "是孤立的代理项，不是字符"),
-        (_CONTROL, "is a control character", "是控制字符"),
-        (
-            _BIDI,
-            "is a bidirectional control, which makes text display in another order than "
-            "it is stored",
-            "是双向文本控制符，会使文字的显示顺序与实际内容不同",
-        ),
-    ):
-        found = pattern.search(text)
-        if found is not None:
-            at, char = found.start() + 1, _named(found.group())
-            return (
-                f"text must not contain {char} (character {at}): it {what}",
-                f"文本不得含有 {char}（第 {at} 个字符）：它{what_zh}",
-            )
-    if text and SURELY_VISIBLE.search(text) is None and all(invisible(c) for c in text):
-        shown = ", ".join(dict.fromkeys(_named(c) for c in text[:10]))
-        return (
-            f"text must have at least one visible character; this has only invisible ones "
-            f"({shown})",
-            f"文本须至少含有一个可见字符；此处只有不可见字符（{shown}）",
-        )
-    return None
-
-
-class TextProblem(ValueError):
-    """A station text refused by :func:`text_problem`, with both messages."""
-
-    def __init__(self, message: str, message_zh: str) -> None:
-        super().__init__(message)
-        self.message_zh = message_zh
 
 
 def parse_status(value: str | Status) -> Status:
@@ -186,7 +117,7 @@ class StationData(BaseModel):
     @classmethod
     def _unicode_text(cls, value: Any) -> Any:
         # Before pydantic reads it as str, which refuses a surrogate in words of its own.
-        if isinstance(value, str) and _SURROGATE.search(value) is not None:
+        if isinstance(value, str) and LONE_SURROGATE.search(value) is not None:
             problem = text_problem(value)
             assert problem is not None  # the surrogate, found first
             raise TextProblem(*problem)

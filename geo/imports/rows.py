@@ -11,54 +11,29 @@ A row is also rejected when the reader could not give it: a record that is not a
 all (a GeoJSON feature that is not a Feature: only that is reported), or a cell it could
 not read in a column the import uses (longer than Excel's limit, a formula without a
 stored result: reported for that column, which the other checks then leave alone).
+
+Here: the row (its coordinates, datum and place) and the report; turning each cell into
+a field value is :mod:`geo.imports.cells`.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from typing import Any
 
 import numpy as np
 
-from geo.amenities import match_labels
 from geo.border import REGION_NAMES, border_ambiguity
 from geo.datums import Datum, in_mainland_china, invalid_lonlat_mask, to_wgs84
 from geo.errors import StationError
-from geo.formulas import unescape_formula
-from geo.hours import normalize_opening_hours
+from geo.imports.cells import PARSERS, Parsed, cell_number, cell_text
 from geo.imports.columns import ColumnMapping
 from geo.imports.readers import MAX_CELL_CHARS, RawRow
 from geo.imports.report import Issue
-from geo.model import PLACE_FIELDS, StationData, Status, build_station_data
+from geo.model import PLACE_FIELDS, StationData, build_station_data
 from geo.outlines.national import Place
 from geo.places import disagreements, locate, place_values
-
-_NONE_WORDS = {"", "-", "—", "/", "无", "暂无", "没有", "n/a", "na", "none", "null", "nan"}
-_LONGEST_NONE_WORD = max(map(len, _NONE_WORDS))
-_STATUS_WORDS = {
-    Status.OPEN: ("open", "开放", "正常", "运营", "运行", "在用", "营业", "已建成", "启用"),
-    Status.TEMPORARILY_CLOSED: (
-        "temporarily_closed",
-        "closed",
-        "暂停",
-        "暂停开放",
-        "暂停服务",
-        "关闭",
-        "停用",
-        "歇业",
-    ),
-    Status.PLANNED: ("planned", "筹建", "筹建中", "在建", "规划", "拟建", "计划"),
-}
-_STATUS_BY_WORD = {w.casefold(): s for s, words in _STATUS_WORDS.items() for w in words}
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_COUNT = re.compile(r"^(\d+)\s*(个|辆|台|位|处|桩|车位)?$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_ADCODE = re.compile(r"\d{6}")
 
 
 @dataclass
@@ -68,56 +43,6 @@ class RowResult:
     data: StationData | None
     issues: list[Issue] = field(default_factory=list)
     given: frozenset[str] = frozenset()
-
-
-def _text(value: Any, *, spreadsheet: bool = False) -> str | None:
-    """Cell to text: Excel numbers such as 1001.0 become "1001"; blanks become None.
-
-    In spreadsheets (CSV, XLSX) a leading ``'`` that neutralised a formula is removed,
-    so that our own exports import back unchanged.
-    """
-    if type(value) is str:  # the common case first: this runs for every cell
-        text = value
-    elif value is None:
-        return None
-    elif isinstance(value, bool):
-        return str(value)
-    elif isinstance(value, datetime | date | time):
-        return value.isoformat()
-    elif isinstance(value, float) and value.is_integer():
-        text = str(int(value))
-    else:
-        text = str(value)
-    # Text is kept as written (no NFKC): a re-import must compare equal to what is stored.
-    if spreadsheet and text[:1] == "'":
-        text = unescape_formula(text)
-    if _CONTROL.search(text) is not None:
-        text = _CONTROL.sub(" ", text)
-    text = text.strip()
-    # Neither NFKC (which only composes to accented letters) nor case folding shortens
-    # text to a "none" word, so longer text needs no normalising to be compared.
-    if len(text) <= _LONGEST_NONE_WORD and (
-        unicodedata.normalize("NFKC", text).casefold() in _NONE_WORDS
-    ):
-        return None
-    return text
-
-
-def _number(value: Any) -> float | None:
-    """Cell to float, or None if it is not a number (NaN and ±inf are not numbers)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        number = float(value)
-    else:
-        text = str(value)
-        if not text.isascii():  # full-width digits, a degree sign
-            text = unicodedata.normalize("NFKC", text).strip().rstrip("°")
-        text = text.strip()
-        if not _NUMBER.match(text):
-            return None
-        number = float(text)
-    return number if math.isfinite(number) else None
 
 
 class _Row:
@@ -170,7 +95,7 @@ class _Row:
         return None if header is None else self.raw.values.get(header)
 
     def text(self, field_name: str) -> str | None:
-        return _text(self.cell(field_name), spreadsheet=self.spreadsheet)
+        return cell_text(self.cell(field_name), spreadsheet=self.spreadsheet)
 
     def report(
         self, field_name: str | None, code: str, error: bool, en: str, zh: str, value: Any
@@ -211,7 +136,7 @@ def _coordinates(row: _Row) -> tuple[float, float] | None:
         return None
     if "lonlat" in row.mapping.columns:
         cell = row.cell("lonlat")
-        parts = re.split(r"[,，\s;；]+", _text(cell) or "")
+        parts = re.split(r"[,，\s;；]+", cell_text(cell) or "")
         lon_v, lat_v = (parts[0], parts[1]) if len(parts) == 2 else (cell, None)
         names = ("lonlat", "lonlat")
     elif raw.point is not None and "lon" not in row.mapping.columns:
@@ -222,10 +147,10 @@ def _coordinates(row: _Row) -> tuple[float, float] | None:
         names = ("lon", "lat")
     values = []
     for name, v, zh in ((names[0], lon_v, "经度"), (names[1], lat_v, "纬度")):
-        if _text(v) is None:
+        if cell_text(v) is None:
             row.report(name, "missing_coordinate", True, f"{name} is missing", f"缺少{zh}", v)
             continue
-        number = _number(v)
+        number = cell_number(v)
         if number is None:
             row.report(
                 name,
@@ -331,7 +256,7 @@ def read_rows(
     """
     rows = [_Row(raw, mapping, spreadsheet) for raw in raws]
     fields: list[dict[str, Any]] = [{} for _ in raws]
-    for name, parse, repeats in _PARSERS:
+    for name, parse, repeats in PARSERS:
         header = mapping.columns.get(name)
         if header is None:
             if name != "name":
@@ -358,7 +283,7 @@ def read_rows(
     districts = iter(locate([p[0] for p in found], [p[1] for p in found]))
     # The fields the file gives: the same for every row (lon/lat even when rejected).
     given = frozenset(
-        name for name, _, _ in _PARSERS if name in mapping.columns or name == "name"
+        name for name, _, _ in PARSERS if name in mapping.columns or name == "name"
     ) | {"lon", "lat"}
     results = []
     labelled: list[str] = [f for f in PLACE_FIELDS if f in mapping.columns]
@@ -412,130 +337,3 @@ def _finish(row: _Row, fields: dict[str, Any], given: frozenset[str]) -> RowResu
         row.report(None, "invalid_station", True, exc.message, exc.message_zh, None)
         return RowResult(None, row.issues, given)
     return RowResult(data, row.issues, given)
-
-
-# -- cell parsers: cell -> (field value, findings) ---------------------------------------
-
-# (code, is_error, message, message_zh, value shown in the report)
-Finding = tuple[str, bool, str, str, Any]
-Parsed = tuple[Any, tuple[Finding, ...]]
-
-
-def _parse_name(cell: Any, spreadsheet: bool) -> Parsed:
-    name = _text(cell, spreadsheet=spreadsheet)
-    if name is None:
-        return None, (("missing_name", True, "the station has no name", "缺少驿站名称", None),)
-    return name, ()
-
-
-def _parse_text(cell: Any, spreadsheet: bool) -> Parsed:
-    return _text(cell, spreadsheet=spreadsheet), ()
-
-
-def _parse_amenities(cell: Any, spreadsheet: bool) -> Parsed:
-    text = _text(cell, spreadsheet=spreadsheet)
-    codes, unknown = match_labels(text) if text else ((), ())
-    findings = tuple(
-        (
-            "unknown_amenity_label",
-            False,
-            f"amenity label {label!r} is not in the vocabulary; left out",
-            f"服务设施 {label!r} 未能识别，未导入",
-            label,
-        )
-        for label in unknown
-    )
-    return codes, findings  # a tuple: rows of a chunk share it
-
-
-def _parse_hours(cell: Any, spreadsheet: bool) -> Parsed:
-    text = _text(cell, spreadsheet=spreadsheet)
-    if text is None:
-        return None, ()
-    try:
-        normalize_opening_hours(text)
-    except StationError:
-        return None, (
-            (
-                "invalid_opening_hours",
-                False,
-                f"opening hours {text!r} not understood; left empty",
-                f"无法识别开放时间 {text!r}，已留空",
-                text,
-            ),
-        )
-    return text, ()
-
-
-def _parse_count(cell: Any, spreadsheet: bool) -> Parsed:
-    text = _text(cell)
-    if text is None:
-        return None, ()
-    number = _number(cell)
-    if number is not None and number.is_integer() and number >= 0:
-        return int(number), ()
-    match = _COUNT.match(text)
-    if match:
-        return int(match.group(1)), ()
-    return None, (
-        (
-            "invalid_count",
-            False,
-            f"{text!r} is not a whole number; left empty",
-            f"{text!r} 不是非负整数，已留空",
-            text,
-        ),
-    )
-
-
-def _parse_status(cell: Any, spreadsheet: bool) -> Parsed:
-    text = _text(cell, spreadsheet=spreadsheet)
-    status = Status.OPEN if text is None else _STATUS_BY_WORD.get(text.casefold())
-    if status is not None:
-        return status.value, ()
-    return Status.OPEN.value, (
-        (
-            "unknown_status",
-            False,
-            f"unknown status {text!r}; 'open' assumed",
-            f"未知状态 {text!r}，按开放处理",
-            text,
-        ),
-    )
-
-
-def _parse_adcode(cell: Any, spreadsheet: bool) -> Parsed:
-    text = _text(cell, spreadsheet=spreadsheet)
-    if text is None or _ADCODE.fullmatch(text):
-        return text, ()
-    return None, (
-        (
-            "invalid_adcode",
-            False,
-            f"adcode {text!r} is not 6 digits; left empty",
-            f"行政区划代码 {text!r} 不是6位数字，已留空",
-            text,
-        ),
-    )
-
-
-# In report order. The flag: values repeat down the column, so parse each once a chunk.
-_PARSERS: tuple[tuple[str, Callable[[Any, bool], Parsed], bool], ...] = (
-    ("name", _parse_name, False),
-    ("external_id", _parse_text, False),
-    ("address", _parse_text, False),
-    ("district", _parse_text, True),
-    ("city", _parse_text, True),
-    ("province", _parse_text, True),
-    ("host", _parse_text, True),
-    ("phone", _parse_text, False),
-    ("amenities", _parse_amenities, True),
-    ("opening_hours", _parse_hours, True),
-    ("car_parking_spaces", _parse_count, True),
-    ("motorcycle_parking_spaces", _parse_count, True),
-    ("ev_charging_piles", _parse_count, True),
-    ("status", _parse_status, True),
-    ("adcode", _parse_adcode, True),
-    ("city_adcode", _parse_adcode, True),
-    ("province_adcode", _parse_adcode, True),
-)

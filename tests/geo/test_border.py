@@ -16,14 +16,14 @@ from shapely.geometry import box
 
 from geo import border as border_mod
 from geo.border import HONG_KONG, MACAU, NONE, border_ambiguity, border_hint
+from geo.datum_formulas import wgs84_to_gcj02_everywhere
 from geo.datums import (
-    _china_outline,
-    _wgs84_to_gcj02_unmasked,
     gcj02_to_bd09,
     gcj02_to_wgs84,
     in_mainland_china,
     wgs84_to_gcj02,
 )
+from geo.mainland import china_outline
 
 GEOD = Geod(ellps="WGS84")
 M_PER_DEG_LAT = 110_740.0  # at 22.5° N
@@ -113,7 +113,7 @@ def test_far_from_both_borders_only_the_boxes_are_tested(
     def boom(*_: object) -> None:
         raise AssertionError("the inverse was solved for a point outside both boxes")
 
-    monkeypatch.setattr(border_mod, "_gcj02_to_wgs84_unmasked", boom)
+    monkeypatch.setattr(border_mod, "gcj02_to_wgs84_everywhere", boom)
     lon = np.array([116.4, 121.47, 113.26, 114.30, np.nan])  # Beijing, Shanghai, Guangzhou
     lat = np.array([39.9, 31.23, 23.13, 22.70, 22.5])  # ... Shenzhen (Longgang), NaN
     assert not border_ambiguity(lon, lat, "gcj02").any()
@@ -127,10 +127,10 @@ def test_flags_exactly_the_band_traced_from_the_outline(name: str) -> None:
     ``F(outline) - outline`` (``F`` the forward transform, the edge densified to 10 m);
     a position within 2 m of the band's edge may go either way."""
     bounds = border_mod.BORDER_BOXES[name]
-    outline = shapely.intersection(_china_outline(), box(*bounds).buffer(0.05))
+    outline = shapely.intersection(china_outline(), box(*bounds).buffer(0.05))
     image = shapely.transform(
         shapely.segmentize(outline, 0.0001),
-        lambda xy: np.column_stack(_wgs84_to_gcj02_unmasked(xy[:, 0], xy[:, 1])),
+        lambda xy: np.column_stack(wgs84_to_gcj02_everywhere(xy[:, 0], xy[:, 1])),
     )
     band = shapely.difference(image, outline)
     near = shapely.intersection(shapely.buffer(shapely.boundary(outline), 0.012), box(*bounds))

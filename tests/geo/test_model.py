@@ -12,15 +12,8 @@ from pydantic import ValidationError
 
 from geo.amenities import BY_CODE
 from geo.errors import InvalidStation, StationError
-from geo.model import (
-    SURELY_VISIBLE,
-    StationData,
-    Status,
-    _trusted,
-    build_station_data,
-    invisible,
-    text_problem,
-)
+from geo.model import StationData, Status, _trusted, build_station_data
+from geo.station_text import SURELY_VISIBLE, invisible, text_problem
 
 
 def mostly(valid: st.SearchStrategy[Any], edge: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:

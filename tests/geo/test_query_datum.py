@@ -10,15 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.datums import (
-    Datum,
-    _gcj02_preimage,
-    _gcj02_preimage_1,
-    to_wgs84,
-    validate_lonlat,
-    validate_to_wgs84,
-)
+from geo.datums import Datum, to_wgs84, validate_lonlat, validate_to_wgs84
 from geo.errors import InvalidCoordinate
+from geo.mainland import gcj02_preimage, gcj02_preimage_1
 
 # Mostly around and inside China (where the datums differ), plus anything at all.
 coordinate = st.one_of(st.floats(70.0, 140.0), st.floats(-200.0, 200.0), st.floats(allow_nan=True))
@@ -76,7 +70,7 @@ def test_one_point_in_math_gives_numpys_bits() -> None:
     lat = np.concatenate([rng.uniform(17.0, 54.0, 3_000), rng.uniform(22.0, 23.0, 1_000)])
     inside = 0
     for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
-        w_lon, w_lat, ok = _gcj02_preimage(np.array([x]), np.array([y]))
-        assert _gcj02_preimage_1(x, y) == (float(w_lon[0]), float(w_lat[0]), bool(ok[0])), (x, y)
+        w_lon, w_lat, ok = gcj02_preimage(np.array([x]), np.array([y]))
+        assert gcj02_preimage_1(x, y) == (float(w_lon[0]), float(w_lat[0]), bool(ok[0])), (x, y)
         inside += bool(ok[0])
     assert 0.3 < inside / len(lon) < 0.9  # both sides of the outline were tried

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from geo.datums import Datum
 from geo.errors import InvalidParameter
-from geo.imports.columns import ALIASES, FIELDS, parse_mapping_option, recognise_columns
+from geo.imports.columns import parse_mapping_option, recognise_columns
+from geo.imports.header_words import ALIASES, FIELDS
 
 # Headers as people decorate the aliases: prefixes, datum notes, units, punctuation.
 DECORATED = st.builds(
