@@ -17,10 +17,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from api.deps import RegistryDep, WriterDep
-from api.schemas import ERROR_RESPONSES
+from api.schemas import ERROR_RESPONSES, documented
+from api.schemas.admin import ImportJobDocument
 from api.strict import StrictRoute
 from geo import errors as e
 from geo.access import Actor
@@ -32,36 +32,6 @@ from geo.registry import Registry
 router = APIRouter(
     route_class=StrictRoute, prefix="/v1", tags=["import and export"], responses=ERROR_RESPONSES
 )
-
-
-class JobProgress(BaseModel):
-    rows_done: int = Field(description="Rows read so far.")
-    rows_total: int | None = Field(description="Rows in the file, when the file says.")
-
-
-class ImportJobDocument(BaseModel):
-    """An import job (documentation only: the routes return plain dicts)."""
-
-    id: str = Field(description="32 hex digits.")
-    status: str = Field(description="`queued`, `running`, `succeeded` or `failed`.")
-    file: str = Field(description="The file's name as uploaded.")
-    mode: str = Field(description="`commit`, `atomic` or `dry_run`.")
-    options: dict[str, Any] = Field(description="`crs`, `sheet`, `encoding`, `columns`.")
-    actor: str = Field(description="Who started it, as the audit log names them.")
-    actor_name: str
-    progress: JobProgress
-    created_at: str | None
-    started_at: str | None
-    heartbeat_at: str | None = Field(description="Its last sign of life.")
-    finished_at: str | None
-    report: dict[str, Any] | None = Field(
-        description="The import report, as `POST /v1/imports` answers it, once succeeded."
-    )
-    error: dict[str, Any] | None = Field(
-        description="`code`, `message`, `message_zh`, `details`, once failed "
-        "(`import_too_costly`: a memory or CPU limit; `import_interrupted`: its process "
-        "ended before finishing)."
-    )
 
 
 ACCEPTED: dict[int | str, dict[str, Any]] = {
@@ -137,7 +107,7 @@ def _error(error: dict[str, Any]) -> e.StationError:
 @router.get(
     "/imports/{job_id}",
     summary="An import job / 导入任务",
-    response_model=ImportJobDocument,
+    **documented(ImportJobDocument),
 )
 def import_job(
     request: Request,

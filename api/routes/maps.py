@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from api.coverage_cache import Question, coverage_answers
 from api.deps import RegistryDep
 from api.schemas import ERROR_RESPONSES
+from api.schemas.admin import CoverageStats
 from api.strict import StrictRoute
 from geo.coverage import CoverageResult, DemandPoints
 from geo.coverage.demand import read_demand
@@ -121,7 +122,22 @@ def _read_upload(upload: UploadFile, crs: str | None) -> DemandPoints:
         return read_demand(path, crs=crs)
 
 
-@router.get("/coverage/stats", summary="Coverage figures per district / 各区覆盖统计")
+@router.get(
+    "/coverage/stats",
+    summary="Coverage figures per district / 各区覆盖统计",
+    response_model=None,  # a ready Response in every format: the model only documents
+    responses={
+        200: {
+            "model": CoverageStats,
+            "description": "The figures: JSON, or a CSV or XLSX attachment.",
+            "content": {
+                MEDIA_TYPES[f]: {"schema": {"type": "string", "format": "binary"}}
+                for f in FORMATS
+                if f != "json"
+            },
+        }
+    },
+)
 async def coverage_stats(
     request: Request,
     registry: RegistryDep,

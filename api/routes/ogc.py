@@ -18,6 +18,17 @@ from api.deps import RegistryDep
 from api.errors import error_response
 from api.ogc_schema import SCHEMA_MEDIA_TYPE, feature_schema
 from api.schemas import ERROR_RESPONSES
+from api.schemas.ogc import (
+    Collection,
+    Collections,
+    Conformance,
+    FeatureSchema,
+    GeoJSONResponse,
+    JSONSchemaResponse,
+    LandingPage,
+    OgcItem,
+    OgcItems,
+)
 from geo.errors import InvalidParameter
 
 
@@ -59,9 +70,6 @@ router = APIRouter(
     responses={400: _400, 404: ERROR_RESPONSES[404]},
 )
 _F = {"parameters": [ogc.F_PARAMETER]}
-_GEOJSON: dict[int | str, dict[str, Any]] = {
-    200: {"content": {ogc.GEOJSON: {}}, "description": "GeoJSON"}
-}
 
 
 def _base(request: Request) -> str:
@@ -72,7 +80,13 @@ def _json(doc: dict[str, Any], media_type: str = ogc.JSON) -> JSONResponse:
     return JSONResponse(doc, media_type=media_type)
 
 
-@router.get("", name="ogc_landing_page", summary="Landing page", openapi_extra=_F)
+@router.get(
+    "",
+    name="ogc_landing_page",
+    summary="Landing page",
+    responses={200: {"model": LandingPage}},
+    openapi_extra=_F,
+)
 def landing_page(request: Request) -> JSONResponse:
     """Links to the API definition, the conformance classes and the collections."""
     ogc.check_params(request.query_params.multi_items())
@@ -86,14 +100,24 @@ def landing_page(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/conformance", summary="Conformance classes", openapi_extra=_F)
+@router.get(
+    "/conformance",
+    summary="Conformance classes",
+    responses={200: {"model": Conformance}},
+    openapi_extra=_F,
+)
 def conformance(request: Request) -> JSONResponse:
     """The conformance classes this API implements."""
     ogc.check_params(request.query_params.multi_items())
     return _json(ogc.conformance())
 
 
-@router.get("/collections", summary="Feature collections", openapi_extra=_F)
+@router.get(
+    "/collections",
+    summary="Feature collections",
+    responses={200: {"model": Collections}},
+    openapi_extra=_F,
+)
 def collections(request: Request, registry: RegistryDep) -> JSONResponse:
     """The one collection, ``stations``, with its extent."""
     ogc.check_params(request.query_params.multi_items())
@@ -101,7 +125,10 @@ def collections(request: Request, registry: RegistryDep) -> JSONResponse:
 
 
 @router.get(
-    f"/collections/{ogc.COLLECTION_ID}", summary="The stations collection", openapi_extra=_F
+    f"/collections/{ogc.COLLECTION_ID}",
+    summary="The stations collection",
+    responses={200: {"model": Collection}},
+    openapi_extra=_F,
 )
 def collection(request: Request, registry: RegistryDep) -> JSONResponse:
     """The ``stations`` collection: extent, CRS and links."""
@@ -112,8 +139,8 @@ def collection(request: Request, registry: RegistryDep) -> JSONResponse:
 @router.get(
     f"/collections/{ogc.COLLECTION_ID}/schema",
     summary="JSON Schema of a station",
-    response_class=JSONResponse,
-    responses={200: {"content": {SCHEMA_MEDIA_TYPE: {}}, "description": "JSON Schema"}},
+    response_class=JSONSchemaResponse,  # documentation: the route builds its response
+    responses={200: {"model": FeatureSchema, "description": "JSON Schema"}},
     openapi_extra=_F,
 )
 def schema(request: Request) -> JSONResponse:
@@ -127,8 +154,8 @@ def schema(request: Request) -> JSONResponse:
 @router.get(
     f"/collections/{ogc.COLLECTION_ID}/items",
     summary="Stations, a page at a time",
-    response_class=JSONResponse,
-    responses=_GEOJSON,
+    response_class=GeoJSONResponse,  # documentation: the route builds its response
+    responses={200: {"model": OgcItems, "description": "GeoJSON"}},
     openapi_extra={"parameters": ogc.openapi_parameters()},
 )
 def items(request: Request, registry: RegistryDep) -> JSONResponse:
@@ -151,8 +178,8 @@ def items(request: Request, registry: RegistryDep) -> JSONResponse:
 @router.get(
     f"/collections/{ogc.COLLECTION_ID}/items/{{featureId}}",
     summary="One station",
-    response_class=JSONResponse,
-    responses=_GEOJSON,
+    response_class=GeoJSONResponse,  # documentation: the route builds its response
+    responses={200: {"model": OgcItem, "description": "GeoJSON"}},
     openapi_extra=_F,
 )
 def item(request: Request, registry: RegistryDep, featureId: str) -> JSONResponse:  # noqa: N803

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 
 from api.deps import IncludeUnknownQ, Integer, RegistryDep, SettingsDep
-from api.schemas import ERROR_RESPONSES
+from api.schemas import ERROR_RESPONSES, documented
+from api.schemas.stations import AlongRouteAnswer
 from api.strict import StrictRoute, closest_name
 from geo.datums import Datum, parse_datum
 from geo.errors import InvalidParameter, UnknownParameter
@@ -203,6 +204,7 @@ def route_collection(
 @router.get(
     "/stations/along-route",
     summary="Stations along a route, ahead of the rider / 沿途驿站（前方）",
+    **documented(AlongRouteAnswer),
 )
 def along_route(
     request: Request,
@@ -245,6 +247,7 @@ def along_route(
 @router.post(
     "/stations/along-route",
     summary="Stations along a long route (GeoJSON LineString) / 沿途驿站（长路线）",
+    **documented(AlongRouteAnswer),
 )
 def along_route_geojson(
     request: Request,

@@ -19,7 +19,14 @@ from api.deps import (
 )
 from api.examples import FEATURE_EXAMPLES, NEAREST_EXAMPLE, PATCH_EXAMPLES
 from api.fast_query import PlainQueryRoute
-from api.schemas import ERROR_RESPONSES
+from api.schemas import ERROR_RESPONSES, documented
+from api.schemas.common import StationDocument
+from api.schemas.stations import (
+    AmenityList,
+    NearestAnswer,
+    StationList,
+    StationWritten,
+)
 from api.strict import StrictRoute
 from geo.amenities import AMENITIES, split_codes
 from geo.datums import parse_datum
@@ -147,13 +154,15 @@ router.add_api_route(
     nearest,
     methods=["GET"],
     summary="Nearest stations that have what you need / 查找最近的合适驿站",
-    response_model=dict[str, Any],  # documented as before; the body is sent ready-made
-    responses={200: {"content": {"application/json": {"example": NEAREST_EXAMPLE}}}},
+    response_model=None,  # the body is sent ready-made (orjson): the model only documents
+    responses={
+        200: {"model": NearestAnswer, "content": {"application/json": {"example": NEAREST_EXAMPLE}}}
+    },
     route_class_override=PlainQueryRoute,
 )
 
 
-@router.get("/stations", summary="List stations / 驿站列表")
+@router.get("/stations", summary="List stations / 驿站列表", **documented(StationList))
 def list_stations(
     request: Request,
     registry: RegistryDep,
@@ -214,7 +223,9 @@ def list_stations(
     }
 
 
-@router.get("/stations/{station_id}", summary="One station / 单个驿站")
+@router.get(
+    "/stations/{station_id}", summary="One station / 单个驿站", **documented(StationDocument)
+)
 def get_station(
     registry: RegistryDep, station_id: Integer, out_crs: OutCrsQ = "wgs84"
 ) -> dict[str, Any]:
@@ -224,7 +235,12 @@ def get_station(
     )
 
 
-@router.post("/stations", status_code=201, summary="Add a station / 新增驿站")
+@router.post(
+    "/stations",
+    status_code=201,
+    summary="Add a station / 新增驿站",
+    **documented(StationWritten, 201),
+)
 def create_station(
     registry: RegistryDep,
     actor: WriterDep,
@@ -237,7 +253,11 @@ def create_station(
     return written(station, body)
 
 
-@router.put("/stations/{station_id}", summary="Replace a station / 替换驿站")
+@router.put(
+    "/stations/{station_id}",
+    summary="Replace a station / 替换驿站",
+    **documented(StationWritten),
+)
 def replace_station(
     registry: RegistryDep,
     actor: WriterDep,
@@ -250,7 +270,9 @@ def replace_station(
     return written(station, body)
 
 
-@router.patch("/stations/{station_id}", summary="Edit a station / 修改驿站")
+@router.patch(
+    "/stations/{station_id}", summary="Edit a station / 修改驿站", **documented(StationWritten)
+)
 def patch_station(
     registry: RegistryDep,
     actor: WriterDep,
@@ -286,7 +308,7 @@ def delete_station(registry: RegistryDep, actor: WriterDep, station_id: Integer)
     return Response(status_code=204)
 
 
-@router.get("/amenities", summary="Amenity vocabulary / 服务设施代码")
+@router.get("/amenities", summary="Amenity vocabulary / 服务设施代码", **documented(AmenityList))
 def amenities() -> dict[str, Any]:
     """Amenity codes with Chinese and English labels."""
     return {

@@ -15,6 +15,9 @@ from api.deps import RegistryDep, WriterDep
 from api.edge import head_only
 from api.routes.imports import ACCEPTED, start_import, wants_async
 from api.schemas import ERROR_RESPONSES
+from api.schemas.admin import ImportReport
+from api.schemas.ogc import GeoJSONResponse
+from api.schemas.stations import StationExport
 from api.strict import StrictRoute
 from geo.datums import parse_datum
 from geo.export import FORMATS, MEDIA_TYPES, check_format, export_registry
@@ -35,7 +38,7 @@ SKIPPED_HEADER = "X-Stations-Skipped"
     "/imports",
     summary="Import a station list / 批量导入驿站",
     response_class=JSONResponse,
-    responses=ACCEPTED,
+    responses={200: {"model": ImportReport, "description": "The import's report."}, **ACCEPTED},
 )
 def import_stations(
     request: Request,
@@ -88,7 +91,22 @@ def import_stations(
     )
 
 
-@router.get("/stations/export", summary="Export the registry / 导出驿站数据")
+@router.get(
+    "/stations/export",
+    summary="Export the registry / 导出驿站数据",
+    response_class=GeoJSONResponse,  # format=geojson; the other formats below (documentation)
+    responses={
+        200: {
+            "model": StationExport,
+            "description": "The file, as an attachment.",
+            "content": {
+                MEDIA_TYPES[f]: {"schema": {"type": "string", "format": "binary"}}
+                for f in FORMATS
+                if f != "geojson"
+            },
+        }
+    },
+)
 def export_stations(
     request: Request,
     registry: RegistryDep,

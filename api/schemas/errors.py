@@ -1,4 +1,4 @@
-"""Response models used only to document the API (the routes return plain dicts)."""
+"""The error answer: one shape for every 4xx and 5xx (documentation only)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,328 @@
+"""Every JSON answer has a model in /openapi.json, and real answers validate against it
+(issue 15). The models forbid unknown keys and do not coerce, so a field that is missing,
+added or of another type fails here (api/schemas/)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ValidationError
+
+from api.fast_query import PlainQueryRoute
+from api.schemas.admin import (
+    AuditPage,
+    CoverageStats,
+    ImportJobDocument,
+    ImportReport,
+    Liveness,
+    Readiness,
+)
+from api.schemas.common import DatumName, StationDocument, StatusName
+from api.schemas.ogc import (
+    Collection,
+    Collections,
+    Conformance,
+    FeatureSchema,
+    LandingPage,
+    OgcItem,
+    OgcItems,
+)
+from api.schemas.page import PageAlongRoute, PageNearest
+from api.schemas.stations import (
+    AlongRouteAnswer,
+    AmenityList,
+    NearestAnswer,
+    StationExport,
+    StationList,
+    StationWritten,
+)
+from geo.datums import Datum
+from geo.model import Status
+from tests.api.test_import_jobs import until_done
+from tests.api.test_imports import BAD_CSV, GOOD_CSV, upload
+from tests.conftest import AUTH, feature, post_station
+
+JSON_TYPES = ("application/json", "application/geo+json", "application/schema+json")
+# Dongcheng, Beijing (WGS84): inside the district the coverage figures are asked about.
+WHERE = [(116.4100, 39.9150), (116.4150, 39.9180), (116.4200, 39.9120)]
+ROUTE = "116.4050,39.9150;116.4250,39.9150"
+
+
+def valid(model: type[BaseModel], body: Any) -> Any:
+    """``body`` validated by ``model`` (a failure names every field that differs)."""
+    return model.model_validate(body)
+
+
+# -- the document ------------------------------------------------------------------------
+
+
+def json_answers(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """(where, schema) of every 2xx JSON answer the document declares."""
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            for status, response in op.get("responses", {}).items():
+                if not status.startswith("2"):
+                    continue
+                for media_type, content in response.get("content", {}).items():
+                    if media_type.split(";")[0].strip() in JSON_TYPES:
+                        yield (
+                            f"{method.upper()} {path} {status} {media_type}",
+                            content.get("schema"),
+                        )
+
+
+def resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if ref is None:
+        return schema
+    prefix = "#/components/schemas/"
+    assert ref.startswith(prefix), ref
+    found: dict[str, Any] = spec["components"]["schemas"][ref.removeprefix(prefix)]
+    return found
+
+
+def refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def test_every_json_answer_has_a_schema(client: TestClient) -> None:
+    """No 2xx JSON answer is ``{}``, a bare ``object`` or a dict of anything: each is a
+    ``$ref`` to a component (or an inline schema) with properties."""
+    spec = client.get("/openapi.json").json()
+    answers = dict(json_answers(spec))
+    assert len(answers) >= 24, sorted(answers)  # as many as in issue 15, at least
+    bare = []
+    for where, schema in answers.items():
+        if not schema or "properties" not in resolve(spec, schema):
+            bare.append(f"{where}: {json.dumps(schema)[:100]}")
+    assert bare == [], "\n".join(bare)
+
+
+def test_every_ref_resolves(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    names = set(spec["components"]["schemas"])
+    missing = {r for r in refs(spec) if r.removeprefix("#/components/schemas/") not in names}
+    assert missing == set()
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [
+        ("/ogc/collections/stations/items", "application/geo+json"),
+        ("/ogc/collections/stations/items/{featureId}", "application/geo+json"),
+        ("/ogc/collections/stations/schema", "application/schema+json"),
+        ("/v1/maps/coverage", "text/html"),
+    ],
+)
+def test_answers_declare_their_real_media_type(
+    client: TestClient, path: str, media_type: str
+) -> None:
+    """Only the media type the route answers with (not also application/json)."""
+    spec = client.get("/openapi.json").json()
+    assert list(spec["paths"][path]["get"]["responses"]["200"]["content"]) == [media_type]
+
+
+def test_downloads_declare_each_format(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    export = spec["paths"]["/v1/stations/export"]["get"]["responses"]["200"]["content"]
+    assert set(export) == {
+        "application/geo+json",
+        "application/geopackage+sqlite3",
+        "text/csv; charset=utf-8; header=present",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+    stats = spec["paths"]["/v1/coverage/stats"]["get"]["responses"]["200"]["content"]
+    assert set(stats) == {
+        "application/json",
+        "text/csv; charset=utf-8",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+
+
+def test_enumerations_match_the_domain() -> None:
+    """The literal datum and status names of the models are the domain's."""
+    assert set(DatumName.__args__) == {d.value for d in Datum}
+    assert set(StatusName.__args__) == {s.value for s in Status}
+
+
+def test_models_refuse_a_missing_extra_or_mistyped_field(client: TestClient) -> None:
+    """The models are strict enough to catch an answer that changed."""
+    body = post_station(client, feature(*WHERE[0], name="严格"))
+    body["datum"] = "wgs84"
+    valid(StationDocument, body)
+    for broken in (
+        {k: v for k, v in body.items() if k != "geometry"},  # missing
+        body | {"extra": 1},  # unknown key
+        body | {"properties": body["properties"] | {"car_parking_spaces": "3"}},  # mistyped
+        body | {"properties": body["properties"] | {"distance_m": 1.0}},  # not on this answer
+    ):
+        with pytest.raises(ValidationError):
+            valid(StationDocument, broken)
+
+
+# -- real answers ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seeded(client: TestClient) -> TestClient:
+    """Three stations in Dongcheng: one with everything, one with little, one closed."""
+    post_station(
+        client,
+        feature(
+            *WHERE[0], name="东城驿站", external_id="DC-1", address="东城区某路1号",
+            amenities=["drinking_water", "microwave"], car_parking_spaces=3,
+            ev_charging_piles=1, opening_hours="24小时", phone="010-1234",
+        ),
+    )  # fmt: skip
+    post_station(client, feature(*WHERE[1], name="小驿站", opening_hours="08:00-20:00"))
+    post_station(client, feature(*WHERE[2], name="暂停", status="temporarily_closed"))
+    return client
+
+
+def get_json(client: TestClient, url: str, **kwargs: Any) -> Any:
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_health(client: TestClient) -> None:
+    valid(Liveness, get_json(client, "/healthz"))
+    valid(Readiness, get_json(client, "/readyz"))
+
+
+def test_writes(client: TestClient) -> None:
+    created = client.post("/v1/stations", json=feature(*WHERE[0], crs="gcj02"), headers=AUTH)
+    assert created.status_code == 201, created.text
+    written = valid(StationWritten, created.json())
+    assert written.input_crs == "gcj02"
+    url = f"/v1/stations/{written.id}"
+    replaced = client.put(url, json=feature(*WHERE[1], name="换"), headers=AUTH)
+    assert valid(StationWritten, replaced.json()).input_crs == "wgs84"
+    patched = client.patch(url, json={"properties": {"phone": "110"}}, headers=AUTH)
+    assert valid(StationWritten, patched.json()).input_crs is None
+    # Near the Hong Kong border, in GCJ-02: written with a hint.
+    hk = client.post("/v1/stations", json=feature(114.1, 22.54, crs="gcj02"), headers=AUTH)
+    valid(StationWritten, hk.json())
+
+
+@pytest.mark.parametrize("out_crs", ["wgs84", "bd09"])
+def test_reads(seeded: TestClient, out_crs: str) -> None:
+    page = valid(StationList, get_json(seeded, f"/v1/stations?limit=1&offset=1&out_crs={out_crs}"))
+    assert [link.rel for link in page.links] == ["self", "next", "prev"]
+    one = page.features[0]
+    assert valid(StationDocument, get_json(seeded, f"/v1/stations/{one.id}?out_crs={out_crs}"))
+    valid(AmenityList, get_json(seeded, "/v1/amenities"))
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["orjson-path", "validated-path"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "lon=116.41&lat=39.915&k=3",  # hours_state with times
+        "lon=116.41&lat=39.915&open_at=any&status=any&max_distance_m=5000",  # nulls
+        "lon=116.41&lat=39.915&amenities=微波炉&crs=gcj02&out_crs=gcj02",
+        "lon=39.47&lat=75.99",  # no station near; a swapped_coordinates hint
+    ],
+)
+def test_nearest(
+    seeded: TestClient, monkeypatch: pytest.MonkeyPatch, fast: bool, query: str
+) -> None:
+    monkeypatch.setattr(PlainQueryRoute, "fast", fast)
+    valid(NearestAnswer, get_json(seeded, f"/v1/stations/nearest?{query}"))
+
+
+def test_nearest_hint_is_modelled(seeded: TestClient) -> None:
+    answer = valid(NearestAnswer, get_json(seeded, "/v1/stations/nearest?lon=39.47&lat=75.99"))
+    assert answer.hint is not None
+
+
+def test_along_route(seeded: TestClient) -> None:
+    params = {"route": ROUTE, "width_m": 1000, "limit": 1, "offset": 1, "open_at": "any"}
+    answer = valid(AlongRouteAnswer, get_json(seeded, "/v1/stations/along-route", params=params))
+    assert answer.query.position is None
+    assert answer.features
+    params |= {"position": "116.4100,39.9150", "status": "any", "crs": "wgs84", "offset": 0}
+    ahead = valid(AlongRouteAnswer, get_json(seeded, "/v1/stations/along-route", params=params))
+    assert ahead.query.position is not None
+    body = {
+        "type": "LineString",
+        "coordinates": [[116.4050, 39.9150], [116.4250, 39.9150]],
+        "position": [116.41, 39.915],
+    }
+    posted = seeded.post("/v1/stations/along-route?width_m=1000&limit=2&offset=1", json=body)
+    assert posted.status_code == 200, posted.text
+    answer = valid(AlongRouteAnswer, posted.json())
+    assert answer.query.route_format == "geojson"
+    assert {link.method for link in answer.links} == {"POST"}
+
+
+def test_audit(seeded: TestClient) -> None:
+    page = valid(AuditPage, get_json(seeded, "/v1/audit?limit=2", headers=AUTH))
+    assert [link.rel for link in page.links] == ["self", "next"]
+
+
+def test_imports(client: TestClient) -> None:
+    response = upload(client, "s.csv", GOOD_CSV, crs="wgs84")
+    assert response.status_code == 200, response.text
+    report = valid(ImportReport, response.json())
+    assert report.rows > 0
+    again = upload(client, "s.csv", BAD_CSV, wait=False)  # a rejected row, no datum
+    assert again.status_code == 202, again.text
+    valid(ImportJobDocument, again.json())
+    done = until_done(client, again.json()["id"])
+    assert valid(ImportJobDocument, done).report is not None
+
+
+@pytest.mark.parametrize("crs", ["wgs84", "gcj02"])
+def test_export_geojson(seeded: TestClient, crs: str) -> None:
+    response = seeded.get(f"/v1/stations/export?format=geojson&crs={crs}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/geo+json")
+    assert len(valid(StationExport, json.loads(response.content)).features) == 3
+
+
+def test_coverage_stats(seeded: TestClient) -> None:
+    params = {"city": "beijing", "district": "东城区", "radius_m": "300,800"}
+    stats = valid(CoverageStats, get_json(seeded, "/v1/coverage/stats", params=params))
+    assert stats.districts
+
+
+def test_ogc(seeded: TestClient) -> None:
+    valid(LandingPage, get_json(seeded, "/ogc"))
+    valid(Conformance, get_json(seeded, "/ogc/conformance"))
+    collections = valid(Collections, get_json(seeded, "/ogc/collections"))
+    assert collections.collections[0].extent is not None
+    valid(Collection, get_json(seeded, "/ogc/collections/stations"))
+    valid(FeatureSchema, get_json(seeded, "/ogc/collections/stations/schema"))
+    items = valid(OgcItems, get_json(seeded, "/ogc/collections/stations/items?limit=1&offset=1"))
+    valid(OgcItem, get_json(seeded, f"/ogc/collections/stations/items/{items.features[0].id}"))
+
+
+def test_ogc_empty_collection(client: TestClient) -> None:
+    assert valid(Collection, get_json(client, "/ogc/collections/stations")).extent is None
+    valid(OgcItems, get_json(client, "/ogc/collections/stations/items"))
+
+
+def test_page_data(seeded: TestClient) -> None:
+    """The page's own routes (not in the OpenAPI document)."""
+    valid(PageNearest, get_json(seeded, "/page/data/nearest?lon=116.41&lat=39.915"))
+    valid(PageNearest, get_json(seeded, "/page/data/nearest?lon=116.41&lat=39.915&closed=true"))
+    params = {"route": ROUTE, "width_m": 1000, "closed": "true"}
+    valid(PageAlongRoute, get_json(seeded, "/page/data/along-route", params=params))
+    params |= {"lon": 116.41, "lat": 39.915}
+    assert valid(PageAlongRoute, get_json(seeded, "/page/data/along-route", params=params)).ahead
+    params |= {"lon": 116.6, "lat": 40.2}  # far off the route
+    off = valid(PageAlongRoute, get_json(seeded, "/page/data/along-route", params=params))
+    assert off.off_route_m is not None
