@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI) on the domain in ``geo``: wiring, routes, limits and answers."""

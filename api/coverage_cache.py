@@ -64,6 +64,7 @@ class Lru(Generic[K, V]):
         return len(self._items)
 
     def get(self, key: K) -> V | None:
+        """The value cached for ``key`` (now the most recently used), or None."""
         item = self._items.get(key)
         if item is None:
             return None
@@ -71,6 +72,7 @@ class Lru(Generic[K, V]):
         return item[0]
 
     def put(self, key: K, value: V, *, weight: int = 0) -> None:
+        """Cache ``value``; the least recently used go while over the entry or weight limit."""
         if self.max_entries <= 0 or (self.max_weight is not None and weight > self.max_weight):
             return  # caching off, or one value larger than the whole cache
         old = self._items.pop(key, None)
@@ -123,6 +125,7 @@ class Slots:
         return None
 
     def give_back(self, client: str) -> None:
+        """End one of ``client``'s computations."""
         self.running -= 1
         left = self.by_client[client] - 1
         if left:
@@ -167,11 +170,13 @@ class Stored:
 
     @classmethod
     def of(cls, response: Response) -> Stored:
+        """What a response holds: its body, status, media type and headers."""
         framing = ("content-length", "content-type")  # Response sets them from the body
         kept = tuple((k, v) for k, v in response.headers.items() if k not in framing)
         return cls(bytes(response.body), response.status_code, response.media_type, kept)
 
     def response(self) -> Response:
+        """A new response with what was stored."""
         return Response(
             self.body, self.status, headers=dict(self.headers), media_type=self.media_type
         )
@@ -205,6 +210,7 @@ class CoverageAnswers:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CoverageAnswers:
+        """The caches and caps the settings ask for."""
         return cls(
             client_address=ClientAddress(
                 [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]

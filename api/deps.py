@@ -37,11 +37,13 @@ Integer = Annotated[int, BeforeValidator(_written_as_integer)]
 
 
 def get_registry(request: Request) -> Registry:
+    """The app's registry (opened at start-up)."""
     registry: Registry = request.app.state.registry
     return registry
 
 
 def get_app_settings(request: Request) -> Settings:
+    """The settings the app was made with."""
     settings: Settings = request.app.state.settings
     return settings
 

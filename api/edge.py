@@ -64,6 +64,7 @@ class HeadAsGet:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer HEAD as GET would, without the body (ASGI)."""
         if scope["type"] != "http" or scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
@@ -107,6 +108,7 @@ class Utf8Url:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a query string or path that is not UTF-8, before routing (ASGI)."""
         if scope["type"] == "http":
             for part, raw in (
                 ("query string", scope.get("query_string") or b""),
@@ -189,6 +191,7 @@ class JsonText:
         self.skip_paths = skip_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a JSON body with a lone surrogate in a string, before the route (ASGI)."""
         if (
             scope["type"] != "http"
             or scope["method"] not in _BODY_METHODS

@@ -55,6 +55,7 @@ RETRY_AFTER_S = 2  # seconds a client should wait after a 503 (database unavaila
 
 
 def status_of(exc: e.StationError) -> int:
+    """The HTTP status of a domain error (the nearest class in :data:`STATUS`)."""
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]
@@ -84,6 +85,7 @@ def error_response(
     details: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    """The JSON error answer: code and both messages, details if any."""
     body: dict[str, Any] = {
         "code": code,
         "message": printable(message),
@@ -197,6 +199,7 @@ async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
 
 
 def register_error_handlers(app: FastAPI) -> None:
+    """Answer domain errors, validation errors and HTTP errors in the one error shape."""
     app.add_exception_handler(e.StationError, _station_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

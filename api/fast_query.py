@@ -80,6 +80,7 @@ class PlainQueryRoute(StrictRoute):
     fast = True  # tests turn it off to get FastAPI's answer to the same request
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The handler: plainly valid queries go straight to ``answer``, others to FastAPI."""
         validated = super().get_route_handler()
         answer: Answer = self.endpoint.answer  # type: ignore[attr-defined]
         reader = PlainReader(self)
@@ -107,6 +108,7 @@ class PlainReader:
         }
 
     def __call__(self, query: QueryParams) -> dict[str, Any] | None:
+        """The values of every parameter, or None when FastAPI must decide."""
         values: dict[str, Any] = {}
         for key, text in query.multi_items():
             field = self.fields.get(key)

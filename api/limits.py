@@ -92,6 +92,7 @@ class BodySizeLimit:
         return self.max_upload_bytes if upload else self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 413 for a body over its limit, by Content-Length or as it streams (ASGI)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -155,6 +156,7 @@ class Budget:
 
     @property
     def rate_per_s(self) -> float:
+        """Tokens added per second."""
         return self.per_min / 60.0
 
 
@@ -183,6 +185,7 @@ class TokenBuckets:
         return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.budget.rate_per_s
 
     def take(self, key: str) -> None:
+        """Take a token of ``key``'s bucket (the caller has checked there is one)."""
         self._buckets[key] = (self._tokens(key) - 1.0, self.clock())
         self._buckets.move_to_end(key)
         while len(self._buckets) > self.max_buckets:
@@ -204,6 +207,7 @@ class ClientAddress:
         self.trusted = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
 
     def is_trusted(self, address: str) -> bool:
+        """Whether ``address`` is one of the trusted proxies."""
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
@@ -211,6 +215,7 @@ class ClientAddress:
         return any(ip in network for network in self.trusted)
 
     def __call__(self, scope: Scope) -> str:
+        """The client's address: the peer, or what trusted proxies say it is."""
         client = scope.get("client")
         peer = str(client[0]) if client else "unknown"
         if not self.trusted or not self.is_trusted(peer):
@@ -241,6 +246,7 @@ class TrustedProxyHeaders:
         self.client_address = client_address
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Set the client and scheme a trusted proxy names; ignore the headers otherwise (ASGI)."""
         client = scope.get("client")
         if (
             scope["type"] == "http"
@@ -296,6 +302,7 @@ class RateLimit:
         return "search" if path.startswith(SEARCH_PREFIXES) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Spend a token of the request's budget, or answer 429 with Retry-After (ASGI)."""
         budget = self._budget(scope) if scope["type"] == "http" else None
         buckets = self.buckets.get(budget) if budget else None
         if buckets is None:
@@ -340,6 +347,7 @@ class RequestTimeout:
         self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer 503 when a read has not begun answering within the timeout (ASGI)."""
         if (
             scope["type"] != "http"
             or self.timeout_s <= 0
@@ -417,6 +425,7 @@ class MethodCORS:
         )  # fmt: skip
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Apply the read or the write CORS policy, by the method asked for (ASGI)."""
         if scope["type"] != "http":
             await self.reads(scope, receive, send)
             return

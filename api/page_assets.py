@@ -54,14 +54,17 @@ class Asset:
 
     @classmethod
     def of(cls, body: bytes, media_type: str) -> Asset:
+        """An asset with its gzip copy and a content-hash ETag."""
         digest = hashlib.sha256(body).hexdigest()[:16]
         return cls(body, gzip.compress(body, 9, mtime=0), media_type, f'"{digest}"')
 
     @property
     def version(self) -> str:
+        """The ETag without its quotes, for versioned URLs."""
         return self.etag.strip('"')
 
     def response(self, request: Request, *, immutable: bool, headers: dict[str, str]) -> Response:
+        """The asset as an answer: 304 on a matching ETag, gzip when accepted."""
         cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
         out = {"ETag": self.etag, "Cache-Control": cache, "Vary": "Accept-Encoding", **headers}
         if request.headers.get("if-none-match") == self.etag:

@@ -60,6 +60,7 @@ class StartupGuard:
         self.error: Exception | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass requests on; run the lifespan, keeping a start-up failure (ASGI)."""
         if scope["type"] != "lifespan":
             await self.app(scope, receive, send)
             return

@@ -146,6 +146,7 @@ class StrictRoute(APIRoute):
     """An ``APIRoute`` that refuses query parameters and form fields it does not take."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The handler, refusing unknown and repeated parameters before the route runs."""
         handler = super().get_route_handler()
         params, body = _fields(self.dependant)
         extra = (self.openapi_extra or {}).get(PASS_THROUGH, [])

@@ -220,6 +220,27 @@ def _trusted(fields: Mapping[str, Any]) -> StationData | None:
         return None
     values = _BLANK.copy()  # every field, in declaration order (the order pydantic keeps)
     values.update(fields)
+    if not (_texts_trusted(values) and _codes_trusted(values) and _place_trusted(values)):
+        return None
+    implied = _implied_by_counts(values)
+    status = values["status"]
+    codes = values["amenities"]
+    if type(status) is not Status:
+        status = _STATUS_OF.get(status) if type(status) is str else None
+    if implied is None or status is None or not _known_codes(codes):
+        return None
+    values["status"] = status
+    values["amenities"] = _derived_codes(tuple(codes), tuple(implied))
+    hours = values["opening_hours"]
+    try:
+        values["opening_hours_osm"] = normalize_opening_hours(hours) if hours else None
+    except StationError:
+        return None
+    return _construct(StationData, values, set(fields))
+
+
+def _texts_trusted(values: dict[str, Any]) -> bool:
+    """Every text already as validation leaves it (remembered once seen)."""
     for f, limit in _TEXT_LIMITS:
         v = values[f]
         if v is None or (type(v) is str and v in _GOOD_TEXT[limit]):
@@ -236,23 +257,38 @@ def _trusted(fields: Mapping[str, Any]) -> StationData | None:
             # model decides.
             or SURELY_VISIBLE.search(v) is None
         ):
-            return None
+            return False
         _remember(_GOOD_TEXT[limit], v)
+    return True
+
+
+def _codes_trusted(values: dict[str, Any]) -> bool:
+    """Every adcode six digits (remembered once seen)."""
     for f in _CODE_FIELDS:
         code = values[f]
         if code is None or (type(code) is str and code in _GOOD_CODES):
             continue
         if type(code) is not str or not _ADCODE.match(code):
-            return None
+            return False
         _remember(_GOOD_CODES, code)
+    return True
+
+
+def _place_trusted(values: dict[str, Any]) -> bool:
+    """A name, and a position of two floats in range (NaN is not)."""
     lon, lat = values["lon"], values["lat"]
-    if (
-        values["name"] is None
-        or type(lon) is not float
-        or type(lat) is not float
-        or not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0)  # also False for NaN
-    ):
-        return None
+    return (
+        values["name"] is not None
+        and type(lon) is float
+        and type(lat) is float
+        and -180.0 <= lon <= 180.0
+        and -90.0 <= lat <= 90.0
+    )
+
+
+def _implied_by_counts(values: dict[str, Any]) -> list[str] | None:
+    """The amenities the counts imply (3 car spaces: car parking); None if a count is not
+    a plain int in range."""
     implied = []
     for f, code in COUNT_AMENITY.items():
         v = values[f]
@@ -261,25 +297,17 @@ def _trusted(fields: Mapping[str, Any]) -> StationData | None:
                 return None
             if v:
                 implied.append(code)
-    status = values["status"]
-    codes = values["amenities"]
-    if type(status) is not Status:
-        status = _STATUS_OF.get(status) if type(status) is str else None
-    if status is None or type(codes) not in (tuple, list):
-        return None
+    return implied
+
+
+def _known_codes(codes: Any) -> bool:
+    """A list or tuple of known amenity codes."""
+    if type(codes) not in (tuple, list):
+        return False
     try:
-        if not _CODES.issuperset(codes):  # raises TypeError for unhashable items
-            return None
+        return _CODES.issuperset(codes)  # raises TypeError for unhashable items
     except TypeError:
-        return None
-    values["status"] = status
-    values["amenities"] = _derived_codes(tuple(codes), tuple(implied))
-    hours = values["opening_hours"]
-    try:
-        values["opening_hours_osm"] = normalize_opening_hours(hours) if hours else None
-    except StationError:
-        return None
-    return _construct(StationData, values, set(fields))
+        return False
 
 
 def _construct(cls: type[_M], values: dict[str, Any], fields_set: set[str]) -> _M:

@@ -43,6 +43,7 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
 
 
 def job_runner(request: Request) -> JobRunner:
+    """The app's import job runner."""
     runner: JobRunner = request.app.state.jobs
     return runner
 

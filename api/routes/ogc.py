@@ -37,6 +37,7 @@ class OgcRoute(APIRoute):
     requires (/req/core/query-param-invalid), where ``/v1`` answers 422."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The handler, its answers given the OGC media type."""
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:

@@ -19,10 +19,14 @@ from api.schemas.common import (
 
 
 class Liveness(Strict):
+    """The process answers (``GET /healthz``)."""
+
     status: Literal["ok"]
 
 
 class Readiness(Strict):
+    """The store answers and the index is built (``GET /readyz``)."""
+
     status: Literal["ready"]
     stations: Count = Field(description="Stations in the registry / 站点总数")
 
@@ -105,11 +109,15 @@ class ImportReport(Strict):
 
 
 class JobProgress(Strict):
+    """How far a running import has read."""
+
     rows_done: Count = Field(description="Rows read so far.")
     rows_total: Count | None = Field(description="Rows in the file, when the file says.")
 
 
 class ImportOptionsDocument(Strict):
+    """How the import was asked to read its file."""
+
     crs: str | None
     sheet: str | None
     encoding: str | None
@@ -117,6 +125,8 @@ class ImportOptionsDocument(Strict):
 
 
 class JobError(Strict):
+    """Why an import job failed, in both languages."""
+
     code: str
     message: str
     message_zh: str
@@ -152,12 +162,16 @@ class ImportJobDocument(Strict):
 
 
 class AreaName(Strict):
+    """An area of the coverage answer, by key and name."""
+
     key: str = Field(description="The area as asked (adcode, beijing, a bbox key)")
     name: str = Field(description="中文名称")
     name_en: str = Field(description="English name")
 
 
 class RadiusFigures(Strict):
+    """Coverage at one radius."""
+
     radius_m: float = Field(gt=0, description="Service radius, metres / 服务半径")
     covered_km2: float = Field(ge=0, description="Area within the radius, km² / 覆盖面积")
     share: float = Field(ge=0, le=1, description="Share of the area covered / 覆盖率")
@@ -165,12 +179,16 @@ class RadiusFigures(Strict):
 
 
 class FilterFigures(Strict):
+    """Coverage of one amenity filter at each radius."""
+
     amenities: list[AmenityCode] = Field(description="The filter's codes (all required)")
     matching_stations: Count = Field(description="Stations with all of them / 符合条件的站点")
     radii: list[RadiusFigures]
 
 
 class DistrictFigures(Strict):
+    """One district's coverage figures."""
+
     adcode: str | None = Field(description="The district's adcode (the whole area: its key)")
     name: str
     name_en: str
@@ -181,6 +199,8 @@ class DistrictFigures(Strict):
 
 
 class DemandSummary(Strict):
+    """The demand points the coverage was weighted by."""
+
     points: Count
     datum: DatumName
     datum_source: str

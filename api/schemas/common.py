@@ -53,6 +53,8 @@ Metres = Annotated[float, Field(ge=0)]
 
 
 class Strict(BaseModel):
+    """A model that refuses unknown keys and coerces nothing."""
+
     model_config = STRICT
 
 
@@ -88,6 +90,8 @@ class HoursState(Strict):
 
 
 class AmenityLabel(Strict):
+    """An amenity's code and names."""
+
     code: AmenityCode
     zh: str = Field(description="中文名称")
     en: str = Field(description="English name")

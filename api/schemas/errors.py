@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 
 class ErrorDetail(BaseModel):
+    """What went wrong, in English and Chinese."""
+
     code: str = Field(description="Stable machine-readable code, e.g. `invalid_coordinate`.")
     message: str = Field(description="English message naming the problem.")
     message_zh: str = Field(description="中文错误说明。")
@@ -17,6 +19,8 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorResponse(BaseModel):
+    """Every 4xx and 5xx answer."""
+
     error: ErrorDetail
 
 

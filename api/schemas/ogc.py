@@ -17,10 +17,14 @@ from api.schemas.common import Count, PointGeometry, StatusName, Strict, UtcTime
 
 
 class GeoJSONResponse(JSONResponse):
+    """JSON with the GeoJSON media type."""
+
     media_type = "application/geo+json"
 
 
 class JSONSchemaResponse(JSONResponse):
+    """JSON with the JSON Schema media type."""
+
     media_type = "application/schema+json"
 
 
@@ -34,21 +38,29 @@ class OgcLink(Strict):
 
 
 class LandingPage(Strict):
+    """The OGC API landing page (``GET /ogc``)."""
+
     title: str
     description: str
     links: list[OgcLink] = Field(description="self, service-desc, service-doc, conformance, data")
 
 
 class Conformance(Strict):
+    """The conformance classes the service implements."""
+
     conformsTo: list[str] = Field(description="Conformance class URIs")  # noqa: N815
 
 
 class SpatialExtent(Strict):
+    """The bounding box of a collection, CRS84."""
+
     bbox: list[list[float]] = Field(description="[[min_lon, min_lat, max_lon, max_lat]], CRS84")
     crs: Literal["http://www.opengis.net/def/crs/OGC/1.3/CRS84"]
 
 
 class Extent(Strict):
+    """The extent of a collection."""
+
     spatial: SpatialExtent
 
 
@@ -65,6 +77,8 @@ class Collection(Strict):
 
 
 class Collections(Strict):
+    """The collections of the service (``GET /ogc/collections``)."""
+
     links: list[OgcLink]
     collections: list[Collection]
 

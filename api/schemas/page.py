@@ -19,6 +19,8 @@ class Where(Strict):
 
 
 class PageStation(Strict):
+    """A station as the page's cards show it."""
+
     id: int
     name: str
     address: str | None
@@ -39,15 +41,21 @@ class PageStation(Strict):
 
 
 class PageNearestStation(PageStation):
+    """A station of the page's nearest list."""
+
     distance_m: Metres
 
 
 class PageRouteStation(PageStation):
+    """A station of the page's along-route list."""
+
     distance_from_route_m: Metres
     distance_along_route_m: Metres
 
 
 class PageNearest(Strict):
+    """The page's nearest answer (not in the API document)."""
+
     position: Where
     origin: Where
     hours_at: LocalTime
@@ -56,6 +64,8 @@ class PageNearest(Strict):
 
 
 class PageAlongRoute(Strict):
+    """The page's along-route answer (not in the API document)."""
+
     position: Where | None
     origin: Where
     ahead: bool

@@ -50,6 +50,8 @@ class NearestProperties(StationProperties):
 
 
 class NearestFeature(StationFeature):
+    """A station of a nearest answer."""
+
     properties: NearestProperties
 
 
@@ -100,6 +102,8 @@ class AlongRouteProperties(StationProperties):
 
 
 class AlongRouteFeature(StationFeature):
+    """A station of an along-route answer."""
+
     properties: AlongRouteProperties
 
 
@@ -174,6 +178,8 @@ class StationWritten(StationDocument):
 
 
 class Amenity(Strict):
+    """An amenity of the vocabulary (``GET /v1/amenities``)."""
+
     code: AmenityCode
     zh: str = Field(description="中文名称")
     en: str = Field(description="English name")

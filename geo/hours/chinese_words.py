@@ -57,6 +57,7 @@ JOINED = re.compile(r"[\s、和及与]*")  # "周末及节假日休息": one clo
 
 
 def tokens(text: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """The (kind, match) tokens of NFKC-folded text; unrecognised text is refused."""
     pos = 0
     while pos < len(text):
         for kind, pattern in _TOKENS:
@@ -71,6 +72,7 @@ def tokens(text: str) -> Iterator[tuple[str, re.Match[str]]]:
 
 
 def days_of(match: re.Match[str]) -> set[int]:
+    """The days a days token names (0 Monday .. 6 Sunday, :data:`PH` holidays)."""
     word = match.group(0)
     if word == "工作日":
         return set(range(5))
@@ -86,6 +88,7 @@ def days_of(match: re.Match[str]) -> set[int]:
 
 
 def time_range(match: re.Match[str]) -> TimeRange:
+    """The minutes of a time-range token (:func:`geo.hours.chinese_clock.read_time_range`)."""
     return read_time_range(match.group(0), match["start"], match["end"], bool(match["next"]))
 
 

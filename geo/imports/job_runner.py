@@ -79,6 +79,7 @@ class JobLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JobLimits:
+        """The limits the settings ask for."""
         return cls(
             max_memory_mb=settings.import_max_memory_mb,
             max_cpu_s=settings.import_max_cpu_s,
@@ -105,6 +106,7 @@ class ImportOptions:
     columns: dict[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The options as the job row stores them."""
         return {"crs": self.crs, "sheet": self.sheet, "encoding": self.encoding,
                 "columns": self.columns}  # fmt: skip
 

@@ -169,72 +169,99 @@ def _long_record(
     indexes of its fields over ``MAX_CELL_CHARS``, which are dropped ("") as they are read
     (memory stays bounded).
     """
-    stop = re.compile(f"[{re.escape(delimiter)}\r\n]")
-    fields: list[str] = []
-    too_long: list[int] = []
-    parts: list[str] = []
-    size = 0
-
-    def add(text: str) -> None:
-        nonlocal size
-        size += len(text)
-        if size <= MAX_CELL_CHARS:
-            parts.append(text)
-        else:
-            parts.clear()
-
-    def save() -> None:
-        nonlocal size
-        if size > MAX_CELL_CHARS:
-            too_long.append(len(fields))
-        fields.append("".join(parts))
-        parts.clear()
-        size = 0
-
-    state = _START_FIELD
+    record = _Record(delimiter)
     for line in itertools.chain(read, more):  # never closes `more`, as yield from would
-        i, n = 0, len(line)
-        while i < n:
-            if state == _START_FIELD:
-                if line[i] == '"':
-                    state, i = _IN_QUOTED, i + 1
-                    continue
-                state = _IN_FIELD
-            if state == _IN_FIELD:
-                match = stop.search(line, i)
-                end = match.start() if match else n
-                add(line[i:end])
-                if match is None:
-                    i = n
-                elif line[end] == delimiter:
-                    save()
-                    state, i = _START_FIELD, end + 1
-                else:  # the line break ends the record
-                    save()
-                    return fields, too_long
-            elif state == _IN_QUOTED:
-                end = line.find('"', i)
-                if end < 0:
-                    add(line[i:])
-                    i = n
-                else:
-                    add(line[i:end])
-                    state, i = _QUOTE_IN_QUOTED, end + 1
-            else:  # _QUOTE_IN_QUOTED
-                char = line[i]
-                if char == '"':  # a doubled quote
-                    add('"')
-                    state, i = _IN_QUOTED, i + 1
-                elif char == delimiter:
-                    save()
-                    state, i = _START_FIELD, i + 1
-                elif char in "\r\n":
-                    save()
-                    return fields, too_long
-                else:  # text after the closing quote joins the field, as csv does
-                    state = _IN_FIELD
-        if state != _IN_QUOTED:  # the last line of the file, without a line break
-            save()
-            return fields, too_long
-    save()  # the file ends inside quotes: csv keeps what it has
-    return fields, too_long
+        if record.read_line(line):
+            return record.fields, record.too_long
+        if record.state != _IN_QUOTED:  # the last line of the file, without a line break
+            record.save()
+            return record.fields, record.too_long
+    record.save()  # the file ends inside quotes: csv keeps what it has
+    return record.fields, record.too_long
+
+
+class _Record:
+    """The fields of one record as :func:`_long_record` reads it, state by state."""
+
+    def __init__(self, delimiter: str) -> None:
+        self.delimiter = delimiter
+        self.stop = re.compile(f"[{re.escape(delimiter)}\r\n]")
+        self.fields: list[str] = []
+        self.too_long: list[int] = []
+        self.parts: list[str] = []
+        self.size = 0
+        self.state = _START_FIELD
+
+    def add(self, text: str) -> None:
+        self.size += len(text)
+        if self.size <= MAX_CELL_CHARS:
+            self.parts.append(text)
+        else:
+            self.parts.clear()
+
+    def save(self) -> None:
+        if self.size > MAX_CELL_CHARS:
+            self.too_long.append(len(self.fields))
+        self.fields.append("".join(self.parts))
+        self.parts.clear()
+        self.size = 0
+
+    def read_line(self, line: str) -> bool:
+        """Read one line; True when a line break ended the record within it."""
+        steps = {
+            _START_FIELD: self._start,
+            _IN_FIELD: self._unquoted,
+            _IN_QUOTED: self._quoted,
+            _QUOTE_IN_QUOTED: self._after_quote,
+        }
+        i = 0
+        while i < len(line):
+            i = steps[self.state](line, i)
+            if i < 0:
+                return True
+        return False
+
+    # Each step reads from line[i] and returns where to go on, or -1 at the record's end.
+    def _start(self, line: str, i: int) -> int:
+        if line[i] == '"':
+            self.state = _IN_QUOTED
+            return i + 1
+        self.state = _IN_FIELD
+        return i
+
+    def _unquoted(self, line: str, i: int) -> int:
+        match = self.stop.search(line, i)
+        end = match.start() if match else len(line)
+        self.add(line[i:end])
+        if match is None:
+            return len(line)
+        self.save()
+        if line[end] == self.delimiter:
+            self.state = _START_FIELD
+            return end + 1
+        return -1  # the line break ends the record
+
+    def _quoted(self, line: str, i: int) -> int:
+        end = line.find('"', i)
+        if end < 0:
+            self.add(line[i:])
+            return len(line)
+        self.add(line[i:end])
+        self.state = _QUOTE_IN_QUOTED
+        return end + 1
+
+    def _after_quote(self, line: str, i: int) -> int:
+        char = line[i]
+        if char == '"':  # a doubled quote
+            self.add('"')
+            self.state = _IN_QUOTED
+            return i + 1
+        if char == self.delimiter:
+            self.save()
+            self.state = _START_FIELD
+            return i + 1
+        if char in "\r\n":
+            self.save()
+            return -1
+        self.state = _IN_FIELD  # text after the closing quote joins the field, as csv does
+        return i
