@@ -39,10 +39,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import error_response
 from api.limits import ClientAddress
+from api.settings import ApiSettings
 from geo.coverage import CoverageResult, build_coverage, parse_filters, parse_radii, resolve_area
 from geo.registry import Registry
 from geo.search import parse_bbox
-from geo.settings import Settings
 
 RETRY_AFTER_S: Final = 5  # a coverage computation takes a few seconds
 MAX_ANSWERS: Final = 1000  # rendered answers kept, whatever their size (bytes bound them too)
@@ -209,7 +209,7 @@ class CoverageAnswers:
         self.waiting = 0  # requests waiting for a computation another request started
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> CoverageAnswers:
+    def from_settings(cls, settings: ApiSettings) -> CoverageAnswers:
         """The caches and caps the settings ask for."""
         return cls(
             client_address=ClientAddress(

@@ -9,11 +9,11 @@ from typing import Annotated, Final
 from fastapi import Depends, Header, Query, Request
 from pydantic import BeforeValidator
 
+from api.settings import ApiSettings
 from geo.access import Actor, Role
 from geo.errors import Forbidden, InvalidParameter
 from geo.keys import authenticate
 from geo.registry import Registry
-from geo.settings import Settings
 
 # Digits, with a minus sign at most: what "an integer" means in a path or a query string.
 _INTEGER: Final = re.compile(r"-?[0-9]+")
@@ -42,9 +42,9 @@ def get_registry(request: Request) -> Registry:
     return registry
 
 
-def get_app_settings(request: Request) -> Settings:
+def get_app_settings(request: Request) -> ApiSettings:
     """The settings the app was made with."""
-    settings: Settings = request.app.state.settings
+    settings: ApiSettings = request.app.state.settings
     return settings
 
 
@@ -54,7 +54,7 @@ async def _registry_dep(request: Request) -> Registry:
     return get_registry(request)
 
 
-async def _settings_dep(request: Request) -> Settings:
+async def _settings_dep(request: Request) -> ApiSettings:
     return get_app_settings(request)
 
 
@@ -87,7 +87,7 @@ def require_role(*roles: Role) -> Callable[..., object]:
 
 
 RegistryDep = Annotated[Registry, Depends(_registry_dep)]
-SettingsDep = Annotated[Settings, Depends(_settings_dep)]
+SettingsDep = Annotated[ApiSettings, Depends(_settings_dep)]
 # Station writes and imports: admins, and editors within their districts.
 WriterDep = Annotated[Actor, Depends(require_role(Role.ADMIN, Role.EDITOR))]
 AdminDep = Annotated[Actor, Depends(require_role(Role.ADMIN))]

@@ -29,8 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.edge import HeadAsGet, JsonText, Utf8Url
 from api.errors import error_response
+from api.settings import ApiSettings
 from geo.clock import monotonic
-from geo.settings import Settings
 
 UPLOAD_PATH: Final = "/v1/imports"
 # POSTs that only read: a long route or a coverage request in a JSON body.
@@ -439,7 +439,7 @@ class MethodCORS:
 # --------------------------------------------------------------------------- wiring
 
 
-def add_limits(app: FastAPI, settings: Settings) -> None:
+def add_limits(app: FastAPI, settings: ApiSettings) -> None:
     """Wrap the app, outermost first: trusted proxy headers (the client's address and
     scheme), HEAD as GET, CORS (so refusals carry CORS headers too), rate, body size,
     URL and JSON text encoding (``api.edge``), time."""

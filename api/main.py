@@ -12,15 +12,15 @@ from api.docs import add_docs
 from api.errors import register_error_handlers
 from api.limits import add_limits
 from api.routes import audit, health, imports, maps, ogc, page, route, stations, transfer
+from api.settings import ApiSettings, get_api_settings
 from geo.hours.calendar import working_calendar
 from geo.imports.job_runner import JobLimits, JobRunner
 from geo.registry import open_registry, prepare_registry
-from geo.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """Build the app; the registry is opened (and the demo loaded if due) at start-up."""
-    settings = settings or get_settings()
+    settings = settings or get_api_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -77,8 +77,9 @@ def serve(
     """启动 HTTP 服务 / Serve the HTTP API (loads the demo registry on first start)."""
     from api.main import create_app
     from api.server import serve as run_server
+    from api.settings import get_api_settings
 
-    base = get_settings()
+    base = get_api_settings()
     update: dict[str, Any] = {"demo": base.demo and not no_demo}
     if database_url:
         update["database_url"] = database_url
@@ -104,6 +105,7 @@ def serve(
     os.environ["STATIONFINDER_DATABASE_URL"] = settings.database_url
     os.environ["STATIONFINDER_DEMO"] = "0"
     get_settings.cache_clear()
+    get_api_settings.cache_clear()
     run_server(
         "api.main:create_app", factory=True, host=host, port=port, workers=workers,
         access_log=access_log,

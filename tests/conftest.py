@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from api.main import create_app
+from api.settings import ApiSettings
 from geo.datums import parse_datum
-from geo.settings import Settings
 from tests.postgres import BACKENDS, store_urls
 
 # Hypothesis judges the machine by default: an example slower than 200 ms fails
@@ -59,7 +59,7 @@ def make_app(database_url: str, *, admin_token: str | None = TOKEN, **overrides:
         "rate_limit_writes_per_min": 0,
         "import_wait_s": IMPORT_WAIT_S,
     }
-    return create_app(Settings(**(settings | overrides)))
+    return create_app(ApiSettings(**(settings | overrides)))
 
 
 @pytest.fixture(params=BACKENDS)

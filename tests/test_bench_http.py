@@ -18,11 +18,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
+from api.settings import get_api_settings
 from bench import bench_http
 from bench.http_app import BARE_BODY, BARE_PATH, create_app
 from geo.datums import in_mainland_china
 from geo.search import build_nearest_query
-from geo.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,12 +54,12 @@ def bench_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Te
     for key, value in bench_http.server_env(url).items():
         if key.startswith("STATIONFINDER_"):
             monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
+    get_api_settings.cache_clear()
     try:
         with TestClient(create_app()) as client:
             yield client
     finally:
-        get_settings.cache_clear()
+        get_api_settings.cache_clear()
 
 
 def test_bare_route_answers_its_fixed_json(bench_client: TestClient) -> None:

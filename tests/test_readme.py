@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from geo.settings import Settings
+from api.settings import ApiSettings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 # A curl command block followed by the JSON block that shows its output; ``curl -sG URL
@@ -44,7 +44,7 @@ def strip(doc: Any) -> Any:
 @pytest.fixture(scope="module")
 def demo_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
     db = tmp_path_factory.mktemp("readme") / "demo.db"
-    settings = Settings(database_url=f"sqlite:///{db}", demo=True)  # default seed, as serve
+    settings = ApiSettings(database_url=f"sqlite:///{db}", demo=True)  # default seed, as serve
     # The README's host, so that the links in an answer read as they do there.
     with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as client:
         yield client

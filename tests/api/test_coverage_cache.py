@@ -22,9 +22,9 @@ from fastapi.testclient import TestClient
 
 from api.coverage_cache import CoverageAnswers, Lru, Question, coverage_answers
 from api.main import create_app
+from api.settings import ApiSettings
 from geo.coverage import CoverageResult, build_coverage
 from geo.registry import open_registry
-from geo.settings import Settings
 from tests.conftest import AUTH, TOKEN, assert_error, feature
 from tests.maps.factories import DONGCHENG_INNER, scattered
 
@@ -42,7 +42,7 @@ def app_on(database_url: str, **overrides: Any) -> FastAPI:
         "rate_limit_search_per_min": 0,
         "rate_limit_writes_per_min": 0,
     }
-    return create_app(Settings(**(settings | overrides)))
+    return create_app(ApiSettings(**(settings | overrides)))
 
 
 class Counted:
@@ -315,7 +315,7 @@ def test_a_request_that_goes_away_leaves_its_computation_holding_the_slot(
     registry = open_registry(f"sqlite:///{tmp_path / 'g.db'}")
     registry.create_many(items=scattered(12, DONGCHENG_INNER))
     answers = CoverageAnswers.from_settings(
-        Settings(coverage_max_concurrent=1, coverage_max_concurrent_per_client=1)
+        ApiSettings(coverage_max_concurrent=1, coverage_max_concurrent_per_client=1)
     )
     compute = Counted(hold=True)
     answers.compute = compute
@@ -371,6 +371,6 @@ def test_a_map_with_uploaded_demand_takes_a_slot_too(capped: TestClient) -> None
 
 def test_caps_of_zero_are_off() -> None:
     answers = CoverageAnswers.from_settings(
-        Settings(coverage_max_concurrent=0, coverage_max_concurrent_per_client=0)
+        ApiSettings(coverage_max_concurrent=0, coverage_max_concurrent_per_client=0)
     )
     assert [answers.slots.take("a") for _ in range(5)] == [None] * 5

@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from geo.settings import Settings
+from api.settings import ApiSettings
 from tests.conftest import AUTH, assert_error, feature, make_app
 
 ROUTE = "116.4551,39.9075;116.4551,39.89"
@@ -146,7 +146,7 @@ def test_head_of_an_error_is_the_error_without_a_body(client: TestClient) -> Non
 
 def test_head_spends_the_read_budget(tmp_path: Path) -> None:
     """A HEAD costs the server what a GET does, and is counted as one."""
-    settings = Settings(
+    settings = ApiSettings(
         database_url=f"sqlite:///{tmp_path / 'l.db'}",
         demo=False,
         rate_limit_search_per_min=1,

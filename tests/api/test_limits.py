@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from api.limits import Budget, ClientAddress, TokenBuckets, is_write
 from api.main import create_app
+from api.settings import ApiSettings
 from geo.clock import ManualClock, use_clock
-from geo.settings import Settings
 from tests.conftest import AUTH, TOKEN, assert_error, feature
 
 NEAREST = "/v1/stations/nearest?lon=116.4&lat=39.9&open_at=any"
@@ -24,7 +24,7 @@ STATIONS = "/v1/stations"
 def limited_app(**overrides: Any) -> FastAPI:
     """An in-memory app with the given limits (everything else default)."""
     return create_app(
-        Settings(database_url="sqlite://", demo=False, admin_token=TOKEN, **overrides)
+        ApiSettings(database_url="sqlite://", demo=False, admin_token=TOKEN, **overrides)
     )
 
 

@@ -26,9 +26,9 @@ from fastapi.testclient import TestClient
 
 from api.errors import RETRY_AFTER_S
 from api.main import create_app
+from api.settings import ApiSettings
 from geo.errors import StoreUnavailable
 from geo.registry import Registry
-from geo.settings import Settings
 from geo.storage import PoolOptions, open_store
 from tests.conftest import AUTH, TOKEN, assert_error, feature, post_station
 from tests.locks import HANG_LIMIT_S
@@ -170,7 +170,7 @@ def test_a_deleted_database_file_makes_the_server_unready_and_refuse_writes(
     """The SQLite file removed under a running server (issue 22, defect 10): before,
     /readyz stayed 200 and 27 writes were acknowledged into the deleted inode."""
     db = tmp_path / "stations.db"
-    settings = Settings(
+    settings = ApiSettings(
         database_url=f"sqlite:///{db}",
         demo=False,
         admin_token=TOKEN,

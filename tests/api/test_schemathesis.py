@@ -29,9 +29,9 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from api.main import create_app
+from api.settings import ApiSettings
 from geo.geojson import feature_to_fields
 from geo.model import build_station_data
-from geo.settings import Settings
 from tests.conftest import AUTH, TOKEN, feature
 
 # Examples per operation and mode: over 1,000 requests over the ~20 operations.
@@ -46,7 +46,7 @@ CHECKS = [not_a_server_error, response_schema_conformance]
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
     db = tmp_path_factory.mktemp("schemathesis") / "st.db"
     application = create_app(
-        Settings(
+        ApiSettings(
             database_url=f"sqlite:///{db}",
             demo=False,
             admin_token=TOKEN,

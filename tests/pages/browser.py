@@ -18,8 +18,8 @@ import httpx2
 import uvicorn
 
 from api.main import create_app
+from api.settings import ApiSettings
 from geo.model import StationData
-from geo.settings import Settings
 from tests.servers import START_S, STOP_S
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
@@ -34,7 +34,7 @@ def serve(db: Path, stations: Sequence[StationData]) -> Iterator[str]:
     No rate limits: a test may install a ManualClock (geo/clock.py), whose monotonic
     reading never moves, so a token bucket would never refill.
     """
-    settings = Settings(
+    settings = ApiSettings(
         database_url=f"sqlite:///{db}",
         demo=False,
         rate_limit_search_per_min=0,
