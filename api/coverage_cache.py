@@ -13,7 +13,7 @@ the nearest searches of riders (8 at once raised search p50 from 10 to 44 ms).
   caches, both bounded: computed results by count (a city's result holds its stations
   and geometries, ~10 MB), rendered answers by bytes.
 - **Caps.** A question not in the cache needs a slot: at most ``per_client`` at once per
-  client address (``api.limits.ClientAddress``: trusted proxies respected) and ``total``
+  client address (``api.clients.ClientAddress``: trusted proxies respected) and ``total``
   at once in the worker; beyond them the answer is 429 ``concurrency_limited`` or 503
   ``server_busy`` with ``Retry-After``, at once, without queueing. A request asking what
   is being computed already waits for that computation instead of starting another.
@@ -37,8 +37,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.clients import ClientAddress
 from api.errors import error_response
-from api.limits import ClientAddress
 from api.settings import ApiSettings
 from geo.coverage import CoverageResult, build_coverage, parse_filters, parse_radii, resolve_area
 from geo.registry import Registry

@@ -47,7 +47,7 @@ def head_only(scope: Scope) -> bool:
     return bool(scope.get(HEAD_ONLY))
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
             return bytes(value).decode("latin-1")
@@ -137,7 +137,7 @@ class Utf8Url:
 
 def _is_json(scope: Scope) -> bool:
     """Whether FastAPI will read this body as JSON (``application/json``, ``+json``)."""
-    media = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+    media = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
     main, _, sub = media.partition("/")
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 

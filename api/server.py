@@ -7,7 +7,7 @@ Three things differ from a plain ``uvicorn.run``:
   local client (a reverse proxy's neighbour, a script on the host, anything reaching the
   port through a tunnel) could name itself any client address and pick a fresh
   rate-limit bucket per request. Only the proxies in ``STATIONFINDER_TRUSTED_PROXIES``
-  may name the client, and :mod:`api.limits` reads them (``ClientAddress``): uvicorn's
+  may name the client, and :mod:`api.clients` reads them (``ClientAddress``): uvicorn's
   own reading is turned off here, for one process and for workers.
 - **TCP listening socket for workers.** ``uvicorn.run(..., workers=N)`` binds the
   listening socket itself with ``proto`` left at 0 (uvicorn 0.54, ``Config.bind_socket``).

@@ -11,9 +11,11 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from api.limits import Budget, ClientAddress, TokenBuckets, is_write
+from api.clients import ClientAddress
 from api.main import create_app
+from api.rate_limit import Budget, TokenBuckets
 from api.settings import ApiSettings
+from api.traffic import is_write
 from geo.clock import ManualClock, use_clock
 from tests.conftest import AUTH, TOKEN, assert_error, feature
 

@@ -4,7 +4,7 @@ uvicorn believed ``X-Forwarded-For`` from 127.0.0.1 by default (its ``proxy_head
 so any local peer could name a new client address on every request and read (or guess
 keys) without ever meeting its rate limit (issue 22, defect 5). ``api.server`` turns
 that off for one process and for workers; ``STATIONFINDER_TRUSTED_PROXIES`` alone makes
-the headers count (``api.limits.TrustedProxyHeaders``).
+the headers count (``api.clients.TrustedProxyHeaders``).
 
 The servers allow one read a minute after a burst of two, so every request after the
 second from one client is refused unless it has a bucket of its own. (A minute would
