@@ -46,7 +46,7 @@ from bench_nearest import station_rows
 
 from geo.storage import open_store
 from geo.storage.postgis import engine_url
-from geo.storage.sql import _INSERT_COLUMNS
+from geo.storage.stations_sql import INSERT_COLUMNS as _INSERT_COLUMNS
 
 _KNN = (
     "SELECT * FROM stations WHERE status = 'open' AND amenity_mask & %(m)s = %(m)s {within}"

@@ -60,7 +60,7 @@ from geo.model import Status
 from geo.registry import Registry, open_registry
 from geo.search import NearestQuery
 from geo.storage import open_store
-from geo.storage.sql import _INSERT_COLUMNS
+from geo.storage.stations_sql import INSERT_COLUMNS as _INSERT_COLUMNS
 
 SHARES = {"drinking_water": 0.90, "ebike_charging": 0.10, "ev_charging": 0.01, "legal_aid": 0.001}
 BIT = {code: 1 << BY_CODE[code].bit for code in SHARES}

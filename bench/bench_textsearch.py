@@ -63,7 +63,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from geo.model import Status
 from geo.storage import StationStore, open_store
-from geo.storage.sql import _INSERT_COLUMNS, _text_filter, stations
+from geo.storage.listing_sql import text_filter as _text_filter
+from geo.storage.schema import stations
+from geo.storage.stations_sql import INSERT_COLUMNS as _INSERT_COLUMNS
 from geo.textsearch import Term, like_pattern, parse_query, search_grams
 
 SEED_TS = "2026-01-01T00:00:00Z"

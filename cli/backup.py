@@ -1,6 +1,6 @@
 """``stationfinder backup`` and ``stationfinder restore``: the whole store in one portable
-file (``geo.backup``), from SQLite or PostGIS, into either, signed under the
-deployment's ``STATIONFINDER_BACKUP_SECRET`` (``geo.backup_sign``)."""
+file (``geo.storage.backup``), from SQLite or PostGIS, into either, signed under the
+deployment's ``STATIONFINDER_BACKUP_SECRET`` (``geo.storage.backup.sign``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import typer
 
 from cli.common import DbOpt, err, out, require_file, store_at
 from cli.safe import line
-from geo.backup import BackupSummary, backup, restore
 from geo.settings import get_settings
+from geo.storage.backup import BackupSummary, backup, restore
 
 
 def _secret() -> str | None:

@@ -19,7 +19,7 @@ our own importer, so that export then import gives back the same registry:
 Stations are read from the store in pages ordered by id, so memory stays bounded: CSV
 and GeoJSON are streamed, XLSX uses openpyxl's write-only mode and GeoPackage is
 appended one page at a time. Every page comes from one snapshot (one read transaction,
-keyset paging by id: ``StationStore.scan``), so stations added, changed or removed while
+keyset paging by id: ``StationRecords.scan``), so stations added, changed or removed while
 an export runs never make it skip or repeat one: the file is the registry as it was when
 the export began (issue 22: OFFSET pages in separate transactions left out 118 stations
 that were never deleted).
@@ -61,7 +61,7 @@ from geo.formulas import escape_formula, unescape_formula  # noqa: F401  (re-exp
 from geo.geojson import COORD_DIGITS, station_feature
 from geo.model import EDITABLE_FIELDS, Station
 from geo.registry import Registry
-from geo.storage import StationStore
+from geo.storage import StationRecords
 from geo.textsearch import Term
 
 log = logging.getLogger(__name__)
@@ -259,13 +259,13 @@ def check_format(fmt: str, datum: Datum) -> str:
 
 
 def _pages(
-    store: StationStore,
+    store: StationRecords,
     on_damaged: Callable[[int, str], None] | None = None,
     adcodes: frozenset[str] | None = None,
     text: tuple[Term, ...] = (),
 ) -> Generator[list[Station], None, None]:
     """Every station in pages of ``PAGE_SIZE``, by id, from one snapshot of the store
-    (``StationStore.scan``); always at least one page (maybe empty). A damaged row is
+    (``StationRecords.scan``); always at least one page (maybe empty). A damaged row is
     logged, reported to ``on_damaged`` and left out."""
 
     def damaged(station_id: int, reason: str) -> None:

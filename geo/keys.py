@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from geo.access import BOOTSTRAP, Actor, ApiKey, Role
 from geo.errors import InvalidParameter, KeyRevoked, Unauthorized, WritesDisabled
 from geo.model import utc_now
-from geo.storage import StationStore
+from geo.storage import AccessRecords
 
 KEY_PREFIX = "sf_"
 SHOWN_CHARS = 11  # "sf_" and 8 random characters: enough to tell keys apart
@@ -59,7 +59,7 @@ def parse_adcodes(values: Iterable[str]) -> frozenset[str]:
 
 
 def create_key(
-    store: StationStore,
+    store: AccessRecords,
     *,
     name: str,
     role: Role | str,
@@ -107,7 +107,7 @@ def create_key(
 
 
 def revoke_key(
-    store: StationStore, *, key_id: int, actor: Actor, now: datetime | None = None
+    store: AccessRecords, *, key_id: int, actor: Actor, now: datetime | None = None
 ) -> ApiKey:
     """Revoke a key; it is refused from then on. Raises ``KeyNotFound``."""
     return store.revoke_key(key_id, now=now or utc_now(), actor=actor)
@@ -121,7 +121,7 @@ def _unauthorized() -> Unauthorized:
 
 
 def authenticate(
-    store: StationStore,
+    store: AccessRecords,
     authorization: str | None,
     *,
     admin_token: str | None,

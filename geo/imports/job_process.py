@@ -42,7 +42,7 @@ from geo.imports import limits, runner
 from geo.imports.jobs import ImportJob, JobStatus, error_dict, process_identity, too_costly
 from geo.registry import Registry, RegistryTransaction
 from geo.storage import open_store
-from geo.storage.base import StationStore
+from geo.storage.base import ImportJobRecords
 from geo.storage.jobs_sql import JobUpdate
 
 EXIT_MEMORY: Final = 3
@@ -112,7 +112,7 @@ class Heartbeat:
                 log.warning("import job %s: heartbeat not written: %s", self.job_id, exc)
 
 
-def _write(store: StationStore, job_id: str, update: JobUpdate, *, if_active: bool) -> None:
+def _write(store: ImportJobRecords, job_id: str, update: JobUpdate, *, if_active: bool) -> None:
     """Write to the job's row, waiting out a busy database a few times."""
     for attempt in range(WRITE_TRIES):
         try:

@@ -1,8 +1,9 @@
 """API keys and the audit log in SQL (both backends), used by ``geo.storage.sql``.
 
-The tables are made by migration 0003. JSON values (an editor's adcodes, an audit
-entry's before/after/summary) are stored as text on both databases, so the two stay
-byte-for-byte alike and no JSON type differences leak into the code.
+The tables (``geo.storage.schema``) are made by migration 0003. JSON values (an
+editor's adcodes, an audit entry's before/after/summary) are stored as text on both
+databases, so the two stay byte-for-byte alike and no JSON type differences leak into
+the code.
 """
 
 from __future__ import annotations
@@ -19,41 +20,7 @@ from geo.access import Actor, ApiKey, Role
 from geo.audit import Action, AuditEntry, changed_fields, station_record
 from geo.errors import KeyNotFound
 from geo.model import Station, StationData
-
-metadata = sa.MetaData()
-_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")
-
-api_keys = sa.Table(
-    "api_keys",
-    metadata,
-    sa.Column("id", _ID, primary_key=True, autoincrement=True),
-    sa.Column("prefix", sa.Text, nullable=False),
-    sa.Column("key_hash", sa.Text, nullable=False, unique=True),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("role", sa.Text, nullable=False),
-    sa.Column("adcodes", sa.Text, nullable=False),
-    sa.Column("created_at", sa.Text, nullable=False),
-    sa.Column("revoked_at", sa.Text),
-    sa.Column("last_used_at", sa.Text),
-    sqlite_autoincrement=True,
-)
-
-audit_log = sa.Table(
-    "audit_log",
-    metadata,
-    sa.Column("seq", _ID, primary_key=True, autoincrement=True),
-    sa.Column("at", sa.Text, nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
-    sa.Column("actor_name", sa.Text, nullable=False),
-    sa.Column("action", sa.Text, nullable=False),
-    sa.Column("station_id", sa.BigInteger),
-    sa.Column("before", sa.Text),
-    sa.Column("after", sa.Text),
-    sa.Column("summary", sa.Text),
-    sa.Index("ix_audit_log_station_id", "station_id", "seq"),
-    sa.Index("ix_audit_log_actor", "actor", "seq"),
-    sqlite_autoincrement=True,
-)
+from geo.storage.schema import api_keys, audit_log
 
 Record = tuple[Action, int | None, dict[str, Any] | None, dict[str, Any] | None]
 

@@ -1,4 +1,10 @@
-"""The storage interface: one small abstract class, one implementation per backend."""
+"""The storage interfaces: small abstract classes, one implementation per backend.
+
+``StationRecords`` (stations and their change log), ``AccessRecords`` (API keys and the
+audit log) and ``ImportJobRecords`` (import jobs) are what callers need; ``StationStore``
+is all three and the store's own metadata and health, what ``open_store`` returns.
+A function that uses one part names that part in its signature.
+"""
 
 from __future__ import annotations
 
@@ -86,8 +92,8 @@ class StoreTransaction(ABC):
         """Discard every write."""
 
 
-class StationStore(ABC):
-    """Durable station records. Every method is one transaction.
+class StationRecords(ABC):
+    """Durable station records and their change log. Every method is one transaction.
 
     Every write takes the ``actor`` who makes it: the store refuses a write outside the
     actor's districts (``ForbiddenDistrict``) and appends audit entries (``geo.audit``)
@@ -108,8 +114,6 @@ class StationStore(ABC):
 
     shared: bool = True
     quick_reads: bool = False
-
-    url: str
 
     @abstractmethod
     def last_change(self) -> int:
@@ -228,7 +232,9 @@ class StationStore(ABC):
     def transaction(self, *, actor: Actor = SYSTEM) -> StoreTransaction:
         """Open a transaction for a batch of writes (commit or roll back when done)."""
 
-    # -- API keys and the audit log ------------------------------------------------------
+
+class AccessRecords(ABC):
+    """API keys (``geo.access``, ``geo.keys``) and the audit log (``geo.audit``)."""
 
     @abstractmethod
     def add_key(
@@ -273,7 +279,9 @@ class StationStore(ABC):
     ) -> list[AuditEntry]:
         """Audit entries matching every filter given, newest first; ``before_seq`` pages."""
 
-    # -- import jobs (geo.imports.jobs) ------------------------------------------------------
+
+class ImportJobRecords(ABC):
+    """Import jobs (``geo.imports.jobs``): what runs where, how far it got."""
 
     @abstractmethod
     def add_import_job(
@@ -290,6 +298,13 @@ class StationStore(ABC):
     def update_import_job(self, job_id: str, update: JobUpdate, *, if_active: bool) -> bool:
         """Change some fields of a job (with ``if_active``, only while it is queued or
         running); returns whether it changed."""
+
+
+class StationStore(StationRecords, AccessRecords, ImportJobRecords):
+    """The whole store (``open_store``): stations, keys and audit, import jobs, and the
+    store's own key/value metadata and health."""
+
+    url: str
 
     @abstractmethod
     def get_meta(self, key: str) -> str | None:

@@ -1,7 +1,8 @@
 """Import jobs in SQL (both backends), used by ``geo.storage.sql``.
 
-The table is made by migration 0004. As in ``access_sql``, JSON values (options, the
-report, the error, an editor's adcodes) and timestamps are text on both databases.
+The table (``geo.storage.schema``) is made by migration 0004. As in ``access_sql``,
+JSON values (options, the report, the error, an editor's adcodes) and timestamps are
+text on both databases.
 Jobs are made under a lock (SQLite's write lock; a PostgreSQL advisory lock), so that
 two workers starting imports at once cannot both take the last free place.
 """
@@ -11,42 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Final, TypedDict
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.access import Actor, Role
 from geo.imports.jobs import ACTIVE, KEEP_FINISHED, ImportJob, JobStatus, iso
-
-metadata = sa.MetaData()
-
-import_jobs = sa.Table(
-    "import_jobs",
-    metadata,
-    sa.Column("id", sa.Text, primary_key=True),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("actor", sa.Text, nullable=False),
-    sa.Column("actor_name", sa.Text, nullable=False),
-    sa.Column("actor_role", sa.Text, nullable=False),
-    sa.Column("actor_adcodes", sa.Text, nullable=False),
-    sa.Column("file", sa.Text, nullable=False),
-    sa.Column("mode", sa.Text, nullable=False),
-    sa.Column("options", sa.Text, nullable=False),
-    sa.Column("host", sa.Text, nullable=False),
-    sa.Column("process", sa.Text),
-    sa.Column("rows_done", sa.BigInteger, nullable=False),
-    sa.Column("rows_total", sa.BigInteger),
-    sa.Column("created_at", sa.Text, nullable=False),
-    sa.Column("started_at", sa.Text),
-    sa.Column("heartbeat_at", sa.Text, nullable=False),
-    sa.Column("finished_at", sa.Text),
-    sa.Column("report", sa.Text),
-    sa.Column("error", sa.Text),
-    sa.Index("ix_import_jobs_host_status", "host", "status"),
-)
-
-_JOBS_LOCK: Final = 0x5F_C4A2_10B5  # PostgreSQL advisory lock key: "stationfinder jobs"
+from geo.storage.schema import import_jobs
 
 
 class JobUpdate(TypedDict, total=False):
@@ -117,10 +90,9 @@ def add_job(
     conn: Connection, job: ImportJob, *, admit: Callable[[Sequence[ImportJob]], None]
 ) -> None:
     """Insert ``job`` once ``admit`` has seen the active jobs of its host (it raises to
-    refuse); the caller's write transaction holds the jobs lock until it commits. Jobs
+    refuse); the caller's write transaction holds the jobs lock until it commits (taken
+    first, by ``SqlDialect.lock_jobs``). Jobs
     that finished more than ``KEEP_FINISHED`` before it was made are deleted."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _JOBS_LOCK})
     query = sa.select(import_jobs).where(
         import_jobs.c.host == job.host, import_jobs.c.status.in_(sorted(ACTIVE))
     )

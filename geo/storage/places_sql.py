@@ -86,9 +86,9 @@ def place_pending(
 
 
 def _read_mark(conn: Connection) -> tuple[int, int] | None:
-    query = sa.select(_meta.c.value).where(_meta.c.key == PENDING)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
+    # FOR UPDATE on PostgreSQL; SQLite's compiler leaves it out (the write transaction
+    # already holds the file).
+    query = sa.select(_meta.c.value).where(_meta.c.key == PENDING).with_for_update()
     value = conn.scalar(query)
     if value is None:
         return None

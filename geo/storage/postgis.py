@@ -9,12 +9,31 @@ Nearest search itself runs on each worker's in-memory index, kept current throug
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Final
+
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from geo.errors import StoreUnavailable
+from geo.storage.dialect import Row, SqlDialect
 from geo.storage.migrations import upgrade
-from geo.storage.sql import PoolOptions, SqlStore
+from geo.storage.outages import PoolOptions
+from geo.storage.schema import stations
+from geo.storage.sql import SqlStore
+
+if TYPE_CHECKING:
+    from geo.storage.backup.tables import Table
+
+# Advisory lock keys, arbitrary 64-bit numbers.
+CHANGES_LOCK: Final = 0x5F_C4A2_6E5  # "stationfinder changes": appending to the change log
+JOBS_LOCK: Final = 0x5F_C4A2_10B5  # "stationfinder jobs": admitting import jobs
+_LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
+_NEXT_IDS = sa.text(
+    "SELECT nextval(pg_get_serial_sequence('stations', 'id')) FROM generate_series(1, :n)"
+)
 
 
 def engine_url(url: str) -> sa.URL:
@@ -25,8 +44,101 @@ def engine_url(url: str) -> sa.URL:
     return sa_url
 
 
+class PostgisDialect(SqlDialect):
+    """PostgreSQL: many writers, kept in order by row locks (``FOR UPDATE``) and
+    advisory locks; snapshots are REPEATABLE READ transactions; counters are sequences;
+    the text index is a GIN index over the bigrams (migration 0007)."""
+
+    backend = "postgresql"
+
+    def reader(self, engine: Engine) -> Engine:
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+    def snapshot(self, conn: Connection, *, read_only: bool = False) -> Connection:
+        if read_only:
+            return conn.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        return conn.execution_options(isolation_level="REPEATABLE READ")
+
+    def snapshot_engine(self, engine: Engine) -> Engine:
+        return engine.execution_options(isolation_level="REPEATABLE READ")
+
+    def is_outage(self, ctx: sa.engine.ExceptionContext, text: str, operational: bool) -> bool:
+        return ctx.is_disconnect or operational
+
+    def insert_first(self, conn: Connection, rows: Sequence[Row]) -> tuple[list[int], list[Row]]:
+        # The ids drawn from the table's sequence (never reused), all rows still to insert.
+        ids = [int(i) for i in conn.execute(_NEXT_IDS, {"n": len(rows)}).scalars()]
+        return ids, [(i, *r) for i, r in zip(ids, rows, strict=True)]
+
+    def lock_changes(self, conn: Connection) -> None:
+        conn.execute(_LOCK, {"key": CHANGES_LOCK})
+
+    def lock_jobs(self, conn: Connection) -> None:
+        conn.execute(_LOCK, {"key": JOBS_LOCK})
+
+    def lock_for_restore(self, conn: Connection, tables: Sequence[str]) -> None:
+        # Writers append to the change log under this lock; with every table locked
+        # too, no write interleaves with the restore.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHANGES_LOCK})
+        quote = conn.dialect.identifier_preparer.quote
+        names = ", ".join(quote(n) for n in tables)
+        conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+
+    def text_match(self, grams: Sequence[str]) -> sa.ColumnElement[bool]:
+        # The expression of the GIN index (migration 0007), the separator inline.
+        held = sa.func.string_to_array(stations.c.search_grams, sa.literal_column("' '"))
+        return held.op("@>")(sa.cast(sa.literal(list(grams), ARRAY(sa.Text)), ARRAY(sa.Text)))
+
+    def columns(self, conn: Connection, table: str) -> list[str]:
+        # information_schema, not the inspector: it would warn about the geography type.
+        return list(
+            conn.execute(
+                sa.text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = :t "
+                    "AND is_generated = 'NEVER' ORDER BY ordinal_position"
+                ),
+                {"t": table},
+            ).scalars()
+        )
+
+    def extension_tables(self, conn: Connection) -> frozenset[str]:
+        query = (
+            "SELECT c.relname FROM pg_class c JOIN pg_depend d ON d.objid = c.oid "
+            "AND d.classid = 'pg_class'::regclass AND d.deptype = 'e'"
+        )
+        return frozenset(conn.execute(sa.text(query)).scalars())
+
+    def has_counter(self, conn: Connection, table: str) -> bool:
+        pk = sa.inspect(conn).get_pk_constraint(table).get("constrained_columns") or []
+        return len(pk) == 1 and _sequence(conn, table, pk[0]) is not None
+
+    def counter(self, conn: Connection, table: Table) -> int:
+        assert table.serial is not None
+        seq = _sequence(conn, table.name, table.serial)
+        row = conn.execute(sa.text(f"SELECT last_value, is_called FROM {seq}")).one()
+        return int(row[0]) if row[1] else int(row[0]) - 1
+
+    def set_counter(self, conn: Connection, table: Table, value: int) -> None:
+        assert table.serial is not None
+        seq = _sequence(conn, table.name, table.serial)
+        if value:
+            conn.execute(sa.text("SELECT setval(:s, :v, true)"), {"s": seq, "v": value})
+        else:
+            conn.execute(sa.text("SELECT setval(:s, 1, false)"), {"s": seq})
+
+
+def _sequence(conn: Connection, table: str, column: str) -> str | None:
+    name = conn.scalar(sa.text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table, "c": column})
+    return None if name is None else str(name)
+
+
 class PostgisStore(SqlStore):
     """Stations in a PostgreSQL database with the PostGIS extension."""
+
+    dialect = PostgisDialect()
 
     def __init__(self, url: str, *, pool: PoolOptions | None = None) -> None:
         self.url = url

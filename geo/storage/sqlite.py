@@ -1,4 +1,5 @@
-"""The embedded store: one SQLite file in WAL mode (see ``geo.storage.sql``)."""
+"""The embedded store: one SQLite file in WAL mode (see ``geo.storage.sql``), and what
+SQLite does its own way (``SqliteDialect``)."""
 
 from __future__ import annotations
 
@@ -7,29 +8,104 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from geo.errors import StoreUnavailable
 from geo.model import Station
+from geo.storage.dialect import Row, SqlDialect
 from geo.storage.migrations import upgrade
-from geo.storage.sql import (
-    _SQLITE_OUTAGES,
-    MAX_ID,
-    STATION_COLUMNS,
-    PoolOptions,
-    SqlStore,
-    station_of_row,
-    store_unavailable,
-)
+from geo.storage.outages import PoolOptions, store_unavailable
+from geo.storage.rows import STATION_COLUMNS, station_of_row
+from geo.storage.schema import MAX_ID, stations, stations_fts
+from geo.storage.sql import SqlStore
+from geo.storage.stations_sql import insert_sql
+
+if TYPE_CHECKING:
+    from geo.storage.backup.tables import Table
 
 _log = logging.getLogger(__name__)
 _GET_MANY_SQL = f"SELECT {', '.join(STATION_COLUMNS)} FROM stations WHERE id IN ({{}})"
 _ID_AT = STATION_COLUMNS.index("id")
+# The OperationalErrors that are outages; the others (no such table, syntax) are bugs.
+_SQLITE_OUTAGES = ("database is locked", "unable to open database", "disk i/o error")
+
+
+class SqliteDialect(SqlDialect):
+    """SQLite: one writer at a time, which holds the whole file from its BEGIN IMMEDIATE
+    (``SqlStore.writer``), so no lock of its own is needed; WAL gives every read
+    transaction its snapshot; AUTOINCREMENT counters live in ``sqlite_sequence``."""
+
+    backend = "sqlite"
+
+    def reader(self, engine: Engine) -> Engine:
+        return engine  # no round trips to save
+
+    def snapshot(self, conn: Connection, *, read_only: bool = False) -> Connection:
+        return conn  # WAL: a read transaction's snapshot is fixed at its first SELECT
+
+    def snapshot_engine(self, engine: Engine) -> Engine:
+        return engine
+
+    def is_outage(self, ctx: sa.engine.ExceptionContext, text: str, operational: bool) -> bool:
+        return operational and any(s in text.lower() for s in _SQLITE_OUTAGES)
+
+    def insert_first(self, conn: Connection, rows: Sequence[Row]) -> tuple[list[int], list[Row]]:
+        # The first row alone, SQLite picking its id (AUTOINCREMENT: larger than any
+        # ever used); the transaction now holds the write lock, so the next ids are free.
+        cursor = conn.exec_driver_sql(insert_sql(conn, returning=True), (None, *rows[0]))
+        first = int(cursor.scalar_one())
+        ids = list(range(first, first + len(rows)))
+        return ids, [(i, *r) for i, r in zip(ids[1:], rows[1:], strict=True)]
+
+    def lock_changes(self, conn: Connection) -> None:
+        pass  # the write transaction holds the database
+
+    def lock_jobs(self, conn: Connection) -> None:
+        pass  # the write transaction holds the database
+
+    def lock_for_restore(self, conn: Connection, tables: Sequence[str]) -> None:
+        pass  # the restore's write transaction holds the database from its BEGIN
+
+    def text_match(self, grams: Sequence[str]) -> sa.ColumnElement[bool]:
+        match = " AND ".join(f'"{g}"' for g in grams)  # letters and digits only
+        return stations.c.id.in_(
+            sa.select(stations_fts.c.rowid).where(stations_fts.c.stations_fts.op("MATCH")(match))
+        )
+
+    def columns(self, conn: Connection, table: str) -> list[str]:
+        # table_xinfo: hidden 2 and 3 are generated columns, derived by the database.
+        quoted = conn.dialect.identifier_preparer.quote(table)
+        info = conn.exec_driver_sql(f"PRAGMA table_xinfo({quoted})").all()
+        return [row[1] for row in info if row[6] in (0, 1)]
+
+    def extension_tables(self, conn: Connection) -> frozenset[str]:
+        return frozenset()
+
+    def has_counter(self, conn: Connection, table: str) -> bool:
+        sql = conn.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table})
+        return "AUTOINCREMENT" in str(sql or "").upper()
+
+    def counter(self, conn: Connection, table: Table) -> int:
+        value = conn.scalar(
+            sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table.name}
+        )
+        return int(value or 0)
+
+    def set_counter(self, conn: Connection, table: Table, value: int) -> None:
+        updated = conn.execute(
+            sa.text("UPDATE sqlite_sequence SET seq = :v WHERE name = :t"),
+            {"v": value, "t": table.name},
+        ).rowcount
+        if not updated and value:
+            conn.execute(
+                sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :v)"),
+                {"v": value, "t": table.name},
+            )
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -93,6 +169,7 @@ class SqliteStore(SqlStore):
     """
 
     quick_reads = True  # WAL: readers do not wait for writers
+    dialect = SqliteDialect()
 
     def __init__(self, url: str, *, pool: PoolOptions | None = None) -> None:
         self.url = url

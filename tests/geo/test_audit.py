@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import geo.storage.sql
+import geo.storage.transaction
 from geo.access import SYSTEM, Actor, Role
 from geo.audit import Action, changed_fields, station_record
 from geo.errors import DuplicateExternalId, ForbiddenDistrict, StationNotFound
@@ -212,14 +213,14 @@ def test_an_import_that_fails_midway_logs_nothing(
     """A crash after the audit rows of the first chunk were written: none survive."""
     rows = [[f"站{i}", f"116.{i:04d}", "39.92", "110105"] for i in range(30)]
     path = csv_file(tmp_path, *rows)
-    real = geo.storage.sql.SqlTransaction.commit
+    real = geo.storage.transaction.SqlTransaction.commit
 
     def crash(self: object, **_: object) -> None:
         raise RuntimeError("killed before the commit")
 
-    monkeypatch.setattr(geo.storage.sql.SqlTransaction, "commit", crash)
+    monkeypatch.setattr(geo.storage.transaction.SqlTransaction, "commit", crash)
     with pytest.raises(RuntimeError):
         import_file(registry, path, crs="wgs84", chunk_size=10, actor=SYSTEM)
-    monkeypatch.setattr(geo.storage.sql.SqlTransaction, "commit", real)
+    monkeypatch.setattr(geo.storage.transaction.SqlTransaction, "commit", real)
     assert registry.audit_log() == []
     assert len(registry.list_stations().items) == 0

@@ -17,12 +17,12 @@ import pytest
 import sqlalchemy as sa
 
 from geo.access import SYSTEM
-from geo.backup import backup, restore
 from geo.errors import BackupNotAuthentic, InvalidBackup, InvalidParameter, StoreNotEmpty
 from geo.keys import create_key, revoke_key
 from geo.model import StationData, build_station_data
 from geo.registry import Registry, open_registry
 from geo.search import build_nearest_query
+from geo.storage.backup import backup, restore
 from tests.forgery import PLANTED_HASH, forge_admin_key
 from tests.postgres import fresh_database
 

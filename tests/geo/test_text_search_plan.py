@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from geo.registry import open_registry
-from geo.storage.sql import _text_filter, stations
+from geo.storage.listing_sql import text_filter as _text_filter
+from geo.storage.schema import stations
 from geo.textsearch import parse_query
 
 QUERIES = ("二七广场 银行", "圆通速递", "ab", "海淀 工会 驿站")

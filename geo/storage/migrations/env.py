@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from geo.storage.access_sql import metadata as access_metadata
-from geo.storage.jobs_sql import metadata as jobs_metadata
-from geo.storage.sql import metadata
+from geo.storage.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # the alembic command line: open the configured URL
@@ -18,7 +16,7 @@ if connection is None:  # the alembic command line: open the configured URL
     )
 context.configure(
     connection=connection,
-    target_metadata=[metadata, access_metadata, jobs_metadata],
+    target_metadata=metadata,
     render_as_batch=True,
 )
 with context.begin_transaction():

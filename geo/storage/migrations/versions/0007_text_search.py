@@ -40,7 +40,7 @@ _POSTGRES = (
 
 
 def upgrade() -> None:
-    from geo.storage.sql import fill_search_grams
+    from geo.storage.stations_sql import fill_search_grams
 
     op.add_column("stations", sa.Column("search_grams", sa.Text, nullable=True))
     bind = op.get_bind()

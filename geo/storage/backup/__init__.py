@@ -12,9 +12,9 @@ The file is gzip-compressed JSON lines, the same whichever database wrote or rea
 - a trailer ``{"end": {"rows": {name: n}, "sha256": hex, "hmac_sha256": hex}}``: the
   SHA-256 of every byte before it (a truncated or damaged file is refused) and, under
   the deployment's backup secret, their HMAC-SHA256 (an *edited* file is refused: see
-  ``geo.backup_sign`` for who may restore what, and why API keys need asking for).
+  ``geo.storage.backup.sign`` for who may restore what, and why API keys need asking for).
 
-Tables come from the migrated schema (``geo.backup_tables``), not from a list here, so a
+Tables come from the migrated schema (``geo.storage.backup.tables``), not from a list here, so a
 table a migration adds (``api_keys``, ``audit_log``) is backed up without touching this
 module; only ``alembic_version`` (the schema's own bookkeeping) and the rows of
 ``changes`` are left out. Columns the database derives (PostGIS ``geog``) are left to it.
@@ -42,14 +42,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from geo.backup_sign import Digest, check_options, check_signature, secret_key
-from geo.backup_tables import Table, counter, product_tables, quote, set_counter
 from geo.errors import InvalidBackup, StoreNotEmpty, StoreUnavailable
-from geo.storage import StationStore
+from geo.storage.backup.sign import Digest, check_options, check_signature, secret_key
+from geo.storage.backup.tables import Table, counter, product_tables, quote, set_counter
+from geo.storage.base import StationStore
+from geo.storage.dialect import SqlDialect
 from geo.storage.hours_sql import reread_hours
 from geo.storage.migrations import current_revision
 from geo.storage.places_sql import mark_all, place_pending
-from geo.storage.sql import _CHANGES_LOCK, SqlStore, fill_search_grams
+from geo.storage.sql import SqlStore
+from geo.storage.stations_sql import fill_search_grams
 
 FORMAT = "stationfinder-backup"
 VERSION = 1
@@ -57,7 +59,7 @@ LOG = "changes"  # backed up without rows (see the module docstring)
 # Restores never check these for emptiness: a store that a server opened once has
 # ``meta.initialised``, and the change log is not data.
 BOOKKEEPING = frozenset({"meta", LOG})
-KEYS = "api_keys"  # restored only when asked, from a signed file (geo.backup_sign)
+KEYS = "api_keys"  # restored only when asked, from a signed file (geo.storage.backup.sign)
 BATCH = 1000
 
 
@@ -146,29 +148,29 @@ def backup(store: StationStore, path: Path, *, secret: str | None = None) -> Bac
         Rows per table, the checksum written in the trailer, whether it is signed.
     """
     key = secret_key(secret)
-    engine = _sql(store).engine
-    if engine.dialect.name == "postgresql":
-        engine = engine.execution_options(isolation_level="REPEATABLE READ")  # one snapshot
+    sql_store = _sql(store)
+    dialect = sql_store.dialect
+    engine = dialect.snapshot_engine(sql_store.engine)  # one snapshot
     summary = BackupSummary(revision=current_revision(engine), signed=key is not None)
     partial = path.with_name(path.name + ".partial")
     partial.unlink(missing_ok=True)
     partial.touch(mode=0o600)  # key hashes, phone numbers, the audit log: the owner's only
     with engine.begin() as conn, gzip.open(partial, "wb") as raw:
         out = _Writer(raw, Digest(key))
-        tables = product_tables(conn)
+        tables = product_tables(conn, dialect)
         out.line(
             {
                 "format": FORMAT,
                 "version": VERSION,
                 "revision": summary.revision,
-                "backend": conn.dialect.name,
+                "backend": dialect.backend,
                 "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "order": [t.name for t in tables],
                 "tables": {
                     t.name: {
                         "columns": t.columns,
                         "primary_key": t.primary_key,
-                        "sequence": counter(conn, t),
+                        "sequence": counter(conn, dialect, t),
                     }
                     for t in tables
                 },
@@ -283,18 +285,17 @@ def restore(
     key = secret_key(secret)
     check_options(key, with_keys=with_keys, allow_unsigned=allow_unsigned)
     kept = frozenset() if with_keys else frozenset({KEYS})  # the store's own, untouched
-    engine = _sql(store).writer  # SQLite: the write lock from the start
+    sql_store = _sql(store)
+    dialect = sql_store.dialect
+    engine = sql_store.writer  # SQLite: the write lock from the start
     digest = Digest(key)
     summary = BackupSummary()
     with engine.begin() as conn:
-        target = {t.name: t for t in product_tables(conn)}
-        if conn.dialect.name == "postgresql":
-            # Writers append to the change log under this lock; with every table locked
-            # too, no write interleaves with the restore.
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHANGES_LOCK})
-            names = ", ".join(quote(conn, n) for n in target)
-            conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
-        log_before = _log_top(conn, target[LOG])
+        target = {t.name: t for t in product_tables(conn, dialect)}
+        # No write interleaves with the restore (PostgreSQL: the change log's lock and
+        # every table's; SQLite: the write lock, held since the BEGIN).
+        dialect.lock_for_restore(conn, list(target))
+        log_before = _log_top(conn, dialect, target[LOG])
         if not replace:
             for name in target:
                 if name not in BOOKKEEPING | kept and conn.scalar(
@@ -323,15 +324,16 @@ def restore(
         for name, spec in header["tables"].items():
             # The keys' counter too: a key made after the restore never takes the id
             # of one the restored audit log names.
-            set_counter(conn, target[name], int(spec.get("sequence") or 0))
-        _reset_log(conn, target[LOG], after=log_before, top_id=counter(conn, target["stations"]))
+            set_counter(conn, dialect, target[name], int(spec.get("sequence") or 0))
+        top_id = counter(conn, dialect, target["stations"])
+        _reset_log(conn, dialect, target[LOG], after=log_before, top_id=top_id)
         summary.revision = header.get("revision")
         # Placed again after the commit: a backup older than revision 0006 has no city
         # or province, and its district labels were not derived from the positions.
         mark_all(conn)
         fill_search_grams(conn)  # a backup older than revision 0007 has none
         reread_hours(conn)  # a backup older than revision 0008 has the old readings
-    place_pending(_sql(store).engine)
+    place_pending(sql_store.engine)
     return summary
 
 
@@ -387,12 +389,14 @@ def _insert(
         batch.clear()
 
 
-def _log_top(conn: Connection, log: Table) -> int:
+def _log_top(conn: Connection, dialect: SqlDialect, log: Table) -> int:
     top = conn.scalar(sa.text(f"SELECT max(seq) FROM {quote(conn, log.name)}"))
-    return max(int(top or 0), counter(conn, log))
+    return max(int(top or 0), counter(conn, dialect, log))
 
 
-def _reset_log(conn: Connection, log: Table, *, after: int, top_id: int) -> None:
+def _reset_log(
+    conn: Connection, dialect: SqlDialect, log: Table, *, after: int, top_id: int
+) -> None:
     """One change-log entry past a gap: every reader's next ``changes_since`` finds the
     log "pruned past it" and reloads everything. It spans every id too, so even a
     reader that took it as a plain entry would re-read each station."""
@@ -401,4 +405,4 @@ def _reset_log(conn: Connection, log: Table, *, after: int, top_id: int) -> None
         sa.table(log.name, sa.column("seq"), sa.column("id_from"), sa.column("id_to")).insert(),
         {"seq": seq, "id_from": 1, "id_to": max(top_id, 1)},
     )
-    set_counter(conn, log, seq)
+    set_counter(conn, dialect, log, seq)
