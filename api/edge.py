@@ -48,6 +48,7 @@ def head_only(scope: Scope) -> bool:
 
 
 def header(scope: Scope, name: bytes) -> str | None:
+    """The value of header ``name`` (lower-case bytes) of an ASGI request, or None."""
     for key, value in scope.get("headers", ()):
         if key == name:
             return bytes(value).decode("latin-1")

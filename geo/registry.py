@@ -359,6 +359,7 @@ class Registry:
                 tx.rollback()
 
     def close(self) -> None:
+        """Close the store."""
         self.store.close()
 
 
@@ -433,6 +434,7 @@ class RegistryTransaction:
                 registry._seen = seqs[1]  # nobody else wrote meanwhile: nothing to replay
 
     def rollback(self) -> None:
+        """Undo the transaction's writes, if it is still open."""
         if self._open:
             self._open = False
             self._tx.rollback()

@@ -85,15 +85,18 @@ def insert_sql(
 
 
 def created(items: Sequence[StationData], ids: Sequence[int]) -> list[Record]:
+    """The audit records of stations created, with their new ids."""
     return [(Action.CREATE, i, None, station_record(d)) for d, i in zip(items, ids, strict=True)]
 
 
 def updated(before: Station, after: StationData) -> Record:
+    """The audit record of a station changed: only the fields that changed."""
     old, new = changed_fields(before, after)
     return Action.UPDATE, before.id, old, new
 
 
 def deleted(before: Station) -> Record:
+    """The audit record of a station removed."""
     return Action.DELETE, before.id, station_record(before), None
 
 
@@ -178,6 +181,7 @@ def insert_key(
     now: datetime,
     actor: Actor,
 ) -> ApiKey:
+    """Store a new API key (its hash, never the key) and log its creation."""
     key_id = conn.execute(
         api_keys.insert()
         .values(
@@ -196,6 +200,7 @@ def insert_key(
 
 
 def get_key(conn: Connection, key_id: int) -> ApiKey:
+    """The key with id ``key_id``; KeyNotFound when there is none."""
     row = None
     if 0 < key_id < 2**63:
         row = conn.execute(sa.select(api_keys).where(api_keys.c.id == key_id)).first()
@@ -205,15 +210,18 @@ def get_key(conn: Connection, key_id: int) -> ApiKey:
 
 
 def list_keys(conn: Connection) -> list[ApiKey]:
+    """Every key, by id."""
     return [_key(r) for r in conn.execute(sa.select(api_keys).order_by(api_keys.c.id))]
 
 
 def key_by_hash(conn: Connection, key_hash: str) -> ApiKey | None:
+    """The key whose hash is ``key_hash``, or None."""
     row = conn.execute(sa.select(api_keys).where(api_keys.c.key_hash == key_hash)).first()
     return None if row is None else _key(row)
 
 
 def revoke_key(conn: Connection, key_id: int, *, now: datetime, actor: Actor) -> ApiKey:
+    """Revoke a key (once; again changes nothing) and log it."""
     key = get_key(conn, key_id)
     if key.revoked_at is not None:
         return key  # revoking twice changes nothing and logs nothing
@@ -224,5 +232,6 @@ def revoke_key(conn: Connection, key_id: int, *, now: datetime, actor: Actor) ->
 
 
 def touch_key(conn: Connection, key_id: int, *, now: datetime) -> None:
+    """Record when a key was last used."""
     query = api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=_iso(now))
     conn.execute(query)

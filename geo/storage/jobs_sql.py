@@ -129,6 +129,7 @@ def add_job(
 
 
 def get_job(conn: Connection, job_id: str) -> ImportJob | None:
+    """The import job with id ``job_id``, or None."""
     row = conn.execute(sa.select(import_jobs).where(import_jobs.c.id == job_id)).first()
     return None if row is None else _job(row)
 

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import PoolProxiedConnection
+from typing_extensions import override
 
 from geo.errors import StoreUnavailable
 from geo.storage.dialect import SqlDialect
@@ -55,6 +56,7 @@ class OutagePool(sa.pool.QueuePool):
     500 in the API, and the end of a change-log follower that only expects our errors).
     """
 
+    @override
     def connect(self) -> PoolProxiedConnection:
         try:
             return super().connect()
@@ -73,6 +75,7 @@ class PoolOptions:
     timeout_s: float = 30.0
 
     def engine_kwargs(self) -> dict[str, Any]:
+        """The pool options as ``create_engine`` takes them."""
         return {
             "poolclass": OutagePool,
             "pool_size": self.size,

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
+from typing_extensions import override
 
 from geo.errors import StoreUnavailable
 from geo.storage.dialect import Row, SqlDialect
@@ -51,9 +52,11 @@ class PostgisDialect(SqlDialect):
 
     backend = "postgresql"
 
+    @override
     def reader(self, engine: Engine) -> Engine:
         return engine.execution_options(isolation_level="AUTOCOMMIT")
 
+    @override
     def snapshot(self, conn: Connection, *, read_only: bool = False) -> Connection:
         if read_only:
             return conn.execution_options(
@@ -61,23 +64,29 @@ class PostgisDialect(SqlDialect):
             )
         return conn.execution_options(isolation_level="REPEATABLE READ")
 
+    @override
     def snapshot_engine(self, engine: Engine) -> Engine:
         return engine.execution_options(isolation_level="REPEATABLE READ")
 
+    @override
     def is_outage(self, ctx: sa.engine.ExceptionContext, text: str, operational: bool) -> bool:
         return ctx.is_disconnect or operational
 
+    @override
     def insert_first(self, conn: Connection, rows: Sequence[Row]) -> tuple[list[int], list[Row]]:
         # The ids drawn from the table's sequence (never reused), all rows still to insert.
         ids = [int(i) for i in conn.execute(_NEXT_IDS, {"n": len(rows)}).scalars()]
         return ids, [(i, *r) for i, r in zip(ids, rows, strict=True)]
 
+    @override
     def lock_changes(self, conn: Connection) -> None:
         conn.execute(_LOCK, {"key": CHANGES_LOCK})
 
+    @override
     def lock_jobs(self, conn: Connection) -> None:
         conn.execute(_LOCK, {"key": JOBS_LOCK})
 
+    @override
     def lock_for_restore(self, conn: Connection, tables: Sequence[str]) -> None:
         # Writers append to the change log under this lock; with every table locked
         # too, no write interleaves with the restore.
@@ -86,11 +95,13 @@ class PostgisDialect(SqlDialect):
         names = ", ".join(quote(n) for n in tables)
         conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
 
+    @override
     def text_match(self, grams: Sequence[str]) -> sa.ColumnElement[bool]:
         # The expression of the GIN index (migration 0007), the separator inline.
         held = sa.func.string_to_array(stations.c.search_grams, sa.literal_column("' '"))
         return held.op("@>")(sa.cast(sa.literal(list(grams), ARRAY(sa.Text)), ARRAY(sa.Text)))
 
+    @override
     def columns(self, conn: Connection, table: str) -> list[str]:
         # information_schema, not the inspector: it would warn about the geography type.
         return list(
@@ -104,6 +115,7 @@ class PostgisDialect(SqlDialect):
             ).scalars()
         )
 
+    @override
     def extension_tables(self, conn: Connection) -> frozenset[str]:
         query = (
             "SELECT c.relname FROM pg_class c JOIN pg_depend d ON d.objid = c.oid "
@@ -111,16 +123,19 @@ class PostgisDialect(SqlDialect):
         )
         return frozenset(conn.execute(sa.text(query)).scalars())
 
+    @override
     def has_counter(self, conn: Connection, table: str) -> bool:
         pk = sa.inspect(conn).get_pk_constraint(table).get("constrained_columns") or []
         return len(pk) == 1 and _sequence(conn, table, pk[0]) is not None
 
+    @override
     def counter(self, conn: Connection, table: Table) -> int:
         assert table.serial is not None
         seq = _sequence(conn, table.name, table.serial)
         row = conn.execute(sa.text(f"SELECT last_value, is_called FROM {seq}")).one()
         return int(row[0]) if row[1] else int(row[0]) - 1
 
+    @override
     def set_counter(self, conn: Connection, table: Table, value: int) -> None:
         assert table.serial is not None
         seq = _sequence(conn, table.name, table.serial)

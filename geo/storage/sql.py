@@ -27,6 +27,7 @@ from functools import cached_property
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
+from typing_extensions import override
 
 from geo.access import SYSTEM, Actor, ApiKey, Role
 from geo.audit import AuditEntry
@@ -56,6 +57,7 @@ class SqlStore(StationStore):
     dialect: SqlDialect
 
     @property
+    @override
     def engine(self) -> Engine:
         return self._engine
 
@@ -98,6 +100,7 @@ class SqlStore(StationStore):
 
     # -- reads -------------------------------------------------------------------
 
+    @override
     def index_entries(self, station_ids: Sequence[int] | None = None) -> Iterator[IndexEntry]:
         with self.engine.connect() as conn:
             yield from index_sql.index_entries(conn, station_ids)
@@ -109,30 +112,37 @@ class SqlStore(StationStore):
         with self.engine.connect() as conn:
             return index_sql.index_columns(self.dialect.snapshot(conn))
 
+    @override
     def last_change(self) -> int:
         with self.reader.connect() as conn:
             return changes_sql.last_change(conn)
 
+    @override
     def changes_since(self, seq: int) -> tuple[int, list[tuple[int, int]] | None]:
         with self.engine.connect() as conn:
             return changes_sql.changes_since(conn, seq)
 
+    @override
     def count(self) -> int:
         with self.reader.connect() as conn:
             return int(conn.scalar(sa.select(sa.func.count()).select_from(stations)) or 0)
 
+    @override
     def get(self, station_id: int) -> Station:
         with self.reader.connect() as conn:
             return stations_sql.get(conn, station_id)
 
+    @override
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
         with self.reader.connect() as conn:
             return stations_sql.get_many(conn, station_ids)
 
+    @override
     def get_by_external_id(self, external_id: str, adcode: str | None) -> Station | None:
         with self.reader.connect() as conn:
             return stations_sql.get_by_external_id(conn, external_id, adcode)
 
+    @override
     def list_stations(
         self,
         *,
@@ -150,6 +160,7 @@ class SqlStore(StationStore):
         with self.engine.connect() as conn:
             return listing_sql.list_page(conn, cond, limit=limit, offset=offset)
 
+    @override
     def scan(
         self,
         *,
@@ -170,12 +181,15 @@ class SqlStore(StationStore):
 
     # -- writes ------------------------------------------------------------------
 
+    @override
     def transaction(self, *, actor: Actor = SYSTEM) -> SqlTransaction:
         return SqlTransaction(self.writer, actor, check=self.check_writable, dialect=self.dialect)
 
+    @override
     def add(self, data: StationData, *, now: datetime, actor: Actor = SYSTEM) -> Station:
         return self.add_many([data], now=now, actor=actor)[0]
 
+    @override
     def add_many(
         self, items: Iterable[StationData], *, now: datetime, actor: Actor = SYSTEM
     ) -> list[Station]:
@@ -189,6 +203,7 @@ class SqlStore(StationStore):
             _log_changes(conn, ids, self.dialect)
             return created
 
+    @override
     def replace(
         self,
         station_id: int,
@@ -209,6 +224,7 @@ class SqlStore(StationStore):
             _log_changes(conn, [station_id], self.dialect)
             return after, True
 
+    @override
     def delete(
         self, station_id: int, *, now: datetime | None = None, actor: Actor = SYSTEM
     ) -> Station:
@@ -222,6 +238,7 @@ class SqlStore(StationStore):
 
     # -- API keys and the audit log ------------------------------------------------------
 
+    @override
     def add_key(
         self,
         *,
@@ -245,22 +262,27 @@ class SqlStore(StationStore):
                 actor=actor,
             )
 
+    @override
     def list_keys(self) -> list[ApiKey]:
         with self.engine.connect() as conn:
             return access_sql.list_keys(conn)
 
+    @override
     def key_by_hash(self, key_hash: str) -> ApiKey | None:
         with self.reader.connect() as conn:
             return access_sql.key_by_hash(conn, key_hash)
 
+    @override
     def revoke_key(self, key_id: int, *, now: datetime, actor: Actor) -> ApiKey:
         with self._writing() as conn:
             return access_sql.revoke_key(conn, key_id, now=now, actor=actor)
 
+    @override
     def touch_key(self, key_id: int, *, now: datetime) -> None:
         with self._writing() as conn:
             access_sql.touch_key(conn, key_id, now=now)
 
+    @override
     def audit_log(
         self,
         *,
@@ -284,6 +306,7 @@ class SqlStore(StationStore):
 
     # -- import jobs (geo.storage.jobs_sql) -------------------------------------------------
 
+    @override
     def add_import_job(
         self, job: ImportJob, *, admit: Callable[[Sequence[ImportJob]], None]
     ) -> None:
@@ -291,10 +314,12 @@ class SqlStore(StationStore):
             self.dialect.lock_jobs(conn)  # SQLite: the write lock, from the BEGIN
             jobs_sql.add_job(conn, job, admit=admit)
 
+    @override
     def import_job(self, job_id: str) -> ImportJob | None:
         with self.reader.connect() as conn:
             return jobs_sql.get_job(conn, job_id)
 
+    @override
     def update_import_job(
         self, job_id: str, update: jobs_sql.JobUpdate, *, if_active: bool
     ) -> bool:
@@ -303,16 +328,19 @@ class SqlStore(StationStore):
 
     # -- metadata and health ---------------------------------------------------------
 
+    @override
     def get_meta(self, key: str) -> str | None:
         with self.engine.connect() as conn:
             value = conn.scalar(sa.select(meta.c.value).where(meta.c.key == key))
             return None if value is None else str(value)
 
+    @override
     def set_meta(self, key: str, value: str) -> None:
         with self._writing() as conn:
             conn.execute(meta.delete().where(meta.c.key == key))
             conn.execute(meta.insert().values(key=key, value=value))
 
+    @override
     def ping(self) -> None:
         self.check_writable()  # ready means writes can be taken too
         try:
@@ -321,5 +349,6 @@ class SqlStore(StationStore):
         except OperationalError as exc:
             raise store_unavailable(str(exc.orig)) from exc  # the driver's text: logged only
 
+    @override
     def close(self) -> None:
         self.engine.dispose()

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
+from typing_extensions import override
 
 from geo.errors import StoreUnavailable
 from geo.model import Station
@@ -42,18 +43,23 @@ class SqliteDialect(SqlDialect):
 
     backend = "sqlite"
 
+    @override
     def reader(self, engine: Engine) -> Engine:
         return engine  # no round trips to save
 
+    @override
     def snapshot(self, conn: Connection, *, read_only: bool = False) -> Connection:
         return conn  # WAL: a read transaction's snapshot is fixed at its first SELECT
 
+    @override
     def snapshot_engine(self, engine: Engine) -> Engine:
         return engine
 
+    @override
     def is_outage(self, ctx: sa.engine.ExceptionContext, text: str, operational: bool) -> bool:
         return operational and any(s in text.lower() for s in _SQLITE_OUTAGES)
 
+    @override
     def insert_first(self, conn: Connection, rows: Sequence[Row]) -> tuple[list[int], list[Row]]:
         # The first row alone, SQLite picking its id (AUTOINCREMENT: larger than any
         # ever used); the transaction now holds the write lock, so the next ids are free.
@@ -62,40 +68,49 @@ class SqliteDialect(SqlDialect):
         ids = list(range(first, first + len(rows)))
         return ids, [(i, *r) for i, r in zip(ids[1:], rows[1:], strict=True)]
 
+    @override
     def lock_changes(self, conn: Connection) -> None:
         pass  # the write transaction holds the database
 
+    @override
     def lock_jobs(self, conn: Connection) -> None:
         pass  # the write transaction holds the database
 
+    @override
     def lock_for_restore(self, conn: Connection, tables: Sequence[str]) -> None:
         pass  # the restore's write transaction holds the database from its BEGIN
 
+    @override
     def text_match(self, grams: Sequence[str]) -> sa.ColumnElement[bool]:
         match = " AND ".join(f'"{g}"' for g in grams)  # letters and digits only
         return stations.c.id.in_(
             sa.select(stations_fts.c.rowid).where(stations_fts.c.stations_fts.op("MATCH")(match))
         )
 
+    @override
     def columns(self, conn: Connection, table: str) -> list[str]:
         # table_xinfo: hidden 2 and 3 are generated columns, derived by the database.
         quoted = conn.dialect.identifier_preparer.quote(table)
         info = conn.exec_driver_sql(f"PRAGMA table_xinfo({quoted})").all()
         return [row[1] for row in info if row[6] in (0, 1)]
 
+    @override
     def extension_tables(self, conn: Connection) -> frozenset[str]:
         return frozenset()
 
+    @override
     def has_counter(self, conn: Connection, table: str) -> bool:
         sql = conn.scalar(sa.text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table})
         return "AUTOINCREMENT" in str(sql or "").upper()
 
+    @override
     def counter(self, conn: Connection, table: Table) -> int:
         value = conn.scalar(
             sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table.name}
         )
         return int(value or 0)
 
+    @override
     def set_counter(self, conn: Connection, table: Table, value: int) -> None:
         updated = conn.execute(
             sa.text("UPDATE sqlite_sequence SET seq = :v WHERE name = :t"),

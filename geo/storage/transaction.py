@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from typing_extensions import override
 
 from geo.access import Actor
 from geo.model import Station, StationData, utc_now
@@ -39,12 +40,15 @@ class SqlTransaction(StoreTransaction):
     # file over them, and no other writer may change them before it writes (PostgreSQL:
     # FOR UPDATE; SQLite: the transaction holds the write lock from its BEGIN IMMEDIATE).
 
+    @override
     def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, list[Station]]:
         return stations_sql.get_by_external_ids(self._conn, external_ids, lock=True)
 
+    @override
     def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
         return stations_sql.get_many(self._conn, station_ids, lock=True)
 
+    @override
     def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
         for data in items:
             self._actor.check(None, data)
@@ -53,6 +57,7 @@ class SqlTransaction(StoreTransaction):
         self._changed.extend(ids)
         return ids
 
+    @override
     def update_many(
         self, items: Sequence[tuple[Station, StationData]], *, now: datetime
     ) -> list[Station]:
@@ -60,6 +65,7 @@ class SqlTransaction(StoreTransaction):
         self._changed.extend(s.id for s in updated)
         return updated
 
+    @override
     def commit(self, *, summary: dict[str, Any] | None = None) -> None:
         try:
             if summary is not None:
@@ -70,6 +76,7 @@ class SqlTransaction(StoreTransaction):
             self._conn.close()
         self._check()  # ...and still could at the commit: else it is not acknowledged
 
+    @override
     def rollback(self) -> None:
         try:
             if self._trans.is_active:

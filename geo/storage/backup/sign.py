@@ -76,12 +76,14 @@ class Digest:
         self._hmac = None if key is None else hmac.new(key, digestmod=hashlib.sha256)
 
     def update(self, data: bytes) -> None:
+        """Digest more of the file."""
         self._sha256.update(data)
         if self._hmac is not None:
             self._hmac.update(data)
 
     @property
     def sha256(self) -> str:
+        """The SHA-256 of what was digested, hex."""
         return self._sha256.hexdigest()
 
     @property
