@@ -14,7 +14,8 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.model import Status
+from geo.amenities import mask_of
+from geo.model import Station, StationData, Status
 
 # Status -> its code in ``EntryColumns.status`` (an index into ``list(Status)``).
 STATUS_CODE: Final = {s: i for i, s in enumerate(Status)}
@@ -125,3 +126,27 @@ class EntryColumns:
             self.status[keep],
             [self.hours_osm[i] for i in keep.tolist()],
         )
+
+
+def index_entry(station: Station) -> IndexEntry:
+    """What the index keeps of a station."""
+    return IndexEntry(
+        id=station.id,
+        lon=station.lon,
+        lat=station.lat,
+        mask=mask_of(station.amenities),
+        status=station.status,
+        hours_osm=station.opening_hours_osm,
+    )
+
+
+def entry_columns(items: Sequence[StationData], ids: Sequence[int]) -> EntryColumns:
+    """Index columns of stations given with their ids."""
+    return EntryColumns.of(
+        ids,
+        [d.lon for d in items],
+        [d.lat for d in items],
+        [mask_of(d.amenities) for d in items],
+        [d.status for d in items],
+        [d.opening_hours_osm for d in items],
+    )

@@ -32,6 +32,7 @@ from geo.amenities import mask_of
 from geo.audit import AuditEntry
 from geo.errors import StationError
 from geo.index import EntryColumns, Hit, IndexEntry, StationIndex
+from geo.index_entries import entry_columns, index_entry
 from geo.model import (
     EDITABLE_FIELDS,
     PLACE_FIELDS,
@@ -67,30 +68,6 @@ class NearestResult:
 
     query: NearestQuery
     hits: list[tuple[Station, Hit]]
-
-
-def index_entry(station: Station) -> IndexEntry:
-    """What the index keeps of a station."""
-    return IndexEntry(
-        id=station.id,
-        lon=station.lon,
-        lat=station.lat,
-        mask=mask_of(station.amenities),
-        status=station.status,
-        hours_osm=station.opening_hours_osm,
-    )
-
-
-def entry_columns(items: Sequence[StationData], ids: Sequence[int]) -> EntryColumns:
-    """Index columns of stations given with their ids."""
-    return EntryColumns.of(
-        ids,
-        [d.lon for d in items],
-        [d.lat for d in items],
-        [mask_of(d.amenities) for d in items],
-        [d.status for d in items],
-        [d.opening_hours_osm for d in items],
-    )
 
 
 def _default(field: str) -> Any:
