@@ -340,8 +340,12 @@ def _floor(path: Path, db: Path) -> dict[str, Any]:
     schema = [
         sql
         for (sql,) in src.execute(
+            # Tables (the FTS5 index of names too; its shadow tables, which it makes
+            # itself, have tbl_names of their own), then indexes, then the triggers
+            # that keep the FTS5 index in step.
             "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
-            "AND tbl_name IN ('stations', 'audit_log', 'changes') ORDER BY type DESC"
+            "AND tbl_name IN ('stations', 'audit_log', 'changes', 'stations_fts') "
+            "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END"
         )
     ]
     tables = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in FLOOR_TABLES}
