@@ -162,8 +162,11 @@ class Schedule:
         return self.uses_holidays and day_kind(day) is None
 
 
+_RANKS: Final = {State.CLOSED: 0, State.UNKNOWN: 1, State.OPEN: 2}  # open wins, then unknown
+
+
 def _rank(state: State) -> int:
-    return {State.CLOSED: 0, State.UNKNOWN: 1, State.OPEN: 2}[state]
+    return _RANKS[state]
 
 
 def _last(parts: tuple[Interval, ...], minute: int) -> State:

@@ -95,18 +95,22 @@ def _peoples(base: str) -> tuple[str, list[str]]:
     if base.endswith("族") and base[:-1] in _PEOPLES:
         return "", [_PEOPLES[base[:-1]]]
     peoples: list[str] = []
-    while True:
-        for people in _PEOPLE_ORDER:
-            for word in (people + "族", people if len(people) > 1 else None):
-                if word and base.endswith(word) and len(base) - len(word) >= 2:
-                    peoples.insert(0, _PEOPLES[people])
-                    base = base[: -len(word)]
-                    break
-            else:
-                continue
-            break
-        else:
-            return base, peoples
+    while (found := _last_people(base)) is not None:
+        people, word = found
+        peoples.insert(0, _PEOPLES[people])
+        base = base[: -len(word)]
+    return base, peoples
+
+
+def _last_people(base: str) -> tuple[str, str] | None:
+    """The people named at the end of ``base`` and the word naming it, leaving a place of
+    at least two characters; None if there is none."""
+    for people in _PEOPLE_ORDER:
+        words = (people + "族", people) if len(people) > 1 else (people + "族",)
+        for word in words:
+            if base.endswith(word) and len(base) - len(word) >= 2:
+                return people, word
+    return None
 
 
 # The peoples of China as official English names them (the State Council's list), where
