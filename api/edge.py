@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 from urllib.parse import unquote_to_bytes
 
@@ -187,16 +187,16 @@ class JsonText:
     limit applies first) and handed to the route unchanged.
     """
 
-    def __init__(self, app: ASGIApp, *, skip_paths: frozenset[str] = frozenset()) -> None:
+    def __init__(self, app: ASGIApp, *, skip: Callable[[Scope], bool] = lambda _: False) -> None:
         self.app = app
-        self.skip_paths = skip_paths
+        self.skip = skip  # requests whose body is not JSON text whatever it says (uploads)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse a JSON body with a lone surrogate in a string, before the route (ASGI)."""
         if (
             scope["type"] != "http"
             or scope["method"] not in _BODY_METHODS
-            or scope["path"].rstrip("/") in self.skip_paths
+            or self.skip(scope)
             or not _is_json(scope)
         ):
             await self.app(scope, receive, send)

@@ -8,23 +8,26 @@ Every refusal has the API's error body (``{"error": {"code", "message",
 
 Who a request comes from is :mod:`api.clients`; the rate limits, token buckets held in
 memory by each worker, are :mod:`api.rate_limit`; what kind of request it is (a write,
-a search, an upload), :mod:`api.traffic`. :func:`add_limits` wires them all.
+a search, an upload), as its route declares, :mod:`api.traffic`. :func:`add_limits`
+wires them all.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.clients import ClientAddress, TrustedProxyHeaders
 from api.edge import HeadAsGet, JsonText, Utf8Url, header
 from api.rate_limit import Budget, RateLimit
 from api.settings import ApiSettings
-from api.traffic import UPLOAD_PATH, WRITE_METHODS, is_write, refuse
+from api.traffic import WRITE_METHODS, Classify, Traffic, TrafficTable, refuse, traffic_of
 
 # --------------------------------------------------------------------------- body size
 
@@ -38,7 +41,7 @@ class BodySizeLimit:
         self.max_upload_bytes = max_upload_bytes
 
     def _limit(self, scope: Scope) -> int:
-        upload = scope["method"] == "POST" and scope["path"].rstrip("/") == UPLOAD_PATH
+        upload = traffic_of(scope) is Traffic.UPLOAD
         return self.max_upload_bytes if upload else self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -109,11 +112,7 @@ class RequestTimeout:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 503 when a read has not begun answering within the timeout (ASGI)."""
-        if (
-            scope["type"] != "http"
-            or self.timeout_s <= 0
-            or is_write(scope["method"], scope["path"])
-        ):
+        if scope["type"] != "http" or self.timeout_s <= 0 or traffic_of(scope).writes:
             await self.app(scope, receive, send)
             return
         # One task for the app and one future woken by whichever comes first: the
@@ -190,10 +189,7 @@ class MethodCORS:
         if scope["type"] != "http":
             await self.reads(scope, receive, send)
             return
-        method = scope["method"]
-        if method == "OPTIONS":
-            method = (header(scope, b"access-control-request-method") or "GET").upper()
-        policy = self.writes if is_write(method, scope["path"]) else self.reads
+        policy = self.writes if traffic_of(scope).writes else self.reads
         await policy(scope, receive, send)
 
 
@@ -204,13 +200,14 @@ def _csv(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def add_limits(app: FastAPI, settings: ApiSettings) -> None:
+def add_limits(app: FastAPI, settings: ApiSettings, routes: Iterable[BaseRoute]) -> None:
     """Wrap the app, outermost first: trusted proxy headers (the client's address and
-    scheme), HEAD as GET, CORS (so refusals carry CORS headers too), rate, body size,
-    URL and JSON text encoding (``api.edge``), time."""
+    scheme), HEAD as GET, what the request costs (by ``routes``' declarations,
+    :mod:`api.traffic`), CORS (so refusals carry CORS headers too), rate, body size, URL
+    and JSON text encoding (``api.edge``), time."""
     client_address = ClientAddress(_csv(settings.trusted_proxies))
     app.add_middleware(RequestTimeout, timeout_s=settings.request_timeout_s)
-    app.add_middleware(JsonText, skip_paths=frozenset({UPLOAD_PATH}))
+    app.add_middleware(JsonText, skip=lambda scope: traffic_of(scope) is Traffic.UPLOAD)
     app.add_middleware(Utf8Url)
     app.add_middleware(
         BodySizeLimit,
@@ -232,5 +229,6 @@ def add_limits(app: FastAPI, settings: ApiSettings) -> None:
         read_origins=_csv(settings.cors_origins),
         write_origins=_csv(settings.cors_write_origins),
     )
+    app.add_middleware(Classify, table=TrafficTable(routes))
     app.add_middleware(HeadAsGet)
     app.add_middleware(TrustedProxyHeaders, client_address=client_address)

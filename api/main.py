@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Final
 
 from fastapi import FastAPI
 
@@ -16,6 +17,19 @@ from api.settings import ApiSettings, get_api_settings
 from geo.hours.calendar import working_calendar
 from geo.imports.job_runner import JobLimits, JobRunner
 from geo.registry import open_registry, prepare_registry
+
+# In the order they are tried.
+ROUTERS: Final = (
+    health.router,
+    transfer.router,  # before stations: /v1/stations/export is not an id
+    imports.router,
+    route.router,  # before stations: /v1/stations/along-route is not an id
+    stations.router,
+    maps.router,
+    page.router,
+    ogc.router,
+    audit.router,
+)
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
@@ -59,14 +73,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     add_docs(app)
     register_error_handlers(app)
-    add_limits(app, settings)
-    app.include_router(health.router)
-    app.include_router(transfer.router)  # before stations: /v1/stations/export is not an id
-    app.include_router(imports.router)
-    app.include_router(route.router)  # before stations: /v1/stations/along-route is not an id
-    app.include_router(stations.router)
-    app.include_router(maps.router)
-    app.include_router(page.router)
-    app.include_router(ogc.router)
-    app.include_router(audit.router)
+    for router in ROUTERS:
+        app.include_router(router)
+    add_limits(app, settings, [r for router in ROUTERS for r in router.routes])
     return app

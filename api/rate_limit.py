@@ -17,7 +17,7 @@ from typing import Final
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.clients import ClientAddress, api_key_id
-from api.traffic import SEARCH_PREFIXES, is_write, refuse
+from api.traffic import Traffic, refuse, traffic_of
 from geo.clock import monotonic
 
 __all__ = ["Budget", "RateLimit", "TokenBuckets"]
@@ -85,8 +85,8 @@ class TokenBuckets:
 class RateLimit:
     """429 with ``Retry-After`` once a client's IP or its API key has spent its budget.
 
-    Reads under ``/v1`` and ``/page/data`` spend the search budget, writes the
-    write budget. A request is charged to its client IP and, when it carries an
+    Searches spend the search budget, writes the write budget (each route declares
+    which it is: :mod:`api.traffic`). A request is charged to its client IP and, when it carries an
     ``Authorization`` header, to that key too; it passes only if both have a token (so
     neither random keys from one IP nor one key from many IPs escape the limit).
     """
@@ -106,13 +106,12 @@ class RateLimit:
             b.name: TokenBuckets(b, clock=clock) for b in (search, writes) if b.per_min > 0
         }
 
-    def _budget(self, scope: Scope) -> str | None:
-        method, path = scope["method"], scope["path"]
-        if method == "OPTIONS":
-            return None
-        if is_write(method, path):
-            return "writes"
-        return "search" if path.startswith(SEARCH_PREFIXES) else None
+    @staticmethod
+    def _budget(scope: Scope) -> str | None:
+        if scope["method"] == "OPTIONS":
+            return None  # a preflight: the request it asks about pays
+        kind = traffic_of(scope)
+        return "writes" if kind.writes else "search" if kind is Traffic.SEARCH else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Spend a token of the request's budget, or answer 429 with Retry-After (ASGI)."""

@@ -10,13 +10,19 @@ from api.deps import AdminDep, Integer, RegistryDep
 from api.schemas import ERROR_RESPONSES, documented
 from api.schemas.admin import AuditPage
 from api.strict import StrictRoute
+from api.traffic import Traffic, traffic
 from geo.audit import MAX_LIMIT, Action, check_filters, parse_since
 from geo.search import bad_parameter, check_page
 
 router = APIRouter(route_class=StrictRoute, prefix="/v1", tags=["audit"], responses=ERROR_RESPONSES)
 
 
-@router.get("/audit", summary="Audit log / 操作日志", **documented(AuditPage))
+@router.get(
+    "/audit",
+    summary="Audit log / 操作日志",
+    openapi_extra=traffic(Traffic.SEARCH),
+    **documented(AuditPage),
+)
 def audit_log(
     request: Request,
     registry: RegistryDep,

@@ -10,6 +10,7 @@ from api.deps import RegistryDep
 from api.schemas import documented
 from api.schemas.admin import Liveness, Readiness
 from api.strict import StrictRoute
+from api.traffic import Traffic, traffic
 
 router = APIRouter(route_class=StrictRoute, tags=["health"])
 
@@ -17,13 +18,17 @@ router = APIRouter(route_class=StrictRoute, tags=["health"])
 # A coroutine that touches nothing: answered on the event loop even when every worker
 # thread is stuck on a frozen database (a plain ``def`` route would queue for one of
 # those threads, and a supervisor would restart a process that is merely waiting).
-@router.get("/healthz", summary="Liveness", **documented(Liveness))
+@router.get(
+    "/healthz", summary="Liveness", openapi_extra=traffic(Traffic.READ), **documented(Liveness)
+)
 async def healthz() -> dict[str, str]:
     """The process is up (never waits on the database)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Readiness", **documented(Readiness))
+@router.get(
+    "/readyz", summary="Readiness", openapi_extra=traffic(Traffic.READ), **documented(Readiness)
+)
 def readyz(registry: RegistryDep) -> dict[str, Any]:
     """The store answers and takes writes, and the index is loaded (503
     ``store_unavailable`` otherwise: database unreachable, or its SQLite file gone)."""

@@ -22,6 +22,7 @@ from api.deps import RegistryDep, WriterDep
 from api.schemas import ERROR_RESPONSES, documented
 from api.schemas.admin import ImportJobDocument
 from api.strict import StrictRoute
+from api.traffic import Traffic, traffic
 from geo import errors as e
 from geo.access import Actor
 from geo.datums import parse_datum
@@ -108,6 +109,7 @@ def _error(error: dict[str, Any]) -> e.StationError:
 @router.get(
     "/imports/{job_id}",
     summary="An import job / 导入任务",
+    openapi_extra=traffic(Traffic.SEARCH),
     **documented(ImportJobDocument),
 )
 def import_job(

@@ -15,6 +15,7 @@ from api.deps import RegistryDep
 from api.schemas import ERROR_RESPONSES
 from api.schemas.admin import CoverageStats
 from api.strict import StrictRoute
+from api.traffic import Traffic, traffic
 from geo.coverage import CoverageResult, DemandPoints
 from geo.coverage.demand import read_demand
 from geo.coverage.table import FORMATS, MEDIA_TYPES, check_format, coverage_document, write_table
@@ -58,6 +59,7 @@ def _html(result: CoverageResult, lang: str, offline: bool) -> HTMLResponse:
     response_class=HTMLResponse,
     responses=_HTML,
     summary="Coverage map / 驿站覆盖地图",
+    openapi_extra=traffic(Traffic.SEARCH),
 )
 async def coverage_map(
     request: Request,
@@ -83,6 +85,7 @@ async def coverage_map(
     response_class=HTMLResponse,
     responses=_HTML,
     summary="Coverage map with a demand layer / 含需求点的覆盖地图",
+    openapi_extra=traffic(Traffic.SEARCH),  # a POST that only reads (demand in its body)
 )
 async def coverage_map_with_demand(
     request: Request,
@@ -125,6 +128,7 @@ def _read_upload(upload: UploadFile, crs: str | None) -> DemandPoints:
 @router.get(
     "/coverage/stats",
     summary="Coverage figures per district / 各区覆盖统计",
+    openapi_extra=traffic(Traffic.SEARCH),
     response_model=None,  # a ready Response in every format: the model only documents
     responses={
         200: {

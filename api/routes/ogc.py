@@ -29,6 +29,7 @@ from api.schemas.ogc import (
     OgcItem,
     OgcItems,
 )
+from api.traffic import Traffic, traffic
 from geo.errors import InvalidParameter
 
 
@@ -70,7 +71,7 @@ router = APIRouter(
     route_class=OgcRoute,
     responses={400: _400, 404: ERROR_RESPONSES[404]},
 )
-_F = {"parameters": [ogc.F_PARAMETER]}
+_F = traffic(Traffic.READ, {"parameters": [ogc.F_PARAMETER]})
 
 
 def _base(request: Request) -> str:
@@ -157,7 +158,7 @@ def schema(request: Request) -> JSONResponse:
     summary="Stations, a page at a time",
     response_class=GeoJSONResponse,  # documentation: the route builds its response
     responses={200: {"model": OgcItems, "description": "GeoJSON"}},
-    openapi_extra={"parameters": ogc.openapi_parameters()},
+    openapi_extra=traffic(Traffic.READ, {"parameters": ogc.openapi_parameters()}),
 )
 def items(request: Request, registry: RegistryDep) -> JSONResponse:
     """Stations in id order, filtered by a CRS84 bbox, with next/prev links."""

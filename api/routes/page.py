@@ -29,6 +29,7 @@ from fastapi.responses import Response
 from api.deps import Integer, RegistryDep, SettingsDep
 from api.page_assets import FILES, PAGE_DIR, TYPES, Asset, asset_url, assets, fill
 from api.strict import PASS_THROUGH, StrictRoute
+from api.traffic import Traffic, traffic
 from geo.amenities import AMENITIES
 from geo.datums import Datum, from_wgs84, parse_datum, to_wgs84, validate_lonlat
 from geo.errors import PositionOffRoute
@@ -66,7 +67,7 @@ def page_html() -> Asset:
 
 # The page's own URL is read by its script in the browser (page.js), not by the server:
 # every query parameter is passed through, and the page is the same bytes whatever it is.
-@router.get("/", openapi_extra={PASS_THROUGH: ["*"]})
+@router.get("/", openapi_extra=traffic(Traffic.READ, {PASS_THROUGH: ["*"]}))
 def page(request: Request) -> Response:
     """The station finder page."""
     return page_html().response(
@@ -76,7 +77,7 @@ def page(request: Request) -> Response:
     )
 
 
-@router.get("/favicon.ico")
+@router.get("/favicon.ico", openapi_extra=traffic(Traffic.READ))
 def favicon(request: Request) -> Response:
     """The page's icon where browsers look for one without asking the page (an SVG,
     which every current browser shows)."""
@@ -85,7 +86,9 @@ def favicon(request: Request) -> Response:
     )
 
 
-@router.get("/page/assets/{name}", openapi_extra={PASS_THROUGH: ["v"]})  # v: see asset_url
+@router.get(  # v: see asset_url
+    "/page/assets/{name}", openapi_extra=traffic(Traffic.READ, {PASS_THROUGH: ["v"]})
+)
 def page_asset(name: str, request: Request) -> Response:
     """One of the page's scripts or stylesheets."""
     asset = assets().get(name)
@@ -162,7 +165,7 @@ def _position(lon: float | None, lat: float | None, crs: str) -> tuple[float, fl
     return float(x), float(y)
 
 
-@router.get("/page/data/nearest")
+@router.get("/page/data/nearest", openapi_extra=traffic(Traffic.SEARCH))
 def page_nearest(
     request: Request,
     registry: RegistryDep,
@@ -200,7 +203,7 @@ def page_nearest(
     return _json(request, doc)
 
 
-@router.get("/page/data/along-route")
+@router.get("/page/data/along-route", openapi_extra=traffic(Traffic.SEARCH))
 def page_along_route(
     request: Request,
     registry: RegistryDep,

@@ -16,6 +16,7 @@ from api.deps import IncludeUnknownQ, Integer, RegistryDep, SettingsDep
 from api.schemas import ERROR_RESPONSES, documented
 from api.schemas.stations import AlongRouteAnswer
 from api.strict import StrictRoute, closest_name
+from api.traffic import Traffic, traffic
 from geo.datums import Datum, parse_datum
 from geo.errors import InvalidParameter, UnknownParameter
 from geo.geojson import feature_datum, hours_at, hours_json, station_feature
@@ -204,6 +205,7 @@ def route_collection(
 @router.get(
     "/stations/along-route",
     summary="Stations along a route, ahead of the rider / 沿途驿站（前方）",
+    openapi_extra=traffic(Traffic.SEARCH),
     **documented(AlongRouteAnswer),
 )
 def along_route(
@@ -247,6 +249,7 @@ def along_route(
 @router.post(
     "/stations/along-route",
     summary="Stations along a long route (GeoJSON LineString) / 沿途驿站（长路线）",
+    openapi_extra=traffic(Traffic.SEARCH),  # a POST that only reads (the route in its body)
     **documented(AlongRouteAnswer),
 )
 def along_route_geojson(

@@ -28,6 +28,7 @@ from api.schemas.stations import (
     StationWritten,
 )
 from api.strict import StrictRoute
+from api.traffic import Traffic, traffic
 from geo.amenities import AMENITIES, split_codes
 from geo.datums import parse_datum
 from geo.geojson import (
@@ -159,10 +160,16 @@ router.add_api_route(
         200: {"model": NearestAnswer, "content": {"application/json": {"example": NEAREST_EXAMPLE}}}
     },
     route_class_override=PlainQueryRoute,
+    openapi_extra=traffic(Traffic.SEARCH),
 )
 
 
-@router.get("/stations", summary="List stations / 驿站列表", **documented(StationList))
+@router.get(
+    "/stations",
+    summary="List stations / 驿站列表",
+    openapi_extra=traffic(Traffic.SEARCH),
+    **documented(StationList),
+)
 def list_stations(
     request: Request,
     registry: RegistryDep,
@@ -224,7 +231,10 @@ def list_stations(
 
 
 @router.get(
-    "/stations/{station_id}", summary="One station / 单个驿站", **documented(StationDocument)
+    "/stations/{station_id}",
+    summary="One station / 单个驿站",
+    openapi_extra=traffic(Traffic.SEARCH),
+    **documented(StationDocument),
 )
 def get_station(
     registry: RegistryDep, station_id: Integer, out_crs: OutCrsQ = "wgs84"
@@ -239,6 +249,7 @@ def get_station(
     "/stations",
     status_code=201,
     summary="Add a station / 新增驿站",
+    openapi_extra=traffic(Traffic.WRITE),
     **documented(StationWritten, 201),
 )
 def create_station(
@@ -256,6 +267,7 @@ def create_station(
 @router.put(
     "/stations/{station_id}",
     summary="Replace a station / 替换驿站",
+    openapi_extra=traffic(Traffic.WRITE),
     **documented(StationWritten),
 )
 def replace_station(
@@ -271,7 +283,10 @@ def replace_station(
 
 
 @router.patch(
-    "/stations/{station_id}", summary="Edit a station / 修改驿站", **documented(StationWritten)
+    "/stations/{station_id}",
+    summary="Edit a station / 修改驿站",
+    openapi_extra=traffic(Traffic.WRITE),
+    **documented(StationWritten),
 )
 def patch_station(
     registry: RegistryDep,
@@ -301,14 +316,24 @@ def written(station: Station, body: dict[str, Any]) -> dict[str, Any]:
     return feature
 
 
-@router.delete("/stations/{station_id}", status_code=204, summary="Remove a station / 删除驿站")
+@router.delete(
+    "/stations/{station_id}",
+    status_code=204,
+    summary="Remove a station / 删除驿站",
+    openapi_extra=traffic(Traffic.WRITE),
+)
 def delete_station(registry: RegistryDep, actor: WriterDep, station_id: Integer) -> Response:
     """Remove a station."""
     registry.delete(station_id=station_id, actor=actor)
     return Response(status_code=204)
 
 
-@router.get("/amenities", summary="Amenity vocabulary / 服务设施代码", **documented(AmenityList))
+@router.get(
+    "/amenities",
+    summary="Amenity vocabulary / 服务设施代码",
+    openapi_extra=traffic(Traffic.SEARCH),
+    **documented(AmenityList),
+)
 def amenities() -> dict[str, Any]:
     """Amenity codes with Chinese and English labels."""
     return {

@@ -19,6 +19,7 @@ from api.schemas.admin import ImportReport
 from api.schemas.ogc import GeoJSONResponse
 from api.schemas.stations import StationExport
 from api.strict import StrictRoute
+from api.traffic import Traffic, traffic
 from geo.datums import parse_datum
 from geo.export import FORMATS, MEDIA_TYPES, check_format, export_registry
 from geo.imports.columns import parse_mapping_option
@@ -37,6 +38,7 @@ SKIPPED_HEADER = "X-Stations-Skipped"
 @router.post(
     "/imports",
     summary="Import a station list / 批量导入驿站",
+    openapi_extra=traffic(Traffic.UPLOAD),
     response_class=JSONResponse,
     responses={200: {"model": ImportReport, "description": "The import's report."}, **ACCEPTED},
 )
@@ -94,6 +96,7 @@ def import_stations(
 @router.get(
     "/stations/export",
     summary="Export the registry / 导出驿站数据",
+    openapi_extra=traffic(Traffic.SEARCH),
     response_class=GeoJSONResponse,  # format=geojson; the other formats below (documentation)
     responses={
         200: {

@@ -12,10 +12,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from api.clients import ClientAddress
-from api.main import create_app
+from api.main import ROUTERS, create_app
 from api.rate_limit import Budget, TokenBuckets
 from api.settings import ApiSettings
-from api.traffic import is_write
+from api.traffic import X_TRAFFIC, Traffic, TrafficTable, traffic
 from geo.clock import ManualClock, use_clock
 from tests.conftest import AUTH, TOKEN, assert_error, feature
 
@@ -281,19 +281,55 @@ def test_client_address(peer: str, forwarded: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "write"),
+    ("method", "path", "kind"),
     [
-        ("GET", "/v1/stations", False),
-        ("POST", "/v1/stations", True),
-        ("PATCH", "/v1/stations/1", True),
-        ("DELETE", "/v1/stations/1", True),
-        ("POST", "/v1/imports", True),
-        ("POST", "/v1/stations/along-route", False),  # a long route in a body: a read
-        ("POST", "/v1/maps/coverage", False),
+        ("GET", "/v1/stations", Traffic.SEARCH),
+        ("GET", "/v1/stations/nearest", Traffic.SEARCH),
+        ("GET", "/v1/stations/12", Traffic.SEARCH),
+        ("POST", "/v1/stations", Traffic.WRITE),
+        ("PATCH", "/v1/stations/1", Traffic.WRITE),
+        ("DELETE", "/v1/stations/1", Traffic.WRITE),
+        ("POST", "/v1/imports", Traffic.UPLOAD),
+        ("GET", "/v1/imports/abc", Traffic.SEARCH),
+        ("POST", "/v1/stations/along-route", Traffic.SEARCH),  # a long route in a body: a read
+        ("POST", "/v1/maps/coverage", Traffic.SEARCH),
+        ("GET", "/page/data/nearest", Traffic.SEARCH),
+        ("GET", "/", Traffic.READ),
+        ("GET", "/page/assets/page.js", Traffic.READ),
+        ("GET", "/healthz", Traffic.READ),
+        ("GET", "/ogc/collections/stations/items", Traffic.READ),  # GDAL pages 10 at a time
+        # Nothing answers these: a write method is charged as a write, anything else not.
+        ("POST", "/v1/nowhere", Traffic.WRITE),
+        ("PUT", "/v1/stations", Traffic.WRITE),  # 405
+        ("GET", "/v1/nowhere", Traffic.READ),
     ],
 )
-def test_is_write(method: str, path: str, write: bool) -> None:
-    assert is_write(method, path) is write
+def test_routes_declare_their_traffic(method: str, path: str, kind: Traffic) -> None:
+    table = TrafficTable(r for router in ROUTERS for r in router.routes)
+    assert table.kind(method, path) is kind
+
+
+def test_every_route_must_declare_its_traffic() -> None:
+    router = APIRouter()
+
+    @router.get("/v1/declared", openapi_extra=traffic(Traffic.SEARCH))
+    def declared() -> None: ...
+
+    @router.get("/v1/forgotten")
+    def forgotten() -> None: ...
+
+    with pytest.raises(ValueError, match="/v1/forgotten"):
+        TrafficTable(router.routes)
+    assert TrafficTable(router.routes[:1]).kind("GET", "/v1/declared") is Traffic.SEARCH
+
+
+def test_openapi_shows_each_operations_traffic() -> None:
+    with TestClient(limited_app()) as c:
+        paths = c.get("/openapi.json").json()["paths"]
+    assert paths["/v1/stations/along-route"]["post"][X_TRAFFIC] == "search"
+    assert paths["/v1/stations"]["post"][X_TRAFFIC] == "write"
+    assert paths["/v1/imports"]["post"][X_TRAFFIC] == "upload"
+    assert all(X_TRAFFIC in op for ops in paths.values() for op in ops.values())
 
 
 # --------------------------------------------------------------------------- timeouts
