@@ -49,6 +49,9 @@ STATUS: dict[type[e.StationError], int] = {
     e.ImportInterrupted: 503,
     e.TooManyImports: 429,
     e.ImportJobNotFound: 404,
+    # Couriers' reports (api/routes/reports.py).
+    e.ReportNotFound: 404,
+    e.ReportClosed: 409,
 }
 
 RETRY_AFTER_S = 2  # seconds a client should wait after a 503 (database unavailable)

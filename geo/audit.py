@@ -10,7 +10,11 @@ One entry per station changed, in a compact, bounded form:
 - ``delete``: ``before`` is the station's fields as they were; ``after`` is null;
 - ``import``: one more entry per committed import, with ``summary`` (file, mode, datum
   and the row counts, not the issues), after its per-station entries;
-- ``key_create``, ``key_revoke``: API key management (``summary`` names the key).
+- ``key_create``, ``key_revoke``: API key management (``summary`` names the key);
+- ``report_confirm``, ``report_dismiss``: an editor's verdict on couriers' reports of
+  one kind at a station (``after``: the kind, the report ids, the editor's note, and
+  the fields confirming changed; the station's own change is an ``update`` entry
+  before it).
 
 Fields are the editable ones of ``StationData`` in their JSON form (lon/lat in WGS84);
 ``id``, ``created_at`` and ``updated_at`` are left out (the entry has its own time).
@@ -46,6 +50,8 @@ class Action(StrEnum):
     IMPORT = "import"
     KEY_CREATE = "key_create"
     KEY_REVOKE = "key_revoke"
+    REPORT_CONFIRM = "report_confirm"
+    REPORT_DISMISS = "report_dismiss"
 
 
 @dataclass(frozen=True, slots=True)

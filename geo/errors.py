@@ -251,3 +251,15 @@ class ImportJobNotFound(StationError, LookupError):
     """No import job with this id that the caller may see."""
 
     code = "import_job_not_found"
+
+
+class ReportNotFound(StationError, LookupError):
+    """No courier's report with the given id."""
+
+    code = "report_not_found"
+
+
+class ReportClosed(StationError, ValueError):
+    """A verdict on a report that already has one (confirmed, dismissed, or cleared)."""
+
+    code = "report_closed"

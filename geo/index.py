@@ -31,7 +31,7 @@ of a station, one by one or as columns (``IndexEntry``, ``EntryColumns``), is de
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -227,6 +227,7 @@ class StationIndex:
         statuses: frozenset[Status] = frozenset({Status.OPEN}),
         open_at: datetime | None = None,
         include_unknown: bool = False,
+        exclude: Callable[[NDArray[np.int64]], NDArray[np.bool_]] | None = None,
     ) -> list[Hit]:
         """The k stations nearest to a point that pass every filter, exactly.
 
@@ -247,6 +248,9 @@ class StationIndex:
             without opening hours, or whose hours give no answer, are left out...
         include_unknown : bool
             ... unless this is true: then they are kept (``open_at_time`` None).
+        exclude : callable, optional
+            Given station ids, which to leave out (``exclude_reported``: stations with
+            an active report of some kinds, ``geo.reports``).
 
         Returns
         -------
@@ -279,6 +283,8 @@ class StationIndex:
             open_flags = self._open_flags(slots, minute, open_cache)
             if open_at is not None:
                 keep &= (open_flags == 1) | ((open_flags == -1) & include_unknown)
+            if exclude is not None:
+                keep &= ~exclude(self._ids[slots])
             hits = self._rank(lon, lat, slots[keep], open_flags[keep], k, max_distance_m)
             exhausted = len(slots) < n or n >= size
             if (

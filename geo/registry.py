@@ -43,6 +43,8 @@ from geo.model import (
     utc_now,
 )
 from geo.places import place_strict
+from geo.reports.follow import LiveReports
+from geo.reports.moderation import Verdict, VerdictResult
 from geo.search import NearestQuery
 from geo.storage import BBox, Page, StationStore, open_store
 from geo.storage.base import StoreTransaction
@@ -92,6 +94,7 @@ class Registry:
         self._write_lock = threading.RLock()
         self._seen = 0  # every change up to this seq of the store's log is in the index
         self.index = StationIndex()
+        self.live = LiveReports(store, self._lock)  # couriers' reports: geo.reports
         self.reload()
 
     # -- following other processes' writes ---------------------------------------------
@@ -103,6 +106,7 @@ class Registry:
             index = StationIndex(self.store.index_columns())
             with self._lock:
                 self.index, self._seen = index, seen
+            self.live.reload()
 
     def sync(self) -> int:
         """Apply writes that other processes (API workers, a CLI import) committed to the
@@ -112,6 +116,7 @@ class Registry:
         any worker reaches every worker's searches within a second.
         """
         with self._write_lock:
+            self.live.sync()
             last, runs = self.store.changes_since(self._seen)
             if last == self._seen:
                 return 0
@@ -145,14 +150,28 @@ class Registry:
 
     def nearest(self, query: NearestQuery) -> NearestResult:
         """The stations answering a nearest query, nearest first (ties by id)."""
-        return NearestResult(query=query, hits=self.search(_nearest_run(query)))
+        return NearestResult(query=query, hits=self.search(self._nearest_run(query)))
 
     def nearest_unless_busy(self, query: NearestQuery) -> NearestResult | None:
         """:meth:`nearest`, or ``None`` at once when a writer holds the index lock (an
         import's commit can hold it for seconds): for a caller that must not block, such
         as the API's event loop, which then waits for :meth:`nearest` in a thread."""
-        hits = self._search(_nearest_run(query), blocking=False)
+        hits = self._search(self._nearest_run(query), blocking=False)
         return None if hits is None else NearestResult(query=query, hits=hits)
+
+    def _nearest_run(self, query: NearestQuery) -> Callable[[StationIndex], list[Hit]]:
+        """The index search of a nearest query."""
+        return lambda index: index.nearest(
+            query.lon,
+            query.lat,
+            k=query.k,
+            mask=query.mask,
+            max_distance_m=query.max_distance_m,
+            statuses=query.statuses,
+            open_at=query.open_at,
+            include_unknown=query.include_unknown,
+            exclude=self.live.excluder(query.exclude_reported),
+        )
 
     def search(self, run: Callable[[StationIndex], list[_H]]) -> list[tuple[Station, _H]]:
         """Run a search on the index under the index lock (it never sees a write half
@@ -294,6 +313,18 @@ class Registry:
         # worker's concurrent patch of other fields is not overwritten (lost update).
         return self.replace(station_id=station_id, data=patched, actor=actor)
 
+    def judge_report(
+        self, report_id: int, verdict: Verdict, *, actor: Actor, note: str | None = None
+    ) -> VerdictResult:
+        """An editor's verdict on a courier's report (``geo.reports.moderation``); a
+        confirmation that changes the station changes it in the index too."""
+        with self._write_lock:
+            result = self.live.judge(report_id, verdict, actor=actor, note=note)
+            if result.changed:
+                with self._lock:
+                    self.index.upsert(index_entry(result.station))
+            return result
+
     def delete(self, *, station_id: int, actor: Actor = SYSTEM) -> Station:
         """Remove a station and return what it was."""
         with self._write_lock:  # the store write outside the index lock (see create_many)
@@ -415,20 +446,6 @@ class RegistryTransaction:
         if self._open:
             self._open = False
             self._tx.rollback()
-
-
-def _nearest_run(query: NearestQuery) -> Callable[[StationIndex], list[Hit]]:
-    """The index search of a nearest query."""
-    return lambda index: index.nearest(
-        query.lon,
-        query.lat,
-        k=query.k,
-        mask=query.mask,
-        max_distance_m=query.max_distance_m,
-        statuses=query.statuses,
-        open_at=query.open_at,
-        include_unknown=query.include_unknown,
-    )
 
 
 def open_registry(database_url: str) -> Registry:

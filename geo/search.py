@@ -17,6 +17,7 @@ from geo.datums import Datum, parse_datum, swap_hint, validate_to_wgs84
 from geo.errors import InvalidParameter
 from geo.hours import parse_when
 from geo.model import Status, parse_statuses
+from geo.reports.kinds import ReportKind, parse_kinds
 from geo.storage.base import BBox
 
 MAX_K = 100
@@ -39,6 +40,7 @@ class NearestQuery:
     open_at: datetime | None
     statuses: frozenset[Status]
     include_unknown: bool = False
+    exclude_reported: tuple[ReportKind, ...] = ()  # leave out stations reported so now
 
     @property
     def mask(self) -> int:
@@ -89,6 +91,7 @@ def build_nearest_query(
     open_at: str | None = None,
     status: str | None = None,
     include_unknown: bool = False,
+    exclude_reported: str | list[str] | None = None,
     max_k: int = MAX_K,
     now: datetime | None = None,
 ) -> NearestQuery:
@@ -114,6 +117,9 @@ def build_nearest_query(
         With ``open_at``, keep stations whose state then is unknown too (hours not
         recorded, ``"by appointment"``, a holiday rule in a year the calendar does not
         know).
+    exclude_reported : str or list of str, optional
+        Report kinds (comma-separated, ``geo.reports.kinds``): leave out stations with
+        an active report of any of them.
     """
     datum = parse_datum(crs)
     lon, lat, wlon, wlat = validate_to_wgs84(lon, lat, datum)
@@ -129,6 +135,7 @@ def build_nearest_query(
         open_at=parse_when(open_at, now=now),
         statuses=parse_statuses(status),
         include_unknown=bool(include_unknown),
+        exclude_reported=parse_kinds(exclude_reported),
     )
 
 

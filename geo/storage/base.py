@@ -1,8 +1,9 @@
 """The storage interfaces: small abstract classes, one implementation per backend.
 
 ``StationRecords`` (stations and their change log), ``AccessRecords`` (API keys and the
-audit log) and ``ImportJobRecords`` (import jobs) are what callers need; ``StationStore``
-is all three and the store's own metadata and health, what ``open_store`` returns.
+audit log), ``ImportJobRecords`` (import jobs) and ``ReportRecords`` (couriers' reports)
+are what callers need; ``StationStore`` is all four and the store's own metadata and
+health, what ``open_store`` returns.
 A function that uses one part names that part in its signature.
 """
 
@@ -19,6 +20,9 @@ from geo.audit import AuditEntry
 from geo.imports.jobs import ImportJob
 from geo.index import EntryColumns, IndexEntry
 from geo.model import Station, StationData, Status
+from geo.reports.live import StationLive
+from geo.reports.model import NewReport, Report, ReportClient
+from geo.reports.moderation import Verdict, VerdictResult
 from geo.textsearch import Term
 
 if TYPE_CHECKING:
@@ -300,9 +304,62 @@ class ImportJobRecords(ABC):
         running); returns whether it changed."""
 
 
-class StationStore(StationRecords, AccessRecords, ImportJobRecords):
-    """The whole store (``open_store``): stations, keys and audit, import jobs, and the
-    store's own key/value metadata and health."""
+class ReportRecords(ABC):
+    """Couriers' reports (``geo.reports``) and the log of their changes."""
+
+    @abstractmethod
+    def add_report(
+        self, station_id: int, report: NewReport, client: ReportClient, *, now: datetime
+    ) -> Report:
+        """Store a report on a station (a client's repeat refreshes its open one);
+        raises ``StationNotFound``."""
+
+    @abstractmethod
+    def live_states(
+        self, now: datetime, station_ids: Sequence[int] | None = None
+    ) -> dict[int, StationLive]:
+        """The live state of stations (every station that has one, or these)."""
+
+    @abstractmethod
+    def last_report_change(self) -> int:
+        """The seq of the last committed report change (0 if none)."""
+
+    @abstractmethod
+    def report_changes_since(self, seq: int) -> tuple[int, list[int] | None]:
+        """Stations whose reports changed after ``seq``: the new last seq and their ids
+        (None if some entries were pruned: reload every station's state)."""
+
+    @abstractmethod
+    def list_reports(
+        self,
+        *,
+        now: datetime,
+        state: str = "open",
+        prefixes: Sequence[str] | None = None,
+        kinds: Sequence[str] = (),
+        station_id: int | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[Report]:
+        """Reports newest first, by state (open, expired, confirmed, dismissed, cleared,
+        any), adcode prefixes of districts (None: everywhere), kinds and station."""
+
+    @abstractmethod
+    def get_report(self, report_id: int) -> Report:
+        """One report; raises ``ReportNotFound``."""
+
+    @abstractmethod
+    def judge_report(
+        self, report_id: int, verdict: Verdict, *, actor: Actor, now: datetime, note: str | None
+    ) -> VerdictResult:
+        """Confirm or dismiss a report and the other open ones of its kind at its station
+        (``geo.reports.moderation``), in one transaction with its audit entries; raises
+        ``ReportNotFound``, ``ReportClosed``, ``ForbiddenDistrict``."""
+
+
+class StationStore(StationRecords, AccessRecords, ImportJobRecords, ReportRecords):
+    """The whole store (``open_store``): stations, keys and audit, import jobs, couriers'
+    reports, and the store's own key/value metadata and health."""
 
     url: str
 

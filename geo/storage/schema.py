@@ -134,3 +134,44 @@ import_jobs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Index("ix_import_jobs_host_status", "host", "status"),
 )
+
+# Couriers' reports on stations (migration 0009; see ``reports_sql``). One row per
+# client, station and kind while open: a repeat refreshes it (``times``, ``last_at``,
+# ``expires_at``). ``client_token`` and ``client_address`` are salted SHA-256 digests
+# (the salt is the ``report_salt`` of ``meta``), never the token or address itself.
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("station_id", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),  # open | confirmed | dismissed | cleared
+    sa.Column("note", sa.Text),
+    sa.Column("lon", sa.Float),  # WGS84, where the courier was
+    sa.Column("lat", sa.Float),
+    sa.Column("distance_m", sa.Float),
+    sa.Column("far", sa.Integer, nullable=False),  # 1: farther than FAR_M from the station
+    sa.Column("adcode", sa.Text),  # the station's district when reported
+    sa.Column("client_token", sa.Text, nullable=False),
+    sa.Column("client_address", sa.Text, nullable=False),
+    sa.Column("times", sa.Integer, nullable=False),
+    sa.Column("first_at", sa.Text, nullable=False),
+    sa.Column("last_at", sa.Text, nullable=False),
+    sa.Column("expires_at", sa.Text, nullable=False),
+    sa.Column("moderated_at", sa.Text),
+    sa.Column("moderated_by", sa.Text),
+    sa.Column("moderation_note", sa.Text),
+    sa.Index("ix_reports_station_kind", "station_id", "kind", "status"),
+    sa.Index("ix_reports_status_adcode", "status", "adcode", "id"),
+    sqlite_autoincrement=True,
+)
+
+# The log of report changes other processes follow, as ``changes`` for stations: one
+# row per station whose reports a committed write changed.
+report_changes = sa.Table(
+    "report_changes",
+    metadata,
+    sa.Column("seq", ID_TYPE, primary_key=True),
+    sa.Column("station_id", sa.BigInteger, nullable=False),
+    sqlite_autoincrement=True,
+)

@@ -7,8 +7,8 @@ search) never touches SQL beyond fetching the k records of an answer by primary 
 
 ``SqlStore`` holds the engines and the transactions; the SQL itself is in the modules
 it calls (``stations_sql``, ``changes_sql``, ``listing_sql``, ``index_sql``,
-``access_sql``, ``jobs_sql``), and what differs between the databases in its backend's
-``dialect`` (``geo.storage.dialect``).
+``access_sql``, ``jobs_sql``; couriers' reports through ``reports_store``), and what
+differs between the databases in its backend's ``dialect`` (``geo.storage.dialect``).
 
 Every write also appends the ids it changed to the ``changes`` table, in the same
 transaction: other processes on the same database (API workers, a CLI import) read it
@@ -39,12 +39,13 @@ from geo.storage.base import BBox, Page, StationStore
 from geo.storage.changes_sql import log_changes as _log_changes  # the name tests patch
 from geo.storage.dialect import SqlDialect
 from geo.storage.outages import outage_hook, store_unavailable
+from geo.storage.reports_store import SqlReports
 from geo.storage.schema import meta, stations
 from geo.storage.transaction import SqlTransaction
 from geo.textsearch import Term
 
 
-class SqlStore(StationStore):
+class SqlStore(SqlReports, StationStore):
     """Stations in a SQL database; subclasses make the engine for their backend and
     give their ``dialect`` (what differs between the databases).
 

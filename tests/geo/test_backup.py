@@ -21,6 +21,8 @@ from geo.errors import BackupNotAuthentic, InvalidBackup, InvalidParameter, Stor
 from geo.keys import create_key, revoke_key
 from geo.model import StationData, build_station_data
 from geo.registry import Registry, open_registry
+from geo.reports.model import ReportClient, new_report
+from geo.reports.moderation import Verdict
 from geo.search import build_nearest_query
 from geo.storage.backup import backup, restore
 from tests.forgery import PLANTED_HASH, forge_admin_key
@@ -81,6 +83,13 @@ def populate(registry: Registry, seed: int = 1) -> None:
     )
     create_key(registry.store, name="市总工会", role="admin", actor=SYSTEM)
     revoke_key(registry.store, key_id=editor.id, actor=SYSTEM)
+    reported = registry.live.report(
+        created[0].id, new_report({"kind": "microwave_broken", "note": "门口\n“坏了”"}),
+        ReportClient("device", "203.0.113.9"),
+    )  # fmt: skip
+    registry.judge_report(reported.id, Verdict.CONFIRM, actor=SYSTEM, note="已确认")
+    registry.live.report(created[1].id, new_report({"kind": "parking_full"}),
+                         ReportClient("device", "203.0.113.9"))  # fmt: skip
 
 
 def dump(url: str) -> dict[str, list[dict[str, Any]]]:
@@ -96,7 +105,7 @@ def dump(url: str) -> dict[str, list[dict[str, Any]]]:
     with engine.connect() as conn:
         inspector = sa.inspect(conn)
         for name in inspector.get_table_names():
-            if name in ("alembic_version", "changes", "spatial_ref_sys"):  # not ours
+            if name in ("alembic_version", "changes", "report_changes", "spatial_ref_sys"):
                 continue
             if name.startswith("stations_fts"):  # SQLite's text index of the stations
                 continue
@@ -120,7 +129,8 @@ def test_round_trip_keeps_every_row_of_every_table(
     populate(opened(source))
     before = dump(source)
     assert len(before["stations"]) == 294
-    assert len(before["meta"]) == 2
+    assert len(before["meta"]) == 3  # with the reports' salt
+    assert len(before["reports"]) == 2
     assert len(before["api_keys"]) == 2
     round_trip(source, store_url("target"), tmp_path / "b.jsonl.gz", opened)
     assert dump(source) == before  # a backup reads, never writes

@@ -17,7 +17,8 @@ The file is gzip-compressed JSON lines, the same whichever database wrote or rea
 Tables come from the migrated schema (``geo.storage.backup.tables``), not from a list here, so a
 table a migration adds (``api_keys``, ``audit_log``) is backed up without touching this
 module; only ``alembic_version`` (the schema's own bookkeeping) and the rows of
-``changes`` are left out. Columns the database derives (PostGIS ``geog``) are left to it.
+the change logs (``changes``, ``report_changes``) are left out. Columns the database
+derives (PostGIS ``geog``) are left to it.
 
 ``sequence`` is the highest id a table's counter has handed out (SQLite AUTOINCREMENT,
 a PostgreSQL sequence), which can exceed the largest id still present: a restore sets
@@ -56,9 +57,11 @@ from geo.storage.stations_sql import fill_search_grams
 FORMAT = "stationfinder-backup"
 VERSION = 1
 LOG = "changes"  # backed up without rows (see the module docstring)
+REPORT_LOG = "report_changes"  # likewise, for couriers' reports
+LOGS = frozenset({LOG, REPORT_LOG})
 # Restores never check these for emptiness: a store that a server opened once has
-# ``meta.initialised``, and the change log is not data.
-BOOKKEEPING = frozenset({"meta", LOG})
+# ``meta.initialised``, and the change logs are not data.
+BOOKKEEPING = frozenset({"meta"}) | LOGS
 KEYS = "api_keys"  # restored only when asked, from a signed file (geo.storage.backup.sign)
 BATCH = 1000
 
@@ -179,7 +182,7 @@ def backup(store: StationStore, path: Path, *, secret: str | None = None) -> Bac
         for table in tables:
             out.line({"table": table.name})
             count = 0
-            if table.name != LOG:
+            if table.name not in LOGS:
                 for row in _rows(conn, table):
                     out.line(row)
                     count += 1
@@ -295,7 +298,7 @@ def restore(
         # No write interleaves with the restore (PostgreSQL: the change log's lock and
         # every table's; SQLite: the write lock, held since the BEGIN).
         dialect.lock_for_restore(conn, list(target))
-        log_before = _log_top(conn, dialect, target[LOG])
+        logs_before = {name: _log_top(conn, dialect, target[name]) for name in LOGS}
         if not replace:
             for name in target:
                 if name not in BOOKKEEPING | kept and conn.scalar(
@@ -326,7 +329,10 @@ def restore(
             # of one the restored audit log names.
             set_counter(conn, dialect, target[name], int(spec.get("sequence") or 0))
         top_id = counter(conn, dialect, target["stations"])
-        _reset_log(conn, dialect, target[LOG], after=log_before, top_id=top_id)
+        _reset_log(conn, dialect, target[LOG], after=logs_before[LOG],
+                   row={"id_from": 1, "id_to": max(top_id, 1)})  # fmt: skip
+        _reset_log(conn, dialect, target[REPORT_LOG], after=logs_before[REPORT_LOG],
+                   row={"station_id": 0})  # fmt: skip
         summary.revision = header.get("revision")
         # Placed again after the commit: a backup older than revision 0006 has no city
         # or province, and its district labels were not derived from the positions.
@@ -382,7 +388,7 @@ def _insert(
     conn: Connection, table: Table, columns: list[str], batch: list[dict[str, Any]]
 ) -> None:
     if batch:
-        if table.name == LOG:
+        if table.name in LOGS:
             raise _bad("it has change-log rows", "含有变更日志行")
         target = sa.table(table.name, *[sa.column(c) for c in columns])
         conn.execute(target.insert(), batch)
@@ -395,14 +401,14 @@ def _log_top(conn: Connection, dialect: SqlDialect, log: Table) -> int:
 
 
 def _reset_log(
-    conn: Connection, dialect: SqlDialect, log: Table, *, after: int, top_id: int
+    conn: Connection, dialect: SqlDialect, log: Table, *, after: int, row: dict[str, int]
 ) -> None:
     """One change-log entry past a gap: every reader's next ``changes_since`` finds the
-    log "pruned past it" and reloads everything. It spans every id too, so even a
-    reader that took it as a plain entry would re-read each station."""
+    log "pruned past it" and reloads everything. The station log's entry spans every id
+    too, so even a reader that took it as a plain entry would re-read each station."""
     seq = after + 2
     conn.execute(
-        sa.table(log.name, sa.column("seq"), sa.column("id_from"), sa.column("id_to")).insert(),
-        {"seq": seq, "id_from": 1, "id_to": max(top_id, 1)},
+        sa.table(log.name, sa.column("seq"), *(sa.column(c) for c in row)).insert(),
+        {"seq": seq} | row,
     )
     set_counter(conn, dialect, log, seq)

@@ -1,0 +1,107 @@
+"""A registry's live flags: the worker's :class:`~geo.reports.live.LiveBook`, kept
+current with the store's log of report changes as the index is with the station log.
+
+A report through this worker is in its book as soon as it is stored; one through
+another worker or server is in it at the next :meth:`LiveReports.sync`, which the
+registry's follower runs a few times a second. Searches read the book under the
+registry's index lock, so a search never sees a station's reports half replaced.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from geo.access import Actor
+from geo.clock import get_clock
+from geo.reports.kinds import ReportKind
+from geo.reports.live import LiveBook
+from geo.reports.model import LiveFlag, NewReport, Report, ReportClient
+from geo.reports.moderation import Verdict, VerdictResult
+
+if TYPE_CHECKING:
+    from geo.storage.base import ReportRecords
+
+__all__ = ["Excluder", "LiveReports"]
+
+Excluder = Callable[[NDArray[np.int64]], NDArray[np.bool_]]
+
+
+def _now() -> datetime:
+    return get_clock().now()
+
+
+class LiveReports:
+    """The live flags of one registry, and the writes that change them."""
+
+    def __init__(self, store: ReportRecords, lock: threading.RLock) -> None:
+        self.store = store
+        self._lock = lock  # the registry's index lock
+        self.book = LiveBook()
+        self._seen = 0  # every report change up to this seq is in the book
+
+    def reload(self) -> None:
+        """Read every station's live state afresh (at start, or when too far behind)."""
+        seen = self.store.last_report_change()  # before reading: later ones are replayed
+        book = LiveBook(self.store.live_states(_now()))
+        with self._lock:
+            self.book, self._seen = book, seen
+
+    def sync(self) -> int:
+        """Apply report changes committed since the last call; returns how many
+        stations' states were read."""
+        last, ids = self.store.report_changes_since(self._seen)
+        if last == self._seen:
+            return 0
+        if ids is None:
+            self.reload()
+            return len(self.book)
+        self.refresh(ids)
+        self._seen = last
+        return len(ids)
+
+    def refresh(self, station_ids: Sequence[int]) -> None:
+        """Read these stations' live state from the store."""
+        states = self.store.live_states(_now(), station_ids)
+        with self._lock:
+            for station_id in station_ids:
+                self.book.put(station_id, states.get(station_id))
+
+    # -- writes --------------------------------------------------------------------------
+
+    def report(self, station_id: int, new: NewReport, client: ReportClient) -> Report:
+        """Store a courier's report and show it in this worker's answers at once."""
+        stored = self.store.add_report(station_id, new, client, now=_now())
+        self.refresh([station_id])
+        return stored
+
+    def judge(
+        self, report_id: int, verdict: Verdict, *, actor: Actor, note: str | None
+    ) -> VerdictResult:
+        """An editor's verdict on a report (``ReportRecords.judge_report``)."""
+        result = self.store.judge_report(report_id, verdict, actor=actor, now=_now(), note=note)
+        self.refresh([result.station.id])
+        return result
+
+    # -- reads ---------------------------------------------------------------------------
+
+    def flags(self, station_id: int, now: datetime | None = None) -> list[LiveFlag]:
+        """The station's active reports by kind (``properties.reports``)."""
+        return self.book.flags(station_id, now or _now())
+
+    def last_verified(self, station_id: int) -> datetime | None:
+        """When the station was last reported working (``properties.last_verified_at``)."""
+        return self.book.last_verified(station_id)
+
+    def excluder(self, kinds: tuple[ReportKind, ...]) -> Excluder | None:
+        """For a search: which candidate ids have an active report of ``kinds`` now (the
+        book read under the index lock the search holds); None without kinds."""
+        if not kinds:
+            return None
+        now = _now()
+        return lambda ids: self.book.excluded(ids, kinds, now)

@@ -1,0 +1,290 @@
+"""Couriers' reports in SQL (both backends), used by ``geo.storage.sql``.
+
+The tables (``geo.storage.schema``: ``reports``, ``report_changes``) are made by
+migration 0009. Every write runs in the caller's transaction with the station's row
+locked (so two reports from one client at once cannot both be new), and appends the
+station's id to ``report_changes`` under the dialect's lock, as station writes append to
+``changes``: every worker follows that log to keep its live flags current.
+
+Who sent a report is kept only as two salted SHA-256 digests, of the client's device
+token and of its address; the salt is made once per database (``meta.report_salt``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from geo.errors import ReportNotFound
+from geo.model import Station
+from geo.reports.kinds import ALL_GOOD, REPORT_KINDS
+from geo.reports.live import StationLive
+from geo.reports.model import (
+    FAR_M,
+    ActiveReport,
+    NewReport,
+    Report,
+    ReportClient,
+    ReportStatus,
+    distance_to,
+    expires_at,
+)
+from geo.storage.dialect import SqlDialect
+from geo.storage.schema import MAX_ID, meta, report_changes, reports
+
+SALT_KEY: Final = "report_salt"
+KEEP_CHANGES: Final = 100_000  # as for the station change log
+_SHORT_LIVED: Final = [k.code for k in REPORT_KINDS if k.short_lived]
+
+
+def _iso(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _ts(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _salt(conn: Connection) -> str:
+    """The database's salt (made by migration 0009; kept by backups with ``meta``)."""
+    value = conn.scalar(sa.select(meta.c.value).where(meta.c.key == SALT_KEY))
+    if value is None:  # a restored backup of a store before 0009 holds none
+        value = secrets.token_hex(16)
+        conn.execute(meta.insert().values(key=SALT_KEY, value=value))
+    return str(value)
+
+
+def _digest(salt: str, text: str) -> str:
+    return hashlib.sha256(f"{salt}\x00{text}".encode()).hexdigest()
+
+
+def report(row: sa.Row[Any]) -> Report:
+    """A stored row as a :class:`Report`."""
+    return Report(
+        id=int(row.id),
+        station_id=int(row.station_id),
+        kind=row.kind,
+        status=ReportStatus(row.status),
+        note=row.note,
+        lon=row.lon,
+        lat=row.lat,
+        distance_m=row.distance_m,
+        far=bool(row.far),
+        adcode=row.adcode,
+        times=int(row.times),
+        first_at=datetime.fromisoformat(row.first_at),
+        last_at=datetime.fromisoformat(row.last_at),
+        expires_at=datetime.fromisoformat(row.expires_at),
+        moderated_at=_ts(row.moderated_at),
+        moderated_by=row.moderated_by,
+        moderation_note=row.moderation_note,
+    )
+
+
+def add(
+    conn: Connection,
+    dialect: SqlDialect,
+    station: Station,
+    new: NewReport,
+    client: ReportClient,
+    now: datetime,
+) -> Report:
+    """Store a report on ``station`` (its row locked by the caller): a client's repeat
+    of an open report refreshes it; ``all_good`` ends the short-lived reports before it."""
+    salt = _salt(conn)
+    token, address = _digest(salt, client.token), _digest(salt, client.address)
+    at = _iso(now)
+    distance = distance_to(new, station.lon, station.lat)
+    far = int(distance is not None and distance > FAR_M)
+    until = _iso(expires_at(new.kind, now, station.opening_hours_osm))
+    if new.kind.code == ALL_GOOD:
+        conn.execute(
+            reports.update()
+            .where(reports.c.station_id == station.id, reports.c.status == ReportStatus.OPEN)
+            .where(reports.c.kind.in_(_SHORT_LIVED), reports.c.expires_at > at)
+            .values(status=ReportStatus.CLEARED.value, moderated_at=at, moderated_by=ALL_GOOD)
+        )
+    mine = (
+        sa.select(reports)
+        .where(reports.c.station_id == station.id, reports.c.kind == new.kind.code)
+        .where(reports.c.status == ReportStatus.OPEN)
+        .where(sa.or_(reports.c.client_token == token, reports.c.client_address == address))
+        .order_by(reports.c.id.desc())
+        .limit(1)
+    )
+    if new.kind.code != ALL_GOOD:
+        mine = mine.where(reports.c.expires_at > at)
+    values: dict[str, Any] = {"last_at": at, "expires_at": until}
+    if new.note is not None:
+        values["note"] = new.note
+    if distance is not None:
+        values |= {"lon": new.lon, "lat": new.lat, "distance_m": distance, "far": far}
+    found = conn.execute(mine).first()
+    if found is not None:
+        conn.execute(
+            reports.update()
+            .where(reports.c.id == found.id)
+            .values(values | {"times": reports.c.times + 1})
+        )
+        report_id = int(found.id)
+    else:
+        inserted = conn.execute(
+            reports.insert()
+            .values(
+                station_id=station.id, kind=new.kind.code, status=ReportStatus.OPEN.value,
+                note=new.note, lon=new.lon, lat=new.lat, distance_m=distance, far=far,
+                adcode=station.adcode, client_token=token, client_address=address,
+                times=1, first_at=at, last_at=at, expires_at=until,
+            )
+            .returning(reports.c.id)
+        )  # fmt: skip
+        report_id = int(inserted.scalar_one())
+    log(conn, dialect, [station.id])
+    return get(conn, report_id)
+
+
+def get(conn: Connection, report_id: int, *, lock: bool = False) -> Report:
+    """One report; ``ReportNotFound`` if there is none."""
+    row = None
+    if 0 < report_id <= MAX_ID:
+        query = sa.select(reports).where(reports.c.id == report_id)
+        row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise ReportNotFound(f"no report with id {report_id}", f"不存在编号为 {report_id} 的反馈")
+    return report(row)
+
+
+def open_of(conn: Connection, station_id: int, kind: str) -> list[Report]:
+    """The open reports (active or expired) of one kind at a station, by id."""
+    query = (
+        sa.select(reports)
+        .where(reports.c.station_id == station_id, reports.c.kind == kind)
+        .where(reports.c.status == ReportStatus.OPEN)
+        .order_by(reports.c.id)
+        .with_for_update()
+    )
+    return [report(r) for r in conn.execute(query)]
+
+
+def set_status(
+    conn: Connection,
+    ids: Sequence[int],
+    status: ReportStatus,
+    *,
+    now: datetime,
+    by: str,
+    note: str | None,
+) -> None:
+    """Record an editor's verdict on reports."""
+    conn.execute(
+        reports.update()
+        .where(reports.c.id.in_(list(ids)))
+        .values(status=status.value, moderated_at=_iso(now), moderated_by=by, moderation_note=note)
+    )
+
+
+def live_states(
+    conn: Connection, now: datetime, station_ids: Sequence[int] | None = None
+) -> dict[int, StationLive]:
+    """The live state of stations (all that have one, or these): their active reports
+    near enough to count, and their last ``all_good``."""
+    at = _iso(now)
+    active = (
+        sa.select(reports.c.station_id, reports.c.kind, reports.c.last_at, reports.c.expires_at)
+        .where(reports.c.status == ReportStatus.OPEN, reports.c.far == 0)
+        .where(reports.c.kind != ALL_GOOD, reports.c.expires_at > at)
+        .order_by(reports.c.station_id, reports.c.id)
+    )
+    verified = (
+        sa.select(reports.c.station_id, sa.func.max(reports.c.last_at))
+        .where(reports.c.kind == ALL_GOOD, reports.c.status == ReportStatus.OPEN)
+        .where(reports.c.far == 0)
+        .group_by(reports.c.station_id)
+    )
+    if station_ids is not None:
+        active = active.where(reports.c.station_id.in_(list(station_ids)))
+        verified = verified.where(reports.c.station_id.in_(list(station_ids)))
+    found: dict[int, list[ActiveReport]] = {}
+    for sid, kind, last_at, until in conn.execute(active):
+        found.setdefault(int(sid), []).append(
+            ActiveReport(kind, datetime.fromisoformat(last_at), datetime.fromisoformat(until))
+        )
+    checked = {int(sid): datetime.fromisoformat(ts) for sid, ts in conn.execute(verified)}
+    return {
+        sid: StationLive(tuple(found.get(sid, ())), checked.get(sid))
+        for sid in sorted(found.keys() | checked.keys())
+    }
+
+
+def log(conn: Connection, dialect: SqlDialect, station_ids: Sequence[int]) -> None:
+    """Append stations whose reports changed to ``report_changes`` (before the commit)."""
+    if not station_ids:
+        return
+    dialect.lock_report_changes(conn)
+    result = conn.execute(
+        report_changes.insert().returning(report_changes.c.seq, sort_by_parameter_order=True),
+        [{"station_id": i} for i in sorted(set(station_ids))],
+    )
+    last = max(int(s) for s in result.scalars())
+    if last % 1000 < len(station_ids):  # about once every 1000 writes
+        conn.execute(report_changes.delete().where(report_changes.c.seq <= last - KEEP_CHANGES))
+
+
+def last_change(conn: Connection) -> int:
+    """The seq of the last committed report change (0 if none)."""
+    return int(conn.scalar(sa.select(sa.func.max(report_changes.c.seq))) or 0)
+
+
+def changes_since(conn: Connection, seq: int) -> tuple[int, list[int] | None]:
+    """Report changes committed after ``seq``: the new last seq and the stations; None
+    instead of the stations if some entries were pruned (reload everything)."""
+    oldest = conn.scalar(sa.select(sa.func.min(report_changes.c.seq)))
+    rows = conn.execute(
+        sa.select(report_changes.c.seq, report_changes.c.station_id)
+        .where(report_changes.c.seq > seq)
+        .order_by(report_changes.c.seq)
+    ).all()
+    if not rows:
+        return seq, []
+    if oldest is not None and int(oldest) > seq + 1:
+        return int(rows[-1][0]), None
+    return int(rows[-1][0]), sorted({int(s) for _, s in rows})
+
+
+def listing(
+    conn: Connection,
+    *,
+    now: datetime,
+    state: str,
+    prefixes: Sequence[str] | None,
+    kinds: Sequence[str],
+    station_id: int | None,
+    before_id: int | None,
+    limit: int,
+) -> list[Report]:
+    """Reports newest first: ``state`` is open (active), expired, confirmed, dismissed,
+    cleared or any; ``prefixes`` of the districts' adcodes (None: everywhere)."""
+    at = _iso(now)
+    query = sa.select(reports).order_by(reports.c.id.desc()).limit(limit)
+    if state == "open":
+        query = query.where(reports.c.status == ReportStatus.OPEN, reports.c.expires_at > at)
+        query = query.where(reports.c.kind != ALL_GOOD)
+    elif state == "expired":
+        query = query.where(reports.c.status == ReportStatus.OPEN, reports.c.expires_at <= at)
+    elif state != "any":
+        query = query.where(reports.c.status == state)
+    if prefixes is not None:
+        query = query.where(sa.or_(sa.false(), *(reports.c.adcode.startswith(p) for p in prefixes)))
+    if kinds:
+        query = query.where(reports.c.kind.in_(list(kinds)))
+    if station_id is not None:
+        query = query.where(reports.c.station_id == station_id)
+    if before_id is not None:
+        query = query.where(reports.c.id < before_id)
+    return [report(r) for r in conn.execute(query)]

@@ -1,0 +1,124 @@
+"""The SQL store's couriers' reports (both backends): ``ReportRecords`` over
+``reports_sql``, mixed into ``geo.storage.sql.SqlStore``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from sqlalchemy.engine import Connection, Engine
+from typing_extensions import override
+
+from geo.access import Actor
+from geo.audit import Action
+from geo.errors import ReportClosed
+from geo.reports.kinds import BY_CODE
+from geo.reports.live import StationLive
+from geo.reports.model import NewReport, Report, ReportClient, ReportStatus
+from geo.reports.moderation import Verdict, VerdictResult, confirmed_station
+from geo.storage import access_sql, changes_sql, reports_sql, stations_sql
+from geo.storage.base import ReportRecords
+from geo.storage.dialect import SqlDialect
+
+__all__ = ["SqlReports"]
+
+_STATUS = {Verdict.CONFIRM: ReportStatus.CONFIRMED, Verdict.DISMISS: ReportStatus.DISMISSED}
+_ACTION = {Verdict.CONFIRM: Action.REPORT_CONFIRM, Verdict.DISMISS: Action.REPORT_DISMISS}
+
+
+class SqlReports(ReportRecords):
+    """Reports in the SQL store; the store gives the engines and the write transaction."""
+
+    dialect: SqlDialect
+    engine: Engine
+
+    @property
+    def reader(self) -> Engine:
+        """The engine of single-statement reads (``SqlStore.reader`` overrides this)."""
+        raise NotImplementedError
+
+    _writing: Callable[[], AbstractContextManager[Connection]]  # one write transaction
+
+    @override
+    def add_report(
+        self, station_id: int, report: NewReport, client: ReportClient, *, now: datetime
+    ) -> Report:
+        with self._writing() as conn:
+            station = stations_sql.get(conn, station_id, lock=True)
+            return reports_sql.add(conn, self.dialect, station, report, client, now)
+
+    @override
+    def live_states(
+        self, now: datetime, station_ids: Sequence[int] | None = None
+    ) -> dict[int, StationLive]:
+        with self.engine.connect() as conn:
+            return reports_sql.live_states(conn, now, station_ids)
+
+    @override
+    def last_report_change(self) -> int:
+        with self.reader.connect() as conn:
+            return reports_sql.last_change(conn)
+
+    @override
+    def report_changes_since(self, seq: int) -> tuple[int, list[int] | None]:
+        with self.engine.connect() as conn:
+            return reports_sql.changes_since(conn, seq)
+
+    @override
+    def list_reports(
+        self,
+        *,
+        now: datetime,
+        state: str = "open",
+        prefixes: Sequence[str] | None = None,
+        kinds: Sequence[str] = (),
+        station_id: int | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[Report]:
+        with self.engine.connect() as conn:
+            return reports_sql.listing(
+                conn, now=now, state=state, prefixes=prefixes, kinds=kinds,
+                station_id=station_id, before_id=before_id, limit=limit,
+            )  # fmt: skip
+
+    @override
+    def get_report(self, report_id: int) -> Report:
+        with self.reader.connect() as conn:
+            return reports_sql.get(conn, report_id)
+
+    @override
+    def judge_report(
+        self, report_id: int, verdict: Verdict, *, actor: Actor, now: datetime, note: str | None
+    ) -> VerdictResult:
+        with self._writing() as conn:
+            first = reports_sql.get(conn, report_id)
+            station = stations_sql.get(conn, first.station_id, lock=True)
+            actor.check(station, None)
+            same = reports_sql.open_of(conn, station.id, first.kind)
+            if all(r.id != report_id for r in same):
+                raise _closed(first)
+            kind = BY_CODE[first.kind]
+            changed: dict[str, object] = {}
+            after = station
+            if verdict is Verdict.CONFIRM and (data := confirmed_station(station, kind)):
+                after = stations_sql.update(conn, [(station, data)], now, actor)[0]
+                old, new = station.model_dump(mode="json"), after.model_dump(mode="json")
+                changed = {k: v for k, v in new.items() if old.get(k) != v and k != "updated_at"}
+                changes_sql.log_changes(conn, [station.id], self.dialect)
+            ids = tuple(r.id for r in same)
+            reports_sql.set_status(conn, ids, _STATUS[verdict], now=now, by=actor.id, note=note)
+            summary = {"kind": kind.code, "reports": list(ids), "note": note, "changed": changed}
+            access_sql.write_audit(
+                conn, actor, now, [(_ACTION[verdict], station.id, None, summary)]
+            )
+            reports_sql.log(conn, self.dialect, [station.id])
+            return VerdictResult(verdict, kind, ids, after, changed)
+
+
+def _closed(report: Report) -> ReportClosed:
+    return ReportClosed(
+        f"report {report.id} is {report.status.value} already; open reports only",
+        f"反馈 {report.id} 已处理（{report.status.value}），只能处理未处理的反馈",
+    )
