@@ -101,3 +101,12 @@ IncludeUnknownQ = Annotated[
         "does not know), with open_at_time null. Default false: only stations open then."
     ),
 ]
+ExcludeReportedQ = Annotated[
+    str | None,
+    Query(
+        description="Leave out stations couriers report so right now: comma-separated report "
+        "kinds (GET /v1/report-kinds), e.g. `parking_full,closed_now`. The answer is the "
+        "exact k nearest among the rest.",
+        examples=["parking_full,closed_now"],
+    ),
+]

@@ -222,6 +222,9 @@ def add_limits(app: FastAPI, settings: ApiSettings, routes: Iterable[BaseRoute])
         writes=Budget(
             "writes", settings.rate_limit_writes_per_min, settings.rate_limit_writes_burst
         ),
+        reports=Budget(
+            "reports", settings.rate_limit_reports_per_min, settings.rate_limit_reports_burst
+        ),
         client_address=client_address,
     )
     app.add_middleware(

@@ -12,7 +12,18 @@ from fastapi import FastAPI
 from api.docs import add_docs
 from api.errors import register_error_handlers
 from api.limits import add_limits
-from api.routes import audit, health, imports, maps, ogc, page, route, stations, transfer
+from api.routes import (
+    audit,
+    health,
+    imports,
+    maps,
+    ogc,
+    page,
+    reports,
+    route,
+    stations,
+    transfer,
+)  # fmt: skip
 from api.settings import ApiSettings, get_api_settings
 from geo.hours.calendar import working_calendar
 from geo.imports.job_runner import JobLimits, JobRunner
@@ -25,6 +36,7 @@ ROUTERS: Final = (
     imports.router,
     route.router,  # before stations: /v1/stations/along-route is not an id
     stations.router,
+    reports.router,
     maps.router,
     page.router,
     ogc.router,

@@ -23,6 +23,10 @@ from geo.clock import monotonic
 __all__ = ["Budget", "RateLimit", "TokenBuckets"]
 
 MAX_BUCKETS: Final = 100_000  # per budget; the least recently used bucket goes first
+_BUDGETS: Final = {
+    Traffic.SEARCH: "search", Traffic.WRITE: "writes", Traffic.UPLOAD: "writes",
+    Traffic.REPORT: "reports",
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +89,10 @@ class TokenBuckets:
 class RateLimit:
     """429 with ``Retry-After`` once a client's IP or its API key has spent its budget.
 
-    Searches spend the search budget, writes the write budget (each route declares
-    which it is: :mod:`api.traffic`). A request is charged to its client IP and, when it carries an
-    ``Authorization`` header, to that key too; it passes only if both have a token (so
+    Searches spend the search budget, writes the write budget, couriers' reports the
+    report budget (each route declares which it is: :mod:`api.traffic`). A request is
+    charged to its client IP and, when it carries an ``Authorization`` header, to that
+    key too; it passes only if both have a token (so
     neither random keys from one IP nor one key from many IPs escape the limit).
     """
 
@@ -98,20 +103,19 @@ class RateLimit:
         search: Budget,
         writes: Budget,
         client_address: ClientAddress,
+        reports: Budget | None = None,
         clock: Callable[[], float] = monotonic,
     ) -> None:
         self.app = app
         self.client_address = client_address
-        self.buckets = {
-            b.name: TokenBuckets(b, clock=clock) for b in (search, writes) if b.per_min > 0
-        }
+        budgets = (search, writes) if reports is None else (search, writes, reports)
+        self.buckets = {b.name: TokenBuckets(b, clock=clock) for b in budgets if b.per_min > 0}
 
     @staticmethod
     def _budget(scope: Scope) -> str | None:
         if scope["method"] == "OPTIONS":
             return None  # a preflight: the request it asks about pays
-        kind = traffic_of(scope)
-        return "writes" if kind.writes else "search" if kind is Traffic.SEARCH else None
+        return _BUDGETS.get(traffic_of(scope))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Spend a token of the request's budget, or answer 429 with Retry-After (ASGI)."""

@@ -25,6 +25,9 @@ class ApiSettings(Settings):
         Token bucket of reads per client IP and per API key (0 per minute: no limit).
     rate_limit_writes_per_min, rate_limit_writes_burst : int
         Token bucket of writes per client IP and per API key (0 per minute: no limit).
+    rate_limit_reports_per_min, rate_limit_reports_burst : int
+        Token bucket of couriers' reports per client IP (0 per minute: no limit): a
+        courier reports a few times a shift; a script reporting every station is not one.
     trusted_proxies : str
         Comma-separated IPs or networks of reverse proxies whose ``X-Forwarded-For``
         names the client; empty: the peer address is the client.
@@ -49,6 +52,8 @@ class ApiSettings(Settings):
     rate_limit_search_burst: int = 120
     rate_limit_writes_per_min: int = 120
     rate_limit_writes_burst: int = 60
+    rate_limit_reports_per_min: int = 6
+    rate_limit_reports_burst: int = 10
     trusted_proxies: str = ""
     request_timeout_s: float = 30.0
     cors_origins: str = "*"

@@ -14,6 +14,8 @@ follow that:
            write (CORS), not timed (a client told "timed out" would retry a write that
            still commits)
 ``upload`` a write whose body is a file: the upload size limit, the body not read as JSON
+``report`` a courier's report, sent without a key: spends the report budget, from any
+           origin allowed to read, not timed
 ========== ============================================================================
 
 A request that no declared route answers (a 404, a 405, a route added without a
@@ -54,11 +56,18 @@ class Traffic(StrEnum):
     READ = "read"
     WRITE = "write"
     UPLOAD = "upload"
+    REPORT = "report"
 
     @property
     def writes(self) -> bool:
-        """Whether it changes the registry."""
+        """Whether it changes the registry (an editor's write)."""
         return self in (Traffic.WRITE, Traffic.UPLOAD)
+
+    @property
+    def timed(self) -> bool:
+        """Whether a slow answer is cut off (reads only: a client told "timed out"
+        would send a write again)."""
+        return self in (Traffic.SEARCH, Traffic.READ)
 
 
 def traffic(kind: Traffic, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:

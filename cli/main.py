@@ -135,6 +135,13 @@ def nearest(
             "'by appointment', a holiday rule in a year the calendar does not know).",
         ),
     ] = False,
+    exclude_reported: Annotated[
+        str | None,
+        typer.Option(
+            help="Leave out stations couriers report so now: parking_full,closed_now "
+            "(stationfinder reports kinds)."
+        ),
+    ] = None,
     out_crs: Annotated[str, typer.Option(help="Datum of printed coordinates.")] = "wgs84",
     as_json: JsonOpt = False,
     database_url: DbOpt = None,
@@ -151,11 +158,12 @@ def nearest(
             open_at=open_at,
             status=status,
             include_unknown=include_unknown,
+            exclude_reported=exclude_reported,
         )
     )
     datum = checked(lambda: parse_datum(out_crs))
     with registry_at(database_url) as registry:
-        doc = nearest_collection(registry.nearest(query), datum=datum)
+        doc = nearest_collection(registry.nearest(query), datum=datum, live=registry.live)
     if (hint := nearest_hint(query)) is not None:
         doc["hint"] = hint
         err.print(line(("提示 / hint", "yellow"), f": {hint['message_zh']}"))
@@ -174,11 +182,17 @@ def nearest(
     table.add_column("距离 m", justify="right")
     table.add_column("设施 amenities", overflow="fold", ratio=3)
     table.add_column("开放 hours", overflow="fold", ratio=2)
+    reported = any(f["properties"]["reports"] for f in doc["features"])
+    if reported:  # a column only when a courier said something
+        table.add_column("骑手反馈 reports", overflow="fold", ratio=2)
     for i, f in enumerate(doc["features"], 1):
         p = f["properties"]
         labels = "、".join(a["zh"] for a in p["amenity_labels"])
         hours = p["opening_hours"] or "—"
-        row(table, i, p["id"], p["name"], f"{p['distance_m']:.0f}", labels, hours)
+        cells = [i, p["id"], p["name"], f"{p['distance_m']:.0f}", labels, hours]
+        if reported:
+            cells.append("、".join(f"{r['label_zh']}（{r['count']}）" for r in p["reports"]) or "—")
+        row(table, *cells)
     out.print(table)
     if not doc["features"]:
         out.print("没有符合条件的驿站 / no station matches")

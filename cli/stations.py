@@ -88,7 +88,9 @@ def stations_add(
     with registry_at(database_url) as registry:
         station = registry.create(data=data, actor=cli_actor())
     if as_json:
-        print_json(station_feature(station, standalone=True) | {"input_crs": datum.value})
+        live = registry.live.properties(station.id)
+        feature = station_feature(station, standalone=True, extra=live)
+        print_json(feature | {"input_crs": datum.value})
     else:
         out.print(
             line(
@@ -121,7 +123,9 @@ def stations_show(
     """查看驿站 / Show one station."""
     datum = checked(lambda: parse_datum(out_crs))
     with registry_at(database_url) as registry:
-        feature = station_feature(registry.get(station_id=station_id), datum=datum, standalone=True)
+        station = registry.get(station_id=station_id)
+        live = registry.live.properties(station_id)
+        feature = station_feature(station, datum=datum, standalone=True, extra=live)
     if as_json:
         print_json(feature)
         return

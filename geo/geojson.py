@@ -20,6 +20,7 @@ from geo.model import EDITABLE_FIELDS, Station, amenity_labels
 
 if TYPE_CHECKING:
     from geo.registry import NearestResult
+    from geo.reports.follow import LiveReports
 
 # ~1 cm: more digits would only be noise.
 COORD_DIGITS = 7
@@ -173,11 +174,14 @@ def hours_at(open_at: datetime | None) -> datetime | None:
     return hours_moment(open_at) if open_at is not None else None
 
 
-def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> dict[str, Any]:
+def nearest_collection(
+    result: NearestResult, *, datum: Datum = Datum.WGS84, live: LiveReports | None = None
+) -> dict[str, Any]:
     """A nearest-search answer as a FeatureCollection, with the query as understood.
 
     Each station's ``hours_state`` is evaluated at the query's ``open_at`` (the minute
-    ``query.hours_at``), and is None with ``open_at=any``, like ``open_at_time``.
+    ``query.hours_at``), and is None with ``open_at=any``, like ``open_at_time``. With
+    ``live``, each carries its couriers' reports (``reports``, ``last_verified_at``).
     """
     q = result.query
     when = hours_at(q.open_at)
@@ -190,7 +194,8 @@ def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> 
                 "bearing_deg": round(hit.bearing_deg, 1),
                 "open_at_time": hit.open_at_time,
                 "hours_state": hours_json(station, when),
-            },
+            }
+            | (live.properties(station.id) if live is not None else {}),
         )
         for station, hit in result.hits
     ]
@@ -211,6 +216,7 @@ def nearest_collection(result: NearestResult, *, datum: Datum = Datum.WGS84) -> 
             "calendar_known": calendar_knows(when),
             "status": sorted(s.value for s in q.statuses),
             "include_unknown": q.include_unknown,
+            "exclude_reported": [k.code for k in q.exclude_reported],
         },
         "numberReturned": len(features),
         "features": features,

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 
-from api.deps import IncludeUnknownQ, Integer, RegistryDep, SettingsDep
+from api.deps import ExcludeReportedQ, IncludeUnknownQ, Integer, RegistryDep, SettingsDep
 from api.schemas import ERROR_RESPONSES, documented
 from api.schemas.stations import AlongRouteAnswer
 from api.strict import StrictRoute, closest_name
@@ -21,6 +21,7 @@ from geo.datums import Datum, parse_datum
 from geo.errors import InvalidParameter, UnknownParameter
 from geo.geojson import feature_datum, hours_at, hours_json, station_feature
 from geo.hours.calendar import calendar_knows
+from geo.reports.follow import LiveReports
 from geo.route import (
     AHEAD_TOLERANCE_M,
     MAX_OFF_ROUTE_M,
@@ -96,8 +97,8 @@ _EXAMPLE_BODY = {
 # with the stations behind the rider.
 _BODY_MEMBERS = ("type", "coordinates", "geometry", "properties", "id", "bbox", "crs", "position")
 _POST_QUERY = (
-    "crs", "width_m", "amenities", "open_at", "status", "include_unknown", "limit", "offset",
-    "out_crs",
+    "crs", "width_m", "amenities", "open_at", "status", "include_unknown", "exclude_reported",
+    "limit", "offset", "out_crs",
 )  # fmt: skip
 
 
@@ -146,9 +147,14 @@ def _links(request: Request, result: AlongRouteResult) -> list[dict[str, Any]]:
 
 
 def route_collection(
-    result: AlongRouteResult, *, datum: Datum, links: list[dict[str, Any]]
+    result: AlongRouteResult,
+    *,
+    datum: Datum,
+    links: list[dict[str, Any]],
+    live: LiveReports | None = None,
 ) -> dict[str, Any]:
-    """An along-route answer as a FeatureCollection, with the query as understood."""
+    """An along-route answer as a FeatureCollection, with the query as understood (and
+    with ``live``, each station's couriers' reports)."""
     q = result.query
     when = hours_at(q.open_at)
     features = [
@@ -161,7 +167,8 @@ def route_collection(
                 "passage_distance_m": round(hit.passage_distance_m, 2),
                 "open_at_time": hit.open_at_time,
                 "hours_state": hours_json(station, when),
-            },
+            }
+            | (live.properties(station.id) if live is not None else {}),
         )
         for station, hit in result.hits
     ]
@@ -181,6 +188,7 @@ def route_collection(
             "calendar_known": calendar_knows(when),
             "status": sorted(s.value for s in q.statuses),
             "include_unknown": q.include_unknown,
+            "exclude_reported": [k.code for k in q.exclude_reported],
             "limit": q.limit,
             "offset": q.offset,
             "position": None
@@ -221,6 +229,7 @@ def along_route(
     open_at: OpenAtQ = None,
     status: StatusQ = None,
     include_unknown: IncludeUnknownQ = False,
+    exclude_reported: ExcludeReportedQ = None,
     limit: LimitQ = 20,
     offset: OffsetQ = 0,
     out_crs: OutCrsQ = "wgs84",
@@ -238,12 +247,13 @@ def along_route(
         open_at=open_at,
         status=status,
         include_unknown=include_unknown,
+        exclude_reported=exclude_reported,
         limit=limit,
         offset=offset,
         max_limit=settings.max_k,
     )
     result = stations_along_route(registry, query)
-    return route_collection(result, datum=out, links=_links(request, result))
+    return route_collection(result, datum=out, links=_links(request, result), live=registry.live)
 
 
 @router.post(
@@ -275,6 +285,7 @@ def along_route_geojson(
     open_at: OpenAtQ = None,
     status: StatusQ = None,
     include_unknown: IncludeUnknownQ = False,
+    exclude_reported: ExcludeReportedQ = None,
     limit: LimitQ = 20,
     offset: OffsetQ = 0,
     out_crs: OutCrsQ = "wgs84",
@@ -307,9 +318,10 @@ def along_route_geojson(
         open_at=open_at,
         status=status,
         include_unknown=include_unknown,
+        exclude_reported=exclude_reported,
         limit=limit,
         offset=offset,
         max_limit=settings.max_k,
     )
     result = stations_along_route(registry, query)
-    return route_collection(result, datum=out, links=_links(request, result))
+    return route_collection(result, datum=out, links=_links(request, result), live=registry.live)

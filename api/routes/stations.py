@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
+    ExcludeReportedQ,
     IncludeUnknownQ,
     Integer,
     RegistryDep,
@@ -40,6 +41,7 @@ from geo.geojson import (
 )
 from geo.model import Station, build_station_data, parse_statuses
 from geo.outlines.areas import districts_of
+from geo.reports.follow import LiveReports
 from geo.search import build_nearest_query, check_page, nearest_hint, parse_bbox, position_hint
 from geo.textsearch import parse_query
 
@@ -93,13 +95,15 @@ async def nearest(
         str | None, Query(description="Comma-separated statuses (default open); `any` for all.")
     ] = None,
     include_unknown: IncludeUnknownQ = False,
+    exclude_reported: ExcludeReportedQ = None,
     out_crs: OutCrsQ = "wgs84",
 ) -> Response:
-    """The k stations nearest by geodesic distance that pass every filter, nearest first."""
+    """The k stations nearest by geodesic distance that pass every filter, nearest first;
+    each with its couriers' active reports (``reports``) and ``last_verified_at``."""
     return await answer_nearest(
         request, lon=lon, lat=lat, crs=crs, k=k, amenities=amenities,
         max_distance_m=max_distance_m, open_at=open_at, status=status,
-        include_unknown=include_unknown, out_crs=out_crs,
+        include_unknown=include_unknown, exclude_reported=exclude_reported, out_crs=out_crs,
     )  # fmt: skip
 
 
@@ -116,6 +120,7 @@ async def answer_nearest(
     status: str | None,
     out_crs: str,
     include_unknown: bool = False,
+    exclude_reported: str | None = None,
 ) -> Response:
     """The nearest answer to parameters as FastAPI would pass them (``PlainQueryRoute``
     calls this directly for plainly valid query strings)."""
@@ -131,6 +136,7 @@ async def answer_nearest(
         open_at=open_at,
         status=status,
         include_unknown=include_unknown,
+        exclude_reported=exclude_reported,
         max_k=get_app_settings(request).max_k,
     )
     # On SQLite the search runs here, on the event loop (~0.3 ms, never waiting for a
@@ -143,7 +149,7 @@ async def answer_nearest(
     # JSON-native values already) took 44% of a request's time in-process; orjson
     # writes it in 8 us against 60 us for json.dumps (the same JSON; only floats under
     # 1e-4 are spelled differently, 0.00001 for 1e-05).
-    doc = nearest_collection(result, datum=out)
+    doc = nearest_collection(result, datum=out, live=registry.live)
     if (hint := nearest_hint(query)) is not None:
         doc["hint"] = hint
     return Response(orjson.dumps(doc), media_type=JSON)
@@ -226,7 +232,9 @@ def list_stations(
         "numberMatched": page.total,
         "numberReturned": len(page.items),
         "links": links,
-        "features": [station_feature(s, datum=out) for s in page.items],
+        "features": [
+            station_feature(s, datum=out, extra=registry.live.properties(s.id)) for s in page.items
+        ],
     }
 
 
@@ -239,9 +247,12 @@ def list_stations(
 def get_station(
     registry: RegistryDep, station_id: Integer, out_crs: OutCrsQ = "wgs84"
 ) -> dict[str, Any]:
-    """A station as a GeoJSON Feature."""
+    """A station as a GeoJSON Feature, with its couriers' active reports."""
     return station_feature(
-        registry.get(station_id=station_id), datum=parse_datum(out_crs), standalone=True
+        registry.get(station_id=station_id),
+        datum=parse_datum(out_crs),
+        standalone=True,
+        extra=registry.live.properties(station_id),
     )
 
 
@@ -261,7 +272,7 @@ def create_station(
     """Add a station from a GeoJSON Feature (Point in WGS84, or state `"crs": "gcj02"`)."""
     station = registry.create(data=build_station_data(feature_to_fields(body)), actor=actor)
     response.headers["Location"] = f"/v1/stations/{station.id}"
-    return written(station, body)
+    return written(station, body, registry.live)
 
 
 @router.put(
@@ -279,7 +290,7 @@ def replace_station(
     """Overwrite every field of a station; fields left out are cleared."""
     data = build_station_data(feature_to_fields(body))
     station = registry.replace(station_id=station_id, data=data, actor=actor)
-    return written(station, body)
+    return written(station, body, registry.live)
 
 
 @router.patch(
@@ -296,15 +307,15 @@ def patch_station(
 ) -> dict[str, Any]:
     """Change some fields (JSON Merge Patch on the Feature: null clears a field)."""
     station = registry.patch(station_id=station_id, changes=patch_to_changes(body), actor=actor)
-    return written(station, body)
+    return written(station, body, registry.live)
 
 
-def written(station: Station, body: dict[str, Any]) -> dict[str, Any]:
+def written(station: Station, body: dict[str, Any], live: LiveReports) -> dict[str, Any]:
     """A station written, as a Feature (WGS84, ``datum``), with ``input_crs``: the datum
     the body's geometry was read in (a patch without a geometry read none), and a
     ``hint`` (``border_ambiguous``) when that geometry, in GCJ-02 or BD-09, is ambiguous
-    along the Hong Kong or Macau border."""
-    feature = station_feature(station, standalone=True)
+    along the Hong Kong or Macau border. Its live members are as a read shows them."""
+    feature = station_feature(station, standalone=True, extra=live.properties(station.id))
     geometry = body.get("geometry")
     if geometry is not None:
         datum = feature_datum(body)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +34,10 @@ Excluder = Callable[[NDArray[np.int64]], NDArray[np.bool_]]
 
 def _now() -> datetime:
     return get_clock().now()
+
+
+def _iso(ts: datetime) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class LiveReports:
@@ -97,6 +101,15 @@ class LiveReports:
     def last_verified(self, station_id: int) -> datetime | None:
         """When the station was last reported working (``properties.last_verified_at``)."""
         return self.book.last_verified(station_id)
+
+    def properties(self, station_id: int, now: datetime | None = None) -> dict[str, Any]:
+        """A station's live members in an answer: ``reports`` (active, by kind) and
+        ``last_verified_at``."""
+        verified = self.book.last_verified(station_id)
+        return {
+            "reports": [f.as_dict() for f in self.flags(station_id, now)],
+            "last_verified_at": None if verified is None else _iso(verified),
+        }
 
     def excluder(self, kinds: tuple[ReportKind, ...]) -> Excluder | None:
         """For a search: which candidate ids have an active report of ``kinds`` now (the

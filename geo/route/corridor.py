@@ -55,6 +55,7 @@ from numpy.typing import NDArray
 from geo.geodesy import GEOD, ecef
 from geo.index import Hit, StationIndex
 from geo.model import Status
+from geo.reports.follow import Excluder
 from geo.route.geometry import TIE_M, FloatArray, Route, segment_foot
 
 MIN_PIECE_M: Final = 1_000.0
@@ -96,6 +97,7 @@ def _within(
     statuses: frozenset[Status],
     open_at: datetime | None,
     include_unknown: bool = False,
+    exclude: Excluder | None = None,
 ) -> list[Hit]:
     """Every station within a geodesic radius that passes the filters.
 
@@ -106,7 +108,7 @@ def _within(
     while True:
         hits = index.nearest(
             lon, lat, k=k, mask=mask, max_distance_m=radius_m, statuses=statuses,
-            open_at=open_at, include_unknown=include_unknown,
+            open_at=open_at, include_unknown=include_unknown, exclude=exclude,
         )  # fmt: skip
         if len(hits) < k or k >= len(index):
             return hits
@@ -124,6 +126,7 @@ def along_route(
     include_unknown: bool = False,
     from_m: float = 0.0,
     limit: int | None = None,
+    exclude: Excluder | None = None,
 ) -> list[RouteHit]:
     """Stations within ``width_m`` of a route that pass every filter, in route order
     from ``from_m`` on.
@@ -136,7 +139,7 @@ def along_route(
         WGS84 polyline.
     width_m : float
         Largest geodesic distance from the route, metres (the corridor is twice as wide).
-    mask, statuses, open_at, include_unknown
+    mask, statuses, open_at, include_unknown, exclude
         Filters, as in :meth:`StationIndex.nearest`.
     from_m : float
         Where the rider is, metres along the route from its start: only stations ahead
@@ -169,6 +172,7 @@ def along_route(
             statuses=statuses,
             open_at=open_at,
             include_unknown=include_unknown,
+            exclude=exclude,
         )
         if not found:
             continue

@@ -36,6 +36,7 @@ from geo.polyline import (
     parse_route_text,
     plain,
 )
+from geo.reports.kinds import ReportKind, parse_kinds
 from geo.route.corridor import RouteHit, along_route
 from geo.route.geometry import FloatArray, Projection, Route, project
 from geo.search import bad_parameter
@@ -78,6 +79,7 @@ class RouteQuery:
     offset: int = 0
     position: RiderPosition | None = None
     include_unknown: bool = False
+    exclude_reported: tuple[ReportKind, ...] = ()
 
     @property
     def mask(self) -> int:
@@ -271,6 +273,7 @@ def build_route_query(
     offset: int = 0,
     position: object = None,
     include_unknown: bool = False,
+    exclude_reported: str | list[str] | None = None,
     max_limit: int = MAX_LIMIT,
     now: datetime | None = None,
 ) -> RouteQuery:
@@ -288,7 +291,7 @@ def build_route_query(
         Datum of the vertices; default GCJ-02 for ``amap``, WGS84 otherwise.
     width_m : float
         Largest distance from the route, metres, in (0, 1000].
-    amenities, open_at, status, include_unknown
+    amenities, open_at, status, include_unknown, exclude_reported
         Filters, as for the nearest search.
     limit, offset : int
         A page of the answer: ``limit`` stations (at most ``max_limit``) after the first
@@ -322,6 +325,7 @@ def build_route_query(
         offset=check_offset(offset),
         position=None if position is None else place_rider(built, position, datum),
         include_unknown=bool(include_unknown),
+        exclude_reported=parse_kinds(exclude_reported),
     )
 
 
@@ -339,6 +343,7 @@ def stations_along_route(registry: Registry, query: RouteQuery) -> AlongRouteRes
     """Answer an along-route query from a registry: every station ahead is found (to be
     counted), and only the page asked for is read from the store."""
     matched: list[RouteHit] = []
+    exclude = registry.live.excluder(query.exclude_reported)
 
     def run(index: StationIndex) -> list[RouteHit]:
         matched.extend(
@@ -351,6 +356,7 @@ def stations_along_route(registry: Registry, query: RouteQuery) -> AlongRouteRes
                 open_at=query.open_at,
                 include_unknown=query.include_unknown,
                 from_m=query.from_m,
+                exclude=exclude,
             )
         )
         return matched[query.offset : query.offset + query.limit]

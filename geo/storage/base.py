@@ -335,14 +335,14 @@ class ReportRecords(ABC):
         *,
         now: datetime,
         state: str = "open",
-        prefixes: Sequence[str] | None = None,
+        adcodes: frozenset[str] | None = None,
         kinds: Sequence[str] = (),
         station_id: int | None = None,
         before_id: int | None = None,
         limit: int = 100,
     ) -> list[Report]:
         """Reports newest first, by state (open, expired, confirmed, dismissed, cleared,
-        any), adcode prefixes of districts (None: everywhere), kinds and station."""
+        any), districts (``adcodes``; None: everywhere), kinds and station."""
 
     @abstractmethod
     def get_report(self, report_id: int) -> Report:

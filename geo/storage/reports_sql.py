@@ -262,14 +262,14 @@ def listing(
     *,
     now: datetime,
     state: str,
-    prefixes: Sequence[str] | None,
+    adcodes: frozenset[str] | None,
     kinds: Sequence[str],
     station_id: int | None,
     before_id: int | None,
     limit: int,
 ) -> list[Report]:
     """Reports newest first: ``state`` is open (active), expired, confirmed, dismissed,
-    cleared or any; ``prefixes`` of the districts' adcodes (None: everywhere)."""
+    cleared or any; in the districts ``adcodes`` (None: everywhere)."""
     at = _iso(now)
     query = sa.select(reports).order_by(reports.c.id.desc()).limit(limit)
     if state == "open":
@@ -279,8 +279,8 @@ def listing(
         query = query.where(reports.c.status == ReportStatus.OPEN, reports.c.expires_at <= at)
     elif state != "any":
         query = query.where(reports.c.status == state)
-    if prefixes is not None:
-        query = query.where(sa.or_(sa.false(), *(reports.c.adcode.startswith(p) for p in prefixes)))
+    if adcodes is not None:
+        query = query.where(reports.c.adcode.in_(sorted(adcodes)))
     if kinds:
         query = query.where(reports.c.kind.in_(list(kinds)))
     if station_id is not None:

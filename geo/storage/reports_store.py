@@ -71,7 +71,7 @@ class SqlReports(ReportRecords):
         *,
         now: datetime,
         state: str = "open",
-        prefixes: Sequence[str] | None = None,
+        adcodes: frozenset[str] | None = None,
         kinds: Sequence[str] = (),
         station_id: int | None = None,
         before_id: int | None = None,
@@ -79,7 +79,7 @@ class SqlReports(ReportRecords):
     ) -> list[Report]:
         with self.engine.connect() as conn:
             return reports_sql.listing(
-                conn, now=now, state=state, prefixes=prefixes, kinds=kinds,
+                conn, now=now, state=state, adcodes=adcodes, kinds=kinds,
                 station_id=station_id, before_id=before_id, limit=limit,
             )  # fmt: skip
 
