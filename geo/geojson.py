@@ -28,7 +28,7 @@ PROPERTY_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("lon", "lat"))
 # What we write but never read back: a client may send a Feature it got from us.
 READ_ONLY = frozenset(
     {"id", "created_at", "updated_at", "amenity_labels", "opening_hours_osm"}
-    | {"distance_m", "bearing_deg", "open_at_time", "hours_state"}
+    | {"distance_m", "bearing_deg", "open_at_time", "hours_state", "reports", "last_verified_at"}
 )
 
 
