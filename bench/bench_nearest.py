@@ -64,8 +64,8 @@ from geo.storage.stations_sql import INSERT_COLUMNS as _INSERT_COLUMNS
 
 SHARES = {"drinking_water": 0.90, "ebike_charging": 0.10, "ev_charging": 0.01, "legal_aid": 0.001}
 BIT = {code: 1 << BY_CODE[code].bit for code in SHARES}
-# Every other amenity at the demo registry's share (geo/demo/common.py), as in real lists: most
-# stations offer water, rest and phone charging, so a station has ~7 amenities.
+# Every other amenity at the demo registry's share (data/demo/common.toml), as in real lists:
+# most stations offer water, rest and phone charging, so a station has ~7 amenities.
 BACKGROUND = {
     "rest_area": 0.90, "phone_charging": 0.80, "toilet": 0.60, "microwave": 0.55,
     "first_aid": 0.50, "heating_cooling": 0.50, "wifi": 0.45, "shelter": 0.40,

@@ -8,6 +8,11 @@ amenities) is drawn with realistic shares. The stations are invented: real road 
 area names, invented branches, and every station has a name of its own
 (:mod:`geo.demo.names`).
 
+The tables (counts, areas, brands, shares) are data, not code: ``data/demo/*.toml``,
+with their provenance in ``data/demo/PROVENANCE.md``, read and checked once by
+:mod:`geo.demo.tables` into :data:`PROFILES` (one :class:`~geo.demo.profile.Profile` per
+place) and the shared tables of :mod:`geo.demo.common`.
+
 Beijing and Chongqing lie in the district outlines shipped in ``data/boundaries``, the
 other places in the national outlines (:mod:`geo.outlines`), so every station's district
 is the one its position gives. Where the stations lie and what they offer is drawn by
@@ -29,17 +34,17 @@ import numpy as np
 
 from geo.amenities import AMENITIES
 from geo.boundaries import CITY_NAMES, load_area_districts, load_districts
-from geo.demo.beijing_chongqing import PROFILES as _FIRST
-from geo.demo.common import GENERIC_ROADS, HOSTS, HOURS, MOBILE_PREFIXES, STATUSES, Profile
+from geo.demo.common import GENERIC_ROADS, HOSTS, HOURS, MOBILE_PREFIXES, STATUSES
 from geo.demo.draw import draw
 from geo.demo.names import NameParts, distinct_names
-from geo.demo.zhengzhou_zhejiang import PROFILES as _MORE
+from geo.demo.profile import Profile
+from geo.demo.tables import load_tables
 from geo.errors import InvalidParameter
 from geo.model import StationData, Status
 
 __all__ = ["DEMO_PLACES", "HOSTS", "HOURS", "PROFILES", "demo_summary", "generate_demo"]
 
-PROFILES: Final[dict[str, Profile]] = {p.key: p for p in (*_FIRST, *_MORE)}
+PROFILES: Final[dict[str, Profile]] = load_tables().profiles
 DEMO_PLACES: Final = tuple(PROFILES)  # beijing, chongqing, zhengzhou, zhejiang
 
 
@@ -123,8 +128,9 @@ def _generate_place(
         district, adcode = names[d], adcodes[d]
         a = cols["area"][i]
         named = profile.areas[district][a] if a >= 0 else None
-        roads = named.roads if named else profile.roads_of(adcode, district)
-        generic = roads is GENERIC_ROADS
+        own = named.roads if named else profile.roads_of(adcode, district)
+        generic = own is None
+        roads = GENERIC_ROADS if own is None else own
         road = roads[int(cols["road_u"][i] * len(roads))]
         host = HOSTS[cols["host"][i]]
         templates = profile.brands[host]

@@ -31,9 +31,8 @@ from geo.demo.common import (
     MOTO_W,
     STATUS_P,
     STATUSES,
-    Area,
-    Profile,
 )
+from geo.demo.profile import Area, Profile
 
 __all__ = ["draw"]
 

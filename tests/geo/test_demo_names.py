@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.demo.common import Profile
 from geo.demo.names import NameParts, distinct_names, short_district
+from geo.demo.profile import Profile
 
 
 @pytest.mark.parametrize(
