@@ -27,7 +27,8 @@ from api.routes import (
 from api.settings import ApiSettings, get_api_settings
 from geo.hours.calendar import working_calendar
 from geo.imports.job_runner import JobLimits, JobRunner
-from geo.registry import open_registry, prepare_registry
+from geo.registry import open_registry
+from geo.startup import prepare_registry
 
 # In the order they are tried.
 ROUTERS: Final = (

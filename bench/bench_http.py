@@ -65,8 +65,9 @@ from geo.datums import Datum, from_wgs84, in_mainland_china  # noqa: E402
 from geo.geodesy import GEOD  # noqa: E402
 from geo.hours import is_open_at  # noqa: E402
 from geo.model import StationData, build_station_data  # noqa: E402
-from geo.registry import open_registry, prepare_registry  # noqa: E402
+from geo.registry import open_registry  # noqa: E402
 from geo.search import build_nearest_query  # noqa: E402
+from geo.startup import prepare_registry  # noqa: E402
 
 LUA = ROOT / "bench" / "http.lua"
 NEAREST_PATH = "/v1/stations/nearest"

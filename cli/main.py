@@ -38,9 +38,9 @@ from geo.datums import parse_datum
 from geo.geojson import nearest_collection
 from geo.hours.calendar import working_calendar
 from geo.outlines.areas import districts_of
-from geo.registry import load_demo, prepare_registry
 from geo.search import build_nearest_query, nearest_hint
 from geo.settings import get_settings
+from geo.startup import load_demo, prepare_registry
 from geo.textsearch import parse_query
 
 app = typer.Typer(

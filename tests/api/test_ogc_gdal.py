@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from geo.model import Station
-from geo.registry import load_demo, open_registry
+from geo.registry import open_registry
+from geo.startup import load_demo
 from tests.servers import free_port, wait_ready
 
 pytestmark = pytest.mark.gdal

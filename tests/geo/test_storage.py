@@ -12,7 +12,8 @@ import pytest
 import geo.demo
 from geo.errors import DuplicateExternalId, StationNotFound, StoreUnavailable
 from geo.model import StationData, Status, build_station_data
-from geo.registry import BULK_REBUILD, Registry, index_entry, open_registry, prepare_registry
+from geo.registry import BULK_REBUILD, Registry, index_entry, open_registry
+from geo.startup import prepare_registry
 from geo.storage import StationStore, open_store
 from geo.storage.sqlite import SqliteStore
 from tests.factories import brute_force
