@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geo.access import Actor
-from geo.clock import get_clock
+from geo.clock import get_clock, monotonic
 from geo.reports.kinds import ReportKind
 from geo.reports.live import LiveBook
 from geo.reports.model import LiveFlag, NewReport, Report, ReportClient
@@ -27,7 +27,12 @@ from geo.reports.moderation import Verdict, VerdictResult
 if TYPE_CHECKING:
     from geo.storage.base import ReportRecords
 
-__all__ = ["Excluder", "LiveReports"]
+__all__ = ["GAP_WAIT_S", "Excluder", "LiveReports"]
+
+# How long a reader waits for a report seq missing below one it has seen (a transaction
+# committing out of order) before taking it for a rollback. Report transactions last
+# milliseconds; this covers a database that stalls a commit for a while.
+GAP_WAIT_S = 30.0
 
 Excluder = Callable[[NDArray[np.int64]], NDArray[np.bool_]]
 
@@ -48,6 +53,8 @@ class LiveReports:
         self._lock = lock  # the registry's index lock
         self.book = LiveBook()
         self._seen = 0  # every report change up to this seq is in the book
+        self._applied: set[int] = set()  # seqs above _seen already in the book
+        self._gaps: dict[int, float] = {}  # seqs missing above _seen: when first missed
 
     def reload(self) -> None:
         """Read every station's live state afresh (at start, or when too far behind)."""
@@ -55,19 +62,40 @@ class LiveReports:
         book = LiveBook(self.store.live_states(_now()))
         with self._lock:
             self.book, self._seen = book, seen
+            self._applied, self._gaps = set(), {}
 
     def sync(self) -> int:
         """Apply report changes committed since the last call; returns how many
-        stations' states were read."""
-        last, ids = self.store.report_changes_since(self._seen)
-        if last == self._seen:
-            return 0
-        if ids is None:
+        stations' states were read.
+
+        Report seqs are not committed in order (``geo.storage.reports_sql.log``): a seq
+        missing below one already seen is a transaction still committing, and is
+        looked for again at every call, until it appears or :data:`GAP_WAIT_S` has
+        passed (a transaction that rolled back leaves a gap for ever). Changes already
+        applied above a gap are remembered, not read twice.
+        """
+        rows = self.store.report_changes_since(self._seen)
+        if rows is None:
             self.reload()
             return len(self.book)
-        self.refresh(ids)
-        self._seen = last
-        return len(ids)
+        new = [(seq, sid) for seq, sid in rows if seq not in self._applied]
+        if new:
+            self.refresh(sorted({sid for _, sid in new}))
+            self._applied.update(seq for seq, _ in new)
+        self._advance(max((seq for seq, _ in rows), default=self._seen))
+        return len({sid for _, sid in new})
+
+    def _advance(self, top: int) -> None:
+        """Move ``_seen`` past every applied seq and every gap waited for long enough."""
+        clock = monotonic()
+        while self._seen < top:
+            nxt = self._seen + 1
+            if nxt in self._applied:
+                self._applied.discard(nxt)
+            elif clock - self._gaps.setdefault(nxt, clock) < GAP_WAIT_S:
+                break  # still committing, perhaps: look again next time
+            self._gaps.pop(nxt, None)
+            self._seen = nxt
 
     def refresh(self, station_ids: Sequence[int]) -> None:
         """Read these stations' live state from the store."""

@@ -325,9 +325,10 @@ class ReportRecords(ABC):
         """The seq of the last committed report change (0 if none)."""
 
     @abstractmethod
-    def report_changes_since(self, seq: int) -> tuple[int, list[int] | None]:
-        """Stations whose reports changed after ``seq``: the new last seq and their ids
-        (None if some entries were pruned: reload every station's state)."""
+    def report_changes_since(self, seq: int) -> list[tuple[int, int]] | None:
+        """Report changes committed after ``seq``: (seq, station id) in seq order, None
+        if some were pruned (reload every station's state). Unlike ``changes_since``, a
+        seq may commit after a larger one: a reader waits for the gaps it sees."""
 
     @abstractmethod
     def list_reports(

@@ -61,11 +61,6 @@ class SqlDialect(ABC):
         the change log, so that seqs commit in order."""
 
     @abstractmethod
-    def lock_report_changes(self, conn: Connection) -> None:
-        """Take, to the end of the transaction, the lock under which writers append to
-        the log of report changes (``report_changes``), so that its seqs commit in order."""
-
-    @abstractmethod
     def lock_jobs(self, conn: Connection) -> None:
         """Take, to the end of the transaction, the lock under which jobs are admitted."""
 

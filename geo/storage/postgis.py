@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 # Advisory lock keys, arbitrary 64-bit numbers.
 CHANGES_LOCK: Final = 0x5F_C4A2_6E5  # "stationfinder changes": appending to the change log
-REPORTS_LOCK: Final = 0x5F_C4A2_2E90  # "stationfinder reports": the log of report changes
 JOBS_LOCK: Final = 0x5F_C4A2_10B5  # "stationfinder jobs": admitting import jobs
 _LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
 _NEXT_IDS = sa.text(
@@ -84,10 +83,6 @@ class PostgisDialect(SqlDialect):
         conn.execute(_LOCK, {"key": CHANGES_LOCK})
 
     @override
-    def lock_report_changes(self, conn: Connection) -> None:
-        conn.execute(_LOCK, {"key": REPORTS_LOCK})
-
-    @override
     def lock_jobs(self, conn: Connection) -> None:
         conn.execute(_LOCK, {"key": JOBS_LOCK})
 
@@ -96,7 +91,6 @@ class PostgisDialect(SqlDialect):
         # Writers append to the change log under this lock; with every table locked
         # too, no write interleaves with the restore.
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHANGES_LOCK})
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": REPORTS_LOCK})
         quote = conn.dialect.identifier_preparer.quote
         names = ", ".join(quote(n) for n in tables)
         conn.exec_driver_sql(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")

@@ -3,8 +3,9 @@
 The tables (``geo.storage.schema``: ``reports``, ``report_changes``) are made by
 migration 0009. Every write runs in the caller's transaction with the station's row
 locked (so two reports from one client at once cannot both be new), and appends the
-station's id to ``report_changes`` under the dialect's lock, as station writes append to
-``changes``: every worker follows that log to keep its live flags current.
+station's id to ``report_changes``, as station writes append to ``changes`` (but
+without its lock: see :func:`log`): every worker follows that log to keep its live
+flags current.
 
 Who sent a report is kept only as two salted SHA-256 digests, of the client's device
 token and of its address; the salt is made once per database (``meta.report_salt``).
@@ -35,7 +36,6 @@ from geo.reports.model import (
     distance_to,
     expires_at,
 )
-from geo.storage.dialect import SqlDialect
 from geo.storage.schema import MAX_ID, meta, report_changes, reports
 
 SALT_KEY: Final = "report_salt"
@@ -51,7 +51,7 @@ def _ts(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def _salt(conn: Connection) -> str:
+def salt(conn: Connection) -> str:
     """The database's salt (made by migration 0009; kept by backups with ``meta``)."""
     value = conn.scalar(sa.select(meta.c.value).where(meta.c.key == SALT_KEY))
     if value is None:  # a restored backup of a store before 0009 holds none
@@ -89,15 +89,16 @@ def report(row: sa.Row[Any]) -> Report:
 
 def add(
     conn: Connection,
-    dialect: SqlDialect,
     station: Station,
     new: NewReport,
     client: ReportClient,
     now: datetime,
+    *,
+    salt: str,
 ) -> Report:
     """Store a report on ``station`` (its row locked by the caller): a client's repeat
-    of an open report refreshes it; ``all_good`` ends the short-lived reports before it."""
-    salt = _salt(conn)
+    of an open report refreshes it; ``all_good`` ends the short-lived reports before it.
+    ``salt`` is the database's (:func:`salt`)."""
     token, address = _digest(salt, client.token), _digest(salt, client.address)
     at = _iso(now)
     distance = distance_to(new, station.lon, station.lat)
@@ -127,14 +128,14 @@ def add(
         values |= {"lon": new.lon, "lat": new.lat, "distance_m": distance, "far": far}
     found = conn.execute(mine).first()
     if found is not None:
-        conn.execute(
+        row = conn.execute(
             reports.update()
             .where(reports.c.id == found.id)
             .values(values | {"times": reports.c.times + 1})
-        )
-        report_id = int(found.id)
+            .returning(*reports.c)
+        ).one()
     else:
-        inserted = conn.execute(
+        row = conn.execute(
             reports.insert()
             .values(
                 station_id=station.id, kind=new.kind.code, status=ReportStatus.OPEN.value,
@@ -142,11 +143,10 @@ def add(
                 adcode=station.adcode, client_token=token, client_address=address,
                 times=1, first_at=at, last_at=at, expires_at=until,
             )
-            .returning(reports.c.id)
-        )  # fmt: skip
-        report_id = int(inserted.scalar_one())
-    log(conn, dialect, [station.id])
-    return get(conn, report_id)
+            .returning(*reports.c)
+        ).one()  # fmt: skip
+    log(conn, [station.id])
+    return report(row)
 
 
 def get(conn: Connection, report_id: int, *, lock: bool = False) -> Report:
@@ -222,11 +222,16 @@ def live_states(
     }
 
 
-def log(conn: Connection, dialect: SqlDialect, station_ids: Sequence[int]) -> None:
-    """Append stations whose reports changed to ``report_changes`` (before the commit)."""
+def log(conn: Connection, station_ids: Sequence[int]) -> None:
+    """Append stations whose reports changed to ``report_changes`` (before the commit).
+
+    No lock orders these seqs (a report's transaction is short, and one lock held to
+    every commit capped a PostGIS store at one commit's latency: ~270 reports a second),
+    so a seq may commit after a larger one: readers wait for gaps
+    (:class:`geo.reports.follow.LiveReports`).
+    """
     if not station_ids:
         return
-    dialect.lock_report_changes(conn)
     result = conn.execute(
         report_changes.insert().returning(report_changes.c.seq, sort_by_parameter_order=True),
         [{"station_id": i} for i in sorted(set(station_ids))],
@@ -237,24 +242,22 @@ def log(conn: Connection, dialect: SqlDialect, station_ids: Sequence[int]) -> No
 
 
 def last_change(conn: Connection) -> int:
-    """The seq of the last committed report change (0 if none)."""
+    """The seq of the last report change committed (0 if none)."""
     return int(conn.scalar(sa.select(sa.func.max(report_changes.c.seq))) or 0)
 
 
-def changes_since(conn: Connection, seq: int) -> tuple[int, list[int] | None]:
-    """Report changes committed after ``seq``: the new last seq and the stations; None
-    instead of the stations if some entries were pruned (reload everything)."""
+def changes_since(conn: Connection, seq: int) -> list[tuple[int, int]] | None:
+    """Report changes committed after ``seq``, as (seq, station id) in seq order; None
+    if entries after ``seq`` were pruned (reload everything)."""
     oldest = conn.scalar(sa.select(sa.func.min(report_changes.c.seq)))
     rows = conn.execute(
         sa.select(report_changes.c.seq, report_changes.c.station_id)
         .where(report_changes.c.seq > seq)
         .order_by(report_changes.c.seq)
     ).all()
-    if not rows:
-        return seq, []
-    if oldest is not None and int(oldest) > seq + 1:
-        return int(rows[-1][0]), None
-    return int(rows[-1][0]), sorted({int(s) for _, s in rows})
+    if rows and oldest is not None and int(oldest) > seq + 1 and seq > 0:
+        return None
+    return [(int(q), int(s)) for q, s in rows]
 
 
 def listing(

@@ -39,6 +39,7 @@ class SqlReports(ReportRecords):
         raise NotImplementedError
 
     _writing: Callable[[], AbstractContextManager[Connection]]  # one write transaction
+    _report_salt: str | None = None
 
     @override
     def add_report(
@@ -46,13 +47,17 @@ class SqlReports(ReportRecords):
     ) -> Report:
         with self._writing() as conn:
             station = stations_sql.get(conn, station_id, lock=True)
-            return reports_sql.add(conn, self.dialect, station, report, client, now)
+            if self._report_salt is None:  # once per process: it never changes
+                self._report_salt = reports_sql.salt(conn)
+            return reports_sql.add(conn, station, report, client, now, salt=self._report_salt)
 
     @override
     def live_states(
         self, now: datetime, station_ids: Sequence[int] | None = None
     ) -> dict[int, StationLive]:
-        with self.engine.connect() as conn:
+        # All stations: one snapshot (two queries); a few: single reads, no transaction.
+        engine = self.engine if station_ids is None else self.reader
+        with engine.connect() as conn:
             return reports_sql.live_states(conn, now, station_ids)
 
     @override
@@ -61,7 +66,7 @@ class SqlReports(ReportRecords):
             return reports_sql.last_change(conn)
 
     @override
-    def report_changes_since(self, seq: int) -> tuple[int, list[int] | None]:
+    def report_changes_since(self, seq: int) -> list[tuple[int, int]] | None:
         with self.engine.connect() as conn:
             return reports_sql.changes_since(conn, seq)
 
@@ -113,7 +118,7 @@ class SqlReports(ReportRecords):
             access_sql.write_audit(
                 conn, actor, now, [(_ACTION[verdict], station.id, None, summary)]
             )
-            reports_sql.log(conn, self.dialect, [station.id])
+            reports_sql.log(conn, [station.id])
             return VerdictResult(verdict, kind, ids, after, changed)
 
 

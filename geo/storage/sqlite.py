@@ -73,10 +73,6 @@ class SqliteDialect(SqlDialect):
         pass  # the write transaction holds the database
 
     @override
-    def lock_report_changes(self, conn: Connection) -> None:
-        pass  # the write transaction holds the database
-
-    @override
     def lock_jobs(self, conn: Connection) -> None:
         pass  # the write transaction holds the database
 
