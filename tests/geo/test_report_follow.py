@@ -1,0 +1,140 @@
+"""A worker follows the log of report changes although its seqs commit out of order.
+
+Report writes take no lock to order ``report_changes`` (``geo.storage.reports_sql.log``),
+so a reader can see seq 3 before seq 2 commits. It must apply 3 at once, keep looking
+for 2 until it appears, and give up on a gap only after ``GAP_WAIT_S`` (a rollback).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from geo.clock import ManualClock, use_clock
+from geo.model import build_station_data
+from geo.registry import open_registry
+from geo.reports.follow import GAP_WAIT_S, LiveReports
+from geo.reports.live import StationLive
+from geo.reports.model import ActiveReport, ReportClient, new_report
+from geo.storage.schema import report_changes
+from tests.postgres import fresh_database
+
+T0 = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
+
+
+class LogOnly:
+    """A store holding only a report log and each station's state (what sync reads)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, int]] = []
+        self.states: dict[int, StationLive] = {}
+        self.reads: list[list[int]] = []
+
+    def last_report_change(self) -> int:
+        return max((q for q, _ in self.rows), default=0)
+
+    def report_changes_since(self, seq: int) -> list[tuple[int, int]]:
+        return sorted(r for r in self.rows if r[0] > seq)
+
+    def live_states(
+        self, now: datetime, station_ids: Sequence[int] | None = None
+    ) -> dict[int, StationLive]:
+        if station_ids is not None:
+            self.reads.append(list(station_ids))
+        return {s: v for s, v in self.states.items() if station_ids is None or s in station_ids}
+
+    def commit(self, seq: int, station_id: int) -> None:
+        """A report on ``station_id`` commits with ``seq``."""
+        until = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+        self.states[station_id] = StationLive((ActiveReport("parking_full", T0, until),))
+        self.rows.append((seq, station_id))
+
+
+def follower(store: LogOnly) -> LiveReports:
+    live = LiveReports(store, threading.RLock())  # type: ignore[arg-type]
+    live.reload()
+    return live
+
+
+def test_a_seq_committed_late_is_applied_when_it_appears() -> None:
+    clock = ManualClock(T0)
+    store = LogOnly()
+    with use_clock(clock):
+        live = follower(store)
+        store.commit(1, 10)
+        store.commit(3, 30)  # seq 2 is still committing
+        live.sync()
+        assert live.flags(10)
+        assert live.flags(30)
+        assert not live.flags(20)
+        clock.advance(5)
+        store.commit(2, 20)
+        live.sync()
+        assert live.flags(20)
+        live.sync()
+        assert store.reads == [[10, 30], [20]]  # nothing read twice
+
+
+def test_a_gap_is_given_up_after_the_wait() -> None:
+    clock = ManualClock(T0)
+    store = LogOnly()
+    with use_clock(clock):
+        live = follower(store)
+        store.commit(2, 20)  # seq 1 rolled back
+        live.sync()
+        assert store.report_changes_since(0) == [(2, 20)]
+        clock.advance(GAP_WAIT_S - 1)
+        live.sync()
+        assert live._seen == 0  # still waiting for seq 1
+        clock.advance(2)
+        live.sync()
+        assert live._seen == 2
+        assert not live._applied
+        assert not live._gaps
+        store.commit(1, 10)  # later than the wait: taken for a rollback, not read
+        live.sync()
+        assert not live.flags(10)
+
+
+@pytest.mark.slow
+def test_out_of_order_commits_on_postgis() -> None:
+    """Two PostgreSQL transactions append seqs 1 and 2 and commit 2 first: a worker
+    shows the second report at once and the first as soon as it commits."""
+    with fresh_database() as url:
+        writer, reader = open_registry(url), open_registry(url)
+        a, b = writer.create_many(
+            items=[
+                build_station_data({"name": "甲驿站", "lon": 116.40, "lat": 39.90}),
+                build_station_data({"name": "乙驿站", "lon": 116.41, "lat": 39.90}),
+            ]
+        )
+        engine = sa.create_engine(
+            sa.make_url(url).set(drivername="postgresql+psycopg"), poolclass=sa.pool.NullPool
+        )
+        with engine.connect() as slow:
+            tx = slow.begin()
+            slow.execute(report_changes.insert().values(station_id=a.id))  # seq 1, held
+            client = ReportClient("t" * 16, "x")
+            writer.live.report(b.id, new_report({"kind": "parking_full"}), client)  # seq 2
+            reader.sync()
+            assert reader.live.flags(b.id)
+            assert not reader.live.flags(a.id)
+            # The held seq's report, in the same transaction, as the store writes them.
+            slow.execute(
+                sa.text(
+                    "INSERT INTO reports (station_id, kind, status, far, client_token, "
+                    "client_address, times, first_at, last_at, expires_at) VALUES "
+                    "(:s, 'no_water', 'open', 0, 'x', 'y', 1, :t, :t, '2999-01-01T00:00:00Z')"
+                ),
+                {"s": a.id, "t": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
+            )
+            tx.commit()
+        engine.dispose()
+        reader.sync()
+        assert [f.kind.code for f in reader.live.flags(a.id)] == ["no_water"]
+        writer.close()
+        reader.close()
