@@ -42,6 +42,7 @@ from api.errors import error_response
 from api.settings import ApiSettings
 from geo.coverage import CoverageResult, build_coverage, parse_filters, parse_radii, resolve_area
 from geo.registry import Registry
+from geo.reports.kinds import parse_kinds
 from geo.search import parse_bbox
 
 RETRY_AFTER_S: Final = 5  # a coverage computation takes a few seconds
@@ -142,6 +143,7 @@ class Question:
     district: str | None
     amenities: tuple[str, ...] | None
     radius_m: str | None
+    exclude_confirmed: str | None = None
 
     def key(self) -> Hashable:
         """The question normalised: equal for questions with the same answer (``朝阳`` and
@@ -152,7 +154,10 @@ class Question:
         area = resolve_area(self.city, self.district)
         bbox = parse_bbox(self.city) if area.key == "bbox" else None
         adcodes = tuple(str(a) for a in area.districts["adcode"])
-        return (area.key, area.name, adcodes, bbox, tuple(f.key for f in filters), radii)
+        left_out = tuple(
+            k.code for k in parse_kinds(self.exclude_confirmed, field="exclude_confirmed")
+        )
+        return (area.key, area.name, adcodes, bbox, tuple(f.key for f in filters), radii, left_out)
 
 
 Compute = Callable[..., CoverageResult]
@@ -252,12 +257,16 @@ class CoverageAnswers:
         def work() -> tuple[Stored, CoverageResult]:
             result = known
             if result is None:
+                more = {}
+                if question.exclude_confirmed is not None:
+                    more["exclude_confirmed"] = question.exclude_confirmed
                 result = self.compute(
                     registry,
                     city=question.city,
                     district=question.district,
                     amenities=question.amenities,
                     radius_m=question.radius_m,
+                    **more,
                 )
             return Stored.of(render(result)), result
 

@@ -19,6 +19,7 @@ from api.routes import (
     maps,
     ogc,
     page,
+    report_stats,
     reports,
     route,
     stations,
@@ -37,6 +38,7 @@ ROUTERS: Final = (
     imports.router,
     route.router,  # before stations: /v1/stations/along-route is not an id
     stations.router,
+    report_stats.router,  # before reports: /v1/reports/by-district is not a listing
     reports.router,
     maps.router,
     page.router,

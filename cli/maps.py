@@ -58,6 +58,7 @@ def _compute(
     demand: Path | None,
     demand_crs: str | None,
     database_url: str | None,
+    exclude_confirmed: str | None = None,
 ) -> CoverageResult:
     points = checked(lambda: read_demand(demand, crs=demand_crs)) if demand else None
     if points is not None:  # the datum rule: say which datum was read, and why
@@ -77,6 +78,7 @@ def _compute(
             amenities=amenities,
             radius_m=radius_m,
             demand=points,
+            exclude_confirmed=exclude_confirmed,
         )
 
 
@@ -138,6 +140,13 @@ def coverage_stats(
     ] = None,
     demand: DemandOpt = None,
     demand_crs: DemandCrsOpt = None,
+    exclude_confirmed: Annotated[
+        str | None,
+        typer.Option(
+            help="Leave out stations with a report of these kinds confirmed within the "
+            "kind's lifetime: wrong_location,no_water (stationfinder reports kinds)."
+        ),
+    ] = None,
     database_url: DbOpt = None,
 ) -> None:
     """覆盖统计表 / Area, stations, covered area and share per radius, per district."""
@@ -153,6 +162,7 @@ def coverage_stats(
         demand=demand,
         demand_crs=demand_crs,
         database_url=database_url,
+        exclude_confirmed=exclude_confirmed,
     )
     data = write_table(result, fmt)
     if out_path is None:

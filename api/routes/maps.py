@@ -41,6 +41,14 @@ CityQ = Annotated[str, Query(description=_CITY, examples=["beijing"])]
 DistrictQ = Annotated[str | None, Query(description=_DISTRICT)]
 AmenitiesQ = Annotated[list[str] | None, Query(description=_AMENITIES)]
 RadiiQ = Annotated[str | None, Query(description=_RADII, examples=["500,1000,2000"])]
+ExcludeConfirmedQ = Annotated[
+    str | None,
+    Query(
+        description="Leave out stations with a couriers' report of these kinds confirmed by "
+        "an editor within the kind's lifetime (GET /v1/report-kinds), e.g. `wrong_location`.",
+        examples=["wrong_location,no_water"],
+    ),
+]
 LangQ = Annotated[str, Query(description="Language of the map: zh or en.")]
 OfflineQ = Annotated[
     bool, Query(description="Inline every script and style (no CDN); false links a CDN.")
@@ -149,11 +157,12 @@ async def coverage_stats(
     district: DistrictQ = None,
     amenities: AmenitiesQ = None,
     radius_m: RadiiQ = None,
+    exclude_confirmed: ExcludeConfirmedQ = None,
     fmt: Annotated[str, Query(alias="format", description=f"{', '.join(FORMATS)}.")] = "json",
 ) -> Any:
     """Area, stations, matching stations, covered km² and share per radius, per district."""
     fmt = check_format(fmt)
-    question = Question(city, district, _tuple(amenities), radius_m)
+    question = Question(city, district, _tuple(amenities), radius_m, exclude_confirmed)
     return await coverage_answers(request.app).answer(
         request, registry, question, output=("stats", fmt),
         render=lambda result: _table(result, fmt),

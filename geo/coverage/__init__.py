@@ -27,8 +27,9 @@ from geo.coverage.compute import (
     compute_coverage,
 )
 from geo.coverage.params import AmenityFilter, parse_filters, parse_radii
-from geo.model import Station, Status
+from geo.model import Station, Status, utc_now
 from geo.registry import Registry
+from geo.reports.kinds import parse_kinds
 
 __all__ = [
     "AmenityFilter",
@@ -71,14 +72,17 @@ def build_coverage(
     amenities: str | Sequence[str] | None = None,
     radius_m: str | Sequence[float | str] | None = None,
     demand: DemandPoints | None = None,
+    exclude_confirmed: str | Sequence[str] | None = None,
 ) -> CoverageResult:
     """Validate a coverage question and answer it from the registry's open stations.
 
     Parameters are as the CLI and the API take them: `city` a city or a bbox
     (:func:`~geo.coverage.area.resolve_area`), `district` comma-separated names or
     adcodes, `amenities` filters (``;`` between filters, ``,`` between codes of one
-    filter), `radius_m` comma-separated metres. Every parameter is validated before
-    any station is read.
+    filter), `radius_m` comma-separated metres, `exclude_confirmed` report kinds: stations
+    with a report of one of them confirmed within the kind's lifetime are left out
+    (:meth:`~geo.storage.base.ReportRecords.confirmed_stations`). Every parameter is
+    validated before any station is read.
 
     Raises
     ------
@@ -88,7 +92,11 @@ def build_coverage(
     filters = parse_filters(amenities)
     radii = parse_radii(radius_m)
     area = resolve_area(city, district)
+    left_out = [k.code for k in parse_kinds(exclude_confirmed, field="exclude_confirmed")]
     stations = open_stations_near(registry, area, max(radii))
+    if left_out:
+        gone = registry.store.confirmed_stations(left_out, utc_now())
+        stations = [s for s in stations if s.id not in gone]
     result = compute_coverage(
         area, StationPoints.from_stations(stations), filters=filters, radii=radii, demand=demand
     )

@@ -346,6 +346,18 @@ class ReportRecords(ABC):
         any), districts (``adcodes``; None: everywhere), kinds and station."""
 
     @abstractmethod
+    def confirmed_stations(self, kinds: Sequence[str], now: datetime) -> frozenset[int]:
+        """Stations with a report of one of ``kinds`` confirmed within that kind's
+        lifetime before ``now``."""
+
+    @abstractmethod
+    def open_report_counts(
+        self, now: datetime, adcodes: frozenset[str] | None = None
+    ) -> list[tuple[str | None, str, int, int]]:
+        """Active reports by district and kind: (adcode, kind, reports, stations); a
+        row of kind ``""`` per district counts every kind (stations once)."""
+
+    @abstractmethod
     def get_report(self, report_id: int) -> Report:
         """One report; raises ``ReportNotFound``."""
 

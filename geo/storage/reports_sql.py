@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from geo.errors import ReportNotFound
 from geo.model import Station
-from geo.reports.kinds import ALL_GOOD, REPORT_KINDS
+from geo.reports.kinds import ALL_GOOD, BY_CODE, REPORT_KINDS
 from geo.reports.live import StationLive
 from geo.reports.model import (
     FAR_M,
@@ -291,3 +291,47 @@ def listing(
     if before_id is not None:
         query = query.where(reports.c.id < before_id)
     return [report(r) for r in conn.execute(query)]
+
+
+def confirmed_stations(conn: Connection, kinds: Sequence[str], now: datetime) -> frozenset[int]:
+    """Stations with a report of one of ``kinds`` confirmed less than that kind's
+    lifetime ago (a confirmed wrong position stays a problem for 30 days)."""
+    if not kinds:
+        return frozenset()
+    recent = [
+        sa.and_(reports.c.kind == code, reports.c.moderated_at > _iso(now - BY_CODE[code].lifetime))
+        for code in kinds
+    ]
+    query = (
+        sa.select(reports.c.station_id)
+        .where(reports.c.status == ReportStatus.CONFIRMED, sa.or_(*recent))
+        .distinct()
+    )
+    return frozenset(int(s) for s in conn.scalars(query))
+
+
+def open_counts(
+    conn: Connection, now: datetime, adcodes: frozenset[str] | None
+) -> list[tuple[str | None, str, int, int]]:
+    """Active reports (near enough to count) by district and kind: (adcode, kind,
+    reports, stations), in adcode and kind order; and per district a row of kind ``""``
+    for every kind together (its stations counted once)."""
+    active = sa.and_(
+        reports.c.status == ReportStatus.OPEN, reports.c.far == 0,
+        reports.c.kind != ALL_GOOD, reports.c.expires_at > _iso(now),
+    )  # fmt: skip
+    if adcodes is not None:
+        active = sa.and_(active, reports.c.adcode.in_(sorted(adcodes)))
+    stations = sa.func.count(sa.distinct(reports.c.station_id))
+    by_kind = (
+        sa.select(reports.c.adcode, reports.c.kind, sa.func.count(), stations)
+        .where(active)
+        .group_by(reports.c.adcode, reports.c.kind)
+    )
+    every = (
+        sa.select(reports.c.adcode, sa.literal(""), sa.func.count(), stations)
+        .where(active)
+        .group_by(reports.c.adcode)
+    )
+    rows = [(a, k, int(n), int(s)) for a, k, n, s in conn.execute(by_kind.union_all(every))]
+    return sorted(rows, key=lambda r: (r[0] or "~", r[1]))

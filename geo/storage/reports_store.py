@@ -89,6 +89,18 @@ class SqlReports(ReportRecords):
             )  # fmt: skip
 
     @override
+    def confirmed_stations(self, kinds: Sequence[str], now: datetime) -> frozenset[int]:
+        with self.engine.connect() as conn:
+            return reports_sql.confirmed_stations(conn, kinds, now)
+
+    @override
+    def open_report_counts(
+        self, now: datetime, adcodes: frozenset[str] | None = None
+    ) -> list[tuple[str | None, str, int, int]]:
+        with self.engine.connect() as conn:
+            return reports_sql.open_counts(conn, now, adcodes)
+
+    @override
     def get_report(self, report_id: int) -> Report:
         with self.reader.connect() as conn:
             return reports_sql.get(conn, report_id)
@@ -111,7 +123,9 @@ class SqlReports(ReportRecords):
                 after = stations_sql.update(conn, [(station, data)], now, actor)[0]
                 old, new = station.model_dump(mode="json"), after.model_dump(mode="json")
                 changed = {k: v for k, v in new.items() if old.get(k) != v and k != "updated_at"}
-                changes_sql.log_changes(conn, [station.id], self.dialect)
+            # Always: what a verdict confirms changes coverage figures (their caches key
+            # on the station log), whether or not the record changed.
+            changes_sql.log_changes(conn, [station.id], self.dialect)
             ids = tuple(r.id for r in same)
             reports_sql.set_status(conn, ids, _STATUS[verdict], now=now, by=actor.id, note=note)
             summary = {"kind": kind.code, "reports": list(ids), "note": note, "changed": changed}
