@@ -69,6 +69,7 @@ NEAREST_EXAMPLE: dict[str, Any] = {
         "calendar_known": True,
         "status": ["open"],
         "include_unknown": False,
+        "exclude_reported": ["closed_now", "parking_full"],
     },
     "numberReturned": 1,
     "features": [
@@ -88,6 +89,16 @@ NEAREST_EXAMPLE: dict[str, Any] = {
                     "closes_at": "2026-11-23T17:00:00+08:00",
                     "opens_at": None,
                 },
+                "reports": [
+                    {
+                        "kind": "no_water",
+                        "count": 2,
+                        "last_at": "2026-11-23T04:10:00Z",
+                        "label_zh": "没有饮用水",
+                        "label_en": "No drinking water",
+                    }
+                ],
+                "last_verified_at": "2026-11-22T09:45:00Z",
             },
         }
     ],

@@ -21,7 +21,8 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import Integer, RegistryDep, WriterDep
-from api.schemas import ERROR_RESPONSES
+from api.schemas import ERROR_RESPONSES, documented
+from api.schemas.reports import ReportAccepted, ReportKindList, ReportList, VerdictAnswer
 from api.strict import StrictRoute
 from api.traffic import Traffic, traffic
 from geo.clock import get_clock
@@ -52,6 +53,7 @@ _REPORT_EXAMPLE: Final = {
     "/report-kinds",
     summary="What couriers can report / 骑手可反馈的情况",
     openapi_extra=traffic(Traffic.SEARCH),
+    **documented(ReportKindList),
 )
 def report_kinds() -> dict[str, Any]:
     """Every kind of report: code, Chinese and English labels, how long it lasts."""
@@ -79,6 +81,7 @@ def _client(request: Request, header: str | None) -> tuple[ReportClient, str | N
     status_code=201,
     summary="Report what is true at a station now / 反馈驿站现状",
     openapi_extra=traffic(Traffic.REPORT),
+    **documented(ReportAccepted, 201),
 )
 async def report_station(
     request: Request,
@@ -117,6 +120,7 @@ async def report_station(
     "/reports",
     summary="Couriers' reports in your districts / 辖区内的骑手反馈",
     openapi_extra=traffic(Traffic.SEARCH),
+    **documented(ReportList),
 )
 def list_reports(
     registry: RegistryDep,
@@ -186,6 +190,7 @@ def _judge(
     "/reports/{report_id}/confirm",
     summary="Confirm a report / 确认反馈",
     openapi_extra=traffic(Traffic.WRITE),
+    **documented(VerdictAnswer),
 )
 def confirm_report(
     registry: RegistryDep,
@@ -203,6 +208,7 @@ def confirm_report(
     "/reports/{report_id}/dismiss",
     summary="Dismiss a report / 驳回反馈",
     openapi_extra=traffic(Traffic.WRITE),
+    **documented(VerdictAnswer),
 )
 def dismiss_report(
     registry: RegistryDep,

@@ -34,6 +34,12 @@ class Readiness(Strict):
 # ------------------------------------------------------------------------------- audit
 
 
+AuditAction = Literal[
+    "create", "update", "delete", "import", "key_create", "key_revoke",
+    "report_confirm", "report_dismiss",
+]  # fmt: skip
+
+
 class AuditEntry(Strict):
     """One write to the registry / 一条操作记录."""
 
@@ -41,14 +47,16 @@ class AuditEntry(Strict):
     at: UtcTimestamp = Field(description="When (UTC) / 时间")
     actor: str = Field(description="Who: `key:12`, `bootstrap`, `cli:alice`, `system`")
     actor_name: str = Field(description="Their label / 操作人")
-    action: Literal["create", "update", "delete", "import", "key_create", "key_revoke"]
+    action: AuditAction
     station_id: int | None = Field(description="The station written; null for import and keys")
     before: dict[str, Any] | None = Field(
         description="Fields before (update: only those that changed; delete: all); "
         "editable fields of a station in their JSON form / 修改前"
     )
     after: dict[str, Any] | None = Field(
-        description="Fields after (create: all; update: only those that changed) / 修改后"
+        description="Fields after (create: all; update: only those that changed); for "
+        "report_confirm and report_dismiss the verdict: kind, reports (their ids), note and "
+        "changed (the station's fields confirming changed) / 修改后"
     )
     summary: dict[str, Any] | None = Field(
         description="An import's file, mode, datum and row counts, or the key an entry is about"

@@ -12,12 +12,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from geo.amenities import AMENITIES
+from geo.reports.kinds import REPORT_KINDS
 
 # A field left out here but sent (or sent with another type) fails the tests that
 # validate real answers: ``extra="forbid"``, and no coercion ("3" is not an integer).
 STRICT = ConfigDict(extra="forbid", strict=True)
 
 _CODES = [a.code for a in AMENITIES]
+_KINDS = [k.code for k in REPORT_KINDS]
+_PROBLEMS = [k.code for k in REPORT_KINDS if k.is_problem]
 
 DatumName = Literal["wgs84", "gcj02", "bd09"]
 StatusName = Literal["open", "temporarily_closed", "planned"]
@@ -27,6 +30,23 @@ AmenityCode = Annotated[
         pattern=f"^({'|'.join(_CODES)})$",
         json_schema_extra={"enum": list(_CODES)},
         description="Amenity code (labels at GET /v1/amenities) / 服务设施代码",
+    ),
+]
+ReportKindCode = Annotated[
+    str,
+    Field(
+        pattern=f"^({'|'.join(_KINDS)})$",
+        json_schema_extra={"enum": list(_KINDS)},
+        description="Report kind (labels at GET /v1/report-kinds) / 反馈类型",
+    ),
+]
+# What a station can be flagged with, or left out for: every kind but all_good.
+ProblemKindCode = Annotated[
+    str,
+    Field(
+        pattern=f"^({'|'.join(_PROBLEMS)})$",
+        json_schema_extra={"enum": list(_PROBLEMS)},
+        description="Report kind of a problem (every kind but all_good) / 问题类型",
     ),
 ]
 Adcode = Annotated[str, Field(pattern=r"^\d{6}$", description="6-digit adcode / 行政区划代码")]
@@ -106,8 +126,18 @@ class PointGeometry(Strict):
     )
 
 
-class StationProperties(Strict):
-    """A station's fields, as every ``/v1`` answer writes them / 站点属性."""
+class LiveFlag(Strict):
+    """Couriers' active reports of one kind at a station / 骑手反馈（有效期内）."""
+
+    kind: ProblemKindCode
+    count: int = Field(ge=1, description="Distinct clients reporting it / 反馈人数")
+    last_at: UtcTimestamp = Field(description="The latest of them (UTC) / 最近一次反馈时间")
+    label_zh: str = Field(description="中文说明，如 停车位已满")
+    label_en: str = Field(description="English label, e.g. Parking is full")
+
+
+class StationRecord(Strict):
+    """A station's stored fields, as the export writes them / 站点记录."""
 
     id: int = Field(description="The station's id (also the feature's id)")
     name: str = Field(description="Name / 名称")
@@ -137,6 +167,20 @@ class StationProperties(Strict):
     updated_at: UtcTimestamp = Field(description="Last changed (UTC) / 更新时间")
 
 
+class StationProperties(StationRecord):
+    """A station's fields, as every ``/v1`` answer but the export writes them, with what
+    couriers report now / 站点属性."""
+
+    reports: list[LiveFlag] = Field(
+        description="Couriers' active reports by kind, in the order of GET /v1/report-kinds; "
+        "empty when none / 骑手反馈的当前问题"
+    )
+    last_verified_at: UtcTimestamp | None = Field(
+        description="When a courier last reported the station working (all_good), UTC; "
+        "null if never / 最近确认正常的时间"
+    )
+
+
 class StationFeature(Strict):
     """A station as a GeoJSON Feature inside a collection (whose ``datum`` it follows)."""
 
@@ -144,6 +188,15 @@ class StationFeature(Strict):
     id: int
     geometry: PointGeometry
     properties: StationProperties
+
+
+class ExportedFeature(Strict):
+    """A station as the GeoJSON export writes it: its record, without live members."""
+
+    type: Literal["Feature"]
+    id: int
+    geometry: PointGeometry
+    properties: StationRecord
 
 
 class StationDocument(StationFeature):

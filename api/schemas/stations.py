@@ -11,12 +11,14 @@ from api.schemas.common import (
     AmenityCode,
     Count,
     DatumName,
+    ExportedFeature,
     Hint,
     HoursState,
     Link,
     LocalTime,
     Metres,
     PointGeometry,
+    ProblemKindCode,
     StationDocument,
     StationFeature,
     StationProperties,
@@ -29,6 +31,10 @@ _OPEN_AT_TIME = (
     "without readable hours kept by include_unknown / 查询时刻是否开放"
 )
 _HOURS_STATE = "Open or closed at query.hours_at; null without hours or with open_at=any"
+_EXCLUDED = (
+    "Report kinds a station was left out for when it had an active report of any "
+    "(exclude_reported); empty when none / 按骑手反馈排除的问题类型"
+)
 _CALENDAR = (
     "Whether China's working calendar (holidays, 调休 make-up days) is known for that "
     "year; null with open_at=any / 是否已知当年的节假日安排"
@@ -71,6 +77,7 @@ class NearestQuery(Strict):
     calendar_known: bool | None = Field(description=_CALENDAR)
     status: list[StatusName] = Field(description="Statuses accepted")
     include_unknown: bool = Field(description="Stations without readable hours kept")
+    exclude_reported: list[ProblemKindCode] = Field(description=_EXCLUDED)
 
 
 class NearestAnswer(Strict):
@@ -130,6 +137,7 @@ class AlongRouteQuery(Strict):
     calendar_known: bool | None = Field(description=_CALENDAR)
     status: list[StatusName]
     include_unknown: bool
+    exclude_reported: list[ProblemKindCode] = Field(description=_EXCLUDED)
     limit: int = Field(ge=1)
     offset: int = Field(ge=0)
     position: RiderPosition | None = Field(description="null without a position")
@@ -199,4 +207,6 @@ class StationExport(Strict):
     datum: Literal["gcj02", "bd09"] | None = Field(
         default=None, description="Absent for WGS84 (RFC 7946); else the datum / 坐标系"
     )
-    features: list[StationFeature]
+    features: list[ExportedFeature] = Field(
+        description="The stations' records: no live members (reports, last_verified_at)"
+    )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from api.fast_query import PlainQueryRoute
 from api.schemas.admin import (
+    AuditAction,
     AuditPage,
     CoverageStats,
     ImportJobDocument,
@@ -21,7 +22,13 @@ from api.schemas.admin import (
     Liveness,
     Readiness,
 )
-from api.schemas.common import DatumName, StationDocument, StatusName
+from api.schemas.common import (
+    DatumName,
+    ProblemKindCode,
+    ReportKindCode,
+    StationDocument,
+    StatusName,
+)
 from api.schemas.ogc import (
     Collection,
     Collections,
@@ -32,6 +39,13 @@ from api.schemas.ogc import (
     OgcItems,
 )
 from api.schemas.page import PageAlongRoute, PageNearest
+from api.schemas.reports import (
+    ReportAccepted,
+    ReportKindList,
+    ReportList,
+    ReportState,
+    VerdictAnswer,
+)
 from api.schemas.stations import (
     AlongRouteAnswer,
     AmenityList,
@@ -40,8 +54,11 @@ from api.schemas.stations import (
     StationList,
     StationWritten,
 )
+from geo.audit import Action
 from geo.datums import Datum
 from geo.model import Status
+from geo.reports.kinds import REPORT_KINDS
+from geo.reports.listing import STATES
 from tests.api.test_import_jobs import until_done
 from tests.api.test_imports import BAD_CSV, GOOD_CSV, upload
 from tests.conftest import AUTH, feature, post_station
@@ -151,10 +168,22 @@ def test_downloads_declare_each_format(client: TestClient) -> None:
     }
 
 
+def enum_of(annotated: Any) -> list[str]:
+    """The ``enum`` an ``Annotated[str, Field(json_schema_extra=...)]`` documents."""
+    (field,) = annotated.__metadata__
+    found: list[str] = field.json_schema_extra["enum"]
+    return found
+
+
 def test_enumerations_match_the_domain() -> None:
-    """The literal datum and status names of the models are the domain's."""
+    """The literal datum, status, audit action, report kind and report state names of
+    the models are the domain's."""
     assert set(DatumName.__args__) == {d.value for d in Datum}
     assert set(StatusName.__args__) == {s.value for s in Status}
+    assert set(AuditAction.__args__) == {a.value for a in Action}
+    assert enum_of(ReportKindCode) == [k.code for k in REPORT_KINDS]
+    assert enum_of(ProblemKindCode) == [k.code for k in REPORT_KINDS if k.is_problem]
+    assert set(ReportState.__args__) == set(STATES) - {"any"}
 
 
 def test_models_refuse_a_missing_extra_or_mistyped_field(client: TestClient) -> None:
@@ -167,6 +196,8 @@ def test_models_refuse_a_missing_extra_or_mistyped_field(client: TestClient) -> 
         body | {"extra": 1},  # unknown key
         body | {"properties": body["properties"] | {"car_parking_spaces": "3"}},  # mistyped
         body | {"properties": body["properties"] | {"distance_m": 1.0}},  # not on this answer
+        body | {"properties": {k: v for k, v in body["properties"].items() if k != "reports"}},
+        body | {"properties": body["properties"] | {"reports": [{"kind": "all_good"}]}},
     ):
         with pytest.raises(ValidationError):
             valid(StationDocument, broken)
@@ -188,7 +219,19 @@ def seeded(client: TestClient) -> TestClient:
     )  # fmt: skip
     post_station(client, feature(*WHERE[1], name="小驿站", opening_hours="08:00-20:00"))
     post_station(client, feature(*WHERE[2], name="暂停", status="temporarily_closed"))
+    # Couriers' reports: every answer below has a station with a flag and one verified.
+    report(client, 1, kind="parking_full", note="门口停满了", lon=116.41, lat=39.915)
+    report(client, 1, kind="microwave_broken")
+    report(client, 2, kind="all_good")
     return client
+
+
+def report(client: TestClient, station_id: int, **body: Any) -> dict[str, Any]:
+    """A courier's report, accepted; the answer."""
+    response = client.post(f"/v1/stations/{station_id}/reports", json=body)
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def get_json(client: TestClient, url: str, **kwargs: Any) -> Any:
@@ -215,6 +258,10 @@ def test_writes(client: TestClient) -> None:
     # Near the Hong Kong border, in GCJ-02: written with a hint.
     hk = client.post("/v1/stations", json=feature(114.1, 22.54, crs="gcj02"), headers=AUTH)
     valid(StationWritten, hk.json())
+    # A station with couriers' reports, written: its flags in the answer.
+    report(client, written.id, kind="no_water")
+    patched = client.patch(url, json={"properties": {"phone": "120"}}, headers=AUTH)
+    assert valid(StationWritten, patched.json()).properties.reports[0].kind == "no_water"
 
 
 @pytest.mark.parametrize("out_crs", ["wgs84", "bd09"])
@@ -222,7 +269,14 @@ def test_reads(seeded: TestClient, out_crs: str) -> None:
     page = valid(StationList, get_json(seeded, f"/v1/stations?limit=1&offset=1&out_crs={out_crs}"))
     assert [link.rel for link in page.links] == ["self", "next", "prev"]
     one = page.features[0]
+    assert one.properties.last_verified_at is not None  # 小驿站: all_good
     assert valid(StationDocument, get_json(seeded, f"/v1/stations/{one.id}?out_crs={out_crs}"))
+    every = valid(StationList, get_json(seeded, f"/v1/stations?out_crs={out_crs}"))
+    assert [r.kind for r in every.features[0].properties.reports] == [
+        "parking_full", "microwave_broken"
+    ]  # fmt: skip
+    flagged = valid(StationDocument, get_json(seeded, f"/v1/stations/1?out_crs={out_crs}"))
+    assert flagged.properties.reports
     valid(AmenityList, get_json(seeded, "/v1/amenities"))
 
 
@@ -234,13 +288,19 @@ def test_reads(seeded: TestClient, out_crs: str) -> None:
         "lon=116.41&lat=39.915&open_at=any&status=any&max_distance_m=5000",  # nulls
         "lon=116.41&lat=39.915&amenities=微波炉&crs=gcj02&out_crs=gcj02",
         "lon=39.47&lat=75.99",  # no station near; a swapped_coordinates hint
+        "lon=116.41&lat=39.915&exclude_reported=parking_full,closed_now&open_at=any",
     ],
 )
 def test_nearest(
     seeded: TestClient, monkeypatch: pytest.MonkeyPatch, fast: bool, query: str
 ) -> None:
     monkeypatch.setattr(PlainQueryRoute, "fast", fast)
-    valid(NearestAnswer, get_json(seeded, f"/v1/stations/nearest?{query}"))
+    answer = valid(NearestAnswer, get_json(seeded, f"/v1/stations/nearest?{query}"))
+    if "exclude_reported" in query:
+        assert answer.query.exclude_reported == ["closed_now", "parking_full"]
+        assert 1 not in [f.id for f in answer.features]
+    elif answer.features:
+        assert any(f.properties.reports for f in answer.features)
 
 
 def test_nearest_hint_is_modelled(seeded: TestClient) -> None:
@@ -253,6 +313,13 @@ def test_along_route(seeded: TestClient) -> None:
     answer = valid(AlongRouteAnswer, get_json(seeded, "/v1/stations/along-route", params=params))
     assert answer.query.position is None
     assert answer.features
+    params_all = params | {"offset": 0, "limit": 5, "status": "any"}
+    every = valid(AlongRouteAnswer, get_json(seeded, "/v1/stations/along-route", params=params_all))
+    assert any(f.properties.reports for f in every.features)
+    params_all |= {"exclude_reported": "microwave_broken"}
+    left = valid(AlongRouteAnswer, get_json(seeded, "/v1/stations/along-route", params=params_all))
+    assert left.query.exclude_reported == ["microwave_broken"]
+    assert 1 not in [f.id for f in left.features]
     params |= {"position": "116.4100,39.9150", "status": "any", "crs": "wgs84", "offset": 0}
     ahead = valid(AlongRouteAnswer, get_json(seeded, "/v1/stations/along-route", params=params))
     assert ahead.query.position is not None
@@ -261,7 +328,10 @@ def test_along_route(seeded: TestClient) -> None:
         "coordinates": [[116.4050, 39.9150], [116.4250, 39.9150]],
         "position": [116.41, 39.915],
     }
-    posted = seeded.post("/v1/stations/along-route?width_m=1000&limit=2&offset=1", json=body)
+    posted = seeded.post(
+        "/v1/stations/along-route?width_m=1000&limit=2&offset=1&exclude_reported=no_water",
+        json=body,
+    )
     assert posted.status_code == 200, posted.text
     answer = valid(AlongRouteAnswer, posted.json())
     assert answer.query.route_format == "geojson"
@@ -271,6 +341,38 @@ def test_along_route(seeded: TestClient) -> None:
 def test_audit(seeded: TestClient) -> None:
     page = valid(AuditPage, get_json(seeded, "/v1/audit?limit=2", headers=AUTH))
     assert [link.rel for link in page.links] == ["self", "next"]
+
+
+def test_reports(seeded: TestClient) -> None:
+    """The report kinds, a report sent (with and without a position), the moderators'
+    listing, a verdict of each kind and their audit entries."""
+    kinds = valid(ReportKindList, get_json(seeded, "/v1/report-kinds"))
+    assert [k.code for k in kinds.kinds] == [k.code for k in REPORT_KINDS]
+    sent = valid(ReportAccepted, report(seeded, 2, kind="closed_now"))
+    assert sent.report.lon is None
+    assert sent.report.status == "open"
+    assert [f.kind for f in sent.station.reports] == ["closed_now"]
+    assert sent.station.last_verified_at is not None
+    far = valid(ReportAccepted, report(seeded, 2, kind="no_water", lon=116.5, lat=40.0))
+    assert far.report.far
+    listing = valid(ReportList, get_json(seeded, "/v1/reports?status=any", headers=AUTH))
+    assert listing.numberReturned == 5
+    assert {r.adcode for r in listing.reports} == {"110101"}
+    page = valid(ReportList, get_json(seeded, "/v1/reports?limit=2", headers=AUTH))
+    assert page.next_before_id is not None
+    url = f"/v1/reports/{sent.report.id}/confirm"
+    confirmed = seeded.post(url, json={"note": "电话确认"}, headers=AUTH)
+    assert confirmed.status_code == 200, confirmed.text
+    assert valid(VerdictAnswer, confirmed.json()).changed == {"status": "temporarily_closed"}
+    broken = seeded.post("/v1/reports/2/confirm", headers=AUTH)  # microwave_broken
+    assert "microwave" not in valid(VerdictAnswer, broken.json()).changed["amenities"]
+    dismissed = seeded.post("/v1/reports/1/dismiss", headers=AUTH)
+    assert dismissed.status_code == 200, dismissed.text
+    assert valid(VerdictAnswer, dismissed.json()).station.reports == []
+    done = valid(ReportList, get_json(seeded, "/v1/reports?status=any", headers=AUTH))
+    assert {r.status for r in done.reports} >= {"confirmed", "dismissed"}
+    audit = valid(AuditPage, get_json(seeded, "/v1/audit?limit=5", headers=AUTH))
+    assert {"report_confirm", "report_dismiss"} <= {e.action for e in audit.entries}
 
 
 def test_imports(client: TestClient) -> None:
@@ -287,6 +389,7 @@ def test_imports(client: TestClient) -> None:
 
 @pytest.mark.parametrize("crs", ["wgs84", "gcj02"])
 def test_export_geojson(seeded: TestClient, crs: str) -> None:
+    """The export is the record: no live members, though stations have reports."""
     response = seeded.get(f"/v1/stations/export?format=geojson&crs={crs}")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/geo+json")
