@@ -170,11 +170,14 @@ class MethodCORS:
     """CORS with one policy for reads and another for writes (Starlette's CORSMiddleware).
 
     A preflight is judged by the method it asks for, so a browser page on an origin
-    allowed to read cannot write unless that origin is also allowed to write.
+    allowed to read cannot write unless that origin is also allowed to write. A
+    courier's report is not a write: a page or app on an origin allowed to read may send
+    one, with its device token in ``X-Device-Token`` (a cross-origin request carries no
+    cookie: reads allow no credentials).
     """
 
     def __init__(self, app: ASGIApp, *, read_origins: list[str], write_origins: list[str]) -> None:
-        headers = ["Authorization", "Content-Type"]
+        headers = ["Authorization", "Content-Type", "X-Device-Token"]
         self.reads = CORSMiddleware(
             app, allow_origins=read_origins, allow_methods=["GET", "HEAD", "POST"],
             allow_headers=headers, expose_headers=["Retry-After"], max_age=600,
