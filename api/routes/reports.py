@@ -26,10 +26,10 @@ from api.schemas.reports import ReportAccepted, ReportKindList, ReportList, Verd
 from api.strict import StrictRoute
 from api.traffic import Traffic, traffic
 from geo.clock import get_clock
-from geo.errors import InvalidParameter, MalformedBody
+from geo.errors import InvalidParameter
 from geo.reports.kinds import REPORT_KINDS
 from geo.reports.listing import MAX_LIMIT, report_filter
-from geo.reports.model import MAX_NOTE, ReportClient, new_report
+from geo.reports.model import ReportClient, check_note, new_report
 from geo.reports.moderation import Verdict
 
 router = APIRouter(
@@ -170,13 +170,7 @@ def _note(body: dict[str, Any] | None) -> str | None:
             f"未知字段 {str(unknown[0])[:40]!r}：处理意见只有 note 一项",
             details=[{"field": str(unknown[0])[:40], "accepted": ["note"]}],
         )
-    note = body.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
-        raise MalformedBody(
-            f"note must be text of at most {MAX_NOTE} characters",
-            f"note 须为不超过 {MAX_NOTE} 字的文字",
-        )
-    return " ".join(note.split()) if note else None
+    return check_note(body.get("note"), what="verdict", what_zh="处理意见")
 
 
 def _judge(

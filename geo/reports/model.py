@@ -26,10 +26,11 @@ from geo.errors import InvalidParameter, MalformedBody
 from geo.geodesy import distance_bearing
 from geo.hours import is_open_at
 from geo.reports.kinds import ReportKind, parse_kind
+from geo.station_text import text_problem
 
 __all__ = [
     "FAR_M", "MAX_NOTE", "ActiveReport", "LiveFlag", "NewReport", "Report", "ReportClient",
-    "ReportStatus", "distance_to", "expires_at", "new_report",
+    "ReportStatus", "check_note", "distance_to", "expires_at", "new_report",
 ]  # fmt: skip
 
 MAX_NOTE: Final = 200
@@ -175,7 +176,7 @@ def new_report(body: object) -> NewReport:
             details=[{"field": name, "accepted": sorted(_FIELDS)}],
         )
     kind = parse_kind(body.get("kind"))
-    note = _note(body.get("note"))
+    note = check_note(body.get("note"))
     lon, lat = body.get("lon"), body.get("lat")
     if lon is None and lat is None:
         if body.get("crs") is not None:
@@ -207,25 +208,33 @@ def new_report(body: object) -> NewReport:
     return NewReport(kind, note, wlon, wlat)
 
 
-def _note(value: object) -> str | None:
+def check_note(value: object, *, what: str = "report", what_zh: str = "反馈") -> str | None:
+    """A note as stored: one line (runs of white space become one space), at most
+    :data:`MAX_NOTE` characters, and fit to store as a station's text is
+    (:func:`geo.station_text.text_problem`: no control character, which PostgreSQL
+    refuses in text (NUL) and terminals obey, no bidirectional control, which shows text
+    in another order than it is, something visible); None for none or blank. Both a
+    courier's note and an editor's verdict note. Raises ``InvalidParameter``."""
     if value is None:
         return None
     if not isinstance(value, str):
-        raise _bad("note", value, "must be text", "须为文字")
+        raise _bad("note", value, "must be text", "须为文字", what, what_zh)
     text = " ".join(value.split())  # one line: a note is shown on a card
     if len(text) > MAX_NOTE:
         raise _bad("note", f"{len(text)} characters", f"at most {MAX_NOTE} characters",
-                   f"最多 {MAX_NOTE} 个字")  # fmt: skip
-    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in text):
-        raise _bad("note", "control character", "must be plain text", "须为纯文字")
+                   f"最多 {MAX_NOTE} 个字", what, what_zh)  # fmt: skip
+    if (problem := text_problem(text)) is not None:
+        raise _bad("note", value, *problem, what, what_zh)
     return text or None
 
 
-def _bad(field: str, value: object, rule: str, rule_zh: str) -> InvalidParameter:
+def _bad(
+    field: str, value: object, rule: str, rule_zh: str, what: str = "report", what_zh: str = "反馈"
+) -> InvalidParameter:
     shown = repr(value)[:60]
     return InvalidParameter(
-        f"report field {field}={shown}: {rule}",
-        f"反馈字段 {field}={shown}：{rule_zh}",
+        f"{what} field {field}={shown}: {rule}",
+        f"{what_zh}字段 {field}={shown}：{rule_zh}",
         details=[{"field": field, "value": shown}],
     )
 
