@@ -193,7 +193,8 @@ def live_states(
     conn: Connection, now: datetime, station_ids: Sequence[int] | None = None
 ) -> dict[int, StationLive]:
     """The live state of stations (all that have one, or these): their active reports
-    near enough to count, and their last ``all_good``."""
+    near enough to count, and their last ``all_good`` that an editor did not dismiss
+    (open or confirmed)."""
     at = _iso(now)
     active = (
         sa.select(reports.c.station_id, reports.c.kind, reports.c.last_at, reports.c.expires_at)
@@ -203,7 +204,8 @@ def live_states(
     )
     verified = (
         sa.select(reports.c.station_id, sa.func.max(reports.c.last_at))
-        .where(reports.c.kind == ALL_GOOD, reports.c.status == ReportStatus.OPEN)
+        .where(reports.c.kind == ALL_GOOD)
+        .where(reports.c.status.in_([ReportStatus.OPEN.value, ReportStatus.CONFIRMED.value]))
         .where(reports.c.far == 0)
         .group_by(reports.c.station_id)
     )
