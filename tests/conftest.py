@@ -57,6 +57,7 @@ def make_app(database_url: str, *, admin_token: str | None = TOKEN, **overrides:
         "admin_token": admin_token,
         "rate_limit_search_per_min": 0,
         "rate_limit_writes_per_min": 0,
+        "rate_limit_reports_per_min": 0,
         "import_wait_s": IMPORT_WAIT_S,
     }
     return create_app(ApiSettings(**(settings | overrides)))
