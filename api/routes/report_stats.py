@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import RegistryDep
 from api.schemas import ERROR_RESPONSES
+from api.schemas.reports import ReportsByDistrict
 from api.strict import StrictRoute
 from api.traffic import Traffic, traffic
 from geo.clock import get_clock
@@ -23,12 +24,15 @@ router = APIRouter(
     "/reports/by-district",
     summary="Open reports by district and kind / 各区骑手反馈统计",
     openapi_extra=traffic(Traffic.SEARCH),
-    response_class=Response,
+    response_model=None,  # a ready Response in every format: the model only documents
     responses={
         200: {
+            "model": ReportsByDistrict,
             "description": "The table: JSON, or a CSV or XLSX attachment.",
             "content": {
-                MEDIA_TYPES[f]: {"schema": {"type": "string", "format": "binary"}} for f in FORMATS
+                MEDIA_TYPES[f]: {"schema": {"type": "string", "format": "binary"}}
+                for f in FORMATS
+                if f != "json"
             },
         }
     },

@@ -13,6 +13,7 @@ from api.schemas.common import (
     Count,
     LiveFlag,
     Metres,
+    ProblemKindCode,
     ReportKindCode,
     Strict,
     UtcTimestamp,
@@ -135,3 +136,43 @@ class VerdictAnswer(Strict):
         "status; broken equipment: amenities and counts); empty when none / 驿站被修改的字段"
     )
     station: LiveMembers = Field(description="The station's live members after the verdict")
+
+
+# --------------------------------------------------------------------- for planners
+
+
+class KindLabel(Strict):
+    """A problem kind, as the table's columns name it."""
+
+    code: ProblemKindCode
+    label_zh: str
+    label_en: str
+
+
+class DistrictReportRow(Strict):
+    """One district's active reports (or the whole area's, in ``total``)."""
+
+    adcode: Adcode | None = Field(description="The district; null in the total")
+    district: str | None = Field(description="区县名称; null in the total")
+    district_en: str | None = Field(description="English name; null in the total")
+    stations_reported: Count = Field(description="Stations with any active report / 有反馈的驿站")
+    reports: Count = Field(
+        description="Active reports of every kind (one per client, station and kind) / 有效反馈数"
+    )
+    stations_by_kind: dict[ProblemKindCode, Count] = Field(
+        description="For each problem kind, the stations with an active report of it "
+        "/ 各类问题的驿站数"
+    )
+
+
+class ReportsByDistrict(Strict):
+    """Couriers' open reports by district and kind (GET /v1/reports/by-district?format=json)
+    / 各区骑手反馈统计: counts only, no note and no station."""
+
+    area: str = Field(description="The area as asked for (adcode or name), or all of China")
+    at: UtcTimestamp = Field(description="The moment the counts describe (UTC)")
+    kinds: list[KindLabel] = Field(description="The problem kinds, in column order")
+    districts: list[DistrictReportRow] = Field(
+        description="Districts with any active report, by adcode"
+    )
+    total: DistrictReportRow = Field(description="The whole area / 合计")

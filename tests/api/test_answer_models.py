@@ -43,6 +43,7 @@ from api.schemas.reports import (
     ReportAccepted,
     ReportKindList,
     ReportList,
+    ReportsByDistrict,
     ReportState,
     VerdictAnswer,
 )
@@ -160,12 +161,13 @@ def test_downloads_declare_each_format(client: TestClient) -> None:
         "text/csv; charset=utf-8; header=present",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
-    stats = spec["paths"]["/v1/coverage/stats"]["get"]["responses"]["200"]["content"]
-    assert set(stats) == {
-        "application/json",
-        "text/csv; charset=utf-8",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    }
+    for path in ("/v1/coverage/stats", "/v1/reports/by-district"):
+        stats = spec["paths"][path]["get"]["responses"]["200"]["content"]
+        assert set(stats) == {
+            "application/json",
+            "text/csv; charset=utf-8",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
 
 
 def enum_of(annotated: Any) -> list[str]:
@@ -375,6 +377,14 @@ def test_reports(seeded: TestClient) -> None:
     assert {"report_confirm", "report_dismiss"} <= {e.action for e in audit.entries}
 
 
+@pytest.mark.parametrize("area", [None, "东城区", "110105"])  # with reports, and none
+def test_reports_by_district(seeded: TestClient, area: str | None) -> None:
+    params = {} if area is None else {"area": area}
+    table = valid(ReportsByDistrict, get_json(seeded, "/v1/reports/by-district", params=params))
+    assert [k.code for k in table.kinds] == [k.code for k in REPORT_KINDS if k.is_problem]
+    assert table.total.reports == (0 if area == "110105" else 2)
+
+
 def test_imports(client: TestClient) -> None:
     response = upload(client, "s.csv", GOOD_CSV, crs="wgs84")
     assert response.status_code == 200, response.text
@@ -400,6 +410,8 @@ def test_coverage_stats(seeded: TestClient) -> None:
     params = {"city": "beijing", "district": "东城区", "radius_m": "300,800"}
     stats = valid(CoverageStats, get_json(seeded, "/v1/coverage/stats", params=params))
     assert stats.districts
+    params["exclude_confirmed"] = "microwave_broken,closed_now"
+    valid(CoverageStats, get_json(seeded, "/v1/coverage/stats", params=params))
 
 
 def test_ogc(seeded: TestClient) -> None:
