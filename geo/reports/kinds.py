@@ -13,7 +13,8 @@ the station's flag alive for another lifetime.
 
 ``all_good`` is not a problem: it says the station was seen working. It ends every
 active report of the short-lived kinds (``clears``) made before it, and sets the
-station's ``last_verified_at``; it is never shown as a flag.
+station's ``last_verified_at``; it is never shown as a flag. One sent from far away
+(:data:`geo.reports.model.FAR_M`) does neither: nobody there saw the station.
 """
 
 from __future__ import annotations

@@ -97,14 +97,15 @@ def add(
     salt: str,
 ) -> Report:
     """Store a report on ``station`` (its row locked by the caller): a client's repeat
-    of an open report refreshes it; ``all_good`` ends the short-lived reports before it.
+    of an open report refreshes it; ``all_good`` ends the short-lived reports before it,
+    unless it is far (sent from farther than ``FAR_M``: it neither clears nor verifies).
     ``salt`` is the database's (:func:`salt`)."""
     token, address = _digest(salt, client.token), _digest(salt, client.address)
     at = _iso(now)
     distance = distance_to(new, station.lon, station.lat)
     far = int(distance is not None and distance > FAR_M)
     until = _iso(expires_at(new.kind, now, station.opening_hours_osm))
-    if new.kind.code == ALL_GOOD:
+    if new.kind.code == ALL_GOOD and not far:
         conn.execute(
             reports.update()
             .where(reports.c.station_id == station.id, reports.c.status == ReportStatus.OPEN)

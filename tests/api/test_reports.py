@@ -389,6 +389,13 @@ def test_all_good_clears_the_short_lived_and_verifies(api: TestClient) -> None:
     assert {(r["kind"], r["moderated_by"]) for r in cleared} == {
         ("parking_full", "all_good"), ("closed_now", "all_good")
     }  # fmt: skip
+    # An all_good from far away neither clears nor verifies (nobody there saw it).
+    other = place(api, "远处说正常", east=1)
+    sent(api, other, "parking_full", n=3)
+    far = sent(api, other, "all_good", n=4, lon=GUOMAO[0] + 0.03, lat=GUOMAO[1])
+    assert far["report"]["far"] is True
+    assert far["station"]["last_verified_at"] is None
+    assert flags(api, other) == {"parking_full": 1}
     # all_good is never a flag, nor a reason to leave a station out.
     assert "all_good" not in flags(api, sid)
     error = assert_error(
