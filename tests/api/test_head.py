@@ -50,6 +50,9 @@ GETS: list[tuple[str, str]] = [
     ("/ogc/collections/stations/items?limit=2", "/ogc/collections/stations/items"),
     ("/ogc/collections/stations/items/1", "/ogc/collections/stations/items/{featureId}"),
     ("/v1/audit?limit=2", "/v1/audit"),
+    ("/v1/report-kinds", "/v1/report-kinds"),
+    ("/v1/reports?status=any", "/v1/reports"),
+    ("/v1/reports/by-district?area=110101", "/v1/reports/by-district"),
     ("/v1/imports/{job}", "/v1/imports/{job_id}"),  # the fixture's import job
 ]
 

@@ -377,6 +377,12 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         ("/v1/stations/along-route", "get"),
         ("/v1/stations/along-route", "post"),
         ("/v1/audit", "get"),
+        ("/v1/report-kinds", "get"),
+        ("/v1/stations/{station_id}/reports", "post"),
+        ("/v1/reports", "get"),
+        ("/v1/reports/by-district", "get"),
+        ("/v1/reports/{report_id}/confirm", "post"),
+        ("/v1/reports/{report_id}/dismiss", "post"),
         ("/ogc", "get"),
         ("/ogc/conformance", "get"),
         ("/ogc/collections", "get"),
@@ -397,6 +403,7 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         "open_at",
         "status",
         "include_unknown",
+        "exclude_reported",
         "out_crs",
     }
     example = op["responses"]["200"]["content"]["application/json"]["example"]

@@ -110,9 +110,12 @@ def test_plain_queries_take_the_fast_path() -> None:
     assert read(QueryParams("lon=116.4&lat=39.9&k=3&amenities=toilet&amenities=wifi")) == {
         "lon": 116.4, "lat": 39.9, "crs": "wgs84", "k": 3, "amenities": ["toilet", "wifi"],
         "max_distance_m": None, "open_at": None, "status": None, "out_crs": "wgs84",
-        "include_unknown": False,
+        "include_unknown": False, "exclude_reported": None,
     }  # fmt: skip
     assert read(QueryParams("lon=1&lat=2&include_unknown=true"))["include_unknown"] is True
+    reported = read(QueryParams("lon=1&lat=2&exclude_reported=parking_full,closed_now"))
+    assert reported is not None
+    assert reported["exclude_reported"] == "parking_full,closed_now"
     for slow in ("lat=39.9", "lon=1e2&lat=39.9", "lon=116.4&lat=39.9&k=5&k=6", "lon=+1&lat=2"):
         assert read(QueryParams(slow)) is None
 
@@ -154,7 +157,9 @@ def test_the_body_is_what_json_dumps_wrote(client: TestClient, query: str) -> No
         max_distance_m=float(params["max_distance_m"]) if "max_distance_m" in params else None,
     )  # fmt: skip
     doc = nearest_collection(
-        registry.nearest(nearest_query), datum=parse_datum(params.get("out_crs", "wgs84"))
+        registry.nearest(nearest_query),
+        datum=parse_datum(params.get("out_crs", "wgs84")),
+        live=registry.live,
     )
     assert response.content == JSONResponse(doc).body
 

@@ -9,7 +9,8 @@ from geo.settings import Settings
 
 HTTP = {
     "max_body_bytes", "max_upload_bytes", "rate_limit_search_per_min", "rate_limit_search_burst",
-    "rate_limit_writes_per_min", "rate_limit_writes_burst", "trusted_proxies",
+    "rate_limit_writes_per_min", "rate_limit_writes_burst", "rate_limit_reports_per_min",
+    "rate_limit_reports_burst", "trusted_proxies",
     "request_timeout_s", "cors_origins", "cors_write_origins", "coverage_cache_results",
     "coverage_cache_bytes", "coverage_max_concurrent", "coverage_max_concurrent_per_client",
 }  # fmt: skip
