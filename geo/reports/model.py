@@ -26,6 +26,7 @@ from geo.errors import InvalidParameter, MalformedBody
 from geo.geodesy import distance_bearing
 from geo.hours import is_open_at
 from geo.reports.kinds import ReportKind, parse_kind
+from geo.station_text import text_problem
 
 __all__ = [
     "FAR_M", "MAX_NOTE", "ActiveReport", "LiveFlag", "NewReport", "Report", "ReportClient",
@@ -216,8 +217,8 @@ def _note(value: object) -> str | None:
     if len(text) > MAX_NOTE:
         raise _bad("note", f"{len(text)} characters", f"at most {MAX_NOTE} characters",
                    f"最多 {MAX_NOTE} 个字")  # fmt: skip
-    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in text):
-        raise _bad("note", "control character", "must be plain text", "须为纯文字")
+    if (problem := text_problem(text)) is not None:  # as a station's name: geo.station_text
+        raise _bad("note", text[:20], *problem)
     return text or None
 
 
