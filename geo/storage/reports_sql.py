@@ -96,14 +96,15 @@ def add(
     now: datetime,
 ) -> Report:
     """Store a report on ``station`` (its row locked by the caller): a client's repeat
-    of an open report refreshes it; ``all_good`` ends the short-lived reports before it."""
+    of an open report refreshes it; ``all_good`` (unless far) ends the short-lived
+    reports before it."""
     salt = _salt(conn)
     token, address = _digest(salt, client.token), _digest(salt, client.address)
     at = _iso(now)
     distance = distance_to(new, station.lon, station.lat)
     far = int(distance is not None and distance > FAR_M)
     until = _iso(expires_at(new.kind, now, station.opening_hours_osm))
-    if new.kind.code == ALL_GOOD:
+    if new.kind.code == ALL_GOOD and not far:  # a far courier has not seen it working
         conn.execute(
             reports.update()
             .where(reports.c.station_id == station.id, reports.c.status == ReportStatus.OPEN)
