@@ -29,7 +29,7 @@ from geo.reports.kinds import ReportKind, parse_kind
 
 __all__ = [
     "FAR_M", "MAX_NOTE", "ActiveReport", "LiveFlag", "NewReport", "Report", "ReportClient",
-    "ReportStatus", "distance_to", "expires_at", "new_report",
+    "ReportStatus", "check_note", "distance_to", "expires_at", "new_report",
 ]  # fmt: skip
 
 MAX_NOTE: Final = 200
@@ -175,7 +175,7 @@ def new_report(body: object) -> NewReport:
             details=[{"field": name, "accepted": sorted(_FIELDS)}],
         )
     kind = parse_kind(body.get("kind"))
-    note = _note(body.get("note"))
+    note = check_note(body.get("note"))
     lon, lat = body.get("lon"), body.get("lat")
     if lon is None and lat is None:
         if body.get("crs") is not None:
@@ -207,7 +207,11 @@ def new_report(body: object) -> NewReport:
     return NewReport(kind, note, wlon, wlat)
 
 
-def _note(value: object) -> str | None:
+def check_note(value: object) -> str | None:
+    """A note as stored (a courier's, or an editor's on a verdict): one line of plain
+    text, whitespace runs as one space, at most :data:`MAX_NOTE` characters; None for
+    none or blank. ``InvalidParameter`` for what is not text, too long, or holds a
+    control character or a lone surrogate (which no database stores as text)."""
     if value is None:
         return None
     if not isinstance(value, str):
