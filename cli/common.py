@@ -147,14 +147,14 @@ def require_file(path: Path) -> None:
         raise typer.Exit(code=2)
 
 
-def key_actor(registry: Registry, key: str) -> Actor:
+def key_actor(store: StationStore, key: str) -> Actor:
     """The holder of API key ``key`` (``--key``); ``Unauthorized`` (exit 2) for a key the
     store does not hold, ``KeyRevoked`` for a revoked one."""
     from geo.errors import KeyRevoked, Unauthorized
     from geo.keys import authenticate
 
     try:
-        return authenticate(registry.store, f"Bearer {key.strip()}", admin_token=None)
+        return authenticate(store, f"Bearer {key.strip()}", admin_token=None)
     except KeyRevoked:
         raise
     except StationError:

@@ -30,6 +30,7 @@ from cli.common import (
 )
 from cli.keys import register as register_keys
 from cli.maps import coverage_app, map_app
+from cli.reports import reports_app
 from cli.safe import line, print_json, row
 from cli.stations import stations_app
 from cli.usage import run
@@ -51,6 +52,7 @@ app = typer.Typer(
 app.add_typer(stations_app, name="stations")
 app.add_typer(map_app, name="map")
 app.add_typer(coverage_app, name="coverage")
+app.add_typer(reports_app, name="reports")  # couriers' reports: kinds, list, confirm...
 register_backup(app)  # backup, restore
 register_keys(app)  # keys create|list|revoke, audit
 
@@ -285,7 +287,7 @@ def import_(
         max_memory_mb=settings.import_max_memory_mb, max_cpu_s=settings.import_max_cpu_s
     )
     with registry_at(database_url) as registry, Progress(*columns_shown, console=err) as bar:
-        actor = cli_actor() if key is None else key_actor(registry, key)
+        actor = cli_actor() if key is None else key_actor(registry.store, key)
         task = bar.add_task("import", total=None)
         with limits:
             report = import_file(

@@ -21,7 +21,7 @@ from geo.access import Actor
 from geo.clock import get_clock, monotonic
 from geo.reports.kinds import ReportKind
 from geo.reports.live import LiveBook
-from geo.reports.model import LiveFlag, NewReport, Report, ReportClient
+from geo.reports.model import LiveFlag, NewReport, Report, ReportClient, check_note
 from geo.reports.moderation import Verdict, VerdictResult
 
 if TYPE_CHECKING:
@@ -115,7 +115,9 @@ class LiveReports:
     def judge(
         self, report_id: int, verdict: Verdict, *, actor: Actor, note: str | None
     ) -> VerdictResult:
-        """An editor's verdict on a report (``ReportRecords.judge_report``)."""
+        """An editor's verdict on a report (``ReportRecords.judge_report``); the note is
+        checked as a courier's is (``check_note``: plain text, at most 200 characters)."""
+        note = check_note(note)
         result = self.store.judge_report(report_id, verdict, actor=actor, now=_now(), note=note)
         self.refresh([result.station.id])
         return result

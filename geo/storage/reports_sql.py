@@ -276,6 +276,12 @@ def listing(
 ) -> list[Report]:
     """Reports newest first: ``state`` is open (active), expired, confirmed, dismissed,
     cleared or any; in the districts ``adcodes`` (None: everywhere)."""
+    if station_id is not None and not 0 < station_id <= MAX_ID:
+        return []  # no station has that id (and the database holds no such number)
+    if before_id is not None and before_id <= 1:
+        return []
+    if before_id is not None and before_id > MAX_ID:
+        before_id = None  # every id is below it
     at = _iso(now)
     query = sa.select(reports).order_by(reports.c.id.desc()).limit(limit)
     if state == "open":
