@@ -25,7 +25,7 @@ from maps.assets import VENDOR
 
 PAGE_DIR: Final = Path(__file__).resolve().parent / "static" / "page"
 # The page's modules, each after the modules it imports.
-MODULES: Final = ("i18n.js", "format.js", "cards.js", "mapview.js", "page.js")
+MODULES: Final = ("i18n.js", "format.js", "cards.js", "reports.js", "mapview.js", "page.js")
 FILES: Final = {
     **{name: PAGE_DIR / name for name in MODULES},
     "page.css": PAGE_DIR / "page.css",

@@ -9,7 +9,9 @@ year (``api/page_assets.py``).
 The page asks ``/page/data/*`` rather than the public API: the same domain searches
 (so the same stations in the same order), in a compact form with every station's
 position in WGS84 (for the map), GCJ-02 (for Amap's navigation link) and BD-09 (for
-Baidu's), converted here by ``geo.datums``. These routes are not part of the API.
+Baidu's), converted here by ``geo.datums``, and its couriers' live reports
+(``reports``, ``last_verified_at``: ``registry.live.properties``, as the API's answers
+carry them). These routes are not part of the API.
 """
 
 from __future__ import annotations
@@ -31,11 +33,14 @@ from api.page_assets import FILES, PAGE_DIR, TYPES, Asset, asset_url, assets, fi
 from api.strict import PASS_THROUGH, StrictRoute
 from api.traffic import Traffic, traffic
 from geo.amenities import AMENITIES
+from geo.clock import get_clock
 from geo.datums import Datum, from_wgs84, parse_datum, to_wgs84, validate_lonlat
 from geo.errors import PositionOffRoute
 from geo.geojson import hours_json
 from geo.hours_state import hours_moment
 from geo.model import Station
+from geo.registry import Registry
+from geo.reports.kinds import REPORT_KINDS
 from geo.route import build_route_query, place_rider, stations_along_route
 from geo.search import build_nearest_query, nearest_hint, position_hint
 from maps.embed import script_json
@@ -55,11 +60,13 @@ _DIGITS: Final = 7
 
 @cache
 def page_html() -> Asset:
-    """index.html with its asset URLs and the amenity vocabulary filled in."""
+    """index.html with its asset URLs, the amenity vocabulary and the report kinds (the
+    report sheet's buttons: no request for GET /v1/report-kinds) filled in."""
     vocabulary = [{"code": a.code, "zh": a.zh, "en": a.en} for a in AMENITIES]
+    kinds = [{"code": k.code, "zh": k.zh, "en": k.en} for k in REPORT_KINDS]
     # Inside <script type="application/json">: no "<" can close it, no "{" or "}" form
     # a placeholder (maps.embed.script_json).
-    values = {"amenities": script_json(vocabulary)}
+    values = {"amenities": script_json(vocabulary), "report_kinds": script_json(kinds)}
     values |= {f"asset:{name}": asset_url(name) for name in FILES}
     html = fill((PAGE_DIR / "index.html").read_text(encoding="utf-8"), values)
     return Asset.of(html.encode("utf-8"), TYPES[".html"])
@@ -115,9 +122,15 @@ def _triple(lon: Sequence[float], lat: Sequence[float]) -> list[dict[str, list[f
 
 
 def _stations(
-    stations: Sequence[Station], extra: Sequence[dict[str, Any]], hours_at: datetime
+    registry: Registry,
+    stations: Sequence[Station],
+    extra: Sequence[dict[str, Any]],
+    hours_at: datetime,
 ) -> list[dict[str, Any]]:
+    """The page's form of each station: its record, positions in three datums, hours
+    state, live reports (as ``properties`` in the API) and ``extra`` (distances)."""
     where = _triple([s.lon for s in stations], [s.lat for s in stations])
+    now = get_clock().now()  # one moment for every station's live flags
     return [
         {
             "id": s.id,
@@ -137,6 +150,7 @@ def _stations(
             "lat": w["wgs84"][1],
             "gcj02": w["gcj02"],
             "bd09": w["bd09"],
+            **registry.live.properties(s.id, now),
             **e,
         }
         for s, w, e in zip(stations, where, extra, strict=True)
@@ -174,10 +188,13 @@ def page_nearest(
     crs: str = "wgs84",
     amenities: Annotated[list[str] | None, Query()] = None,
     closed: bool = False,
+    exclude_reported: str | None = None,
     k: Integer = PAGE_K,
 ) -> Response:
     """The nearest stations open now, as ``/v1/stations/nearest`` finds them; with
-    ``closed``, closed ones too (``open_at=any``). Each with its ``hours_state`` now."""
+    ``closed``, closed ones too (``open_at=any``); without those couriers report so
+    (``exclude_reported``, as the API takes it). Each with its ``hours_state`` now and
+    its live ``reports`` and ``last_verified_at``."""
     hours_at = hours_moment()  # the clock's minute: the search's "now" and the states'
     query = build_nearest_query(
         lon=lon,
@@ -186,6 +203,7 @@ def page_nearest(
         k=k,
         amenities=amenities,
         open_at=_open_at(closed, hours_at),
+        exclude_reported=exclude_reported,
         max_k=20,
     )
     result = registry.nearest(query)
@@ -196,7 +214,7 @@ def page_nearest(
         "position": position,
         "origin": position,
         "hours_at": hours_at.isoformat(),
-        "stations": _stations(stations, extra, hours_at),
+        "stations": _stations(registry, stations, extra, hours_at),
     }
     if (hint := nearest_hint(query)) is not None:  # as /v1/stations/nearest says it
         doc["hint"] = hint
@@ -217,12 +235,14 @@ def page_along_route(
     lat: float | None = None,
     crs: str = "wgs84",
     closed: bool = False,
+    exclude_reported: str | None = None,
     limit: Integer = PAGE_K,
 ) -> Response:
     """Stations open now (with ``closed``, all) along a route, as
     ``/v1/stations/along-route`` finds them: ahead of the rider when the rider is within
     reach of the route (``ahead``), else from its start, saying how far off the rider is
-    (``off_route_m``)."""
+    (``off_route_m``); ``exclude_reported`` and each station's live reports as in
+    :func:`page_nearest`."""
     hours_at = hours_moment()
     query = build_route_query(
         route=route,
@@ -231,6 +251,7 @@ def page_along_route(
         width_m=width_m,
         amenities=amenities,
         open_at=_open_at(closed, hours_at),
+        exclude_reported=exclude_reported,
         limit=limit,
         max_limit=settings.max_k,
     )
@@ -265,7 +286,7 @@ def page_along_route(
             [round(float(x), _DIGITS), round(float(y), _DIGITS)]
             for x, y in zip(r.lon, r.lat, strict=True)
         ],
-        "stations": _stations(stations, extra, hours_at),
+        "stations": _stations(registry, stations, extra, hours_at),
     }
     # The rider's position, as nearest warns of it.
     rider_hint = None if lon is None or lat is None else position_hint(lon, lat, parse_datum(crs))

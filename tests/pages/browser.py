@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx2
 import uvicorn
+from fastapi import FastAPI
 
 from api.main import create_app
 from api.settings import ApiSettings
@@ -34,13 +35,26 @@ def serve(db: Path, stations: Sequence[StationData]) -> Iterator[str]:
     No rate limits: a test may install a ManualClock (geo/clock.py), whose monotonic
     reading never moves, so a token bucket would never refill.
     """
-    settings = ApiSettings(
-        database_url=f"sqlite:///{db}",
-        demo=False,
-        rate_limit_search_per_min=0,
-        rate_limit_writes_per_min=0,
+    with serve_app(db, stations) as (url, _):
+        yield url
+
+
+@contextmanager
+def serve_app(
+    db: Path, stations: Sequence[StationData], **settings: Any
+) -> Iterator[tuple[str, FastAPI]]:
+    """:func:`serve`, also giving the app (its registry: ``app.state.registry``);
+    ``settings`` override the ApiSettings (couriers' reports keep their rate limit
+    unless told: ``rate_limit_reports_per_min=0``)."""
+    app = create_app(
+        ApiSettings(
+            database_url=f"sqlite:///{db}",
+            demo=False,
+            rate_limit_search_per_min=0,
+            rate_limit_writes_per_min=0,
+            **settings,
+        )
     )
-    app = create_app(settings)
     # The socket is bound here and handed to uvicorn: no other process can take the port
     # between finding it free and the server listening on it.
     sock = socket.socket()
@@ -56,7 +70,7 @@ def serve(db: Path, stations: Sequence[StationData]) -> Iterator[str]:
     try:
         if stations:
             app.state.registry.create_many(items=list(stations))
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", app
     finally:
         srv.should_exit = True
         thread.join(STOP_S)
@@ -111,8 +125,8 @@ class Page:
         self.page.wait_for_function(f"() => document.documentElement.lang !== {before!r}")
 
     def shot(self, name: str, *, full_page: bool = False) -> Path:
-        self.output.mkdir(parents=True, exist_ok=True)
-        path = self.output / name
+        path = self.output / name  # name may hold a folder: "page/x.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
 

@@ -47,13 +47,14 @@ function hoursLine(st, at) {
   return line;
 }
 
-function navigation(st, origin) {
+function navigation(st, origin, live) {
   const nav = el("div", "sf-nav");
   const amap = el("a", "sf-amap", t("amap"));
   amap.href = amapLink(st);
   const baidu = el("a", "sf-baidu", t("baidu"));
   baidu.href = baiduLink(st, origin);
   [amap, baidu].forEach(function (a) { a.target = "_blank"; a.rel = "noopener noreferrer"; nav.appendChild(a); });
+  if (live) nav.appendChild(live.button(st));
   const number = dialable(st.phone);
   if (number) {
     const call = el("a", "sf-call");
@@ -65,8 +66,10 @@ function navigation(st, origin) {
 }
 
 // `answer`: the page data (route or not); `wanted`: the ticked amenity codes;
-// `label(code)`: an amenity's name in the language in use.
-export function card(st, i, answer, wanted, label) {
+// `label(code)`: an amenity's name in the language in use; `live` (reports.js): the
+// couriers' reports under the hours (`live.block(st)`) and the report button
+// (`live.button(st)`).
+export function card(st, i, answer, wanted, label, live) {
   const li = el("li", "sf-card");
   li.dataset.id = st.id;
   const h = el("h3");
@@ -82,6 +85,7 @@ export function card(st, i, answer, wanted, label) {
   }
   li.appendChild(hoursLine(st, answer.hours_at));
   if (st.hours_state && st.hours_state.open === false) li.classList.add("sf-closed");
+  if (live) li.appendChild(live.block(st));
   const counts = [["car", st.car_parking_spaces], ["moto", st.motorcycle_parking_spaces], ["ev", st.ev_charging_piles]]
     .filter(function (c) { return c[1] !== null && c[1] !== undefined; })
     .map(function (c) { return t(c[0]) + " " + c[1]; });
@@ -102,6 +106,6 @@ export function card(st, i, answer, wanted, label) {
   if (st.phone && st.phone.normalize("NFKC").replace(/\s+/g, "") !== number) {
     li.appendChild(el("p", "sf-line sf-phone", t("phone") + " " + st.phone));
   }
-  li.appendChild(navigation(st, answer.origin));
+  li.appendChild(navigation(st, answer.origin, live));
   return li;
 }

@@ -94,3 +94,32 @@ export function hoursPhrase(state, at) {
   const start = when(state.opens_at, at, false);
   return [t("closed_opens")(start.day || t("today"), start.time), "closed"];
 }
+
+// -- couriers' reports: how long ago, and when a station was last seen working --------
+
+const MINUTE_MS = 60000, DAY_MS = 86400000;
+const BEIJING_MS = 8 * 3600000; // China Standard Time, UTC+8 all year (no summer time)
+
+// "20 分钟前" / "20 min ago" from an ISO time the server wrote ("2026-11-23T04:10:00Z")
+// and the device's clock (`now`, ms): "刚刚" within a minute, and when the device's clock
+// is behind the server's (a report "from the future" is one just made).
+export function ago(iso, now) {
+  const min = Math.floor((now - Date.parse(iso)) / MINUTE_MS);
+  if (min < 1) return t("just_now");
+  if (min < 60) return t("ago")(min, "min");
+  if (min < 24 * 60) return t("ago")(Math.floor(min / 60), "h");
+  return t("ago")(Math.floor(min / (24 * 60)), "d");
+}
+
+// "今天 12:10" / "today 12:10", "昨天 …" / "yesterday …", else a date ("11月21日 12:10" /
+// "21 Nov 12:10", with the year when not this year): the Beijing wall clock, whatever
+// the phone's own time zone; "today" is the device's today in Beijing.
+export function verifiedAt(iso, now) {
+  const at = new Date(Date.parse(iso) + BEIJING_MS), today = new Date(now + BEIJING_MS);
+  const days = Math.floor(today.getTime() / DAY_MS) - Math.floor(at.getTime() / DAY_MS);
+  const time = String(at.getUTCHours()).padStart(2, "0") + ":" + String(at.getUTCMinutes()).padStart(2, "0");
+  if (days === 0) return t("today") + " " + time;
+  if (days === 1) return t("yesterday") + " " + time;
+  const y = at.getUTCFullYear();
+  return t("date")(y, at.getUTCMonth() + 1, at.getUTCDate(), y === today.getUTCFullYear()) + " " + time;
+}

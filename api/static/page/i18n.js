@@ -41,7 +41,20 @@ export const TEXT = {
     today: "今天", tomorrow: "明天", days: ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
     hours: "开放时间", hours_unknown: "开放时间未登记",
     car: "停车位", moto: "摩托车位", ev: "充电桩", address: "地址",
-    amap: "高德导航", baidu: "百度导航", me: "我的位置", lang: "English", lang_code: "en"
+    amap: "高德导航", baidu: "百度导航", me: "我的位置", lang: "English", lang_code: "en",
+    // couriers' reports (reports.js)
+    hide_reported: "不看骑手反馈停车位已满、驿站未开门的驿站", hide_reported_short: "不看已满、未开门的",
+    report: "反馈", report_for: function (name) { return "反馈：" + name; },
+    report_title: "反馈驿站现状", report_kind: "现在的情况（选一项）",
+    report_note: "补充说明（可不填）", cancel: "取消", send: "发送", sending: "正在发送…",
+    report_choose: "请先选择一种情况。", report_failed: "发送失败：",
+    report_with_pos: "会附上您现在的位置，用于核实。", report_no_pos: "不附位置。",
+    report_sent: "反馈已发送，谢谢！", you_reported: "您刚才反馈：", note: "说明：",
+    reported: function (when, n) { return when + " " + n + " 位骑手反馈："; },
+    just_now: "刚刚",
+    ago: function (n, unit) { return n + " " + { min: "分钟", h: "小时", d: "天" }[unit] + "前"; },
+    verified: "最近确认：", yesterday: "昨天",
+    date: function (y, m, d, sameYear) { return (sameYear ? "" : y + "年") + m + "月" + d + "日"; }
   },
   en: {
     title: "Rest station finder", subtitle: "Open rest stations for outdoor workers near you",
@@ -85,7 +98,26 @@ export const TEXT = {
     today: "today", tomorrow: "tomorrow", days: ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"],
     hours: "Hours", hours_unknown: "Hours not recorded",
     car: "Car spaces", moto: "Motorcycle spaces", ev: "EV piles", address: "Address",
-    amap: "Amap", baidu: "Baidu Maps", me: "My position", lang: "中文", lang_code: "zh"
+    amap: "Amap", baidu: "Baidu Maps", me: "My position", lang: "中文", lang_code: "zh",
+    hide_reported: "Leave out stations riders report full or closed",
+    hide_reported_short: "not reported full or closed",
+    report: "Report", report_for: function (name) { return "Report: " + name; },
+    report_title: "Report what you see", report_kind: "Right now (choose one)",
+    report_note: "Note (optional)", cancel: "Cancel", send: "Send", sending: "Sending…",
+    report_choose: "Choose what you see first.", report_failed: "Not sent: ",
+    report_with_pos: "Your current position is sent with it, to check the report.",
+    report_no_pos: "No position is sent.",
+    report_sent: "Report sent. Thank you!", you_reported: "You reported: ", note: "Note: ",
+    reported: function (when, n) { return n + (n === 1 ? " rider" : " riders") + " reported " + when + ": "; },
+    just_now: "just now",
+    ago: function (n, unit) {
+      return n + " " + (unit === "d" ? (n === 1 ? "day" : "days") : unit) + " ago";
+    },
+    verified: "Last verified: ", yesterday: "yesterday",
+    date: function (y, m, d, sameYear) {
+      const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][m - 1];
+      return d + " " + month + (sameYear ? "" : " " + y);
+    }
   }
 };
 

@@ -4,11 +4,13 @@
  * navigation links (GCJ-02 for Amap, BD-09 for Baidu), see docs/page.md.
  *
  * Modules: i18n.js (words), format.js (distances, times, hours phrases, dialable
- * numbers), cards.js (a station card), mapview.js (the map), this file (state, search,
- * status and errors, language). */
+ * numbers, report times), cards.js (a station card), reports.js (couriers' reports on a
+ * card and the report sheet), mapview.js (the map), this file (state, search, status
+ * and errors, language). */
 import { lang, setLang, t } from "./i18n.js";
 import { metres, place, tooFarToRide } from "./format.js";
 import { card, el, icon } from "./cards.js";
+import { block, button, initReports, translateSheet } from "./reports.js";
 import { basemap, draw, initMap, labelToggle } from "./mapview.js";
 
 const MAIN = ["drinking_water", "microwave", "toilet", "phone_charging", "ebike_charging",
@@ -23,6 +25,7 @@ const state = {
     return VOCAB.some(function (a) { return a.code === c; });
   })),
   closed: params.get("closed") === "1",
+  hideReported: params.get("hide_reported") === "1", // sends exclude_reported=HIDDEN
   route: params.get("route"),
   routeFormat: params.get("route_format") || "lonlat",
   routeCrs: params.get("crs"),
@@ -32,6 +35,10 @@ const state = {
   status: null,
   request: 0
 };
+
+// What "不看已满、未开门的" leaves out: stations couriers report so right now.
+const HIDDEN = "parking_full,closed_now";
+const LIVE = { block: block, button: button }; // what a card shows of couriers' reports
 
 function $(id) { return document.getElementById(id); }
 
@@ -94,6 +101,7 @@ function showChosen() {
   const chosen = VOCAB.filter(function (a) { return state.wanted.has(a.code); })
     .map(function (a) { return a[lang()]; });
   if (state.closed) chosen.push(t("closed_too"));
+  if (state.hideReported) chosen.push(t("hide_reported_short"));
   $("sf-needs-chosen").textContent = chosen.length ? (zh ? "：" : ": ") + chosen.join(zh ? "、" : ", ") : "";
 }
 
@@ -110,6 +118,7 @@ function translate() {
   renderAmenityToggles();
   renderList();
   renderStatus();
+  translateSheet();
 }
 
 function onRoute() { return !!state.route && $("sf-on-route").checked; }
@@ -131,7 +140,7 @@ function renderList() {
   const answer = state.answer;
   if (!answer) { $("sf-summary").textContent = ""; return; }
   $("sf-summary").textContent = summary(answer);
-  answer.stations.forEach(function (st, i) { list.appendChild(card(st, i, answer, state.wanted, label)); });
+  answer.stations.forEach(function (st, i) { list.appendChild(card(st, i, answer, state.wanted, label, LIVE)); });
 }
 
 // -- searching ---------------------------------------------------------------------
@@ -141,6 +150,7 @@ function remember() {
   else p.delete("amenities");
   if (lang() === "en") p.set("lang", "en"); else p.delete("lang");
   if (state.closed) p.set("closed", "1"); else p.delete("closed");
+  if (state.hideReported) p.set("hide_reported", "1"); else p.delete("hide_reported");
   const q = p.toString();
   history.replaceState(null, "", location.pathname + (q ? "?" + q : ""));
 }
@@ -156,6 +166,7 @@ function search() {
   }
   if (state.wanted.size) p.set("amenities", Array.from(state.wanted).join(","));
   if (state.closed) p.set("closed", "true");
+  if (state.hideReported) p.set("exclude_reported", HIDDEN);
   let url;
   if (route) {
     p.set("route", state.route);
@@ -220,7 +231,18 @@ function locate() {
 
 function init() {
   initMap(function (lon, lat) { pick(lon, lat, "wgs84", "picked"); });
+  initReports({
+    stations: function () { return state.answer ? state.answer.stations : []; },
+    station: function (id) {
+      return (state.answer ? state.answer.stations : []).find(function (st) { return st.id === id; }) || null;
+    },
+    // Only the phone's own fix goes with a report (WGS84): a tapped or typed point is
+    // where the rider looks, not where the rider is.
+    position: function () { return state.position && state.position.how === "located" ? state.position : null; },
+    sent: function () { setStatus({ key: "report_sent" }); }
+  });
   $("sf-closed").checked = state.closed;
+  $("sf-hide-reported").checked = state.hideReported;
   translate();
   if (state.route) $("sf-route").hidden = false;
   $("sf-lang").addEventListener("click", function () {
@@ -237,6 +259,12 @@ function init() {
   });
   $("sf-closed").addEventListener("change", function (e) {
     state.closed = e.target.checked;
+    showChosen();
+    remember();
+    search();
+  });
+  $("sf-hide-reported").addEventListener("change", function (e) {
+    state.hideReported = e.target.checked;
     showChosen();
     remember();
     search();
