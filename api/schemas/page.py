@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from api.schemas.common import AmenityCode, Count, Hint, HoursState, LocalTime, Metres, Strict
+from api.schemas.common import (
+    AmenityCode,
+    Count,
+    Hint,
+    HoursState,
+    LiveFlag,
+    LocalTime,
+    Metres,
+    Strict,
+    UtcTimestamp,
+)
 
 LonLat = list[float]
 
@@ -38,6 +48,8 @@ class PageStation(Strict):
     lat: float
     gcj02: LonLat
     bd09: LonLat
+    reports: list[LiveFlag]  # couriers' active reports, as properties.reports in /v1
+    last_verified_at: UtcTimestamp | None
 
 
 class PageNearestStation(PageStation):
