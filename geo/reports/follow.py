@@ -19,9 +19,17 @@ from numpy.typing import NDArray
 
 from geo.access import Actor
 from geo.clock import get_clock, monotonic
-from geo.reports.kinds import ReportKind
-from geo.reports.live import LiveBook
-from geo.reports.model import LiveFlag, NewReport, Report, ReportClient, check_note
+from geo.reports.kinds import ALL_GOOD, BY_CODE, ReportKind
+from geo.reports.live import LiveBook, StationLive
+from geo.reports.model import (
+    ActiveReport,
+    LiveFlag,
+    NewReport,
+    Report,
+    ReportClient,
+    ReportStatus,
+    check_note,
+)  # fmt: skip
 from geo.reports.moderation import Verdict, VerdictResult
 
 if TYPE_CHECKING:
@@ -109,8 +117,25 @@ class LiveReports:
     def report(self, station_id: int, new: NewReport, client: ReportClient) -> Report:
         """Store a courier's report and show it in this worker's answers at once."""
         stored = self.store.add_report(station_id, new, client, now=_now())
-        self.refresh([station_id])
+        self._apply(stored)
         return stored
+
+    def _apply(self, stored: Report) -> None:
+        """This worker's own report, applied to its book as the store applied it (a
+        repeat replaces the client's report, a near ``all_good`` ends the short-lived
+        ones and verifies): no read back (it was 40% of a report's cost on PostGIS).
+        Other workers' reports meanwhile come with the next :meth:`sync`."""
+        with self._lock:
+            state = self.book.state(stored.station_id) or StationLive()
+            kept = [r for r in state.reports if r.id != stored.id]
+            verified = state.last_verified_at
+            if stored.kind == ALL_GOOD:
+                if not stored.far:
+                    kept = [r for r in kept if not BY_CODE[r.kind].short_lived]
+                    verified = max(verified or stored.last_at, stored.last_at)
+            elif not stored.far and stored.status is ReportStatus.OPEN:
+                kept.append(ActiveReport(stored.kind, stored.last_at, stored.expires_at, stored.id))
+            self.book.put(stored.station_id, StationLive(tuple(kept), verified))
 
     def judge(
         self, report_id: int, verdict: Verdict, *, actor: Actor, note: str | None

@@ -130,6 +130,7 @@ class ActiveReport:
     kind: str
     last_at: datetime
     expires_at: datetime
+    id: int | None = None  # the stored report's (a repeat of it replaces it)
 
 
 @dataclass(frozen=True, slots=True)

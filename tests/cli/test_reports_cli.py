@@ -397,12 +397,12 @@ ERRORS = [
         "at most 200 characters", id="note-too-long",
     ),
     pytest.param(
-        ["reports", "confirm", "1", "--note", "已\x00核实"], "invalid_parameter", "须为纯文字",
-        "must be plain text", id="note-with-nul",
+        ["reports", "confirm", "1", "--note", "已\x00核实"], "invalid_parameter", "控制字符",
+        "control character", id="note-with-nul",
     ),
     pytest.param(
-        ["reports", "dismiss", "1", "--note", "\x1b[2J"], "invalid_parameter", "须为纯文字",
-        "must be plain text", id="note-with-escape",
+        ["reports", "dismiss", "1", "--note", "\x1b[2J"], "invalid_parameter", "控制字符",
+        "control character", id="note-with-escape",
     ),
     pytest.param(
         ["reports", "add", "99", "--kind", "parking_full"], "station_not_found",

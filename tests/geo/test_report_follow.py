@@ -7,8 +7,9 @@ for 2 until it appears, and give up on a gap only after ``GAP_WAIT_S`` (a rollba
 
 from __future__ import annotations
 
+import random
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +19,7 @@ from geo.clock import ManualClock, use_clock
 from geo.model import build_station_data
 from geo.registry import open_registry
 from geo.reports.follow import GAP_WAIT_S, LiveReports
-from geo.reports.live import StationLive
+from geo.reports.live import LiveBook, StationLive
 from geo.reports.model import ActiveReport, ReportClient, new_report
 from geo.storage.schema import report_changes
 from tests.postgres import fresh_database
@@ -138,3 +139,41 @@ def test_out_of_order_commits_on_postgis() -> None:
         assert [f.kind.code for f in reader.live.flags(a.id)] == ["no_water"]
         writer.close()
         reader.close()
+
+
+def test_a_workers_own_reports_are_applied_as_the_store_applies_them(
+    store_url: Callable[[str], str],
+) -> None:
+    """Own reports go into the book without a read back (``LiveReports._apply``): after
+    repeats, far reports, all_good and expiries, the book says what the store says."""
+    clock = ManualClock(T0)
+    with use_clock(clock):
+        registry = open_registry(store_url("own"))
+        ids = [
+            s.id
+            for s in registry.create_many(
+                items=[
+                    build_station_data({"name": f"驿站{i}", "lon": 116.40 + i / 100, "lat": 39.90})
+                    for i in range(3)
+                ]
+            )
+        ]
+        rng = random.Random(5)
+        kinds = ["parking_full", "no_water", "microwave_broken", "closed_now", "all_good"]
+        for step in range(120):
+            sid = rng.choice(ids)
+            body: dict[str, object] = {"kind": rng.choice(kinds)}
+            if rng.random() < 0.3:  # near, or 2 km away
+                body |= {
+                    "lon": 116.40 + (sid - ids[0]) / 100 + rng.choice([0.0, 0.02]),
+                    "lat": 39.90,
+                }
+            who = rng.randrange(4)
+            registry.live.report(sid, new_report(body), ReportClient(f"{who}" * 16, f"a{who}"))
+            clock.advance(rng.choice([60, 600, 3600]))
+            if step % 10 == 9:
+                fresh = LiveBook(registry.store.live_states(clock.now()))
+                for s in ids:
+                    assert registry.live.flags(s) == fresh.flags(s, clock.now()), (step, s)
+                    assert registry.live.last_verified(s) == fresh.last_verified(s)
+        registry.close()
