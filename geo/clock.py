@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "ManualClock", "SystemClock", "get_clock", "monotonic", "use_clock"]
+__all__ = ["Clock", "ManualClock", "SystemClock", "get_clock", "iso", "monotonic", "use_clock"]
 
 
 class Clock(Protocol):
@@ -116,3 +116,9 @@ def use_clock(clock: Clock) -> Iterator[Clock]:
     finally:
         with _switch:
             _current = previous
+
+
+def iso(ts: datetime) -> str:
+    """A moment as every timestamp of the store and the API is written: UTC, whole
+    seconds, ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -12,7 +12,7 @@ from api.schemas.reports import ReportsByDistrict
 from api.strict import StrictRoute
 from api.traffic import Traffic, traffic
 from geo.clock import get_clock
-from geo.coverage.table import FORMATS, MEDIA_TYPES
+from geo.coverage.table import FORMATS, MEDIA_TYPES, check_format
 from geo.reports.table import build_report_table, write_report_table
 
 router = APIRouter(
@@ -47,9 +47,9 @@ def reports_by_district(
 ) -> Response:
     """Per district, the stations with an active courier's report of each kind (counts
     only: no note, no station), then the whole area."""
+    fmt = check_format(fmt)
     table = build_report_table(registry.store, area=area, now=get_clock().now())
     body = write_report_table(table, fmt)
-    fmt = fmt.strip().lower()
     headers = {}
     if fmt != "json":
         headers["Content-Disposition"] = f'attachment; filename="reports-by-district.{fmt}"'

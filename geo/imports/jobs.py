@@ -21,13 +21,14 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
 from geo.access import Actor, Role
+from geo.clock import iso as utc_iso
 from geo.errors import ImportInterrupted, ImportTooCostly, StationError
 
 JOB_ID_LENGTH: Final = 32  # hex digits of a job id (128 random bits)
@@ -126,7 +127,7 @@ class ImportJob:
 
 def iso(ts: datetime | None) -> str | None:
     """UTC, whole seconds, as every timestamp of the store."""
-    return None if ts is None else ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if ts is None else utc_iso(ts)
 
 
 def new_job_id() -> str:

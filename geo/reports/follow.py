@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from geo.access import Actor
-from geo.clock import get_clock, monotonic
+from geo.clock import get_clock, iso, monotonic
 from geo.reports.kinds import ALL_GOOD, BY_CODE, ReportKind
 from geo.reports.live import LiveBook, StationLive
 from geo.reports.model import (
@@ -47,10 +47,6 @@ Excluder = Callable[[NDArray[np.int64]], NDArray[np.bool_]]
 
 def _now() -> datetime:
     return get_clock().now()
-
-
-def _iso(ts: datetime) -> str:
-    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class LiveReports:
@@ -163,7 +159,7 @@ class LiveReports:
         verified = self.book.last_verified(station_id)
         return {
             "reports": [f.as_dict() for f in self.flags(station_id, now)],
-            "last_verified_at": None if verified is None else _iso(verified),
+            "last_verified_at": None if verified is None else iso(verified),
         }
 
     def excluder(self, kinds: tuple[ReportKind, ...]) -> Excluder | None:

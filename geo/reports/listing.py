@@ -7,6 +7,7 @@ listing to one area, by adcode or Chinese name, and must lie within the editor's
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 from geo.access import Actor, Role
@@ -20,13 +21,13 @@ STATES: Final = ("open", "expired", "confirmed", "dismissed", "cleared", "any")
 MAX_LIMIT: Final = 500
 
 
+@dataclass(frozen=True, slots=True)
 class ReportFilter:
     """A checked listing request: the districts (None: all), state and kinds."""
 
-    def __init__(self, adcodes: frozenset[str] | None, state: str, kinds: tuple[str, ...]):
-        self.adcodes = adcodes
-        self.state = state
-        self.kinds = kinds
+    adcodes: frozenset[str] | None
+    state: str
+    kinds: tuple[str, ...]
 
 
 def report_filter(

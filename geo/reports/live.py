@@ -16,7 +16,7 @@ stations without reports cost one array read each.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -24,7 +24,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.reports.kinds import BY_CODE, REPORT_KINDS, ReportKind
+from geo.reports.kinds import REPORT_KINDS, ReportKind
 from geo.reports.model import ActiveReport, LiveFlag
 
 __all__ = ["LiveBook", "StationLive"]
@@ -71,11 +71,6 @@ class LiveBook:
         else:
             self._states[station_id] = state
         self._set_row(station_id, state.reports if state is not None else ())
-
-    def forget(self, station_ids: Iterable[int]) -> None:
-        """Drop stations (deleted ones)."""
-        for station_id in station_ids:
-            self.put(station_id, None)
 
     def state(self, station_id: int) -> StationLive | None:
         """A station's live state as held (expired reports not yet dropped)."""
@@ -159,8 +154,3 @@ class LiveBook:
             self._far.pop(station_id, None)
         else:
             self._far[station_id] = row
-
-
-def kind_of(code: str) -> ReportKind:
-    """The kind of a stored code (the vocabulary never drops one)."""
-    return BY_CODE[code]

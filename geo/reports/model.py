@@ -21,11 +21,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
+from geo.clock import iso
 from geo.datums import parse_datum, validate_to_wgs84
 from geo.errors import InvalidParameter, MalformedBody
 from geo.geodesy import distance_bearing
 from geo.hours import is_open_at
-from geo.reports.kinds import ReportKind, parse_kind
+from geo.reports.kinds import BY_CODE, ReportKind, parse_kind
 from geo.station_text import text_problem
 
 __all__ = [
@@ -96,8 +97,6 @@ class Report:
 
     def as_dict(self, now: datetime) -> dict[str, Any]:
         """The report as moderators read it (``GET /v1/reports``); never who sent it."""
-        from geo.reports.kinds import BY_CODE
-
         kind = BY_CODE[self.kind]
         state = "expired" if self.status is ReportStatus.OPEN and not self.active(now) else None
         return {
@@ -114,10 +113,10 @@ class Report:
             "far": self.far,
             "adcode": self.adcode,
             "times": self.times,
-            "first_at": _iso(self.first_at),
-            "last_at": _iso(self.last_at),
-            "expires_at": _iso(self.expires_at),
-            "moderated_at": _iso(self.moderated_at),
+            "first_at": iso(self.first_at),
+            "last_at": iso(self.last_at),
+            "expires_at": iso(self.expires_at),
+            "moderated_at": None if self.moderated_at is None else iso(self.moderated_at),
             "moderated_by": self.moderated_by,
             "moderation_note": self.moderation_note,
         }
@@ -146,14 +145,10 @@ class LiveFlag:
         return {
             "kind": self.kind.code,
             "count": self.count,
-            "last_at": _iso(self.last_at),
+            "last_at": iso(self.last_at),
             "label_zh": self.kind.zh,
             "label_en": self.kind.en,
         }
-
-
-def _iso(ts: datetime | None) -> str | None:
-    return None if ts is None else ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def new_report(body: object) -> NewReport:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 
+from geo.clock import iso
 from geo.coverage.table import check_format
 from geo.reports.kinds import REPORT_KINDS
 
@@ -55,7 +57,7 @@ class ReportTable:
         """The table as JSON."""
         return {
             "area": self.area,
-            "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "at": iso(self.at),
             "kinds": [{"code": k.code, "label_zh": k.zh, "label_en": k.en} for k in KINDS],
             "districts": [_doc(d) for d in self.districts],
             "total": _doc(self.total),
@@ -77,34 +79,39 @@ def report_table(
     area: str, at: datetime, counts: Sequence[tuple[str | None, str, int, int]]
 ) -> ReportTable:
     """Build the table from the store's counts (``ReportRecords.open_report_counts``:
-    rows of kind ``""`` count each district's stations with any report)."""
-    reported = {adcode: n for adcode, kind, _, n in counts if kind == ""}
-    counts = [c for c in counts if c[1] != ""]
+    rows of kind ``""`` count each district's reports, and its stations once)."""
     from geo.outlines.english import english_name
     from geo.outlines.national import outlines
 
-    o = outlines()
-    rows: dict[str | None, DistrictReports] = {}
+    by_kind: dict[str | None, dict[str, int]] = {}
+    every: dict[str | None, tuple[int, int]] = {}  # adcode -> (reports, stations)
     for adcode, kind, n_reports, n_stations in counts:
-        if adcode not in rows:
-            place = o.places[o.by_adcode[adcode]] if adcode in o.by_adcode else None
-            name = place.district if place is not None else None
-            rows[adcode] = DistrictReports(
-                adcode, name, english_name(name) if name else None, {}, 0, reported.get(adcode, 0)
+        if kind == "":
+            every[adcode] = (n_reports, n_stations)
+        else:
+            by_kind.setdefault(adcode, {})[kind] = n_stations
+    o = outlines()
+    rows = []
+    for adcode in sorted(every, key=lambda a: a or "~"):
+        place = o.places[o.by_adcode[adcode]] if adcode in o.by_adcode else None
+        name = place.district if place is not None else None
+        reports, stations = every[adcode]
+        rows.append(
+            DistrictReports(
+                adcode,
+                name,
+                english_name(name) if name else None,
+                by_kind.get(adcode, {}),
+                reports,
+                stations,
             )
-        row = rows[adcode]
-        row.stations[kind] = n_stations
-        rows[adcode] = DistrictReports(
-            row.adcode, row.district, row.district_en, row.stations, row.reports + n_reports,
-            row.stations_reported,
-        )  # fmt: skip
-    districts = tuple(rows[a] for a in sorted(rows, key=lambda a: a or "~"))
-    total_by_kind: dict[str, int] = {}
+        )
+    districts = tuple(rows)
+    total_by_kind = Counter[str]()
     for d in districts:
-        for code, n in d.stations.items():
-            total_by_kind[code] = total_by_kind.get(code, 0) + n
+        total_by_kind.update(d.stations)
     total = DistrictReports(
-        None, None, None, total_by_kind, sum(d.reports for d in districts),
+        None, None, None, dict(total_by_kind), sum(d.reports for d in districts),
         sum(d.stations_reported for d in districts),
     )  # fmt: skip
     return ReportTable(area, at, districts, total)

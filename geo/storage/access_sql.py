@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,15 +18,12 @@ from sqlalchemy.engine import Connection
 
 from geo.access import Actor, ApiKey, Role
 from geo.audit import Action, AuditEntry, changed_fields, station_record
+from geo.clock import iso
 from geo.errors import KeyNotFound
 from geo.model import Station, StationData
 from geo.storage.schema import api_keys, audit_log
 
 Record = tuple[Action, int | None, dict[str, Any] | None, dict[str, Any] | None]
-
-
-def _iso(ts: datetime) -> str:
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _ts(text: str | None) -> datetime | None:
@@ -54,7 +51,7 @@ def write_audit(
     summary_action: Action = Action.IMPORT,
 ) -> None:
     """Append one entry per record, then the summary entry if any."""
-    at = _iso(now)
+    at = iso(now)
     head = (at, actor.id, actor.name)
     rows: list[tuple[Any, ...]] = [
         (*head, a.value, i, _dump(b), _dump(c), None) for a, i, b, c in records
@@ -122,7 +119,7 @@ def read_audit(
     if action is not None:
         query = query.where(audit_log.c.action == action)
     if since is not None:
-        query = query.where(audit_log.c.at >= _iso(since))  # ISO text sorts as time
+        query = query.where(audit_log.c.at >= iso(since))  # ISO text sorts as time
     if before_seq is not None:
         query = query.where(audit_log.c.seq < before_seq)
     return [
@@ -190,7 +187,7 @@ def insert_key(
             name=name,
             role=role.value,
             adcodes=json.dumps(sorted(adcodes)),
-            created_at=_iso(now),
+            created_at=iso(now),
         )
         .returning(api_keys.c.id)
     ).scalar_one()
@@ -225,7 +222,7 @@ def revoke_key(conn: Connection, key_id: int, *, now: datetime, actor: Actor) ->
     key = get_key(conn, key_id)
     if key.revoked_at is not None:
         return key  # revoking twice changes nothing and logs nothing
-    query = api_keys.update().where(api_keys.c.id == key_id).values(revoked_at=_iso(now))
+    query = api_keys.update().where(api_keys.c.id == key_id).values(revoked_at=iso(now))
     conn.execute(query)
     write_audit(conn, actor, now, [], summary=_key_summary(key), summary_action=Action.KEY_REVOKE)
     return get_key(conn, key_id)
@@ -233,5 +230,5 @@ def revoke_key(conn: Connection, key_id: int, *, now: datetime, actor: Actor) ->
 
 def touch_key(conn: Connection, key_id: int, *, now: datetime) -> None:
     """Record when a key was last used."""
-    query = api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=_iso(now))
+    query = api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=iso(now))
     conn.execute(query)

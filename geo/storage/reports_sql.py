@@ -22,6 +22,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo.clock import iso
 from geo.errors import ReportNotFound
 from geo.model import Station
 from geo.reports.kinds import ALL_GOOD, BY_CODE, REPORT_KINDS
@@ -41,10 +42,6 @@ from geo.storage.schema import MAX_ID, meta, report_changes, reports
 SALT_KEY: Final = "report_salt"
 KEEP_CHANGES: Final = 100_000  # as for the station change log
 _SHORT_LIVED: Final = [k.code for k in REPORT_KINDS if k.short_lived]
-
-
-def _iso(ts: datetime) -> str:
-    return ts.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _ts(text: str | None) -> datetime | None:
@@ -137,10 +134,10 @@ def add(
     unless it is far (sent from farther than ``FAR_M``: it neither clears nor verifies).
     ``salt`` is the database's (:func:`salt`)."""
     token, address = _digest(salt, client.token), _digest(salt, client.address)
-    at = _iso(now)
+    at = iso(now)
     distance = distance_to(new, station.lon, station.lat)
     far = int(distance is not None and distance > FAR_M)
-    until = _iso(expires_at(new.kind, now, station.opening_hours_osm))
+    until = iso(expires_at(new.kind, now, station.opening_hours_osm))
     who = {"sid": station.id, "kind": new.kind.code, "token": token, "address": address}
     mine = _MINE_ANY if new.kind.code == ALL_GOOD else _MINE_ACTIVE
     found = conn.execute(mine, who | {"at": at}).first()
@@ -205,7 +202,7 @@ def set_status(
     conn.execute(
         reports.update()
         .where(reports.c.id.in_(list(ids)))
-        .values(status=status.value, moderated_at=_iso(now), moderated_by=by, moderation_note=note)
+        .values(status=status.value, moderated_at=iso(now), moderated_by=by, moderation_note=note)
     )
 
 
@@ -215,7 +212,7 @@ def live_states(
     """The live state of stations (all that have one, or these): their active reports
     near enough to count, and their last ``all_good`` that an editor did not dismiss
     (open or confirmed)."""
-    at = _iso(now)
+    at = iso(now)
     active = (
         sa.select(
             reports.c.station_id,
@@ -309,7 +306,7 @@ def listing(
         return []
     if before_id is not None and before_id > MAX_ID:
         before_id = None  # every id is below it
-    at = _iso(now)
+    at = iso(now)
     query = sa.select(reports).order_by(reports.c.id.desc()).limit(limit)
     if state == "open":
         query = query.where(reports.c.status == ReportStatus.OPEN, reports.c.expires_at > at)
@@ -335,7 +332,7 @@ def confirmed_stations(conn: Connection, kinds: Sequence[str], now: datetime) ->
     if not kinds:
         return frozenset()
     recent = [
-        sa.and_(reports.c.kind == code, reports.c.moderated_at > _iso(now - BY_CODE[code].lifetime))
+        sa.and_(reports.c.kind == code, reports.c.moderated_at > iso(now - BY_CODE[code].lifetime))
         for code in kinds
     ]
     query = (
@@ -354,7 +351,7 @@ def open_counts(
     for every kind together (its stations counted once)."""
     active = sa.and_(
         reports.c.status == ReportStatus.OPEN, reports.c.far == 0,
-        reports.c.kind != ALL_GOOD, reports.c.expires_at > _iso(now),
+        reports.c.kind != ALL_GOOD, reports.c.expires_at > iso(now),
     )  # fmt: skip
     if adcodes is not None:
         active = sa.and_(active, reports.c.adcode.in_(sorted(adcodes)))

@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final
 
 import sqlalchemy as sa
 
 from geo.amenities import codes_of, mask_of
+from geo.clock import iso as iso  # a timestamp as stored
 from geo.errors import DuplicateExternalId
 from geo.model import STATION_FIELD_ORDER, Station, StationData, Status, stored_station
 from geo.textsearch import search_grams
@@ -32,11 +33,6 @@ STATION_COLUMNS: Final = tuple(
 )
 # Station fields by column of ``stations`` (the amenity codes are stored as a mask).
 FIELD_OF: Final = {c: "amenities" if c == "amenity_mask" else c for c in STATION_COLUMNS}
-
-
-def iso(ts: datetime) -> str:
-    """A timestamp as stored: UTC, ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @lru_cache(maxsize=1024)  # the stations of one import share their timestamps
