@@ -232,6 +232,17 @@ def test_a_hostile_note_is_shown_as_text(page: Page, served: tuple[str, FastAPI]
 # -- keyboard and screen readers ---------------------------------------------------------
 
 
+def closed_after_sending(page: Page, dialog: Any) -> None:
+    """Wait for the sheet to close once its report is answered; if it does not, fail
+    with what the sheet says (a CI run once timed out here without saying why)."""
+    try:
+        dialog.wait_for(state="hidden")
+    except Exception as exc:  # playwright's TimeoutError
+        said = page.page.locator("#sf-sheet-error").inner_text()
+        sending = page.page.locator("#sf-sheet-send").inner_text()
+        raise AssertionError(f"the sheet stayed open: error {said!r}, button {sending!r}") from exc
+
+
 def test_the_sheet_by_keyboard(page: Page, served: tuple[str, FastAPI]) -> None:
     _, app = served
     page.open()
@@ -265,7 +276,7 @@ def test_the_sheet_by_keyboard(page: Page, served: tuple[str, FastAPI]) -> None:
     page.page.keyboard.type("饮水机没水")
     page.page.locator("#sf-sheet-send").focus()
     page.page.keyboard.press("Enter")
-    dialog.wait_for(state="hidden")
+    closed_after_sending(page, dialog)
     assert page.page.evaluate("document.activeElement.getAttribute('aria-label')") == (
         "反馈：键盘驿站"
     )
