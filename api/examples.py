@@ -99,6 +99,7 @@ NEAREST_EXAMPLE: dict[str, Any] = {
                     }
                 ],
                 "last_verified_at": "2026-11-22T09:45:00Z",
+                "reopens_at": None,
             },
         }
     ],

@@ -278,7 +278,8 @@ def _start_peak() -> float:
 
 def _ours(path: Path, db: Path, chunk_size: int, extra: str | None) -> dict[str, Any]:
     from geo.imports.runner import import_file
-    from geo.registry import RegistryTransaction, open_registry
+    from geo.registry import open_registry
+    from geo.registry_tx import RegistryTransaction
 
     t0 = time.perf_counter()
     registry = open_registry(f"sqlite:///{db}")

@@ -114,13 +114,13 @@ def keys_revoke(
     )
 
 
-_VERDICTS = (Action.REPORT_CONFIRM, Action.REPORT_DISMISS)
+_VERDICTS = (Action.REPORT_CONFIRM, Action.REPORT_DISMISS, Action.REOPEN)
 
 
 def _change(entry: AuditEntry) -> str:
     if entry.summary is not None:
         return " ".join(f"{k}={v}" for k, v in entry.summary.items())
-    if entry.action in _VERDICTS and entry.after is not None:  # kind, reports, note, changed
+    if entry.action in _VERDICTS and entry.after is not None:  # what the verdict said
         return " ".join(f"{k}={v}" for k, v in entry.after.items())
     if entry.action is Action.UPDATE and entry.before is not None and entry.after is not None:
         return "; ".join(f"{k}: {entry.before[k]!r} → {entry.after[k]!r}" for k in entry.after)

@@ -23,10 +23,12 @@ from cli.stations import crs_required
 from geo.access import Actor, cli_actor
 from geo.amenities import BY_CODE as AMENITY
 from geo.clock import get_clock
+from geo.hours.when import SHANGHAI
 from geo.reports.kinds import BY_CODE, HOUR, REPORT_KINDS, ReportKind
 from geo.reports.listing import MAX_LIMIT, report_filter
 from geo.reports.model import MAX_NOTE, Report, ReportClient, check_note, new_report
 from geo.reports.moderation import Verdict
+from geo.reports.reopen import parse_reopens_at
 from geo.search import check_page
 from geo.storage import StationStore
 
@@ -218,11 +220,15 @@ def _judge(
     key: str | None,
     as_json: bool,
     database_url: str | None,
+    reopens_at: str | None = None,
 ) -> None:
     note = checked(lambda: check_note(note))  # before the store is opened
+    checked(lambda: parse_reopens_at(reopens_at, now=get_clock().now()))
     with registry_at(database_url) as registry:
         actor = _actor(registry.store, key)
-        result = registry.judge_report(report_id, verdict, actor=actor, note=note)
+        result = registry.judge_report(
+            report_id, verdict, actor=actor, note=note, reopens_at=reopens_at
+        )
         live = registry.live.properties(result.station.id)
     if as_json:
         print_json(result.as_dict() | {"station": live})  # as the API answers
@@ -241,20 +247,31 @@ def _judge(
     for field, value in result.changed.items():
         shown = ", ".join(map(str, value)) if isinstance(value, list) else value
         out.print(line(f"  驿站已改动 / station changed: {field} → {shown or '—'}"))
+    if result.reopens_at is not None:
+        local = result.reopens_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+        out.print(line(f"  恢复开放 / reopens: {local}（北京时间 / Beijing time）"))
 
 
 @reports_app.command("confirm")
 def reports_confirm(
     report_id: Annotated[int, typer.Argument(help="Report id (see 'reports list').")],
     note: NoteOpt = None,
+    reopens_at: Annotated[
+        str | None,
+        typer.Option(
+            "--reopens-at",
+            help="closed_now: when the station opens again, a date (2026-12-20: that day "
+            "00:00 Beijing time) or a time (2026-12-20T09:00).",
+        ),
+    ] = None,
     key: KeyOpt = None,
     as_json: JsonOpt = False,
     database_url: DbOpt = None,
 ) -> None:
     """确认反馈 / Confirm a report and the other open ones of its kind at its station:
-    closed_now makes the station temporarily_closed, broken equipment removes its
-    amenities. In the audit log."""
-    _judge(report_id, Verdict.CONFIRM, note, key, as_json, database_url)
+    closed_now makes the station temporarily_closed (until --reopens-at, if given),
+    broken equipment removes its amenities. In the audit log."""
+    _judge(report_id, Verdict.CONFIRM, note, key, as_json, database_url, reopens_at)
 
 
 @reports_app.command("dismiss")

@@ -13,8 +13,11 @@ One entry per station changed, in a compact, bounded form:
 - ``key_create``, ``key_revoke``: API key management (``summary`` names the key);
 - ``report_confirm``, ``report_dismiss``: an editor's verdict on couriers' reports of
   one kind at a station (``after``: the kind, the report ids, the editor's note, and
-  the fields confirming changed; the station's own change is an ``update`` entry
-  before it).
+  the fields confirming changed, and ``reopens_at`` if the editor gave a date; the
+  station's own change is an ``update`` entry before it);
+- ``reopen``: a station closed on a report open again on its date, by ``system``
+  (``after``: ``reopens_at``, the confirmed ``report``, who set the date and when; the
+  status change is an ``update`` entry before it).
 
 Fields are the editable ones of ``StationData`` in their JSON form (lon/lat in WGS84);
 ``id``, ``created_at`` and ``updated_at`` are left out (the entry has its own time).
@@ -52,6 +55,7 @@ class Action(StrEnum):
     KEY_REVOKE = "key_revoke"
     REPORT_CONFIRM = "report_confirm"
     REPORT_DISMISS = "report_dismiss"
+    REOPEN = "reopen"  # a station closed on a report, open again on its date
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ PROPERTY_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("lon", "lat"))
 READ_ONLY = frozenset(
     {"id", "created_at", "updated_at", "amenity_labels", "opening_hours_osm"}
     | {"distance_m", "bearing_deg", "open_at_time", "hours_state", "reports", "last_verified_at"}
+    | {"reopens_at"}
 )
 
 
@@ -181,7 +182,8 @@ def nearest_collection(
 
     Each station's ``hours_state`` is evaluated at the query's ``open_at`` (the minute
     ``query.hours_at``), and is None with ``open_at=any``, like ``open_at_time``. With
-    ``live``, each carries its couriers' reports (``reports``, ``last_verified_at``).
+    ``live``, each carries its couriers' reports (``reports``, ``last_verified_at``,
+    ``reopens_at``).
     """
     q = result.query
     when = hours_at(q.open_at)

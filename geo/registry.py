@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,9 +30,10 @@ from typing import Any, Protocol, TypeVar
 from geo.access import SYSTEM, Actor
 from geo.amenities import mask_of
 from geo.audit import AuditEntry
+from geo.clock import monotonic
 from geo.errors import StationError
 from geo.index import EntryColumns, Hit, IndexEntry, StationIndex
-from geo.index_entries import entry_columns, index_entry
+from geo.index_entries import index_entry
 from geo.model import (
     EDITABLE_FIELDS,
     PLACE_FIELDS,
@@ -43,11 +44,11 @@ from geo.model import (
     utc_now,
 )
 from geo.places import place_strict
+from geo.registry_tx import RegistryTransaction
 from geo.reports.follow import LiveReports
 from geo.reports.moderation import Verdict, VerdictResult
 from geo.search import NearestQuery
 from geo.storage import BBox, Page, StationStore, open_store
-from geo.storage.base import StoreTransaction
 from geo.textsearch import Term
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,9 @@ _H = TypeVar("_H", bound=_HasId)  # a search hit: Hit, geo.route.RouteHit
 
 # A batch larger than this (and than the index) rebuilds the index instead of inserting.
 BULK_REBUILD = 1000
+# How often each worker looks for stations whose reopening date has come: a station
+# closed "until the 20th" opens within seconds of midnight, at one indexed read a time.
+REOPEN_EVERY_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +140,27 @@ class Registry:
             return len(ids)
 
     def follow(self, stop: threading.Event, *, interval_s: float = 0.25) -> None:
-        """Call :meth:`sync` every ``interval_s`` seconds until ``stop`` is set (a thread)."""
+        """Call :meth:`sync` every ``interval_s`` seconds until ``stop`` is set (a thread),
+        and :meth:`reopen_due` every :data:`REOPEN_EVERY_S`."""
+        sweep_at = monotonic()
         while not stop.wait(interval_s):
             try:
                 self.sync()
+                if monotonic() >= sweep_at:
+                    sweep_at = monotonic() + REOPEN_EVERY_S
+                    self.reopen_due()
             except StationError as exc:  # the database is away: try again next time
                 log.warning("cannot follow the store's changes: %s", exc)
+
+    def reopen_due(self) -> list[Station]:
+        """Open again the stations closed on a report whose date has come
+        (``geo.reports.reopen``); every worker runs this, each station opens once."""
+        with self._write_lock:
+            reopened = self.live.reopen_due()
+            with self._lock:
+                for station in reopened:
+                    self.index.upsert(index_entry(station))
+            return reopened
 
     def __len__(self) -> int:
         return len(self.index)
@@ -295,6 +314,7 @@ class Registry:
             if changed:
                 with self._lock:
                     self.index.upsert(index_entry(station))
+                self.live.edited(station_id)
             return station
 
     def patch(
@@ -314,12 +334,21 @@ class Registry:
         return self.replace(station_id=station_id, data=patched, actor=actor)
 
     def judge_report(
-        self, report_id: int, verdict: Verdict, *, actor: Actor, note: str | None = None
+        self,
+        report_id: int,
+        verdict: Verdict,
+        *,
+        actor: Actor,
+        note: str | None = None,
+        reopens_at: str | None = None,
     ) -> VerdictResult:
-        """An editor's verdict on a courier's report (``geo.reports.moderation``); a
+        """An editor's verdict on a courier's report (``geo.reports.moderation``), with
+        a reopening date for a confirmed ``closed_now`` (``geo.reports.reopen``); a
         confirmation that changes the station changes it in the index too."""
         with self._write_lock:
-            result = self.live.judge(report_id, verdict, actor=actor, note=note)
+            result = self.live.judge(
+                report_id, verdict, actor=actor, note=note, reopens_at=reopens_at
+            )
             if result.changed:
                 with self._lock:
                     self.index.upsert(index_entry(result.station))
@@ -331,6 +360,7 @@ class Registry:
             station = self.store.delete(station_id, now=utc_now(), actor=actor)
             with self._lock:
                 self.index.remove(station_id)
+            self.live.edited(station_id)
             return station
 
     def audit_log(
@@ -369,83 +399,6 @@ class Registry:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
-
-
-class RegistryTransaction:
-    """Writes inside one store transaction; the index follows on ``commit``."""
-
-    def __init__(self, registry: Registry, tx: StoreTransaction) -> None:
-        self._registry = registry
-        self._tx = tx
-        self._pending: list[EntryColumns] = []
-        self._open = True
-
-    def get_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, list[Station]]:
-        """The stations with each source id, in every district, as this transaction sees
-        them, locked to its end."""
-        return self._tx.get_by_external_ids(external_ids)
-
-    def get_many(self, station_ids: Sequence[int]) -> dict[int, Station]:
-        """Stations by id, as this transaction sees them, locked to its end."""
-        return self._tx.get_many(station_ids)
-
-    def near(self, lon: float, lat: float, *, radius_m: float, k: int = 20) -> list[Hit]:
-        """Committed stations of any status within ``radius_m`` metres, nearest first."""
-        with self._registry._lock:
-            return self._registry.index.nearest(
-                lon, lat, k=k, max_distance_m=radius_m, statuses=frozenset(Status)
-            )
-
-    def add_many(self, items: Sequence[StationData], *, now: datetime) -> list[int]:
-        """Insert stations; returns their ids in the order of ``items``, which must carry
-        their position's place fields already (``geo.places.placed``, as an import's
-        rows do: the import reports the labels it replaced)."""
-        ids = self._tx.add_many(items, now=now)
-        if ids:
-            self._pending.append(entry_columns(items, ids))
-        return ids
-
-    def update_many(
-        self, items: Sequence[tuple[Station, StationData]], *, now: datetime
-    ) -> list[Station]:
-        """Change stations, each given as read and as it should become; only the fields
-        that differ are written (``StoreTransaction.update_many``); placed, as in
-        :meth:`add_many`. Returns them as stored."""
-        updated = self._tx.update_many(items, now=now)
-        if updated:
-            self._pending.append(entry_columns(updated, [s.id for s in updated]))
-        return updated
-
-    def commit(self, *, summary: dict[str, Any] | None = None) -> None:
-        """Commit the store transaction and apply it to the index, under the index lock;
-        ``summary`` becomes the batch's own audit entry (an import's counts).
-
-        A large batch gets a fresh index built *before* taking the index lock (only
-        writers change the index, and this transaction holds the write lock), so
-        searches wait only for the commit and the swap, not for the rebuild.
-        """
-        registry = self._registry
-        changes = EntryColumns.concat(self._pending)  # the last write of a station wins
-        self._pending = []
-        rebuild = registry._wants_rebuild(len(changes))
-        fresh = registry._rebuilt_index(changes) if rebuild else None
-        with registry._lock:
-            self._tx.commit(summary=summary)
-            self._open = False
-            if fresh is not None:
-                registry.index = fresh
-            else:
-                for entry in changes.entries():
-                    registry.index.upsert(entry)
-            seqs = self._tx.seqs
-            if seqs is not None and seqs[0] == registry._seen + 1:
-                registry._seen = seqs[1]  # nobody else wrote meanwhile: nothing to replay
-
-    def rollback(self) -> None:
-        """Undo the transaction's writes, if it is still open."""
-        if self._open:
-            self._open = False
-            self._tx.rollback()
 
 
 def open_registry(database_url: str) -> Registry:

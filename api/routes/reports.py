@@ -160,23 +160,34 @@ def list_reports(
     }
 
 
-def _note(body: dict[str, Any] | None) -> str | None:
+def _verdict_body(body: dict[str, Any] | None) -> tuple[str | None, str | None]:
+    """A verdict's note and reopening date, each optional; anything else is refused."""
     if body is None:
-        return None
-    unknown = sorted(set(body) - {"note"})
+        return None, None
+    unknown = sorted(set(body) - {"note", "reopens_at"})
     if unknown:
         raise InvalidParameter(
-            f"unknown field {str(unknown[0])[:40]!r}: a verdict takes only a note",
-            f"未知字段 {str(unknown[0])[:40]!r}：处理意见只有 note 一项",
-            details=[{"field": str(unknown[0])[:40], "accepted": ["note"]}],
+            f"unknown field {str(unknown[0])[:40]!r}: a verdict takes a note and, "
+            "confirming closed_now, reopens_at",
+            f"未知字段 {str(unknown[0])[:40]!r}：处理意见只有 note 和（确认 closed_now 时的）"
+            "reopens_at",
+            details=[{"field": str(unknown[0])[:40], "accepted": ["note", "reopens_at"]}],
         )
-    return check_note(body.get("note"), what="verdict", what_zh="处理意见")
+    until = body.get("reopens_at")
+    if until is not None and not isinstance(until, str):
+        raise InvalidParameter(
+            'reopens_at is a date or a time as text, such as "2026-12-20"',
+            'reopens_at 应为文本形式的日期或时间，如 "2026-12-20"',
+            details=[{"field": "reopens_at"}],
+        )
+    return check_note(body.get("note"), what="verdict", what_zh="处理意见"), until
 
 
 def _judge(
     registry: RegistryDep, actor: WriterDep, report_id: int, verdict: Verdict, body: Any
 ) -> dict[str, Any]:
-    result = registry.judge_report(report_id, verdict, actor=actor, note=_note(body))
+    note, until = _verdict_body(body)
+    result = registry.judge_report(report_id, verdict, actor=actor, note=note, reopens_at=until)
     return result.as_dict() | {"station": registry.live.properties(result.station.id)}
 
 
@@ -193,8 +204,9 @@ def confirm_report(
     body: Annotated[dict[str, Any] | None, Body()] = None,
 ) -> dict[str, Any]:
     """Confirm a report and the other open ones of its kind at its station; where the
-    kind says how, the station changes (closed_now: temporarily_closed; broken
-    equipment: its amenities removed). In the audit log."""
+    kind says how, the station changes (closed_now: temporarily_closed, until
+    `reopens_at` if given: a date such as 2026-12-20, the start of that day in Beijing,
+    or a time; broken equipment: its amenities removed). In the audit log."""
     return _judge(registry, actor, report_id, Verdict.CONFIRM, body)
 
 

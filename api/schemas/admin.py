@@ -36,7 +36,7 @@ class Readiness(Strict):
 
 AuditAction = Literal[
     "create", "update", "delete", "import", "key_create", "key_revoke",
-    "report_confirm", "report_dismiss",
+    "report_confirm", "report_dismiss", "reopen",
 ]  # fmt: skip
 
 
@@ -56,7 +56,8 @@ class AuditEntry(Strict):
     after: dict[str, Any] | None = Field(
         description="Fields after (create: all; update: only those that changed); for "
         "report_confirm and report_dismiss the verdict: kind, reports (their ids), note and "
-        "changed (the station's fields confirming changed) / 修改后"
+        "changed (the station's fields confirming changed) and reopens_at; for reopen "
+        "reopens_at, report, set_by and set_at / 修改后"
     )
     summary: dict[str, Any] | None = Field(
         description="An import's file, mode, datum and row counts, or the key an entry is about"

@@ -179,6 +179,10 @@ class StationProperties(StationRecord):
         description="When a courier last reported the station working (all_good), UTC; "
         "null if never / 最近确认正常的时间"
     )
+    reopens_at: UtcTimestamp | None = Field(
+        description="When the station, closed by an editor on a closed_now report, opens "
+        "again (UTC); null if no date was set / 预计恢复开放时间"
+    )
 
 
 class StationFeature(Strict):

@@ -50,6 +50,7 @@ class PageStation(Strict):
     bd09: LonLat
     reports: list[LiveFlag]  # couriers' active reports, as properties.reports in /v1
     last_verified_at: UtcTimestamp | None
+    reopens_at: UtcTimestamp | None  # closed by an editor until then
 
 
 class PageNearestStation(PageStation):

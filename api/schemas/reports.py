@@ -82,6 +82,9 @@ class ReportedStation(Strict):
     id: int
     reports: list[LiveFlag] = Field(description="Active reports by kind (properties.reports)")
     last_verified_at: UtcTimestamp | None = Field(description="Last all_good (UTC), if any")
+    reopens_at: UtcTimestamp | None = Field(
+        description="Opens again then (UTC), if closed with a date"
+    )
 
 
 class ReportAccepted(Strict):
@@ -120,6 +123,9 @@ class LiveMembers(Strict):
 
     reports: list[LiveFlag] = Field(description="Active reports by kind (properties.reports)")
     last_verified_at: UtcTimestamp | None = Field(description="Last all_good (UTC), if any")
+    reopens_at: UtcTimestamp | None = Field(
+        description="Opens again then (UTC), if closed with a date"
+    )
 
 
 class VerdictAnswer(Strict):
@@ -134,6 +140,10 @@ class VerdictAnswer(Strict):
     changed: dict[str, Any] = Field(
         description="The station's fields confirming changed, as they are now (closed_now: "
         "status; broken equipment: amenities and counts); empty when none / 驿站被修改的字段"
+    )
+    reopens_at: UtcTimestamp | None = Field(
+        description="When the station confirming closed opens again (UTC); null without a "
+        "date / 预计恢复开放时间"
     )
     station: LiveMembers = Field(description="The station's live members after the verdict")
 

@@ -40,7 +40,8 @@ from geo.clock import get_clock
 from geo.errors import StationError, StoreUnavailable
 from geo.imports import limits, runner
 from geo.imports.jobs import ImportJob, JobStatus, error_dict, process_identity, too_costly
-from geo.registry import Registry, RegistryTransaction
+from geo.registry import Registry
+from geo.registry_tx import RegistryTransaction
 from geo.storage import open_store
 from geo.storage.base import ImportJobRecords
 from geo.storage.jobs_sql import JobUpdate

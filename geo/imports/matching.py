@@ -24,7 +24,7 @@ from geo.geodesy import GEOD
 from geo.idmap import IdMap
 from geo.imports.report import Issue
 from geo.model import STATION_FIELD_ORDER, Station, StationData
-from geo.registry import RegistryTransaction
+from geo.registry_tx import RegistryTransaction
 
 MATCH_RADIUS_M = 30.0
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)

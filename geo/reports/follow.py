@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from geo.access import Actor
+from geo.access import SYSTEM, Actor
 from geo.clock import get_clock, iso, monotonic
 from geo.reports.kinds import ALL_GOOD, BY_CODE, ReportKind
 from geo.reports.live import LiveBook, StationLive
@@ -31,8 +31,10 @@ from geo.reports.model import (
     check_note,
 )  # fmt: skip
 from geo.reports.moderation import Verdict, VerdictResult
+from geo.reports.reopen import parse_reopens_at
 
 if TYPE_CHECKING:
+    from geo.model import Station
     from geo.storage.base import ReportRecords
 
 __all__ = ["GAP_WAIT_S", "Excluder", "LiveReports"]
@@ -131,17 +133,42 @@ class LiveReports:
                     verified = max(verified or stored.last_at, stored.last_at)
             elif not stored.far and stored.status is ReportStatus.OPEN:
                 kept.append(ActiveReport(stored.kind, stored.last_at, stored.expires_at, stored.id))
-            self.book.put(stored.station_id, StationLive(tuple(kept), verified))
+            self.book.put(stored.station_id, StationLive(tuple(kept), verified, state.reopens_at))
 
     def judge(
-        self, report_id: int, verdict: Verdict, *, actor: Actor, note: str | None
+        self,
+        report_id: int,
+        verdict: Verdict,
+        *,
+        actor: Actor,
+        note: str | None,
+        reopens_at: str | None = None,
     ) -> VerdictResult:
         """An editor's verdict on a report (``ReportRecords.judge_report``); the note is
-        checked as a courier's is (``check_note``: plain text, at most 200 characters)."""
-        note = check_note(note)
-        result = self.store.judge_report(report_id, verdict, actor=actor, now=_now(), note=note)
+        checked as a courier's is (``check_note``: plain text, at most 200 characters),
+        the reopening date as :func:`~geo.reports.reopen.parse_reopens_at` reads it."""
+        note, now = check_note(note), _now()
+        until = parse_reopens_at(reopens_at, now=now)
+        result = self.store.judge_report(
+            report_id, verdict, actor=actor, now=now, note=note, reopens_at=until
+        )
         self.refresh([result.station.id])
         return result
+
+    def edited(self, station_id: int) -> None:
+        """After this worker changed a station's status or removed it: the store dropped
+        its reopening date, if it had one; the book follows at once."""
+        state = self.book.state(station_id)
+        if state is not None and state.reopens_at is not None:
+            self.refresh([station_id])
+
+    def reopen_due(self) -> list[Station]:
+        """Open again the stations whose reopening date has come
+        (``ReportRecords.reopen_due``, as ``system``); returns them as they are now."""
+        reopened = self.store.reopen_due(_now(), actor=SYSTEM)
+        if reopened:
+            self.refresh([s.id for s in reopened])
+        return reopened
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -154,12 +181,15 @@ class LiveReports:
         return self.book.last_verified(station_id)
 
     def properties(self, station_id: int, now: datetime | None = None) -> dict[str, Any]:
-        """A station's live members in an answer: ``reports`` (active, by kind) and
-        ``last_verified_at``."""
-        verified = self.book.last_verified(station_id)
+        """A station's live members in an answer: ``reports`` (active, by kind),
+        ``last_verified_at`` and ``reopens_at`` (closed by an editor until then)."""
+        state = self.book.state(station_id)
+        verified = None if state is None else state.last_verified_at
+        reopens = None if state is None else state.reopens_at
         return {
             "reports": [f.as_dict() for f in self.flags(station_id, now)],
             "last_verified_at": None if verified is None else iso(verified),
+            "reopens_at": None if reopens is None else iso(reopens),
         }
 
     def excluder(self, kinds: tuple[ReportKind, ...]) -> Excluder | None:

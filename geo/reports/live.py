@@ -35,10 +35,17 @@ DENSE: Final = 1 << 26  # station ids below this are looked up through an array
 
 @dataclass(frozen=True, slots=True)
 class StationLive:
-    """One station's open reports (one per client and kind) and last verification."""
+    """One station's open reports (one per client and kind), last verification, and
+    when it opens again if an editor closed it with a date (``geo.reports.reopen``)."""
 
     reports: tuple[ActiveReport, ...] = ()
     last_verified_at: datetime | None = None
+    reopens_at: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return (
+            bool(self.reports) or self.last_verified_at is not None or self.reopens_at is not None
+        )
 
 
 class LiveBook:
@@ -66,7 +73,7 @@ class LiveBook:
 
     def put(self, station_id: int, state: StationLive | None) -> None:
         """Set a station's live state (None or an empty state: forget it)."""
-        if state is None or (not state.reports and state.last_verified_at is None):
+        if not state:
             self._states.pop(station_id, None)
         else:
             self._states[station_id] = state

@@ -6,19 +6,22 @@ district, or an admin's; it is written in the audit log with the reports it clos
 
 Confirming changes the station's record where the kind says how
 (:class:`~geo.reports.kinds.ReportKind`): ``closed_now`` makes an open station
-``temporarily_closed`` (an editor reopens it by setting ``status`` back, as for any
-edit); a broken or missing piece of equipment removes its amenities (with the count
-that implies each: a station without parking lists no parking spaces) until an editor
-restores them. Confirming a kind that says nothing about the record (``parking_full``,
-``wrong_info``...) only closes the reports: the editor fixes the record by editing it.
+``temporarily_closed``, until a date if the editor gives one (``reopens_at``:
+:mod:`geo.reports.reopen`), else until an editor sets ``status`` back; a broken or
+missing piece of equipment removes its amenities (with the count that implies each: a
+station without parking lists no parking spaces) until an editor restores them.
+Confirming a kind that says nothing about the record (``parking_full``, ``wrong_info``...)
+only closes the reports: the editor fixes the record by editing it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from geo.clock import iso
 from geo.model import COUNT_AMENITY, Station, StationData, Status
 from geo.reports.kinds import ReportKind
 
@@ -43,6 +46,7 @@ class VerdictResult:
     report_ids: tuple[int, ...]
     station: Station
     changed: dict[str, Any]  # the station's fields the verdict changed, as they are now
+    reopens_at: datetime | None = None  # when the station it closed opens again
 
     def as_dict(self) -> dict[str, Any]:
         """The answer of ``POST /v1/reports/{id}/confirm`` and ``/dismiss``."""
@@ -52,6 +56,7 @@ class VerdictResult:
             "reports": list(self.report_ids),
             "station_id": self.station.id,
             "changed": self.changed,
+            "reopens_at": None if self.reopens_at is None else iso(self.reopens_at),
         }
 
 

@@ -363,11 +363,27 @@ class ReportRecords(ABC):
 
     @abstractmethod
     def judge_report(
-        self, report_id: int, verdict: Verdict, *, actor: Actor, now: datetime, note: str | None
+        self,
+        report_id: int,
+        verdict: Verdict,
+        *,
+        actor: Actor,
+        now: datetime,
+        note: str | None,
+        reopens_at: datetime | None = None,
     ) -> VerdictResult:
         """Confirm or dismiss a report and the other open ones of its kind at its station
-        (``geo.reports.moderation``), in one transaction with its audit entries; raises
-        ``ReportNotFound``, ``ReportClosed``, ``ForbiddenDistrict``."""
+        (``geo.reports.moderation``), in one transaction with its audit entries; a
+        confirmed ``closed_now`` with ``reopens_at`` opens the station again then
+        (``geo.reports.reopen``). Raises ``ReportNotFound``, ``ReportClosed``,
+        ``ForbiddenDistrict``, ``InvalidParameter`` (a date that means nothing here)."""
+
+    @abstractmethod
+    def reopen_due(self, now: datetime, *, actor: Actor) -> list[Station]:
+        """Open again the stations whose reopening date has come and that are still
+        ``temporarily_closed`` (at most a batch per call), with audit entries; returns
+        them as they are now. Safe to run in every worker at once: each station is
+        reopened by one."""
 
 
 class StationStore(StationRecords, AccessRecords, ImportJobRecords, ReportRecords):

@@ -37,6 +37,7 @@ from geo.reports.model import (
     distance_to,
     expires_at,
 )
+from geo.storage import reopen_sql
 from geo.storage.schema import MAX_ID, meta, report_changes, reports
 
 SALT_KEY: Final = "report_salt"
@@ -210,8 +211,8 @@ def live_states(
     conn: Connection, now: datetime, station_ids: Sequence[int] | None = None
 ) -> dict[int, StationLive]:
     """The live state of stations (all that have one, or these): their active reports
-    near enough to count, and their last ``all_good`` that an editor did not dismiss
-    (open or confirmed)."""
+    near enough to count, their last ``all_good`` that an editor did not dismiss
+    (open or confirmed), and when they open again (``reopen_sql``)."""
     at = iso(now)
     active = (
         sa.select(
@@ -243,9 +244,10 @@ def live_states(
             )
         )
     checked = {int(sid): datetime.fromisoformat(ts) for sid, ts in conn.execute(verified)}
+    reopening = reopen_sql.reopening_times(conn, station_ids)
     return {
-        sid: StationLive(tuple(found.get(sid, ())), checked.get(sid))
-        for sid in sorted(found.keys() | checked.keys())
+        sid: StationLive(tuple(found.get(sid, ())), checked.get(sid), reopening.get(sid))
+        for sid in sorted(found.keys() | checked.keys() | reopening.keys())
     }
 
 

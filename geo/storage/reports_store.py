@@ -12,12 +12,15 @@ from typing_extensions import override
 
 from geo.access import Actor
 from geo.audit import Action
+from geo.clock import iso
 from geo.errors import ReportClosed
+from geo.model import Station, StationData, Status
 from geo.reports.kinds import BY_CODE
 from geo.reports.live import StationLive
 from geo.reports.model import NewReport, Report, ReportClient, ReportStatus
 from geo.reports.moderation import Verdict, VerdictResult, confirmed_station
-from geo.storage import access_sql, changes_sql, reports_sql, stations_sql
+from geo.reports.reopen import check_reopening
+from geo.storage import access_sql, changes_sql, reopen_sql, reports_sql, stations_sql
 from geo.storage.base import ReportRecords
 from geo.storage.dialect import SqlDialect
 
@@ -107,7 +110,14 @@ class SqlReports(ReportRecords):
 
     @override
     def judge_report(
-        self, report_id: int, verdict: Verdict, *, actor: Actor, now: datetime, note: str | None
+        self,
+        report_id: int,
+        verdict: Verdict,
+        *,
+        actor: Actor,
+        now: datetime,
+        note: str | None,
+        reopens_at: datetime | None = None,
     ) -> VerdictResult:
         with self._writing() as conn:
             first = reports_sql.get(conn, report_id)
@@ -117,9 +127,13 @@ class SqlReports(ReportRecords):
             if all(r.id != report_id for r in same):
                 raise _closed(first)
             kind = BY_CODE[first.kind]
+            confirming = verdict is Verdict.CONFIRM
+            data = confirmed_station(station, kind) if confirming else None
+            if reopens_at is not None:  # before writing anything: refused, nothing written
+                check_reopening(kind, confirming, data.status if data else station.status)
             changed: dict[str, object] = {}
             after = station
-            if verdict is Verdict.CONFIRM and (data := confirmed_station(station, kind)):
+            if data is not None:
                 after = stations_sql.update(conn, [(station, data)], now, actor)[0]
                 old, new = station.model_dump(mode="json"), after.model_dump(mode="json")
                 changed = {k: v for k, v in new.items() if old.get(k) != v and k != "updated_at"}
@@ -128,12 +142,53 @@ class SqlReports(ReportRecords):
             changes_sql.log_changes(conn, [station.id], self.dialect)
             ids = tuple(r.id for r in same)
             reports_sql.set_status(conn, ids, _STATUS[verdict], now=now, by=actor.id, note=note)
-            summary = {"kind": kind.code, "reports": list(ids), "note": note, "changed": changed}
+            summary: dict[str, object] = {
+                "kind": kind.code, "reports": list(ids), "note": note, "changed": changed,
+            }  # fmt: skip
+            if reopens_at is not None:
+                reopen_sql.set_reopening(
+                    conn, station.id, reopens_at, report_id=report_id, now=now, by=actor.id
+                )
+                summary["reopens_at"] = iso(reopens_at)
             access_sql.write_audit(
                 conn, actor, now, [(_ACTION[verdict], station.id, None, summary)]
             )
             reports_sql.log(conn, [station.id])
-            return VerdictResult(verdict, kind, ids, after, changed)
+            return VerdictResult(verdict, kind, ids, after, changed, reopens_at)
+
+    @override
+    def reopen_due(self, now: datetime, *, actor: Actor) -> list[Station]:
+        with self.reader.connect() as conn:  # most calls: nothing due, no transaction
+            if not reopen_sql.due(conn, now):
+                return []
+        with self._writing() as conn:
+            due = reopen_sql.due(conn, now)
+            stored = stations_sql.get_many(conn, due, lock=True)  # stations first, always
+            taken = reopen_sql.take(conn, due, now)
+            closed = [
+                (stored[r.station_id], r)
+                for r in taken
+                if r.station_id in stored
+                and stored[r.station_id].status is Status.TEMPORARILY_CLOSED
+            ]
+            items = [(s, _reopened(s)) for s, _ in closed]
+            after = stations_sql.update(conn, items, now, actor) if items else []
+            access_sql.write_audit(conn, actor, now, [
+                (Action.REOPEN, s.id, None, {
+                    "reopens_at": iso(r.reopens_at), "report": r.report_id,
+                    "set_by": r.set_by, "set_at": iso(r.set_at),
+                })
+                for s, r in closed
+            ])  # fmt: skip
+            changes_sql.log_changes(conn, [s.id for s in after], self.dialect)
+            reports_sql.log(conn, [r.station_id for r in taken])
+            return after
+
+
+def _reopened(station: Station) -> StationData:
+    return StationData.model_validate(
+        station.model_dump(exclude={"id", "created_at", "updated_at"}) | {"status": Status.OPEN}
+    )
 
 
 def _closed(report: Report) -> ReportClosed:

@@ -166,6 +166,19 @@ reports = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# When a station an editor closed on a ``closed_now`` report opens again (migration
+# 0010; see ``reopen_sql``): one row per station, while it is closed with a date.
+reopenings = sa.Table(
+    "reopenings",
+    metadata,
+    sa.Column("station_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("reopens_at", sa.Text, nullable=False),
+    sa.Column("report_id", sa.BigInteger),
+    sa.Column("set_at", sa.Text, nullable=False),
+    sa.Column("set_by", sa.Text, nullable=False),
+    sa.Index("ix_reopenings_reopens_at", "reopens_at"),
+)
+
 # The log of report changes other processes follow, as ``changes`` for stations: one
 # row per station whose reports a committed write changed.
 report_changes = sa.Table(

@@ -34,7 +34,16 @@ from geo.audit import AuditEntry
 from geo.imports.jobs import ImportJob
 from geo.index import EntryColumns, IndexEntry
 from geo.model import Station, StationData, Status, utc_now
-from geo.storage import access_sql, changes_sql, index_sql, jobs_sql, listing_sql, stations_sql
+from geo.storage import (
+    access_sql,
+    changes_sql,
+    index_sql,
+    jobs_sql,
+    listing_sql,
+    reopen_sql,
+    reports_sql,
+    stations_sql,
+)  # fmt: skip
 from geo.storage.base import BBox, Page, StationStore
 from geo.storage.changes_sql import log_changes as _log_changes  # the name tests patch
 from geo.storage.dialect import SqlDialect
@@ -233,6 +242,8 @@ class SqlStore(SqlReports, StationStore):
             before = stations_sql.get(conn, station_id, lock=True)  # checked, logged as deleted
             actor.check(before, None)
             conn.execute(stations.delete().where(stations.c.id == station_id))
+            if reopen_sql.cancel(conn, [station_id]):
+                reports_sql.log(conn, [station_id])
             access_sql.write_audit(conn, actor, now or utc_now(), [access_sql.deleted(before)])
             _log_changes(conn, [station_id], self.dialect)
             return before

@@ -20,7 +20,7 @@ from geo.access import Actor
 from geo.amenities import mask_of
 from geo.errors import DuplicateExternalId, StationNotFound
 from geo.model import Station, StationData
-from geo.storage import access_sql
+from geo.storage import access_sql, reopen_sql, reports_sql
 from geo.storage.dialect import SqlDialect
 from geo.storage.rows import (
     DATA_FIELDS,
@@ -188,7 +188,8 @@ def update(
     station *as the caller read it*, and only those, so a column the caller did not
     mean to change keeps what is stored even if the caller's copy of it is stale.
     ``updated_at`` moves only where a column changed. Checks the actor may make each
-    change, against the station as stored (its row locked), and logs what changed."""
+    change, against the station as stored (its row locked), and logs what changed. A
+    change of status drops the station's reopening date, if it had one."""
     ts = iso(now)
     ids = [read.id for read, _ in items]
     stored = get_many(conn, ids, lock=True)
@@ -213,6 +214,10 @@ def update(
     except IntegrityError as exc:
         raise duplicate_in(conn, [d for _, d in items]) from exc
     access_sql.write_audit(conn, actor, now, [access_sql.updated(b, a) for b, a, _ in writes])
+    # A status set by hand takes over from a reopening date (geo.reports.reopen); the
+    # workers' live flags show the date, so its end is a report change.
+    if dropped := reopen_sql.cancel(conn, [c.id for c, _, ch in writes if "status" in ch]):
+        reports_sql.log(conn, dropped)
     after_all = get_many(conn, ids)
     return [after_all[i] for i in ids]
 

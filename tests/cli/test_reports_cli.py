@@ -290,17 +290,62 @@ def test_confirming_closed_now_closes_the_station_and_is_audited(
     assert audit(runner, seeded, "report_dismiss") == []
 
 
+def test_closed_until_a_date_opens_again_on_that_date(
+    runner: CliRunner, seeded: str, clock: ManualClock
+) -> None:
+    result = run(runner, seeded, "reports", "confirm", "1", "--reopens-at", "2026-11-25")
+    assert result.stdout.splitlines()[-2:] == [
+        "  驿站已改动 / station changed: status → temporarily_closed",
+        "  恢复开放 / reopens: 2026-11-25 00:00（北京时间 / Beijing time）",
+    ]
+    station = as_json(runner, seeded, "stations", "show", "1")["properties"]
+    assert (station["status"], station["reopens_at"]) == (
+        "temporarily_closed",
+        "2026-11-24T16:00:00Z",
+    )
+    clock.advance(36 * 3600)
+    registry = open_registry(seeded)  # a server's follower, on the day
+    try:
+        assert [s.id for s in registry.reopen_due()] == [1]
+    finally:
+        registry.close()
+    station = as_json(runner, seeded, "stations", "show", "1")["properties"]
+    assert (station["status"], station["reopens_at"]) == ("open", None)
+    assert (
+        "reopens_at=2026-11-24T16:00:00Z report=1 set_by=cli:"
+        in run(runner, seeded, "audit", "--limit", "1").stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [("明天", "应为日期"), ("2026-11-01", "该时间已过去"), ("2028-01-01", "超过366天")],
+)
+def test_a_reopening_date_that_cannot_be_exits_2_and_writes_nothing(
+    runner: CliRunner, seeded: str, value: str, said: str
+) -> None:
+    refused = run(runner, seeded, "reports", "confirm", "1", "--reopens-at", value, code=2)
+    assert refused.stdout == ""
+    assert refused.stderr.startswith("错误 / error (invalid_datetime): 恢复开放时间 reopens_at")
+    assert said in squash(refused.stderr)
+    assert audit(runner, seeded, "report_confirm") == []
+    wrong_kind = run(runner, seeded, "reports", "confirm", "4", "--reopens-at", "2026-11-25",
+                     code=2)  # fmt: skip
+    assert "(invalid_parameter)" in wrong_kind.stderr
+    assert as_json(runner, seeded, "stations", "show", "1")["properties"]["status"] == "open"
+
+
 def test_confirming_broken_equipment_removes_it_json_as_the_api(
     runner: CliRunner, seeded: str
 ) -> None:
     doc = as_json(runner, seeded, "reports", "confirm", "3")
     assert doc == {
         "verdict": "confirm", "kind": "microwave_broken", "reports": [3], "station_id": 1,
-        "changed": {"amenities": ["toilet"]},
+        "changed": {"amenities": ["toilet"]}, "reopens_at": None,
         "station": {
             "reports": [{"kind": "closed_now", "count": 2, "last_at": "2026-11-23T04:00:00Z",
                          "label_zh": "驿站未开门", "label_en": "Closed right now"}],
-            "last_verified_at": None,
+            "last_verified_at": None, "reopens_at": None,
         },
     }  # fmt: skip
     station = as_json(runner, seeded, "stations", "show", "1")["properties"]
@@ -456,7 +501,7 @@ def test_add_reports_as_one_courier_and_answers_as_the_api(
         "id": 1,
         "reports": [{"kind": "parking_full", "count": 1, "last_at": "2026-11-23T04:00:00Z",
                      "label_zh": "停车位已满", "label_en": "Parking is full"}],
-        "last_verified_at": None,
+        "last_verified_at": None, "reopens_at": None,
     }  # fmt: skip
     clock.advance(60)
     text = run(runner, db_url, "reports", "add", "1", "--kind", "parking_full").stdout

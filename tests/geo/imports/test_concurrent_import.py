@@ -24,7 +24,8 @@ import pytest
 from geo.audit import Action
 from geo.imports.runner import import_file
 from geo.model import Station, build_station_data
-from geo.registry import Registry, RegistryTransaction
+from geo.registry import Registry
+from geo.registry_tx import RegistryTransaction
 from tests.geo.imports.fixtures import write_csv
 from tests.geo.imports.registries import fresh, on_each_backend  # noqa: F401 (autouse)
 from tests.locks import LockRequests, can_lock_now, wait_until, waiting_for_lock
