@@ -166,7 +166,7 @@ def coverage_stats(
     )
     data = write_table(result, fmt)
     if out_path is None:
-        sys.stdout.buffer.write(data.removeprefix("\ufeff".encode()))
+        sys.stdout.buffer.write(data)  # CSV with its BOM: `> file.csv` opens right in Excel
         sys.stdout.flush()
     else:
         out_path.write_bytes(data)

@@ -32,23 +32,27 @@ from branca.element import Element, Figure
 from shapely.geometry.base import BaseGeometry
 
 from geo.amenities import AMENITIES, mask_of
-from geo.coverage import CoverageResult, DistrictFigures
+from geo.coverage import CoverageResult
 from geo.datums import in_mainland_china
 from maps.assets import ASSETS, cdn_url, read_asset, read_own
 from maps.embed import Verbatim, data_block, script_json
 from maps.i18n import TEXT, parse_lang
+from maps.panels import (
+    BASEMAP_NOTE_ID,
+    CLASSES,
+    COVERED,
+    DATUM_NOTE_ID,
+    KEY_ID,
+    LEGEND_ID,
+    UNCOVERED,
+    panels,
+    radius_text,
+)
 
 __all__ = ["CLASSES", "CoverageLayers", "build_coverage_map", "render_coverage_html"]
 
-# Choropleth classes: upper bound of the covered share, colour (ColorBrewer RdYlGn).
-CLASSES: Final = (
-    (0.2, "#d73027"),
-    (0.4, "#fc8d59"),
-    (0.6, "#fee08b"),
-    (0.8, "#91cf60"),
-    (1.0, "#1a9850"),
-)
-DATUM_NOTE_ID: Final = "sf-datum-note"
+PROBE_MS: Final = 4000  # how long the map waits for one street tile before going without
+NARROW_PX: Final = 600  # below this width the summary starts closed
 STATION_FIELDS: Final = ("lon", "lat", "name", "address", "mask", "hours", "car", "moto", "ev")
 _REMOTE: Final = re.compile(
     r"""<script[^>]+src\s*=|<link[^>]+href\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//"""
@@ -102,12 +106,23 @@ class CoverageLayers(Element):  # type: ignore[misc, unused-ignore]
         return ""
 
 
+_UI_WORDS: Final = (
+    "layers", "basemap", "radius", "filter_pick", "view", "view_area", "view_districts", "show",
+    "stations_toggle", "labels", "outlines", "heat",
+)  # fmt: skip
+
+
+def _label_point(geom: BaseGeometry) -> list[float] | None:
+    """Where a district's name goes: a point inside it (its largest part's)."""
+    if geom.is_empty:
+        return None
+    parts = getattr(geom, "geoms", [geom])
+    point = max(parts, key=lambda g: g.area).point_on_surface()
+    return [round(point.x, 5), round(point.y, 5)]
+
+
 def _geojson(geom: BaseGeometry) -> Any:
     return None if geom.is_empty else json.loads(shapely.to_geojson(geom))
-
-
-def _radius(radius_m: float) -> str:
-    return f"{radius_m / 1000:g} km" if radius_m >= 1000 else f"{radius_m:g} m"
 
 
 def _station_rows(result: CoverageResult) -> list[list[Any]]:
@@ -139,17 +154,26 @@ def _payload(result: CoverageResult, lang: str, t: dict[str, str]) -> dict[str, 
                     "adcode": d.adcode,
                     "name": d.name if lang == "zh" else d.name_en,
                     "shares": [[round(r.share, 4) for r in ff.radii] for ff in d.filters],
+                    "area": round(d.area_km2, 3),
+                    "at": _label_point(geom),
                 },
             }
             for d, geom in zip(result.districts, result.outlines, strict=True)
         ],
     }
-    layers, overlays = [], [{"kind": "outlines", "name": t["outlines"], "show": True}]
+    layers, overlays = (
+        [],
+        [
+            {"kind": "outlines", "name": t["outlines"], "show": True},
+            {"kind": "labels", "name": t["labels"], "show": True},
+        ],
+    )
     for fi, flt in enumerate(result.filters):
         overlays.append(
             {
                 "kind": "stations",
                 "name": t["stations"].format(filter=flabels[fi]),
+                "f": fi,
                 "mask": flt.mask,
                 "show": fi == 0,
             }
@@ -160,7 +184,7 @@ def _payload(result: CoverageResult, lang: str, t: dict[str, str]) -> dict[str, 
             # The uncovered part is drawn from the outline and these rings (even-odd fill).
             layers.append({"covered": _geojson(layer.covered)})
             common = {"f": fi, "r": ri, "layer": len(layers) - 1}
-            words = {"radius": _radius(radius), "filter": flabels[fi]}
+            words = {"radius": radius_text(radius), "filter": flabels[fi]}
             first = fi == 0 and ri == 0
             overlays += [
                 {"kind": "covered", "name": t["covered"].format(**words), "show": first, **common},
@@ -222,77 +246,22 @@ def _payload(result: CoverageResult, lang: str, t: dict[str, str]) -> dict[str, 
             },
         ],
         "shiftable": bool(in_mainland_china(*centre)),
+        # Streets when online: Amap's tiles where GCJ-02 applies (the data shifted).
+        "autoBasemap": 2 if in_mainland_china(*centre) else 1,
+        "probeMs": PROBE_MS,
+        "narrowPx": NARROW_PX,
+        "minFreePx": 80,  # the least room worth fitting the area into
         "datumNoteId": DATUM_NOTE_ID,
-        "collapsed": False,
+        "basemapNoteId": BASEMAP_NOTE_ID,
+        "legendId": LEGEND_ID,
+        "keyId": KEY_ID,
+        "uncoveredColour": UNCOVERED,
+        "coveredColour": COVERED,
+        "radiusLabels": [radius_text(r) for r in result.radii],
+        "filterLabels": flabels,
+        "ui": {k: t[k] for k in _UI_WORDS},
         "bounds": [[min_lat, min_lon], [max_lat, max_lon]],
     }
-
-
-def _table(result: CoverageResult, fi: int, t: dict[str, str]) -> str:
-    e = html.escape
-    demand = result.demand is not None
-    head = [t["district"], t["area_km2"], t["n_stations"], t["matching"]]
-    for radius in result.radii:
-        head.append(t["share_at"].format(radius=_radius(radius)))
-        if demand:
-            head.append(t["demand_at"].format(radius=_radius(radius)))
-
-    def row(d: DistrictFigures, name: str, css: str = "") -> str:
-        ff = d.filters[fi]
-        cells = [name, f"{d.area_km2:,.1f}", str(d.stations), str(ff.matching_stations)]
-        for rf in ff.radii:
-            cells.append(f"{100 * rf.share:.1f}%")
-            if demand:
-                cells.append("—" if rf.demand_share is None else f"{100 * rf.demand_share:.1f}%")
-        cls = f' class="{css}"' if css else ""
-        return f"<tr{cls}>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>"
-
-    lang_zh = t is TEXT["zh"]
-    body = [row(d, d.name if lang_zh else d.name_en) for d in result.districts]
-    body.append(row(result.total, t["total"], "sf-total"))
-    return (
-        "<table><thead><tr>"
-        + "".join(f"<th>{e(h)}</th>" for h in head)
-        + "</tr></thead><tbody>"
-        + "".join(body)
-        + "</tbody></table>"
-    )
-
-
-def _panels(result: CoverageResult, lang: str, t: dict[str, str]) -> str:
-    e = html.escape
-    area = result.area.name if lang == "zh" else result.area.name_en
-    radii = (
-        "、".join(_radius(r) for r in result.radii)
-        if lang == "zh"
-        else ", ".join(_radius(r) for r in result.radii)
-    )
-    title = (
-        f'<div class="sf-panel sf-title"><h1>{e(t["title"].format(area=area))}</h1>'
-        f"<p>{e(t['subtitle'].format(stations=result.total.stations, radii=radii))}</p>"
-        f'<p id="{DATUM_NOTE_ID}">{e(t["datum_wgs84"])}</p></div>'
-    )
-    blocks = []
-    for fi, flt in enumerate(result.filters):
-        ff = result.total.filters[fi]
-        blocks.append(
-            f"<h2>{e(t['filter'].format(filter=flt.label(lang), matching=ff.matching_stations))}"
-            "</h2>" + _table(result, fi, t)
-        )
-    summary = (
-        f'<details class="sf-panel sf-summary" open><summary>{e(t["summary"])}</summary>'
-        + "".join(blocks)
-        + "</details>"
-    )
-    lower = 0.0
-    items = []
-    for upper, colour in CLASSES:
-        items.append(
-            f'<div><i style="background:{colour}"></i>{lower * 100:.0f}–{upper * 100:.0f}%</div>'
-        )
-        lower = upper
-    legend = f'<div class="sf-panel sf-legend"><b>{e(t["legend"])}</b>{"".join(items)}</div>'
-    return title + summary + legend
 
 
 def _head(offline: bool) -> str:
@@ -309,6 +278,7 @@ def _head(offline: bool) -> str:
             parts.append(f'<script src="{cdn_url(asset)}"></script>')
     parts.append(f"<style>{read_own('coverage.css')}</style>")
     parts.append(f"<script>{read_own('coverage.js')}</script>")
+    parts.append(f"<script>{read_own('coverage_ui.js')}</script>")
     return "\n".join(parts)
 
 
@@ -343,6 +313,7 @@ def build_coverage_map(
         minZoom=4,
         control_scale=True,
         prefer_canvas=True,
+        zoomSnap=0.25,  # the fit fills the free part of the map, not the next whole zoom
     )
     root = fmap.get_root()
     assert isinstance(root, Figure)
@@ -351,7 +322,7 @@ def build_coverage_map(
     # branca prints the title into <title> without escaping it.
     area = result.area.name if lang == "zh" else result.area.name_en
     root.title = html.escape(t["title"].format(area=area))
-    root.html.add_child(Verbatim(_panels(result, lang, t)), name="sf_panels")
+    root.html.add_child(Verbatim(panels(result, lang, t)), name="sf_panels")
     fmap.add_child(CoverageLayers(_payload(result, lang, t)))
     return fmap
 

@@ -3,7 +3,8 @@
  * The payload (maps/coverage_map.py) holds WGS84 data. When a GCJ-02 basemap (Amap) is
  * switched on, every layer is rebuilt with its coordinates shifted to GCJ-02 by the
  * published forward transform (the same as geo/datums.py), so that stations sit on
- * the right street of that basemap; switching back rebuilds them in WGS84.
+ * the right street of that basemap; switching back rebuilds them in WGS84. What is
+ * shown, the control, the basemap and the fit: coverage_ui.js.
  *
  * The payload arrives as JSON in a <script type="application/json"> block that the page
  * passes to sfCoverage() through JSON.parse: data, never code or template source. All
@@ -109,7 +110,7 @@ function sfCoverage(map, P) {
     covered: function (o) {
       return L.geoJSON(P.layers[o.layer].covered, {
         coordsToLatLng: geoCoords, interactive: false,
-        style: {stroke: false, fillColor: "#1a9850", fillOpacity: 0.35}
+        style: {stroke: false, fillColor: P.coveredColour, fillOpacity: 0.35}
       });
     },
     uncovered: function (o) {
@@ -118,8 +119,25 @@ function sfCoverage(map, P) {
       // uncovered part, without a second copy of the geometry in the page.
       var all = rings(P.outline).concat(rings(P.layers[o.layer].covered));
       var latlngs = all.map(function (ring) { return ring.map(geoCoords); });
-      return L.polygon(latlngs, {fillRule: "evenodd", interactive: false, color: "#d73027",
-        weight: 0.6, fillColor: "#d73027", fillOpacity: 0.3});
+      return L.polygon(latlngs, {fillRule: "evenodd", interactive: false,
+        color: P.uncoveredColour, weight: 0.6, fillColor: P.uncoveredColour, fillOpacity: 0.3});
+    },
+    labels: function () {
+      var group = L.layerGroup();
+      group.sfLabels = true;
+      var larger = P.outlines.features.slice().sort(function (a, b) {
+        return b.properties.area - a.properties.area;
+      });
+      larger.forEach(function (f) {  // the larger first: they keep their label in a clash
+        if (!f.properties.at) { return; }
+        var text = document.createElement("span");
+        text.textContent = f.properties.name;
+        group.addLayer(L.marker(toLatLng(f.properties.at[0], f.properties.at[1]), {
+          icon: L.divIcon({className: "sf-label", html: text, iconSize: null}),
+          interactive: false, keyboard: false
+        }));
+      });
+      return group;
     },
     stations: function (o) {
       var group = L.markerClusterGroup({chunkedLoading: true, disableClusteringAtZoom: 16,
@@ -146,10 +164,9 @@ function sfCoverage(map, P) {
     }
   };
 
-  // Each overlay is a stable container in the layer control; its content is built
-  // when it is first shown and rebuilt when the datum changes.
+  // Each overlay is a stable container; its content is built when it is first shown
+  // and rebuilt when the datum changes. Which are shown: coverage_ui.js.
   var containers = [];
-  var control = L.control.layers(null, null, {collapsed: P.collapsed, sortLayers: false});
   P.overlays.forEach(function (o) {
     var box = L.layerGroup();
     box.sfBuilt = null;  // datum of the content built, or null
@@ -162,23 +179,8 @@ function sfCoverage(map, P) {
       }
     });
     containers.push(box);
-    control.addOverlay(box, esc(o.name));
-    if (o.show) { box.addTo(map); }
   });
-
-  var first = null;
-  P.basemaps.forEach(function (b, i) {
-    var layer = b.url ? L.tileLayer(b.url, {attribution: b.attribution, maxZoom: 18,
-      subdomains: b.subdomains || "abc"}) : L.layerGroup();
-    layer.sfGcj02 = !!b.gcj02;
-    control.addBaseLayer(layer, esc(b.name));
-    if (i === 0) { first = layer; }
-  });
-  first.addTo(map);
-  control.addTo(map);
-
-  map.on("baselayerchange", function (e) {
-    var wanted = !!e.layer.sfGcj02;
+  function setDatum(wanted) {
     if (wanted === gcj02) { return; }
     gcj02 = wanted;
     containers.forEach(function (box) {
@@ -187,9 +189,9 @@ function sfCoverage(map, P) {
     });
     var note = document.getElementById(P.datumNoteId);
     if (note) { note.textContent = gcj02 ? P.labels.datumGcj02 : P.labels.datumWgs84; }
-  });
-  // No animation: a zoom animation still running would undo a view set right after.
-  map.fitBounds(P.bounds, {animate: false});
+  }
+  map.sfUi = sfCoverageUi(map, P, {containers: containers, setDatum: setDatum});
+  map.sfBounds = P.bounds;  // the study area, as fitted
   map.sfOverlays = containers;  // in P.overlays' order, each with its sfName
   window.sfMap = map;  // for tests and for planners' own scripts
   return map;

@@ -83,7 +83,8 @@ def test_map_coverage_with_demand_in_english(runner: CliRunner, db: str, tmp_pat
 
 def test_stats_csv_on_stdout(runner: CliRunner, db: str) -> None:
     result = run(runner, db, "coverage", "stats", *AREA, "--amenities", "microwave;ev_charging")
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout_bytes.startswith(b"\xef\xbb\xbf")  # on stdout too: > file.csv
+    rows = list(csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))))
     assert [(r["district"], r["amenities"]) for r in rows] == [
         ("东城区", "microwave"),
         ("东城区", "ev_charging"),

@@ -31,6 +31,10 @@ TEMPLATE_LONLAT = (116.4185, 39.9215)  # the station named "{{ 7*7 }}号驿站"
 TILE_PNG = (VENDOR / "leaflet" / "images" / "layers.png").read_bytes()  # any valid PNG
 
 
+def _is_tile(url: str) -> bool:
+    return "autonavi.com/appmaptile" in url or "tile.openstreetmap.org" in url
+
+
 def chromium_path() -> str:
     path = (
         os.environ.get("STATIONFINDER_CHROMIUM")
@@ -53,14 +57,22 @@ class Browser:
         self.failed: list[str] = []
         self.blocked: list[str] = []
         self.tiles: list[str] = []
+        self.probed: list[str] = []  # street tiles asked for while offline (refused)
         self.dialogs: list[str] = []
-        page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on("requestfailed", lambda r: r.url in self.probed or self.failed.append(r.url))
         page.on("dialog", self._dialog)  # alert, confirm, prompt: recorded, dismissed
         if stub_alert:
             page.add_init_script("window.alert = m => window.__alerts.push(m);")
         page.add_init_script("window.__alerts = [];")
+
+    def _console(self, message: Any) -> None:
+        # A street tile refused while offline is how the map learns it is offline; the
+        # browser logs it, and nothing else may fail.
+        url = (message.location or {}).get("url", "")
+        if message.type == "error" and not (_is_tile(url) and url in self.probed):
+            self.errors.append(message.text)
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -74,6 +86,9 @@ class Browser:
             elif fake_tiles and "autonavi.com/appmaptile" in url:
                 self.tiles.append(url)  # answered here, never sent
                 route.fulfill(status=200, content_type="image/png", body=TILE_PNG)
+            elif _is_tile(url):
+                self.probed.append(url)
+                route.abort()
             else:
                 self.blocked.append(url)
                 route.abort()
@@ -193,9 +208,38 @@ def test_template_and_script_station_names_show_literally_in_popups(
     assert b.blocked == []
 
 
-def overlay_checkbox(b: Browser, name: str) -> Any:
-    label = b.page.locator(".leaflet-control-layers-overlays label", has_text=name)
-    return label.locator("input")
+def pick(b: Browser, label: str) -> None:
+    """Open the layer control if it is closed and click the choice labelled ``label``."""
+    control = b.page.locator("details.sf-control")
+    if control.get_attribute("open") is None:
+        control.locator("summary").click()
+    control.locator("label", has_text=label).first.click()
+
+
+def shown_layers(b: Browser) -> list[str]:
+    names: list[str] = b.js("sfMap.sfOverlays.filter(o => sfMap.hasLayer(o)).map(o => o.sfName)")
+    return names
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def area_box(b: Browser) -> dict[str, float]:
+    """The study area's bounding box on the screen."""
+    box: dict[str, float] = b.js("""(() => {
+        const l = L.latLngBounds(sfMap.sfBounds);
+        const m = sfMap.getContainer().getBoundingClientRect();
+        const nw = sfMap.latLngToContainerPoint(l.getNorthWest());
+        const se = sfMap.latLngToContainerPoint(l.getSouthEast());
+        return {x: m.left + nw.x, y: m.top + nw.y, width: se.x - nw.x, height: se.y - nw.y};
+    })()""")
+    return box
 
 
 def test_map_renders_offline_with_no_request_and_no_error(
@@ -209,24 +253,40 @@ def test_map_renders_offline_with_no_request_and_no_error(
     assert b.page.locator(".marker-cluster").count() >= 1  # stations, clustered
     assert b.page.locator(".sf-title h1").inner_text() == "东城区 驿站服务覆盖"
     assert b.page.locator(".sf-summary tbody tr").count() == 2 * 2  # 2 filters x (1 + total)
+    # Offline: said in the title; the outlines are the reference.
+    b.page.locator("#sf-basemap-note").wait_for(state="visible")
+    assert "仅显示区县界线" in b.page.locator("#sf-basemap-note").inner_text()
+    assert b.probed  # one street tile was tried, and refused
+    # The control is collapsed; district names are on the map.
+    assert b.page.locator("details.sf-control").get_attribute("open") is None
+    assert b.page.locator(".sf-label").all_inner_texts() == ["东城区"]
+    # The summary does not cover the study area.
+    summary = b.page.locator(".sf-summary").bounding_box()
+    assert b.page.locator(".sf-summary").get_attribute("open") is not None
+    assert not overlaps(summary, area_box(b))
 
-    # Toggle a layer: the 300 m choropleth of the first filter.
-    name = "各区覆盖率 300 m · 微波炉"
-    on_map = "name => sfMap.hasLayer(sfMap.sfOverlays.find(o => o.sfName === name))"
-    shown = "() => sfMap.sfOverlays.filter(o => sfMap.hasLayer(o)).map(o => o.sfName)"
-    before = b.js(shown)
-    assert name not in before
-    assert "已覆盖 300 m · 微波炉" in before
-    box = overlay_checkbox(b, name)
-    box.check()
-    assert box.is_checked()
-    assert b.js(on_map, name)
-    assert b.js("name => sfMap.sfOverlays.find(o => o.sfName === name).getLayers().length", name)
-    box.uncheck()
-    assert not b.js(on_map, name)
-    assert b.js(shown) == before
-
+    # The area view of the first filter and radius; then the per-district view.
+    assert shown_layers(b) == [
+        "区县界线", "区县名称", "驿站 · 微波炉", "已覆盖 300 m · 微波炉", "未覆盖 300 m · 微波炉",
+        "需求热力",
+    ]  # fmt: skip
+    assert b.page.locator("#sf-legend").is_hidden()
+    assert b.page.locator("#sf-key").is_visible()
+    pick(b, "各区覆盖率")
+    assert "各区覆盖率 300 m · 微波炉" in shown_layers(b)
+    assert "已覆盖 300 m · 微波炉" not in shown_layers(b)
+    assert b.page.locator("#sf-legend").is_visible()  # the classes, only with the choropleth
+    assert b.page.locator("#sf-key").is_hidden()
+    pick(b, "800 m")
+    assert "各区覆盖率 800 m · 微波炉" in shown_layers(b)
+    assert "各区覆盖率 300 m · 微波炉" not in shown_layers(b)
     OUTPUT.mkdir(parents=True, exist_ok=True)
+    b.page.screenshot(path=str(OUTPUT / "coverage-offline-districts.png"))
+    pick(b, "覆盖范围")
+    pick(b, "区县名称")  # a switch: names off
+    assert "区县名称" not in shown_layers(b)
+    assert b.page.locator(".sf-label").count() == 0
+
     b.page.screenshot(path=str(OUTPUT / "coverage-offline.png"))
     assert (OUTPUT / "coverage-offline.png").stat().st_size > 10_000
 
@@ -256,12 +316,13 @@ def test_station_name_shows_as_text_in_its_popup(browser: Browser, page_file: Pa
     assert b.blocked == []
 
 
-def test_gcj02_basemap_shifts_the_data_and_back(browser: Browser, page_file: Path) -> None:
+def test_online_the_amap_basemap_comes_with_the_data_shifted_and_goes(
+    browser: Browser, page_file: Path
+) -> None:
     b = browser
-    b.block_network(fake_tiles=True)
+    b.block_network(fake_tiles=True)  # Amap's tiles answered here: the device is online
     b.open(page_file)
     lon, lat = XSS_LONLAT
-    b.js(f"sfMap.setView([{lat}, {lon}], 17, {{animate: false}})")
     nearest = """([lon, lat]) => {
         let best = Infinity;
         sfMap.eachLayer(l => {
@@ -273,24 +334,51 @@ def test_gcj02_basemap_shifts_the_data_and_back(browser: Browser, page_file: Pat
         return best;
     }"""
     glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
-    assert b.js(nearest, [lon, lat]) < 1e-9
-
-    b.page.locator(".leaflet-control-layers-base label", has_text="GCJ-02").locator("input").check()
-    # Wait for the redraw (Playwright's timeout bounds it), not for a fixed time.
+    # Wait for the switch (Playwright's timeout bounds it), not for a fixed time.
+    b.page.wait_for_function("() => sfMap.sfUi.state.base === 2")
+    b.js(f"sfMap.setView([{glat}, {glon}], 17, {{animate: false}})")
     b.page.wait_for_function(f"([lon, lat]) => ({nearest})([lon, lat]) < 1e-9", arg=[glon, glat])
-    assert b.js(nearest, [glon, glat]) < 1e-9  # the station moved onto the Amap street
-    assert b.js(nearest, [lon, lat]) > 1e-6  # and none is left where it was
+    assert b.js(nearest, [lon, lat]) > 1e-6  # the station sits on the Amap street
     assert "GCJ-02" in b.page.locator("#sf-datum-note").inner_text()
+    assert b.page.locator("#sf-basemap-note").is_hidden()
     assert b.tiles
     assert all("autonavi.com" in u for u in b.tiles)
+    b.page.screenshot(path=str(OUTPUT / "coverage-online-amap.png"))
 
-    b.page.locator(".leaflet-control-layers-base label").first.locator("input").check()
+    pick(b, "无底图")
     b.page.wait_for_function(f"([lon, lat]) => ({nearest})([lon, lat]) < 1e-9", arg=[lon, lat])
     assert b.js(nearest, [lon, lat]) < 1e-9
+    assert "WGS84" in b.page.locator("#sf-datum-note").inner_text()
     b.page.screenshot(path=str(OUTPUT / "coverage-gcj02-and-back.png"))
     assert b.errors == []
     assert b.failed == []
     assert b.blocked == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 740), (1400, 1000)])
+def test_the_summary_never_covers_the_area_open_or_closed(
+    chromium: Any, page_file: Path, width: int, height: int
+) -> None:
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    try:
+        b = Browser(context.new_page())
+        b.block_network()
+        b.open(page_file)
+        b.page.locator("#sf-basemap-note").wait_for(state="visible")  # offline: said
+        summary = b.page.locator(".sf-summary")
+        # A phone starts with it closed, a wide screen open; either way, then the other.
+        assert (summary.get_attribute("open") is None) == (width < 600)
+        for _ in range(2):
+            assert not overlaps(summary.bounding_box(), area_box(b))
+            title = b.page.locator(".sf-title").bounding_box()
+            assert not overlaps(title, area_box(b))
+            assert summary.bounding_box()["x"] + summary.bounding_box()["width"] <= width
+            summary.locator("summary").click()
+            b.page.wait_for_function("() => !sfMap._animatingZoom")
+        b.page.screenshot(path=str(OUTPUT / f"coverage-summary-{width}.png"))
+        assert b.errors == []
+    finally:
+        context.close()
 
 
 def test_javascript_gcj02_transform_matches_python(browser: Browser, page_file: Path) -> None:

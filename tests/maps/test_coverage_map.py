@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import shapely
 
 from geo.coverage import CoverageResult
 from geo.errors import InvalidParameter
@@ -36,15 +37,18 @@ def layers_of(fmap: OfflineMap) -> CoverageLayers:
 def test_the_payload_has_every_layer_per_filter_and_radius(result: CoverageResult) -> None:
     payload = layers_of(build_coverage_map(result)).payload
     kinds = [(o["kind"], o.get("f"), o.get("r")) for o in payload["overlays"]]
-    assert kinds[:3] == [
+    assert kinds[:4] == [
         ("outlines", None, None),
-        ("stations", None, None),
-        ("stations", None, None),
+        ("labels", None, None),
+        ("stations", 0, None),
+        ("stations", 1, None),
     ]
     per_layer = [k for k in kinds if k[0] in ("covered", "uncovered", "choropleth")]
     assert len(per_layer) == 2 * 2 * 3  # filters x radii x kinds
     shown = [o["name"] for o in payload["overlays"] if o["show"]]
-    assert shown == ["区县界线", "驿站 · 微波炉", "已覆盖 300 m · 微波炉", "未覆盖 300 m · 微波炉"]
+    assert shown == [
+        "区县界线", "区县名称", "驿站 · 微波炉", "已覆盖 300 m · 微波炉", "未覆盖 300 m · 微波炉",
+    ]  # fmt: skip
     assert len(payload["stations"]) == 60
     assert len(payload["layers"]) == 4
     (feature,) = payload["outlines"]["features"]
@@ -53,6 +57,10 @@ def test_the_payload_has_every_layer_per_filter_and_radius(result: CoverageResul
     assert feature["properties"]["shares"] == [
         [round(r.share, 4) for r in f.radii] for f in figures
     ]
+    # The name's place lies inside the district.
+    assert shapely.Point(feature["properties"]["at"]).within(result.outlines[0])
+    assert payload["radiusLabels"] == ["300 m", "800 m"]
+    assert payload["autoBasemap"] == 2  # Amap, in GCJ-02, when the device is online
     assert payload["shiftable"] is True  # Beijing: the GCJ-02 basemap needs the shift
     assert [b["url"] is None for b in payload["basemaps"]] == [True, False, False]
 
