@@ -30,6 +30,7 @@ from cli.common import (
 )
 from cli.keys import register as register_keys
 from cli.maps import coverage_app, map_app
+from cli.plan import plan_app
 from cli.reports import reports_app
 from cli.safe import line, print_json, row
 from cli.stations import stations_app
@@ -52,6 +53,7 @@ app = typer.Typer(
 app.add_typer(stations_app, name="stations")
 app.add_typer(map_app, name="map")
 app.add_typer(coverage_app, name="coverage")
+app.add_typer(plan_app, name="plan")  # where to build next
 app.add_typer(reports_app, name="reports")  # couriers' reports: kinds, list, confirm...
 register_backup(app)  # backup, restore
 register_keys(app)  # keys create|list|revoke, audit

@@ -1,0 +1,229 @@
+"""Where to build next: the planner's question, asked of a registry.
+
+:func:`plan_sites` chooses up to N sites covering the most demand weight within a
+radius (:func:`geo.planning.mclp.solve_sites`), counting as already covered what open
+stations offering the asked amenities reach. Candidates come from a planner's file
+(:mod:`geo.planning.candidate_file`), from the open stations that lack the amenities
+(which stations with parking should get EV piles), or from a grid over the area;
+demand from weighted points (``coverage --demand``), or spread evenly over the area.
+The answer (:meth:`SitesResult.as_dict`) is what ``stationfinder plan sites`` prints.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import shapely
+
+from geo.amenities import mask_of
+from geo.coverage import (
+    StudyArea,
+    equal_area_crs,
+    open_stations_near,
+    parse_filters,
+    resolve_area,
+)
+from geo.coverage.compute import DemandPoints
+from geo.errors import InvalidParameter
+from geo.places import locate
+from geo.planning.candidate_file import Candidates
+from geo.planning.candidates import candidate_grid, uniform_demand
+from geo.planning.cover import check_radius, coverage_matrix, covered_by
+from geo.planning.mclp import DEFAULT_TIME_LIMIT_S, SitePlan, solve_sites
+from geo.registry import Registry
+
+__all__ = ["SitesResult", "plan_sites"]
+
+GRID_POINTS: Final = 8_000  # default candidate grid: about this many points
+DEMAND_POINTS: Final = 40_000  # default uniform demand: about this many points
+
+
+@dataclass(frozen=True)
+class SitesResult:
+    """A site plan with what it was asked and where its sites are."""
+
+    area: StudyArea
+    amenities: tuple[str, ...]
+    radius_m: float
+    candidates: Candidates
+    demand_kind: str  # "file" or "uniform" (weights in km²)
+    plan: SitePlan
+    districts: list[dict[str, Any]]
+    adcodes: tuple[str | None, ...]  # of each chosen site, rank order
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON answer (positions WGS84)."""
+        p, c = self.plan, self.candidates
+        sites = [
+            {
+                "rank": rank,
+                "name": c.names[j],
+                "lon": round(float(c.lon[j]), 7),
+                "lat": round(float(c.lat[j]), 7),
+                "adcode": self.adcodes[rank - 1],
+                "gain_weight": round(gain, 6),
+                **({"row": c.rows[j]} if c.source == "file" else {}),
+            }
+            for rank, (j, gain) in enumerate(zip(p.sites, p.gains, strict=True), start=1)
+        ]
+        return {
+            "area": {"name": self.area.name, "name_en": self.area.name_en,
+                     "adcode": self.area.adcode},
+            "amenities": list(self.amenities),
+            "radius_m": self.radius_m,
+            "count": p.requested,
+            "candidates": {"source": c.source, "count": len(c), "datum": c.datum,
+                           "datum_source": c.datum_source, "skipped": c.skipped,
+                           "skipped_count": c.skipped_count},
+            "demand": self.demand_kind,
+            "sites": sites,
+            "covered_weight": round(p.covered_weight, 6),
+            "existing_covered_weight": round(p.existing_covered_weight, 6),
+            "total_weight": round(p.total_weight, 6),
+            "curve": [round(v, 6) for v in p.curve],
+            "optimal": p.optimal,
+            "gap": round(p.gap, 6),
+            "method": p.method,
+            "shortfall": p.shortfall,
+            "districts": self.districts,
+        }  # fmt: skip
+
+
+def _area(city: str | None, district: str | None, points: list[tuple[np.ndarray, np.ndarray]],
+          margin_m: float) -> StudyArea:  # fmt: skip
+    if city is not None:
+        return resolve_area(city, district)
+    lons = np.concatenate([x for x, _ in points]) if points else np.zeros(0)
+    lats = np.concatenate([y for _, y in points]) if points else np.zeros(0)
+    if not len(lons):
+        raise InvalidParameter(
+            "say where to plan: --city (an adcode or a Chinese name), or a demand or "
+            "candidates file whose extent is the area",
+            "请指定规划范围：--city（行政区划代码或中文名），或提供需求点、候选点文件，以其范围为准",
+            details=[{"parameter": "city"}],
+        )
+    pad = margin_m / 111_000.0
+    box = (lons.min() - pad, lats.min() - pad, lons.max() + pad, lats.max() + pad)
+    return resolve_area(",".join(f"{v:.6f}" for v in box))
+
+
+def _spacing(area_km2: float, points: int, floor_m: float) -> float:
+    """A grid spacing giving about `points` points over the area, at least `floor_m`."""
+    return max(floor_m, math.ceil(math.sqrt(area_km2 * 1e6 / points) / 10) * 10)
+
+
+def _inside(area: StudyArea, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    outline = shapely.union_all(area.districts.geometry.to_numpy())
+    return np.asarray(shapely.contains_xy(outline, lon, lat), dtype=bool)
+
+
+def plan_sites(
+    registry: Registry,
+    *,
+    count: int,
+    radius_m: float,
+    city: str | None = None,
+    district: str | None = None,
+    amenities: str | None = None,
+    candidates: Candidates | None = None,
+    from_stations: bool = False,
+    grid_m: float | None = None,
+    demand: DemandPoints | None = None,
+    demand_grid_m: float | None = None,
+    method: str = "auto",
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+) -> SitesResult:
+    """Choose up to `count` new sites (see the module docstring).
+
+    Raises
+    ------
+    InvalidParameter
+        Bad count, radius, method, amenities; two candidate sources; no area; grids too
+        fine for the area (the messages say which spacing fits).
+    """
+    r = check_radius(radius_m)
+    if sum((candidates is not None, from_stations, grid_m is not None)) > 1:
+        raise InvalidParameter(
+            "give one source of candidate sites: a file, --from-stations, or a grid",
+            "候选站址只能有一种来源：文件、--from-stations 或网格",
+            details=[{"parameter": "candidates"}],
+        )
+    (flt,) = parse_filters(amenities)[:1] or parse_filters(None)
+    pts = [(d.lon, d.lat) for d in (demand, candidates) if d is not None]
+    area = _area(city, district, pts, r)
+    stations = open_stations_near(registry, area, r)
+    has = np.array([(mask_of(s.amenities) & flt.mask) == flt.mask for s in stations], dtype=bool)
+    s_lon = np.array([s.lon for s in stations], dtype=np.float64)
+    s_lat = np.array([s.lat for s in stations], dtype=np.float64)
+    outline = shapely.union_all(area.districts.geometry.to_numpy())
+    area_km2 = float(area.districts.to_crs(equal_area_crs(area)).area.sum()) / 1e6
+    if candidates is None:
+        candidates = (
+            _stations_lacking(stations, has, area)
+            if from_stations
+            else _grid(outline, grid_m or _spacing(area_km2, GRID_POINTS, r / 4))
+        )
+    if demand is None:
+        demand = uniform_demand(outline, demand_grid_m or _spacing(area_km2, DEMAND_POINTS, 50.0))
+        kind = "uniform"
+    else:
+        inside = _inside(area, demand.lon, demand.lat)
+        demand = DemandPoints(demand.lon[inside], demand.lat[inside], demand.weight[inside],
+                              demand.datum, demand.datum_source)  # fmt: skip
+        kind = "file"
+    cover = coverage_matrix(demand.lon, demand.lat, candidates.lon, candidates.lat, r)
+    existing = covered_by(demand.lon, demand.lat, s_lon[has], s_lat[has], r)
+    plan = solve_sites(cover, demand.weight, existing, count, method=method,
+                       time_limit_s=time_limit_s)  # fmt: skip
+    chosen = np.array(plan.sites, dtype=np.int64)
+    places = locate(candidates.lon[chosen].tolist(), candidates.lat[chosen].tolist())
+    after = existing | (np.asarray(cover[:, chosen].sum(axis=1)).ravel() > 0)
+    return SitesResult(
+        area, flt.codes, r, candidates, kind, plan,
+        _by_district(area, demand, existing, after),
+        tuple(None if p is None else p.adcode for p in places),
+    )  # fmt: skip
+
+
+def _grid(outline: Any, spacing_m: float) -> Candidates:
+    lon, lat = candidate_grid(outline, spacing_m)
+    names = tuple(f"网格点 {i + 1}" for i in range(len(lon)))
+    return Candidates(lon, lat, names, (0,) * len(lon), "grid")
+
+
+def _stations_lacking(stations: list[Any], has: np.ndarray, area: StudyArea) -> Candidates:
+    idx = np.flatnonzero(~has).tolist()
+    lon = np.array([stations[i].lon for i in idx], dtype=np.float64)
+    lat = np.array([stations[i].lat for i in idx], dtype=np.float64)
+    inside = _inside(area, lon, lat) if len(idx) else np.zeros(0, dtype=bool)
+    keep = [i for i, ok in zip(idx, inside.tolist(), strict=True) if ok]
+    if not keep:
+        raise InvalidParameter(
+            "no open station in the area lacks these amenities: nothing to upgrade",
+            "范围内没有缺少这些设施的开放驿站：无可升级的站点",
+            details=[{"parameter": "from_stations"}],
+        )
+    return Candidates(
+        np.array([stations[i].lon for i in keep]), np.array([stations[i].lat for i in keep]),
+        tuple(stations[i].name for i in keep), tuple(stations[i].id for i in keep), "stations",
+    )  # fmt: skip
+
+
+def _by_district(
+    area: StudyArea, demand: DemandPoints, before: np.ndarray, after: np.ndarray
+) -> list[dict[str, Any]]:
+    rows = []
+    for d in area.districts.itertuples():
+        inside = np.asarray(shapely.contains_xy(d.geometry, demand.lon, demand.lat), dtype=bool)
+        w = demand.weight[inside]
+        total = float(w.sum())
+        rows.append({
+            "adcode": d.adcode, "name": d.name, "name_en": d.name_en,
+            "total_weight": round(total, 6),
+            "covered_before": round(float(w[before[inside]].sum()), 6),
+            "covered_after": round(float(w[after[inside]].sum()), 6),
+        })  # fmt: skip
+    return rows
