@@ -7,12 +7,12 @@ and the follower's loop is driven step by step, never by the wall clock."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from geo.clock import ManualClock, use_clock
+from geo.clock import ManualClock
 from geo.errors import InvalidDateTime, InvalidParameter
 from geo.model import Status
 from geo.registry import REOPEN_EVERY_S, Registry, open_registry
@@ -24,24 +24,6 @@ from tests.geo.report_helpers import EDITOR, T0, TIANANMEN, add_station, moved, 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 # 2026-11-25 00:00 in Beijing, two days after T0 (Monday 12:00 in Beijing).
 WEDNESDAY = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def clock() -> Iterator[ManualClock]:
-    """Time stands still at T0 until the test moves it."""
-    manual = ManualClock(T0)
-    with use_clock(manual):
-        yield manual
-
-
-@pytest.fixture
-def registry(store_url: Callable[[str], str], clock: ManualClock) -> Iterator[Registry]:
-    """An empty registry on SQLite and on PostGIS, under the test's clock."""
-    opened = open_registry(store_url("reopen"))
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def closed_until(registry: Registry, until: str | None, *, station_id: int | None = None) -> int:

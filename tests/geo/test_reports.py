@@ -5,16 +5,15 @@ ManualClock. Searches, moderation and several servers: test_reports_search.py.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from geo.clock import ManualClock, use_clock
+from geo.clock import ManualClock
 from geo.datums import from_wgs84, to_wgs84
 from geo.errors import InvalidParameter, MalformedBody
 from geo.hours import normalize_opening_hours
-from geo.registry import Registry, open_registry
+from geo.registry import Registry
 from geo.reports.kinds import ALL_GOOD, BY_CODE, REPORT_KINDS, parse_kinds
 from geo.reports.model import FAR_M, MAX_NOTE, ReportStatus, expires_at, new_report
 from geo.search import build_nearest_query
@@ -33,24 +32,6 @@ from tests.hostile import HOSTILE, STORABLE
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 SECOND = timedelta(seconds=1)
 WEEKDAYS = "周一至周五 09:00-17:00"  # Mo-Fr 09:00-17:00, Shanghai time
-
-
-@pytest.fixture
-def clock() -> Iterator[ManualClock]:
-    """Time stands still at T0 until the test moves it."""
-    manual = ManualClock(T0)
-    with use_clock(manual):
-        yield manual
-
-
-@pytest.fixture
-def registry(store_url: Callable[[str], str], clock: ManualClock) -> Iterator[Registry]:
-    """An empty registry on SQLite and on PostGIS, under the test's clock."""
-    opened = open_registry(store_url("reports"))
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def shanghai(day: int, hour: int, minute: int = 0) -> datetime:

@@ -6,7 +6,7 @@ reports. The store's part runs on SQLite and PostGIS; time is a ManualClock."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -37,25 +37,6 @@ from tests.geo.report_helpers import (
     nearest_ids,
     send,
 )
-
-
-@pytest.fixture
-def clock() -> Iterator[ManualClock]:
-    """Time stands still at T0 until the test moves it."""
-    manual = ManualClock(T0)
-    with use_clock(manual):
-        yield manual
-
-
-@pytest.fixture
-def registry(store_url: Callable[[str], str], clock: ManualClock) -> Iterator[Registry]:
-    """An empty registry on SQLite and on PostGIS, under the test's clock."""
-    opened = open_registry(store_url("reports"))
-    try:
-        yield opened
-    finally:
-        opened.close()
-
 
 # -- exclude_reported against a brute force ----------------------------------------------
 
