@@ -19,6 +19,7 @@ from api.routes import (
     maps,
     ogc,
     page,
+    plans,
     report_stats,
     reports,
     route,
@@ -41,6 +42,7 @@ ROUTERS: Final = (
     report_stats.router,  # before reports: /v1/reports/by-district is not a listing
     reports.router,
     maps.router,
+    plans.router,
     page.router,
     ogc.router,
     audit.router,
