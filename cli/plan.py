@@ -134,6 +134,10 @@ def plan_sites_command(
     ] = None,
     demand: DemandOpt = None,
     demand_crs: DemandCrsOpt = None,
+    demand_grid_m: Annotated[
+        float | None,
+        typer.Option(help="Without --demand: spacing of the even demand grid, metres."),
+    ] = None,
     method: Annotated[str, typer.Option(help="auto, exact or greedy.")] = "auto",
     time_limit_s: Annotated[float, typer.Option(help="Most seconds for the exact solver.")] = (
         DEFAULT_TIME_LIMIT_S
@@ -161,6 +165,7 @@ def plan_sites_command(
                 from_stations=from_stations,
                 grid_m=grid_m,
                 demand=points,
+                demand_grid_m=demand_grid_m,
                 method=method,
                 time_limit_s=time_limit_s,
             )

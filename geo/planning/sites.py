@@ -38,7 +38,7 @@ from geo.registry import Registry
 __all__ = ["SitesResult", "plan_sites"]
 
 GRID_POINTS: Final = 8_000  # default candidate grid: about this many points
-DEMAND_POINTS: Final = 40_000  # default uniform demand: about this many points
+DEMAND_POINTS: Final = 150_000  # default uniform demand: about this many points
 
 
 @dataclass(frozen=True)
