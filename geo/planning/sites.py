@@ -151,7 +151,14 @@ def plan_sites(
             "候选站址只能有一种来源：文件、--from-stations 或网格",
             details=[{"parameter": "candidates"}],
         )
-    (flt,) = parse_filters(amenities)[:1] or parse_filters(None)
+    filters = parse_filters(amenities)
+    if len(filters) > 1:  # coverage takes several filters; a plan is for one
+        raise InvalidParameter(
+            f"amenities={amenities!r}: a plan is for one set of amenities (no ';')",
+            f"amenities={amenities!r}：一次规划只能针对一组设施（不能用“;”分隔多组）",
+            details=[{"parameter": "amenities", "value": str(amenities)[:80]}],
+        )
+    (flt,) = filters or parse_filters(None)
     pts = [(d.lon, d.lat) for d in (demand, candidates) if d is not None]
     area = _area(city, district, pts, r)
     stations = open_stations_near(registry, area, r)

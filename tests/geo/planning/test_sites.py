@@ -117,3 +117,6 @@ def test_refusals(registry: Registry) -> None:
     assert nowhere.value.details == [{"parameter": "city"}]
     with pytest.raises(InvalidParameter):
         plan_sites(registry, count=0, radius_m=R, city=BBOX, candidates=cands)
+    with pytest.raises(InvalidParameter) as two_filters:
+        plan_sites(registry, count=1, radius_m=R, city=BBOX, amenities="ev_charging;toilet")
+    assert "一组设施" in two_filters.value.message_zh
