@@ -92,6 +92,9 @@ def _show(result: SitesResult, doc: dict[str, Any]) -> None:
         n = len(p.sites)
         out.print(line(f"只需 {n} 个站址即可覆盖候选点所能覆盖的全部需求"))
         out.print(line(f"  {n} sites already cover all that the candidates can reach"))
+    if result.demand_outside:
+        out.print(line(f"范围外的需求点 {result.demand_outside} 个未计入 / demand points outside "
+                       "the area, left out"))  # fmt: skip
     if result.candidates.skipped_count:
         out.print(line(f"跳过 {result.candidates.skipped_count} 行候选点 / candidate rows "
                        "skipped (--json lists them)"))  # fmt: skip

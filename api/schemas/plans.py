@@ -71,6 +71,7 @@ class SitePlanAnswer(Strict):
     count: int = Field(description="Sites asked for")
     candidates: PlanCandidates
     demand: Literal["file", "uniform"] = Field(description="uniform: weights are km²")
+    demand_outside: Count = Field(description="Demand points of the file outside the area")
     sites: list[PlannedSite]
     covered_weight: float = Field(description="By existing stations and the sites together")
     existing_covered_weight: float

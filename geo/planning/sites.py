@@ -50,6 +50,7 @@ class SitesResult:
     radius_m: float
     candidates: Candidates
     demand_kind: str  # "file" or "uniform" (weights in km²)
+    demand_outside: int  # demand points of the file outside the area, left out
     plan: SitePlan
     districts: list[dict[str, Any]]
     adcodes: tuple[str | None, ...]  # of each chosen site, rank order
@@ -79,6 +80,7 @@ class SitesResult:
                            "datum_source": c.datum_source, "skipped": c.skipped,
                            "skipped_count": c.skipped_count},
             "demand": self.demand_kind,
+            "demand_outside": self.demand_outside,
             "sites": sites,
             "covered_weight": round(p.covered_weight, 6),
             "existing_covered_weight": round(p.existing_covered_weight, 6),
@@ -171,13 +173,19 @@ def plan_sites(
         candidates = (
             _stations_lacking(stations, has, area)
             if from_stations
-            else _grid(outline, grid_m or _spacing(area_km2, GRID_POINTS, r / 4))
+            else _grid(
+                outline, grid_m if grid_m is not None else _spacing(area_km2, GRID_POINTS, r / 4)
+            )
         )
     if demand is None:
-        demand = uniform_demand(outline, demand_grid_m or _spacing(area_km2, DEMAND_POINTS, 50.0))
-        kind = "uniform"
+        spacing = (
+            demand_grid_m if demand_grid_m is not None else _spacing(area_km2, DEMAND_POINTS, 50.0)
+        )
+        demand = uniform_demand(outline, spacing)
+        kind, outside = "uniform", 0
     else:
         inside = _inside(area, demand.lon, demand.lat)
+        outside = int((~inside).sum())  # said in the answer, not silently dropped
         demand = DemandPoints(demand.lon[inside], demand.lat[inside], demand.weight[inside],
                               demand.datum, demand.datum_source)  # fmt: skip
         kind = "file"
@@ -189,7 +197,7 @@ def plan_sites(
     places = locate(candidates.lon[chosen].tolist(), candidates.lat[chosen].tolist())
     after = existing | (np.asarray(cover[:, chosen].sum(axis=1)).ravel() > 0)
     return SitesResult(
-        area, flt.codes, r, candidates, kind, plan,
+        area, flt.codes, r, candidates, kind, outside, plan,
         _by_district(area, demand, existing, after),
         tuple(None if p is None else p.adcode for p in places),
     )  # fmt: skip

@@ -106,6 +106,17 @@ def test_uniform_demand_and_grid_by_default(registry: Registry) -> None:
     assert doc["curve"] == sorted(doc["curve"])
 
 
+def test_demand_outside_the_area_is_counted_not_lost(registry: Registry) -> None:
+    inner = demand_points(50)
+    far = DemandPoints(np.array([116.6, 116.7]), np.array([40.2, 40.3]), np.array([5.0, 5.0]))
+    both = DemandPoints(np.concatenate([inner.lon, far.lon]),
+                        np.concatenate([inner.lat, far.lat]),
+                        np.concatenate([inner.weight, far.weight]))  # fmt: skip
+    doc = plan_sites(registry, count=1, radius_m=R, city=BBOX, demand=both).as_dict()
+    assert doc["demand_outside"] == 2
+    assert doc["total_weight"] == pytest.approx(float(inner.weight.sum()))
+
+
 def test_refusals(registry: Registry) -> None:
     cands = Candidates(np.array([116.4]), np.array([39.91]), ("a",), (2,), "file")
     with pytest.raises(InvalidParameter) as two:
