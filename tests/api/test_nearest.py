@@ -374,6 +374,7 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         ("/v1/maps/coverage", "get"),
         ("/v1/maps/coverage", "post"),
         ("/v1/coverage/stats", "get"),
+        ("/v1/plans/sites", "post"),
         ("/v1/stations/along-route", "get"),
         ("/v1/stations/along-route", "post"),
         ("/v1/audit", "get"),
