@@ -147,6 +147,18 @@ def require_file(path: Path) -> None:
         raise typer.Exit(code=2)
 
 
+def write_out(path: Path, data: bytes) -> None:
+    """Write an ``--out`` file, or exit 2 saying why not (no such folder, no permission)
+    in both languages, not with a traceback."""
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+        err.print(line(("错误 / error", "red"), f" (unwritable): 无法写入 / cannot write "
+                       f"{path}: {why}"))  # fmt: skip
+        raise typer.Exit(code=2) from None
+
+
 def key_actor(store: StationStore, key: str) -> Actor:
     """The holder of API key ``key`` (``--key``); ``Unauthorized`` (exit 2) for a key the
     store does not hold, ``KeyRevoked`` for a revoked one."""

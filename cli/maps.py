@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import DbOpt, checked, err, out, registry_at
+from cli.common import DbOpt, checked, err, out, registry_at, write_out
 from cli.safe import line
 from geo.coverage import CoverageResult, build_coverage
 from geo.coverage.demand import read_demand
@@ -114,7 +114,7 @@ def map_coverage(
         database_url=database_url,
     )
     page = render_coverage_html(result, lang=lang, offline=offline)
-    out_path.write_text(page, encoding="utf-8")
+    write_out(out_path, page.encode("utf-8"))
     size_mb = len(page.encode("utf-8")) / 1e6
     total = result.total
     out.print(
@@ -169,5 +169,5 @@ def coverage_stats(
         sys.stdout.buffer.write(data)  # CSV with its BOM: `> file.csv` opens right in Excel
         sys.stdout.flush()
     else:
-        out_path.write_bytes(data)
+        write_out(out_path, data)
         err.print(line(f"已写入 / wrote {out_path}"))

@@ -2,66 +2,39 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from cli.common import DbOpt, checked, err, out, registry_at
+from cli.common import DbOpt, checked, err, out, registry_at, write_out
 from cli.maps import DemandCrsOpt, DemandOpt, DistrictOpt
 from cli.safe import line, print_json, row
 from geo.coverage.demand import read_demand
 from geo.errors import InvalidParameter
-from geo.formulas import escape_formula
 from geo.planning.candidate_file import read_candidates
 from geo.planning.mclp import DEFAULT_TIME_LIMIT_S
+from geo.planning.outputs import write_sites
+from geo.planning.site_map import sites_map_data
 from geo.planning.sites import SitesResult, plan_sites
+from maps.i18n import parse_lang
+from maps.sites_map import render_sites_html
 
 plan_app = typer.Typer(help="选址规划 / where to build next.", no_args_is_help=True)
 
-_FORMATS = (".json", ".csv", ".geojson")
+_FORMATS = (".json", ".csv", ".geojson", ".xlsx", ".html")
 
 
-def _csv(doc: dict[str, Any]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["rank", "name", "lon", "lat", "adcode", "gain_weight"])
-    for s in doc["sites"]:  # a name is a cell, never a formula
-        name = escape_formula(s["name"])
-        writer.writerow([s["rank"], name, s["lon"], s["lat"], s["adcode"] or "", s["gain_weight"]])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def _geojson(doc: dict[str, Any]) -> bytes:
-    features = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [s["lon"], s["lat"]]},
-            "properties": {k: v for k, v in s.items() if k not in ("lon", "lat")},
-        }
-        for s in doc["sites"]
-    ]
-    return json.dumps(
-        {"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1
-    ).encode("utf-8")
-
-
-def _write(doc: dict[str, Any], path: Path) -> None:
+def _check_out(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in _FORMATS:
         raise InvalidParameter(
-            f"--out {path.name}: write .json, .csv or .geojson",
-            f"--out {path.name}：输出文件应为 .json、.csv 或 .geojson",
+            f"--out {path.name}: write .json, .csv, .geojson, .xlsx or .html (a map)",
+            f"--out {path.name}：输出文件应为 .json、.csv、.geojson、.xlsx 或 .html（地图）",
             details=[{"parameter": "out", "accepted": list(_FORMATS)}],
         )
-    if suffix == ".json":
-        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-    else:
-        path.write_bytes(_csv(doc) if suffix == ".csv" else _geojson(doc))
+    return suffix
 
 
 def _show(result: SitesResult, doc: dict[str, Any]) -> None:
@@ -88,7 +61,10 @@ def _show(result: SitesResult, doc: dict[str, Any]) -> None:
         out.print(line(f"已证明最优 / proven optimal ({p.method})"))
     else:
         out.print(line(f"与最优差距至多 / within {100 * p.gap:.2f}% of the optimum ({p.method})"))
-    if p.shortfall:
+    if p.shortfall and not p.sites:
+        out.print(line("已有驿站已覆盖候选点所能覆盖的全部需求：无需新建"))
+        out.print(line("  the stations already cover all the candidates reach: nothing to build"))
+    elif p.shortfall:
         n = len(p.sites)
         out.print(line(f"只需 {n} 个站址即可覆盖候选点所能覆盖的全部需求"))
         out.print(line(f"  {n} sites already cover all that the candidates can reach"))
@@ -146,13 +122,19 @@ def plan_sites_command(
         DEFAULT_TIME_LIMIT_S
     ),
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="Write the sites to .json, .csv or .geojson.")
+        Path | None,
+        typer.Option(
+            "--out", help="Write the plan to .json, .csv, .geojson, .xlsx or .html (a map)."
+        ),
     ] = None,
+    lang: Annotated[str, typer.Option(help="Language of the .html map: zh or en.")] = "zh",
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     database_url: DbOpt = None,
 ) -> None:
     """选址 / Choose sites covering the most demand not yet within --radius-m of a station
     with --amenities (maximal covering; proven optimal or with its gap)."""
+    suffix = checked(lambda: _check_out(out_path)) if out_path is not None else None
+    lang = checked(lambda: parse_lang(lang))
     points = checked(lambda: read_demand(demand, crs=demand_crs)) if demand else None
     sites = checked(lambda: read_candidates(candidates, crs=crs)) if candidates else None
     with registry_at(database_url) as registry:
@@ -173,9 +155,12 @@ def plan_sites_command(
                 time_limit_s=time_limit_s,
             )
         )
+        if suffix == ".html":  # the map draws the stations as they are now
+            page = render_sites_html(sites_map_data(registry, result), lang=lang)
     doc = result.as_dict()
-    if out_path is not None:
-        checked(lambda: _write(doc, out_path))
+    if out_path is not None and suffix is not None:
+        data = page.encode("utf-8") if suffix == ".html" else write_sites(doc, suffix)
+        write_out(out_path, data)
         err.print(line(f"已写入 / wrote {out_path}"))
     if as_json:
         print_json(doc)

@@ -49,7 +49,9 @@ from maps.panels import (
     radius_text,
 )
 
-__all__ = ["CLASSES", "CoverageLayers", "build_coverage_map", "render_coverage_html"]
+__all__ = [
+    "CLASSES", "CoverageLayers", "build_coverage_map", "render_coverage_html", "render_page",
+]  # fmt: skip
 
 PROBE_MS: Final = 4000  # how long the map waits for one street tile before going without
 NARROW_PX: Final = 600  # below this width the summary starts closed
@@ -283,7 +285,13 @@ def _head(offline: bool) -> str:
 
 
 def build_coverage_map(
-    result: CoverageResult, *, lang: str = "zh", offline: bool = True
+    result: CoverageResult,
+    *,
+    lang: str = "zh",
+    offline: bool = True,
+    title: str | None = None,
+    panels_html: str | None = None,
+    more: dict[str, Any] | None = None,
 ) -> folium.Map:
     """A folium map of a coverage result: stations, covered and uncovered areas,
     per-district choropleths, optional demand heat, layer control, title, summary, legend.
@@ -296,6 +304,10 @@ def build_coverage_map(
         ``zh`` (default) or ``en`` for every word on the map.
     offline : bool
         Inline every asset (default); otherwise link them on a CDN.
+    title, panels_html, more : optional
+        For maps built on this one (:mod:`maps.sites_map`): the page title, the panels
+        in place of the coverage summary (escaped by the caller), and payload entries
+        added to the coverage payload (``more["overlays"]`` appended to its overlays).
 
     Raises
     ------
@@ -321,9 +333,15 @@ def build_coverage_map(
     root.header.add_child(Verbatim(_head(offline)), name="sf_assets")
     # branca prints the title into <title> without escaping it.
     area = result.area.name if lang == "zh" else result.area.name_en
-    root.title = html.escape(t["title"].format(area=area))
-    root.html.add_child(Verbatim(panels(result, lang, t)), name="sf_panels")
-    fmap.add_child(CoverageLayers(_payload(result, lang, t)))
+    root.title = html.escape(title if title is not None else t["title"].format(area=area))
+    page_panels = panels_html if panels_html is not None else panels(result, lang, t)
+    root.html.add_child(Verbatim(page_panels), name="sf_panels")
+    payload = _payload(result, lang, t)
+    if more:
+        extra = dict(more)
+        payload["overlays"] = payload["overlays"] + list(extra.pop("overlays", []))
+        payload.update(extra)
+    fmap.add_child(CoverageLayers(payload))
     return fmap
 
 
@@ -335,7 +353,18 @@ def render_coverage_html(result: CoverageResult, *, lang: str = "zh", offline: b
     RuntimeError
         If an offline page would still load anything from the network.
     """
-    page: str = build_coverage_map(result, lang=lang, offline=offline).get_root().render()
+    return render_page(build_coverage_map(result, lang=lang, offline=offline), offline)
+
+
+def render_page(fmap: folium.Map, offline: bool) -> str:
+    """A map built by :func:`build_coverage_map` as one HTML page.
+
+    Raises
+    ------
+    RuntimeError
+        If an offline page would still load anything from the network.
+    """
+    page: str = fmap.get_root().render()
     if offline and (match := _REMOTE.search(page)):
         raise RuntimeError(f"offline map refers to a remote asset: {match.group(0)!r}")
     return page

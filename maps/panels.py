@@ -12,7 +12,7 @@ from maps.i18n import TEXT
 
 __all__ = [
     "BASEMAP_NOTE_ID", "CLASSES", "COVERED", "DATUM_NOTE_ID", "KEY_ID", "LEGEND_ID",
-    "UNCOVERED", "panels", "radius_text",
+    "UNCOVERED", "legend_and_key", "panels", "radius_text", "summary_panel", "title_panel",
 ]  # fmt: skip
 
 # Choropleth classes: upper bound of the covered share, colour (ColorBrewer RdYlGn).
@@ -68,34 +68,28 @@ def _table(result: CoverageResult, fi: int, t: dict[str, str]) -> str:
     )
 
 
-def panels(result: CoverageResult, lang: str, t: dict[str, str]) -> str:
-    """The title, the summary tables, the share legend and the covered/uncovered key,
-    as HTML (every text escaped); ``t`` is :data:`maps.i18n.TEXT` of ``lang``."""
+def title_panel(heading: str, subtitle: str, t: dict[str, str]) -> str:
+    """The title box: heading, subtitle, the datum note and the (hidden) offline note."""
     e = html.escape
-    area = result.area.name if lang == "zh" else result.area.name_en
-    radii = (
-        "、".join(radius_text(r) for r in result.radii)
-        if lang == "zh"
-        else ", ".join(radius_text(r) for r in result.radii)
-    )
-    title = (
-        f'<div class="sf-panel sf-title"><h1>{e(t["title"].format(area=area))}</h1>'
-        f"<p>{e(t['subtitle'].format(stations=result.total.stations, radii=radii))}</p>"
+    return (
+        f'<div class="sf-panel sf-title"><h1>{e(heading)}</h1><p>{e(subtitle)}</p>'
         f'<p id="{DATUM_NOTE_ID}">{e(t["datum_wgs84"])}</p>'
         f'<p id="{BASEMAP_NOTE_ID}" class="sf-offline" hidden>{e(t["offline"])}</p></div>'
     )
-    blocks = []
-    for fi, flt in enumerate(result.filters):
-        ff = result.total.filters[fi]
-        blocks.append(
-            f"<h2>{e(t['filter'].format(filter=flt.label(lang), matching=ff.matching_stations))}"
-            "</h2>" + _table(result, fi, t)
-        )
-    summary = (
-        f'<details class="sf-panel sf-summary" open><summary>{e(t["summary"])}</summary>'
-        + "".join(blocks)
-        + "</details>"
+
+
+def summary_panel(blocks: list[str], t: dict[str, str]) -> str:
+    """The collapsible summary around `blocks` (HTML already escaped)."""
+    return (
+        f'<details class="sf-panel sf-summary" open><summary>{html.escape(t["summary"])}'
+        "</summary>" + "".join(blocks) + "</details>"
     )
+
+
+def legend_and_key(t: dict[str, str], more: tuple[tuple[str, str], ...] = ()) -> str:
+    """The legend of the share classes (hidden until the per-district view) and the key
+    of covered / uncovered, with `more` (colour, text) entries after them."""
+    e = html.escape
     lower = 0.0
     items = []
     for upper, colour in CLASSES:
@@ -107,9 +101,35 @@ def panels(result: CoverageResult, lang: str, t: dict[str, str]) -> str:
         f'<div id="{LEGEND_ID}" class="sf-panel sf-legend" hidden><b>{e(t["legend"])}</b>'
         f"{''.join(items)}</div>"
     )
+    entries = ((COVERED, t["key_covered"]), (UNCOVERED, t["key_uncovered"]), *more)
     key = (
         f'<div id="{KEY_ID}" class="sf-panel sf-legend">'
-        f'<div><i style="background:{COVERED}"></i>{e(t["key_covered"])}</div>'
-        f'<div><i style="background:{UNCOVERED}"></i>{e(t["key_uncovered"])}</div></div>'
+        + "".join(f'<div><i style="background:{c}"></i>{e(text)}</div>' for c, text in entries)
+        + "</div>"
     )
-    return title + summary + legend + key
+    return legend + key
+
+
+def panels(result: CoverageResult, lang: str, t: dict[str, str]) -> str:
+    """The title, the summary tables, the share legend and the covered/uncovered key,
+    as HTML (every text escaped); ``t`` is :data:`maps.i18n.TEXT` of ``lang``."""
+    e = html.escape
+    area = result.area.name if lang == "zh" else result.area.name_en
+    radii = (
+        "、".join(radius_text(r) for r in result.radii)
+        if lang == "zh"
+        else ", ".join(radius_text(r) for r in result.radii)
+    )
+    title = title_panel(
+        t["title"].format(area=area),
+        t["subtitle"].format(stations=result.total.stations, radii=radii),
+        t,
+    )
+    blocks = []
+    for fi, flt in enumerate(result.filters):
+        ff = result.total.filters[fi]
+        blocks.append(
+            f"<h2>{e(t['filter'].format(filter=flt.label(lang), matching=ff.matching_stations))}"
+            "</h2>" + _table(result, fi, t)
+        )
+    return title + summary_panel(blocks, t) + legend_and_key(t)

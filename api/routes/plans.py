@@ -8,18 +8,24 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from api.coverage_cache import coverage_answers
 from api.deps import RegistryDep
-from api.schemas import ERROR_RESPONSES, documented
+from api.schemas import ERROR_RESPONSES
 from api.schemas.plans import SitePlanAnswer
 from api.strict import StrictRoute
 from api.traffic import Traffic, traffic
 from geo.coverage.demand import read_demand
+from geo.errors import InvalidParameter
 from geo.planning.candidate_file import read_candidates
 from geo.planning.mclp import DEFAULT_TIME_LIMIT_S
-from geo.planning.sites import plan_sites
+from geo.planning.outputs import MEDIA_TYPES, SITE_FORMATS, write_sites
+from geo.planning.site_map import sites_map_data
+from geo.planning.sites import SitesResult, plan_sites
+from geo.registry import Registry
+from maps.i18n import parse_lang
+from maps.sites_map import render_sites_html
 
 router = APIRouter(
     route_class=StrictRoute, prefix="/v1", tags=["planning"], responses=ERROR_RESPONSES
@@ -33,11 +39,53 @@ def _saved(upload: UploadFile, tmp: str, stem: str) -> Path:
     return path
 
 
+_FORMATS = (*SITE_FORMATS, "html")
+
+
+def _format(fmt: str) -> str:
+    value = fmt.strip().lower()
+    if value not in _FORMATS:
+        accepted = ", ".join(_FORMATS)
+        raise InvalidParameter(
+            f"format={fmt!r} is invalid: expected one of {accepted}",
+            f"参数 format={fmt!r} 无效：应为 {accepted} 之一",
+            details=[{"parameter": "format", "value": fmt[:80], "accepted": list(_FORMATS)}],
+        )
+    return value
+
+
+def _answer(result: SitesResult, fmt: str, lang: str, registry: Registry) -> Response:
+    if fmt == "json":
+        return JSONResponse(result.as_dict())
+    if fmt == "html":
+        return HTMLResponse(render_sites_html(sites_map_data(registry, result), lang=lang))
+    name = f"sites-{result.area.key}.{fmt}"
+    return Response(
+        write_sites(result.as_dict(), fmt),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.post(
     "/plans/sites",
     summary="Where to build next / 选址规划",
     openapi_extra=traffic(Traffic.SEARCH),  # a POST that only reads (files in its body)
-    **documented(SitePlanAnswer),
+    response_model=None,  # a ready Response in every format: the model only documents
+    responses={
+        200: {
+            "model": SitePlanAnswer,
+            "description": "The plan: JSON, a CSV, GeoJSON or XLSX attachment, or an HTML map.",
+            "content": {
+                **{
+                    MEDIA_TYPES[f]: {"schema": {"type": "string", "format": "binary"}}
+                    for f in SITE_FORMATS
+                    if f != "json"
+                },
+                "text/html": {"schema": {"type": "string"}},
+            },
+        }
+    },
 )
 async def plan_sites_route(
     request: Request,
@@ -70,11 +118,17 @@ async def plan_sites_route(
     time_limit_s: Annotated[
         float, Form(description="Most seconds for the exact solver (at most 60).")
     ] = DEFAULT_TIME_LIMIT_S,
+    fmt: Annotated[
+        str, Form(alias="format", description=f"{', '.join(_FORMATS)} (html: a map).")
+    ] = "json",
+    lang: Annotated[str, Form(description="Language of the html map: zh or en.")] = "zh",
 ) -> Response:
     """Choose up to `count` sites covering the most demand not yet within `radius_m` of an
     open station offering `amenities` (maximal covering; proven optimal or with its gap).
     Positions in the answer are WGS84."""
     limit = min(time_limit_s, DEFAULT_TIME_LIMIT_S)
+    fmt = _format(fmt)
+    lang = parse_lang(lang)
 
     def work() -> Response:
         with tempfile.TemporaryDirectory(prefix="stationfinder-plan-") as tmp:
@@ -90,6 +144,6 @@ async def plan_sites_route(
                 amenities=amenities, candidates=sites, from_stations=from_stations,
                 grid_m=grid_m, demand=points, method=method, time_limit_s=limit,
             )  # fmt: skip
-        return JSONResponse(result.as_dict())
+        return _answer(result, fmt, lang, registry)
 
     return await coverage_answers(request.app).uncached(request, work)

@@ -41,9 +41,15 @@ GRID_POINTS: Final = 8_000  # default candidate grid: about this many points
 DEMAND_POINTS: Final = 150_000  # default uniform demand: about this many points
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SitesResult:
-    """A site plan with what it was asked and where its sites are."""
+    """A site plan with what it was asked and where its sites are.
+
+    ``demand`` is the demand the plan weighed (inside the area; an even lattice when
+    no file was given) and ``first_rank`` says of each point who covers it: ``-1`` an
+    existing station, ``k >= 1`` the site of rank k (the first in rank order whose disc
+    holds it, so the points of rank k weigh its ``gain_weight``), ``0`` nobody.
+    """
 
     area: StudyArea
     amenities: tuple[str, ...]
@@ -54,6 +60,8 @@ class SitesResult:
     plan: SitePlan
     districts: list[dict[str, Any]]
     adcodes: tuple[str | None, ...]  # of each chosen site, rank order
+    demand: DemandPoints
+    first_rank: np.ndarray
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON answer (positions WGS84)."""
@@ -195,12 +203,24 @@ def plan_sites(
                        time_limit_s=time_limit_s)  # fmt: skip
     chosen = np.array(plan.sites, dtype=np.int64)
     places = locate(candidates.lon[chosen].tolist(), candidates.lat[chosen].tolist())
-    after = existing | (np.asarray(cover[:, chosen].sum(axis=1)).ravel() > 0)
+    first = _first_rank(cover, chosen, existing)
     return SitesResult(
         area, flt.codes, r, candidates, kind, outside, plan,
-        _by_district(area, demand, existing, after),
-        tuple(None if p is None else p.adcode for p in places),
+        _by_district(area, demand, existing, first != 0),
+        tuple(None if p is None else p.adcode for p in places), demand, first,
     )  # fmt: skip
+
+
+def _first_rank(cover: Any, chosen: np.ndarray, existing: np.ndarray) -> np.ndarray:
+    """Per demand point: -1 covered by a station, k the first chosen site (rank k)
+    whose disc holds it, 0 nobody."""
+    first = np.where(existing, -1, 0).astype(np.int32)
+    columns = cover.tocsc()
+    for rank, j in enumerate(chosen.tolist(), start=1):
+        rows = columns.indices[columns.indptr[j] : columns.indptr[j + 1]]
+        rows = rows[first[rows] == 0]
+        first[rows] = rank
+    return first
 
 
 def _grid(outline: Any, spacing_m: float) -> Candidates:

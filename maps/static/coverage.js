@@ -161,6 +161,40 @@ function sfCoverage(map, P) {
         pts.push([ll.lat, ll.lng, P.demand[i][2]]);
       }
       return L.heatLayer(pts, {radius: 14, blur: 18, max: P.demandMax});
+    },
+    // A site plan's map (maps/sites_map.py): the area and the demand points the sites
+    // newly cover, and the sites numbered in the order to build.
+    newly: function () {
+      return L.geoJSON(P.newly, {coordsToLatLng: geoCoords, interactive: false,
+        style: {color: P.newlyColour, weight: 1, fillColor: P.newlyColour, fillOpacity: 0.5}});
+    },
+    newdemand: function () {
+      var group = L.layerGroup();
+      P.newDemand.forEach(function (d) {
+        group.addLayer(L.circleMarker(toLatLng(d[0], d[1]), {radius: 3, weight: 1,
+          color: P.newlyColour, fillColor: P.newlyColour, fillOpacity: 0.9, interactive: false}));
+      });
+      return group;
+    },
+    sites: function () {
+      var W = P.siteWords, group = L.layerGroup();
+      P.sites.forEach(function (s) {  // [lon, lat, rank, name, gain, share, district]
+        var badge = document.createElement("span");
+        badge.textContent = String(s[2]);
+        var m = L.marker(toLatLng(s[0], s[1]), {
+          icon: L.divIcon({className: "sf-site", html: badge, iconSize: null}),
+          title: s[3], zIndexOffset: 1000 - s[2]
+        });
+        m.bindPopup(function () {
+          return "<div class=\"sf-popup\"><b class=\"sf-name\">" + esc(s[3]) + "</b><br>"
+            + esc(W.site_popup.replace("{rank}", String(s[2]))) + "<table>"
+            + "<tr><th>" + esc(W.gain) + "</th><td>" + esc(s[4] + " (" + s[5] + ")")
+            + "</td></tr><tr><th>" + esc(W.district) + "</th><td>" + esc(s[6])
+            + "</td></tr></table></div>";
+        });
+        group.addLayer(m);
+      });
+      return group;
     }
   };
 

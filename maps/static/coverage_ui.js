@@ -4,6 +4,8 @@
  *   basemap, the radius, the filter (when there are several), the view (covered and
  *   uncovered areas, or the covered share per district) and four switches (stations,
  *   district names, outlines, demand heat). Only the chosen radius and filter are drawn.
+ * - On a site plan's map, two more switches: the suggested sites and what they newly
+ *   cover (the area in the area view, the demand points in both).
  * - District names: one label per district at a point inside it; a label that would
  *   overlap a larger district's label is hidden until the zoom leaves room for it.
  * - The legend of the share classes only with the per-district view; the key of
@@ -24,7 +26,7 @@
 function sfCoverageUi(map, P, api) {
   var T = P.ui;
   var state = {base: 0, f: 0, r: 0, view: "area", stations: true, labels: true,
-    outlines: true, heat: true};
+    outlines: true, heat: true, sites: true, newly: true};
 
   function node(tag, cls, text) {
     var e = document.createElement(tag);
@@ -42,6 +44,9 @@ function sfCoverageUi(map, P, api) {
         return state.view === "area" && o.f === state.f && o.r === state.r;
       case "choropleth":
         return state.view === "districts" && o.f === state.f && o.r === state.r;
+      case "sites": return state.sites;
+      case "newly": return state.newly && state.view === "area";
+      case "newdemand": return state.newly;
       default: return false;
     }
   }
@@ -108,6 +113,10 @@ function sfCoverageUi(map, P, api) {
       toggle(set, T.labels, "labels");
       toggle(set, T.outlines, "outlines");
       if (P.demand) { toggle(set, T.heat, "heat"); }
+      if (P.sites) {
+        toggle(set, P.siteWords.sites_toggle, "sites");
+        toggle(set, P.siteWords.newly_toggle, "newly");
+      }
       body.appendChild(set);
       details.appendChild(body);
       L.DomEvent.disableClickPropagation(details);

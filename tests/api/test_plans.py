@@ -56,3 +56,25 @@ def test_refusals_are_422_in_both_languages(client: TestClient) -> None:
     error = assert_error(bad, 422, "invalid_file")
     assert "经纬度" in error["message_zh"]
     assert_error(plan(client, colour="red"), 422, "unknown_parameter")
+
+
+def test_the_plan_as_files_and_a_map(client: TestClient) -> None:
+    post_station(client, feature(116.4180, 39.9090, name="东单驿站", amenities=["ev_charging"]))
+    files = {"candidates": ("银行网点.csv", CANDIDATES, "text/csv")}
+    as_csv = plan(client, files=files, format="csv")
+    assert as_csv.status_code == 200, as_csv.text
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.content.startswith(b"\xef\xbb\xbf")
+    assert "attachment" in as_csv.headers["content-disposition"]
+    geojson = plan(client, files=files, format="geojson").json()
+    assert [f["properties"]["rank"] for f in geojson["features"]] == [1, 2]
+    xlsx = plan(client, files=files, format="xlsx")
+    assert xlsx.content[:2] == b"PK"
+    page = plan(client, files=files, format="html", lang="en")
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Where to build next" in page.text
+    assert "<script>alert(1)</script>" not in page.text
+    bad = plan(client, format="pdf")
+    assert_error(bad, 422, "invalid_parameter")
+    assert "html" in bad.json()["error"]["message"]
+    assert_error(plan(client, format="html", lang="fr"), 422, "invalid_parameter")

@@ -85,3 +85,37 @@ def test_mistakes_exit_2_with_a_message(db: str, args: list[str], words: list[st
     assert text.startswith("错误/error(")
     for word in words:
         assert word in text
+
+
+def test_the_plan_as_a_map_and_a_workbook(db: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = tmp_path / "候选点.csv"
+    path.write_text(CANDIDATES, encoding="gbk")
+    common = [*AREA, "--amenities", "充电桩", "--count", "3", "--candidates", str(path)]
+    page = tmp_path / "sites.html"
+    run(db, "plan", "sites", *common, "--out", str(page), "--lang", "en")
+    text = page.read_text(encoding="utf-8")
+    assert "Where to build next" in text
+    assert '=HYPERLINK("http://x")' not in text  # escaped: &quot;
+    assert "=HYPERLINK(&quot;http://x&quot;)" in text
+    book = tmp_path / "sites.xlsx"
+    run(db, "plan", "sites", *common, "--out", str(book))
+    workbook = load_workbook(book)
+    sites = list(workbook["sites"].iter_rows(values_only=True))
+    assert sites[0] == ("rank", "name", "lon", "lat", "adcode", "gain_weight")
+    assert [r[0] for r in sites[1:]] == [1, 2, 3]
+    names = {r[1] for r in sites[1:]}
+    assert "'=HYPERLINK(\"http://x\")" in names  # a cell, never a formula
+    assert all(not str(n).startswith("=") for n in names)
+    districts = list(workbook["districts"].iter_rows(values_only=True))
+    assert districts[0][:2] == ("adcode", "name")
+    assert districts[-1][1] == "合计 total"
+
+
+def test_an_unwritable_out_exits_2(db: str, tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "sites.html"
+    result = run(db, "plan", "sites", *AREA, "--count", "1", "--grid-m", "800",
+                 "--out", str(target), code=2)  # fmt: skip
+    text = "".join(result.stderr.split())  # type: ignore[attr-defined]
+    assert "无法写入/cannotwrite" in text
