@@ -26,6 +26,10 @@ SQLite registry in a temporary folder (not timed).
   drawn; all the peer's marker icons in the DOM) and two animation frames have been
   painted.
 
+- *figures alone*: ``build_coverage`` without the map (what ``coverage stats`` costs);
+  and over HTTP, the first and a repeated ``GET /v1/coverage/stats`` and
+  ``/v1/maps/coverage`` (the repeat is answered from the API's cache).
+
 Figures are wall-clock times on a shared machine: compare the two rows of one run, not
 runs of different days.
 """
@@ -48,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from geo.coverage import build_coverage
 from geo.demo import generate_demo
-from geo.model import Status
+from geo.model import PLACE_FIELDS, Status
 from geo.registry import Registry, open_registry
 from maps.assets import ASSETS, read_asset
 from maps.coverage_map import render_coverage_html
@@ -74,6 +78,8 @@ def stations(n: int) -> list[Any]:
                     "lat": s.lat + float(dlat),
                     "name": f"{s.name}（{len(out)}）",
                     "external_id": None,
+                    # moved: the registry derives the district from the new position
+                    **dict.fromkeys(PLACE_FIELDS),
                 }
             )
         )
@@ -155,6 +161,29 @@ def first_render_ms(path: Path, ready: str, n: int, chromium: str) -> float:
     return ms
 
 
+def api_times(database_url: str) -> dict[str, tuple[float, float]]:
+    """Seconds of the first and of a repeated request, per path, over the API."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import ApiSettings
+
+    app = create_app(ApiSettings(database_url=database_url, demo=False))
+    out = {}
+    with TestClient(app) as client:
+        for path in (f"/v1/coverage/stats?city=beijing&radius_m={RADII}",
+                     f"/v1/maps/coverage?city=beijing&radius_m={RADII}"):  # fmt: skip
+            times = []
+            for _ in range(2):
+                t0 = time.perf_counter()
+                response = client.get(path)
+                times.append(time.perf_counter() - t0)
+                assert response.status_code == 200, response.text[:200]
+            out[path] = (times[0], times[1])
+            print(f"{path}: first {times[0]:.2f} s, repeated {times[1]:.3f} s", flush=True)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--stations", type=int, default=10_000)
@@ -183,7 +212,11 @@ def main() -> None:
             rows.append((name, seconds, size_mb, render))
             print(f"{name}: build {seconds:.2f} s, {size_mb:.2f} MB, first render "
                   f"{'—' if render is None else f'{render:.2f} s'}", flush=True)  # fmt: skip
+        stats_s, _ = best_of(
+            args.repeat, lambda: build_coverage(registry, city="beijing", radius_m=RADII)
+        )
         registry.close()
+        api = api_times(f"sqlite:///{tmp / 'b.db'}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -197,6 +230,17 @@ def main() -> None:
     for name, seconds, size_mb, render in rows:
         shown = "—" if render is None else f"{render:.2f}"
         lines.append(f"| {name} | {seconds:.2f} | {size_mb:.2f} | {shown} |")
+    lines += [
+        "",
+        f"Figures alone (`build_coverage`, best of {args.repeat}): {stats_s:.2f} s. Over HTTP "
+        "(TestClient, one worker; the first request computes, the next one is answered "
+        "from the cache kept per registry version):",
+        "",
+        "| request | first s | repeated s |",
+        "|---|---:|---:|",
+    ]
+    for name, (first, again) in api.items():
+        lines.append(f"| `{name}` | {first:.2f} | {again:.3f} |")
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     if args.markdown:

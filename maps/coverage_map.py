@@ -21,12 +21,12 @@ for how a station named ``{{ 7*7 }}`` used to run as a template).
 from __future__ import annotations
 
 import html
-import json
 import re
 from typing import Any, Final
 
 import folium
 import numpy as np
+import orjson
 import shapely
 from branca.element import Element, Figure
 from shapely.geometry.base import BaseGeometry
@@ -124,7 +124,7 @@ def _label_point(geom: BaseGeometry) -> list[float] | None:
 
 
 def _geojson(geom: BaseGeometry) -> Any:
-    return None if geom.is_empty else json.loads(shapely.to_geojson(geom))
+    return None if geom.is_empty else orjson.loads(shapely.to_geojson(geom))
 
 
 def _station_rows(result: CoverageResult) -> list[list[Any]]:

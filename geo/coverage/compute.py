@@ -15,7 +15,9 @@ outlines; only the geometries returned for drawing are simplified.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -49,6 +51,7 @@ QUAD_SEGS: Final = 16  # 64 vertices per disc
 _N: Final = 4 * QUAD_SEGS
 _AREA_MATCH: Final = math.sqrt(2 * math.pi / (_N * math.sin(2 * math.pi / _N)))
 DEFAULT_SIMPLIFY_M: Final = 15.0
+_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))  # threads for the disc unions
 _DISPLAY_DECIMALS: Final = 5  # ~1 m: enough for a map, a third of the bytes of full floats
 
 
@@ -209,6 +212,50 @@ def _discs(x: FloatArray, y: FloatArray, radius_m: float) -> BaseGeometry:
     return union
 
 
+@dataclass(frozen=True)
+class _Covered:
+    """One (filter, radius): the union of discs, the covered km² of each district and of
+    the whole area, and the covered and uncovered parts simplified for drawing (metres)."""
+
+    discs: BaseGeometry
+    km2: FloatArray
+    whole_km2: float
+    drawn: BaseGeometry
+    not_drawn: BaseGeometry
+
+
+def _covered_all(
+    x: FloatArray,
+    y: FloatArray,
+    selections: list[npt.NDArray[np.bool_]],
+    radii: Sequence[float],
+    districts_m: GeomArray,
+    whole_m: BaseGeometry,
+    whole_simple: BaseGeometry,
+    simplify_m: float,
+) -> dict[tuple[int, float], _Covered]:
+    """:class:`_Covered` of each selection of stations and radius, computed in threads:
+    GEOS releases the GIL, and these overlays are most of a city's time (Beijing's
+    10,000 stations and three radii: 2.6 of 4 s on one core)."""
+    jobs = [(i, r) for i in range(len(selections)) for r in radii]
+
+    def work(job: tuple[int, float]) -> _Covered:
+        sel = selections[job[0]]
+        discs = _discs(x[sel], y[sel], job[1])
+        shapely.prepare(discs)
+        km2 = np.asarray(shapely.area(shapely.intersection(districts_m, discs)), np.float64) / 1e6
+        covered_whole = shapely.intersection(whole_m, discs)
+        # Covered and uncovered parts share the simplified outline's edges exactly.
+        drawn = shapely.intersection(_simplified(covered_whole, simplify_m), whole_simple)
+        whole_km2 = float(shapely.area(covered_whole)) / 1e6
+        return _Covered(discs, km2, whole_km2, drawn, shapely.difference(whole_simple, drawn))
+
+    if len(jobs) == 1:
+        return {jobs[0]: work(jobs[0])}
+    with ThreadPoolExecutor(max_workers=min(len(jobs), _WORKERS)) as pool:
+        return dict(zip(jobs, pool.map(work, jobs), strict=True))
+
+
 def _safe_share(part: float | np.floating[Any], whole: float | np.floating[Any]) -> float:
     return min(1.0, max(0.0, float(part) / float(whole))) if whole > 0 else 0.0
 
@@ -273,16 +320,17 @@ def compute_coverage(
     rows: list[list[FilterFigures]] = [[] for _ in districts_m]
     total_filters: list[FilterFigures] = []
     layers: list[CoverageLayer] = []
-    for flt in filters:
-        passes = (stations.mask & flt.mask) == flt.mask
+    selections = [(stations.mask & f.mask) == f.mask for f in filters]
+    computed = _covered_all(
+        sx, sy, selections, radii, districts_m, whole_m, whole_simple, simplify_m
+    )
+    for fi, flt in enumerate(filters):
+        passes = selections[fi]
         per_district: list[list[RadiusFigures]] = [[] for _ in districts_m]
         total_radii: list[RadiusFigures] = []
         for radius in radii:
-            discs = _discs(sx[passes], sy[passes], radius)
-            shapely.prepare(discs)
-            covered = shapely.area(shapely.intersection(districts_m, discs)) / 1e6
-            covered_whole = shapely.intersection(whole_m, discs)
-            covered_whole_km2 = float(shapely.area(covered_whole)) / 1e6
+            done = computed[fi, radius]
+            discs, covered, covered_whole_km2 = done.discs, done.km2, done.whole_km2
             demand_cov = None
             if demand is not None:
                 demand_cov = shapely.contains_xy(discs, dx, dy)
@@ -310,16 +358,12 @@ def compute_coverage(
                     total_share,
                 )
             )
-            # Covered and uncovered parts share the simplified outline's edges exactly.
-            covered_simple = shapely.intersection(
-                _simplified(covered_whole, simplify_m), whole_simple
-            )
             layers.append(
                 CoverageLayer(
                     flt,
                     radius,
-                    _to_display(covered_simple, to_wgs84),
-                    _to_display(shapely.difference(whole_simple, covered_simple), to_wgs84),
+                    _to_display(done.drawn, to_wgs84),
+                    _to_display(done.not_drawn, to_wgs84),
                 )
             )
         for i in range(len(districts_m)):
