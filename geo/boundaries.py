@@ -158,6 +158,18 @@ def load_area_districts(adcode: str) -> gpd.GeoDataFrame:
     return _frame(sorted(o.by_adcode[c] for c in district_codes(adcode)))
 
 
+def load_national_districts() -> gpd.GeoDataFrame:
+    """Every district of mainland China, as :func:`load_area_districts`, each named
+    with its city (``郑州市金水区``): the country has many a ``朝阳区``."""
+    from geo.outlines.national import outlines
+
+    o = outlines()
+    frame = _frame(list(range(len(o.places))))
+    frame["name"] = ["".join(o.places[i].names[1:]) or o.places[i].district
+                     for i in range(len(o.places))]  # fmt: skip
+    return frame.sort_values("adcode", ignore_index=True)
+
+
 def districts_in_box(bounds: tuple[float, float, float, float]) -> gpd.GeoDataFrame:
     """The districts whose outline meets a WGS84 box, as :func:`load_area_districts`."""
     from geo.outlines.national import outlines

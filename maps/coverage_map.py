@@ -171,6 +171,8 @@ def _payload(result: CoverageResult, lang: str, t: dict[str, str]) -> dict[str, 
         ],
     )
     for fi, flt in enumerate(result.filters):
+        if result.overview:  # districts only: no station, no covered area
+            break
         overlays.append(
             {
                 "kind": "stations",
@@ -182,12 +184,16 @@ def _payload(result: CoverageResult, lang: str, t: dict[str, str]) -> dict[str, 
         )
     for fi, flt in enumerate(result.filters):
         for ri, radius in enumerate(result.radii):
+            words = {"radius": radius_text(radius), "filter": flabels[fi]}
+            first = fi == 0 and ri == 0
+            if result.overview:
+                overlays.append({"kind": "choropleth", "name": t["choropleth"].format(**words),
+                                 "show": first, "f": fi, "r": ri})  # fmt: skip
+                continue
             layer = result.layer(flt, radius)
             # The uncovered part is drawn from the outline and these rings (even-odd fill).
             layers.append({"covered": _geojson(layer.covered)})
             common = {"f": fi, "r": ri, "layer": len(layers) - 1}
-            words = {"radius": radius_text(radius), "filter": flabels[fi]}
-            first = fi == 0 and ri == 0
             overlays += [
                 {"kind": "covered", "name": t["covered"].format(**words), "show": first, **common},
                 {
@@ -223,6 +229,7 @@ def _payload(result: CoverageResult, lang: str, t: dict[str, str]) -> dict[str, 
         ],
         "stationFields": {name: i for i, name in enumerate(STATION_FIELDS)},
         "stations": _station_rows(result),
+        "overview": result.overview,
         "outlines": outlines,
         "outline": _geojson(result.outline),
         "layers": layers,

@@ -55,6 +55,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "offline": "未能加载街道底图（离线？）：仅显示区县界线",
         "key_covered": "已覆盖",
         "key_uncovered": "未覆盖",
+        "overview": "。概览：{districts} 个区县按覆盖率着色，不逐个绘制驿站与覆盖范围"
+        "（查看细节请选择其中的市或区县）",
         "sites_title": "{area} 驿站选址建议",
         "sites_subtitle": "建议新建 {n} 处 · 服务半径 {radius} · 需求覆盖 {before} → {after}",
         "sites_filter": "新站点提供：{filter}；已提供的驿站 {matching} 个，计为已有覆盖",
@@ -126,6 +128,8 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "offline": "No street basemap (offline?): district outlines only",
         "key_covered": "Covered",
         "key_uncovered": "Not covered",
+        "overview": ". Overview: {districts} districts coloured by their covered share; "
+        "stations and covered areas are not drawn (choose a city or district for them)",
         "sites_title": "Where to build next: {area}",
         "sites_subtitle": "{n} new sites · radius {radius} · demand covered {before} → {after}",
         "sites_filter": "New sites offer: {filter}; the {matching} stations that already "

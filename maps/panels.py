@@ -120,11 +120,10 @@ def panels(result: CoverageResult, lang: str, t: dict[str, str]) -> str:
         if lang == "zh"
         else ", ".join(radius_text(r) for r in result.radii)
     )
-    title = title_panel(
-        t["title"].format(area=area),
-        t["subtitle"].format(stations=result.total.stations, radii=radii),
-        t,
-    )
+    subtitle = t["subtitle"].format(stations=result.total.stations, radii=radii)
+    if result.overview:
+        subtitle += t["overview"].format(districts=len(result.districts))
+    title = title_panel(t["title"].format(area=area), subtitle, t)
     blocks = []
     for fi, flt in enumerate(result.filters):
         ff = result.total.filters[fi]

@@ -13,10 +13,13 @@ maps or HTTP (``maps/`` draws its result, ``api/`` and ``cli/`` call it).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
+from typing import Final
 
 from geo.coverage.area import StudyArea, equal_area_crs, resolve_area
 from geo.coverage.compute import (
+    DEFAULT_SIMPLIFY_M,
     CoverageLayer,
     CoverageResult,
     DemandPoints,
@@ -32,6 +35,8 @@ from geo.registry import Registry
 from geo.reports.kinds import parse_kinds
 
 __all__ = [
+    "OVERVIEW_DISTRICTS",
+    "OVERVIEW_STATIONS",
     "AmenityFilter",
     "CoverageLayer",
     "CoverageResult",
@@ -51,6 +56,20 @@ __all__ = [
 ]
 
 _ALL = 10**9  # "no limit" for a listing: a city has tens of thousands at most
+# Beyond either, a map is an overview: districts coloured by their figures, no station
+# and no covered area drawn (a province's would be tens of MB and minutes to draw).
+OVERVIEW_STATIONS: Final = 20_000
+OVERVIEW_DISTRICTS: Final = 60
+OVERVIEW_DETAIL: Final = 3_000  # an overview's outlines keep ~1/3000 of the area's extent
+
+
+def overview_tolerance_m(area: StudyArea) -> float:
+    """How far an overview's district outlines may be simplified: 1/3000 of the area's
+    extent (a province's ~200 m, the country's ~1.7 km), at least the detail maps' 15 m."""
+    x0, y0, x1, y1 = area.bounds
+    mid = math.radians((y0 + y1) / 2)
+    extent_m = 111_320.0 * max((x1 - x0) * math.cos(mid), y1 - y0)
+    return max(DEFAULT_SIMPLIFY_M, extent_m / OVERVIEW_DETAIL)
 
 
 def open_stations_near(registry: Registry, area: StudyArea, margin_m: float) -> list[Station]:
@@ -73,6 +92,7 @@ def build_coverage(
     radius_m: str | Sequence[float | str] | None = None,
     demand: DemandPoints | None = None,
     exclude_confirmed: str | Sequence[str] | None = None,
+    overview: bool | None = None,
 ) -> CoverageResult:
     """Validate a coverage question and answer it from the registry's open stations.
 
@@ -82,7 +102,10 @@ def build_coverage(
     filter), `radius_m` comma-separated metres, `exclude_confirmed` report kinds: stations
     with a report of one of them confirmed within the kind's lifetime are left out
     (:meth:`~geo.storage.base.ReportRecords.confirmed_stations`). Every parameter is
-    validated before any station is read.
+    validated before any station is read. `overview` (default: when the area has more
+    than :data:`OVERVIEW_STATIONS` open stations or :data:`OVERVIEW_DISTRICTS`
+    districts) keeps figures and coarser district outlines only: no stations, no covered
+    area to draw (:attr:`CoverageResult.overview`).
 
     Raises
     ------
@@ -97,7 +120,15 @@ def build_coverage(
     if left_out:
         gone = registry.store.confirmed_stations(left_out, utc_now())
         stations = [s for s in stations if s.id not in gone]
+    if overview is None:
+        overview = len(stations) > OVERVIEW_STATIONS or len(area.districts) > OVERVIEW_DISTRICTS
     result = compute_coverage(
-        area, StationPoints.from_stations(stations), filters=filters, radii=radii, demand=demand
+        area,
+        StationPoints.from_stations(stations),
+        filters=filters,
+        radii=radii,
+        demand=demand,
+        simplify_m=overview_tolerance_m(area) if overview else DEFAULT_SIMPLIFY_M,
+        overview=overview,
     )
-    return dataclasses.replace(result, stations=tuple(stations))
+    return result if overview else dataclasses.replace(result, stations=tuple(stations))

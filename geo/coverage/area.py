@@ -32,6 +32,7 @@ from geo.boundaries import (
     load_area_districts,
     load_city_outline,
     load_districts,
+    load_national_districts,
 )
 from geo.errors import InvalidParameter
 from geo.outlines.areas import resolve_area as resolve_named_area
@@ -48,6 +49,9 @@ BBOX_NAME: Final = ("所选范围", "Selected area")
 # Areas the first releases shipped outlines (and official English names) for: named in
 # any way, they are measured on those files, so their figures do not move.
 _LEGACY_KEYS: Final = {"110000": "beijing", "110100": "beijing", "500000": "chongqing"}
+_LISTED: Final = 40  # districts named in an "unknown district" message
+# The whole country: every district of the mainland (an overview on a map).
+NATIONAL: Final = frozenset({"全国", "中国", "中国大陆", "china", "100000"})
 _SUFFIXES: Final = ("区", "县", "自治县")
 _SUFFIXES_EN: Final = (" district", " autonomous county", " county")
 
@@ -177,11 +181,14 @@ def _select_districts(area: StudyArea, district: str) -> StudyArea:
         else:
             unknown.append(token)
     if unknown or not chosen:
-        frame = area.districts
+        frame = area.districts.head(_LISTED)  # the country has 2,848: name some
         known = "、".join(f"{n} ({a})" for n, a in zip(frame["name"], frame["adcode"], strict=True))
         known_en = ", ".join(
             f"{n} ({a})" for n, a in zip(frame["name_en"], frame["adcode"], strict=True)
         )
+        if len(area.districts) > _LISTED:
+            known += f"……（共 {len(area.districts)} 个，可用行政区划代码）"
+            known_en += f", ... ({len(area.districts)} in all; adcodes work too)"
         shown = ", ".join(unknown) or district
         raise InvalidParameter(
             f"unknown district(s) in {area.name_en}: {shown}; known: {known_en}",
@@ -207,7 +214,8 @@ def resolve_area(city: str, district: str | None = None) -> StudyArea:
     ----------
     city : str
         Any province, city or district of mainland China, by adcode or Chinese name
-        (``郑州市``, ``410100``, ``杭州市西湖区``, ``浙江省``; see
+        (``郑州市``, ``410100``, ``杭州市西湖区``, ``浙江省``, or ``全国``/``100000`` for
+        the whole mainland; see
         :func:`geo.outlines.areas.resolve_area`), ``beijing``/``chongqing`` (any case),
         or a WGS84 bbox ``min_lon,min_lat,max_lon,max_lat`` in degrees, at most
         :data:`MAX_BBOX_DEG` degrees each way. A bbox keeps the parts of the districts
@@ -230,6 +238,8 @@ def resolve_area(city: str, district: str | None = None) -> StudyArea:
     key = _LEGACY_KEYS.get(text.casefold(), text.casefold())
     if "," in text:
         area = _bbox_area(text)
+    elif text.casefold() in NATIONAL:
+        area = StudyArea("100000", "全国", "Mainland China", "100000", load_national_districts())
     else:
         if key not in CITIES:
             found = resolve_named_area(text, field="city")

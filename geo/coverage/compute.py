@@ -7,17 +7,14 @@ metres), intersected with each district and measured there. Stations outside the
 count too: a worker at a district's edge can ride to the station across the line.
 
 A buffer is a 64-gon, whose area is 0.16 % less than its circle's; its radius is scaled
-up by :data:`_AREA_MATCH` so that each disc has its circle's exact area (the polygon's
+up (:mod:`geo.coverage.discs`) so that each disc has its circle's exact area (the polygon's
 boundary then stays within 0.08 % of r). Figures use the full-resolution district
 outlines; only the geometries returned for drawing are simplified.
 """
 
 from __future__ import annotations
 
-import math
-import os
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -29,6 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.amenities import mask_of
 from geo.coverage.area import StudyArea, equal_area_crs
+from geo.coverage.discs import covered_all, simplified
 from geo.coverage.params import AmenityFilter
 from geo.model import Station
 
@@ -47,11 +45,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 GeomArray = npt.NDArray[np.object_]
 
-QUAD_SEGS: Final = 16  # 64 vertices per disc
-_N: Final = 4 * QUAD_SEGS
-_AREA_MATCH: Final = math.sqrt(2 * math.pi / (_N * math.sin(2 * math.pi / _N)))
 DEFAULT_SIMPLIFY_M: Final = 15.0
-_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))  # threads for the disc unions
 _DISPLAY_DECIMALS: Final = 5  # ~1 m: enough for a map, a third of the bytes of full floats
 
 
@@ -167,6 +161,7 @@ class CoverageResult:
     outline: BaseGeometry
     stations: tuple[Station, ...] = ()
     demand: DemandPoints | None = None
+    overview: bool = False  # figures and district outlines only: nothing else to draw
 
     def layer(self, flt: AmenityFilter, radius_m: float) -> CoverageLayer:
         """The layer of one amenity filter and radius."""
@@ -178,15 +173,6 @@ def _project(geoms: GeomArray, transformer: Transformer) -> GeomArray:
         return transformer.transform(x, y)  # type: ignore[no-any-return, unused-ignore]
 
     return shapely.transform(geoms, fn, interleaved=False)  # type: ignore[no-any-return]
-
-
-def _simplified(geom: BaseGeometry, tolerance_m: float) -> BaseGeometry:
-    """Douglas-Peucker in metres (40x faster than the topology-preserving variant on a
-    city's union of discs), then made valid again: for drawing, not for figures."""
-    simple: BaseGeometry = shapely.make_valid(
-        shapely.simplify(geom, tolerance_m, preserve_topology=False)
-    )
-    return simple
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:
@@ -204,58 +190,6 @@ def _to_display(geom: BaseGeometry, to_wgs84: Transformer) -> BaseGeometry:
     return rounded
 
 
-def _discs(x: FloatArray, y: FloatArray, radius_m: float) -> BaseGeometry:
-    if len(x) == 0:
-        return shapely.Polygon()
-    discs = shapely.buffer(shapely.points(x, y), radius_m * _AREA_MATCH, quad_segs=QUAD_SEGS)
-    union: BaseGeometry = shapely.union_all(discs)
-    return union
-
-
-@dataclass(frozen=True)
-class _Covered:
-    """One (filter, radius): the union of discs, the covered km² of each district and of
-    the whole area, and the covered and uncovered parts simplified for drawing (metres)."""
-
-    discs: BaseGeometry
-    km2: FloatArray
-    whole_km2: float
-    drawn: BaseGeometry
-    not_drawn: BaseGeometry
-
-
-def _covered_all(
-    x: FloatArray,
-    y: FloatArray,
-    selections: list[npt.NDArray[np.bool_]],
-    radii: Sequence[float],
-    districts_m: GeomArray,
-    whole_m: BaseGeometry,
-    whole_simple: BaseGeometry,
-    simplify_m: float,
-) -> dict[tuple[int, float], _Covered]:
-    """:class:`_Covered` of each selection of stations and radius, computed in threads:
-    GEOS releases the GIL, and these overlays are most of a city's time (Beijing's
-    10,000 stations and three radii: 2.6 of 4 s on one core)."""
-    jobs = [(i, r) for i in range(len(selections)) for r in radii]
-
-    def work(job: tuple[int, float]) -> _Covered:
-        sel = selections[job[0]]
-        discs = _discs(x[sel], y[sel], job[1])
-        shapely.prepare(discs)
-        km2 = np.asarray(shapely.area(shapely.intersection(districts_m, discs)), np.float64) / 1e6
-        covered_whole = shapely.intersection(whole_m, discs)
-        # Covered and uncovered parts share the simplified outline's edges exactly.
-        drawn = shapely.intersection(_simplified(covered_whole, simplify_m), whole_simple)
-        whole_km2 = float(shapely.area(covered_whole)) / 1e6
-        return _Covered(discs, km2, whole_km2, drawn, shapely.difference(whole_simple, drawn))
-
-    if len(jobs) == 1:
-        return {jobs[0]: work(jobs[0])}
-    with ThreadPoolExecutor(max_workers=min(len(jobs), _WORKERS)) as pool:
-        return dict(zip(jobs, pool.map(work, jobs), strict=True))
-
-
 def _safe_share(part: float | np.floating[Any], whole: float | np.floating[Any]) -> float:
     return min(1.0, max(0.0, float(part) / float(whole))) if whole > 0 else 0.0
 
@@ -268,6 +202,7 @@ def compute_coverage(
     radii: Sequence[float],
     demand: DemandPoints | None = None,
     simplify_m: float = DEFAULT_SIMPLIFY_M,
+    overview: bool = False,
 ) -> CoverageResult:
     """Covered area and share per district, filter and radius, and the map geometries.
 
@@ -286,6 +221,9 @@ def compute_coverage(
         Weighted demand points (WGS84); adds ``demand_share`` to the figures.
     simplify_m : float
         Tolerance in metres for simplifying the geometries returned for drawing.
+    overview : bool
+        Figures and district outlines only: the layers' geometries are left empty (a
+        province's covered area is too large to draw, and to compute for nothing).
 
     Returns
     -------
@@ -304,7 +242,7 @@ def compute_coverage(
     whole_m: BaseGeometry = shapely.union_all(districts_m)
     shapely.prepare(districts_m)
     shapely.prepare(whole_m)
-    whole_simple = _simplified(whole_m, simplify_m)
+    whole_simple = simplified(whole_m, simplify_m)
     district_km2 = shapely.area(districts_m) / 1e6
     whole_km2 = float(shapely.area(whole_m)) / 1e6
 
@@ -321,8 +259,16 @@ def compute_coverage(
     total_filters: list[FilterFigures] = []
     layers: list[CoverageLayer] = []
     selections = [(stations.mask & f.mask) == f.mask for f in filters]
-    computed = _covered_all(
-        sx, sy, selections, radii, districts_m, whole_m, whole_simple, simplify_m
+    computed = covered_all(
+        sx,
+        sy,
+        selections,
+        radii,
+        districts_m,
+        whole_m,
+        whole_simple,
+        simplify_m,
+        drawing=not overview,
     )
     for fi, flt in enumerate(filters):
         passes = selections[fi]
@@ -398,7 +344,7 @@ def compute_coverage(
         demand_weight=demand_weight(d_inside_whole if demand is not None else None),
         filters=tuple(total_filters),
     )
-    outlines = tuple(_to_display(_simplified(g, simplify_m), to_wgs84) for g in districts_m)
+    outlines = tuple(_to_display(simplified(g, simplify_m), to_wgs84) for g in districts_m)
     return CoverageResult(
         area=area,
         crs=crs,
@@ -410,4 +356,5 @@ def compute_coverage(
         outlines=outlines,
         outline=_to_display(whole_simple, to_wgs84),
         demand=demand,
+        overview=overview,
     )

@@ -4,6 +4,8 @@
  *   basemap, the radius, the filter (when there are several), the view (covered and
  *   uncovered areas, or the covered share per district) and four switches (stations,
  *   district names, outlines, demand heat). Only the chosen radius and filter are drawn.
+ * - An overview (a province, a large area) has districts only: the per-district view,
+ *   no stations and no covered area to switch to.
  * - On a site plan's map, two more switches: the suggested sites and what they newly
  *   cover (the area in the area view, the demand points in both).
  * - District names: one label per district at a point inside it; a label that would
@@ -25,7 +27,7 @@
 
 function sfCoverageUi(map, P, api) {
   var T = P.ui;
-  var state = {base: 0, f: 0, r: 0, view: "area", stations: true, labels: true,
+  var state = {base: 0, f: 0, r: 0, view: P.overview ? "districts" : "area", stations: true, labels: true,
     outlines: true, heat: true, sites: true, newly: true};
 
   function node(tag, cls, text) {
@@ -105,11 +107,13 @@ function sfCoverageUi(map, P, api) {
         radios(body, T.filter_pick, "sf-filter", P.filterLabels, state.f,
           function (i) { state.f = i; show(); });
       }
-      radios(body, T.view, "sf-view", [T.view_area, T.view_districts], 0,
-        function (i) { state.view = i === 0 ? "area" : "districts"; show(); });
+      if (!P.overview) {  // an overview has the per-district view only, and no stations
+        radios(body, T.view, "sf-view", [T.view_area, T.view_districts], 0,
+          function (i) { state.view = i === 0 ? "area" : "districts"; show(); });
+      }
       var set = node("fieldset", "sf-group");
       set.appendChild(node("legend", null, T.show));
-      toggle(set, T.stations_toggle, "stations");
+      if (!P.overview) { toggle(set, T.stations_toggle, "stations"); }
       toggle(set, T.labels, "labels");
       toggle(set, T.outlines, "outlines");
       if (P.demand) { toggle(set, T.heat, "heat"); }

@@ -4,6 +4,7 @@ figures of a city outside Beijing and Chongqing against an independent computati
 from __future__ import annotations
 
 import numpy as np
+import shapely
 import pytest
 from pyproj import Geod
 
@@ -24,6 +25,8 @@ GEOD = Geod(ellps="WGS84")
         ("浙江省", None, 90, "浙江省", "330000"),
         ("北京市", None, 16, "北京市", "beijing"),  # the shipped file, as before
         ("500000", None, 38, "重庆市", "chongqing"),
+        ("全国", None, 2848, "全国", "100000"),
+        ("100000", "郑州市金水区", 1, "郑州市金水区", "100000"),
     ],
 )
 def test_any_area_by_name_or_adcode(
@@ -34,6 +37,13 @@ def test_any_area_by_name_or_adcode(
     assert area.districts.crs.to_epsg() == 4326
     assert all(area.districts.geometry.is_valid)
     assert all(area.districts["name_en"].str.len() > 0)
+
+
+def test_an_unknown_district_of_the_country_names_some_not_all() -> None:
+    with pytest.raises(InvalidParameter) as bad:
+        resolve_area("全国", "不存在区")
+    assert "共 2848 个" in bad.value.message_zh
+    assert len(bad.value.message) < 3_000
 
 
 def test_english_names_of_a_national_area() -> None:
@@ -78,3 +88,37 @@ def test_zhengzhou_coverage_agrees_with_geodesic_sampling_per_district() -> None
             expected = grid_share(geom, lons, lats, rf.radius_m, step_m=150.0)
             assert rf.share == pytest.approx(expected, abs=0.005), (d.name, rf.radius_m)
     assert 0.05 < result.total.filters[0].radii[0].share < 0.95  # neither empty nor full
+
+
+def test_a_province_is_an_overview_with_the_same_figures(tmp_path: object) -> None:
+    """Zhejiang's 90 districts make an overview: the same figures as the detail, coarser
+    outlines, no stations and no covered area kept for drawing."""
+    from geo.coverage import OVERVIEW_DISTRICTS, build_coverage
+    from geo.model import build_station_data
+    from geo.registry import open_registry
+
+    registry = open_registry(f"sqlite:///{tmp_path}/sf.db")
+    try:
+        for i, (lon, lat) in enumerate([(120.15, 30.27), (121.55, 29.87), (120.7, 28.0)]):
+            registry.create(data=build_station_data(
+                {"name": f"驿站{i}", "lon": lon, "lat": lat, "amenities": ["ev_charging"]}
+            ))  # fmt: skip
+        overview = build_coverage(registry, city="浙江省", radius_m="1000,3000")
+        detail = build_coverage(registry, city="浙江省", radius_m="1000,3000", overview=False)
+    finally:
+        registry.close()
+    assert len(overview.districts) > OVERVIEW_DISTRICTS
+    assert overview.overview and not detail.overview
+    assert overview.stations == () and len(detail.stations) == 3
+    assert all(layer.covered.is_empty for layer in overview.layers)
+    assert not detail.layers[0].covered.is_empty
+    def figures(result: object) -> list[float]:
+        rows = [*result.districts, result.total]  # type: ignore[attr-defined]
+        return [x for d in rows for f in d.filters for r in f.radii
+                for x in (r.covered_km2, r.share)]  # fmt: skip
+
+    assert figures(overview) == pytest.approx(figures(detail), rel=1e-9, abs=1e-12)
+    assert [d.stations for d in overview.districts] == [d.stations for d in detail.districts]
+    coarse = sum(shapely.get_num_coordinates(g) for g in overview.outlines)
+    fine = sum(shapely.get_num_coordinates(g) for g in detail.outlines)
+    assert coarse < fine / 3
