@@ -269,6 +269,7 @@ def compute_coverage(
         whole_simple,
         simplify_m,
         drawing=not overview,
+        keep_unions=demand is not None,
     )
     for fi, flt in enumerate(filters):
         passes = selections[fi]

@@ -93,11 +93,14 @@ def covered_all(
     simplify_m: float,
     *,
     drawing: bool = True,
+    keep_unions: bool = True,
 ) -> dict[tuple[int, float], Covered]:
     """:class:`Covered` of each selection of stations and radius, computed in threads:
     GEOS releases the GIL, and these overlays are most of a city's time (Beijing's
     10,000 stations and three radii: 2.6 of 4 s on one core). Without `drawing`, the
-    parts to draw are left empty (an overview map draws districts only)."""
+    parts to draw are left empty (an overview map draws districts only); without
+    `keep_unions` so are the unions (all of them are held at once: a country's are
+    hundreds of MB each, kept only when demand points are to be tested against them)."""
     jobs = [(i, r) for i in range(len(selections)) for r in radii]
 
     def work(job: tuple[int, float]) -> Covered:
@@ -105,13 +108,14 @@ def covered_all(
         union = discs(x[sel], y[sel], job[1])
         shapely.prepare(union)
         km2 = district_km2(districts_m, union)
+        kept = union if keep_unions else shapely.Polygon()
         if not drawing:  # the districts partition the area: their sum is its figure
-            return Covered(union, km2, float(km2.sum()), shapely.Polygon(), shapely.Polygon())
+            return Covered(kept, km2, float(km2.sum()), shapely.Polygon(), shapely.Polygon())
         covered_whole = shapely.intersection(whole_m, union)
         whole_km2 = float(shapely.area(covered_whole)) / 1e6
         # Covered and uncovered parts share the simplified outline's edges exactly.
         drawn = shapely.intersection(simplified(covered_whole, simplify_m), whole_simple)
-        return Covered(union, km2, whole_km2, drawn, shapely.difference(whole_simple, drawn))
+        return Covered(kept, km2, whole_km2, drawn, shapely.difference(whole_simple, drawn))
 
     if len(jobs) == 1:
         return {jobs[0]: work(jobs[0])}
