@@ -1,8 +1,9 @@
-"""OGC API - Features (Part 1: Core) documents for the station registry.
+"""OGC API - Features (Part 1: Core, Part 2: CRS) documents for the station registry.
 
 Everything here is plain data in, JSON-ready dicts out; ``api/routes/ogc.py`` only reads
-the request and picks the media type. One collection, ``stations``, in CRS84 (WGS84
-lon/lat, the store's own datum). Choices the standard leaves open:
+the request and picks the media type. One collection, ``stations``, stored in CRS84
+(WGS84 lon/lat, the store's own datum), served in CRS84, EPSG:4326 or EPSG:4490
+(CGCS2000) as ``crs`` asks (:mod:`api.ogc_crs`). Choices the standard leaves open:
 
 - ``limit`` defaults to 100; a larger value than ``MAX_LIMIT`` is clamped to it (the
   standard permits serving fewer features than asked), below 1 is a 400.
@@ -26,6 +27,15 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any, Final
 
+from api.ogc_crs import (
+    CRS84,
+    SUPPORTED,
+    lat_first,
+    parse_crs,
+    point_in,
+    short_name,
+    swap_bbox,
+)
 from api.ogc_schema import SCHEMA_MEDIA_TYPE
 from api.strict import closest_name
 from geo.clock import get_clock
@@ -38,19 +48,20 @@ from geo.storage import BBox, Page
 COLLECTION_ID: Final = "stations"
 DEFAULT_LIMIT: Final = 100
 MAX_LIMIT: Final = 10_000
-CRS84: Final = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 JSON: Final = "application/json"
 GEOJSON: Final = "application/geo+json"
 OPENAPI: Final = "application/vnd.oai.openapi+json;version=3.1"
 CONFORMANCE: Final = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 )
 # Not claimed: oas30 (FastAPI writes OpenAPI 3.1) and html (JSON only).
 
 FORMATS: Final = ("json",)
 COMMON_PARAMS: Final = frozenset({"f"})
-ITEMS_PARAMS: Final = frozenset({"f", "bbox", "limit", "offset", "adcode"})
+ITEMS_PARAMS: Final = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset", "adcode"})
+ITEM_PARAMS: Final = frozenset({"f", "crs"})
 # Dropped from the OGC features: see the module docstring.
 OMITTED_PROPERTIES: Final = frozenset({"amenity_labels"})
 
@@ -64,12 +75,14 @@ COLLECTION_DESCRIPTION: Final = (
 
 @dataclass(frozen=True, slots=True)
 class ItemsQuery:
-    """A validated ``/items`` request: bbox in CRS84, the page asked for."""
+    """A validated ``/items`` request: bbox in CRS84, the page asked for, the CRS of the
+    answer (a URI of :data:`api.ogc_crs.SUPPORTED`)."""
 
     bbox: BBox | None
     limit: int
     offset: int
     adcodes: frozenset[str] | None = None  # the districts of the ``adcode`` area
+    crs: str = CRS84
 
 
 def _problem(name: str, value: str, rule: str, rule_zh: str) -> tuple[str, str, dict[str, str]]:
@@ -125,9 +138,14 @@ def check_params(params: Iterable[tuple[str, str]]) -> None:
     _raise(_common_problems(params, COMMON_PARAMS)[1])
 
 
-def _parse_bbox(value: str) -> tuple[BBox | None, list[tuple[str, str, dict[str, str]]]]:
-    rule = "expected 4 (or 6, with heights) comma-separated numbers in CRS84"
-    rule_zh = "应为 4 个（含高度则 6 个）以逗号分隔的 CRS84 数值"
+def _parse_bbox(
+    value: str, crs: str = CRS84
+) -> tuple[BBox | None, list[tuple[str, str, dict[str, str]]]]:
+    order = (
+        "min_lat,min_lon,max_lat,max_lon" if lat_first(crs) else "min_lon,min_lat,max_lon,max_lat"
+    )
+    rule = f"expected 4 (or 6, with heights) comma-separated numbers, {order} in {short_name(crs)}"
+    rule_zh = f"应为 4 个（含高度则 6 个）以逗号分隔的数值：{short_name(crs)} 下的 {order}"
     try:
         numbers = [float(p) for p in value.split(",")]
     except ValueError:
@@ -136,6 +154,8 @@ def _parse_bbox(value: str) -> tuple[BBox | None, list[tuple[str, str, dict[str,
         return None, [_problem("bbox", value, rule, rule_zh)]
     if len(numbers) == 6:  # lower corner x, y, z, upper corner x, y, z: heights ignored
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if lat_first(crs):  # EPSG:4326 and EPSG:4490 put latitude first
+        numbers = swap_bbox(numbers)
     min_lon, min_lat, max_lon, max_lat = numbers
     if not all(-180.0 <= v <= 180.0 for v in (min_lon, max_lon)):
         return None, [
@@ -171,10 +191,17 @@ def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
     Raises ``InvalidParameter`` (a 400 under ``/ogc``) naming each problem.
     """
     values, problems = _common_problems(params, ITEMS_PARAMS)
+    crs, more = _crs_of(values, "crs")
+    problems += more
+    bbox_crs, more = _crs_of(values, "bbox-crs")
+    problems += more
     bbox = None
     if "bbox" in values:
-        bbox, more = _parse_bbox(values["bbox"])
+        bbox, more = _parse_bbox(values["bbox"], bbox_crs)
         problems += more
+    elif "bbox-crs" in values:
+        problems.append(_problem("bbox-crs", values["bbox-crs"], "given without a bbox",
+                                 "未给出 bbox，bbox-crs 无从适用"))  # fmt: skip
     limit, offset = DEFAULT_LIMIT, 0
     if "limit" in values:
         limit, more = _parse_int("limit", values["limit"], 1)
@@ -191,7 +218,28 @@ def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
         except InvalidParameter as exc:
             problems.append((exc.message, exc.message_zh, exc.details[0]))
     _raise(problems)
-    return ItemsQuery(bbox=bbox, limit=min(limit, MAX_LIMIT), offset=offset, adcodes=adcodes)
+    return ItemsQuery(
+        bbox=bbox, limit=min(limit, MAX_LIMIT), offset=offset, adcodes=adcodes, crs=crs
+    )
+
+
+def _crs_of(values: Mapping[str, str], name: str) -> tuple[str, list[Any]]:
+    if name not in values:
+        return CRS84, []
+    uri = parse_crs(values[name])
+    if uri is None:
+        served = ", ".join(SUPPORTED)
+        return CRS84, [_problem(name, values[name], f"not a CRS served here: {served}",
+                                f"不支持此坐标系，可用：{served}")]  # fmt: skip
+    return uri, []
+
+
+def parse_item_query(params: Iterable[tuple[str, str]]) -> str:
+    """Validate a ``/items/{featureId}`` query; the CRS of the answer."""
+    values, problems = _common_problems(params, ITEM_PARAMS)
+    crs, more = _crs_of(values, "crs")
+    _raise(problems + more)
+    return crs
 
 
 def parse_feature_id(value: str) -> int:
@@ -238,7 +286,8 @@ def collection(*, base: str, extent: BBox | None) -> dict[str, Any]:
         "title": COLLECTION_TITLE,
         "description": COLLECTION_DESCRIPTION,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED),
+        "storageCrs": CRS84,
         "links": [
             _link(href, "self", JSON, "This collection"),
             _link(f"{href}/items", "items", GEOJSON, "The stations"),
@@ -268,9 +317,9 @@ def item_feature(station: Station) -> dict[str, Any]:
     return feature
 
 
-def item_document(station: Station, *, base: str) -> dict[str, Any]:
-    """One station as a standalone Feature with its links."""
-    feature = item_feature(station)
+def item_document(station: Station, *, base: str, crs: str = CRS84) -> dict[str, Any]:
+    """One station as a standalone Feature with its links, its point in `crs`."""
+    feature = point_in(item_feature(station), crs)
     href = f"{base}/collections/{COLLECTION_ID}"
     feature["links"] = [
         _link(f"{href}/items/{station.id}", "self", GEOJSON, "This station"),
@@ -307,7 +356,7 @@ def items_document(
         "numberMatched": page.total,
         "numberReturned": len(page.items),
         "links": links,
-        "features": [item_feature(s) for s in page.items],
+        "features": [point_in(item_feature(s), query.crs) for s in page.items],
     }
 
 
@@ -316,56 +365,3 @@ def list_items(registry: Registry, query: ItemsQuery) -> Page:
     return registry.list_stations(
         bbox=query.bbox, limit=query.limit, offset=query.offset, adcodes=query.adcodes
     )
-
-
-def openapi_parameters() -> list[Mapping[str, Any]]:
-    """The ``/items`` query parameters as OpenAPI declares them (validated here, not by
-    FastAPI, so that every problem is a 400 as the standard asks)."""
-    return [
-        {
-            "name": "bbox",
-            "in": "query",
-            "required": False,
-            "description": "min_lon,min_lat,max_lon,max_lat in CRS84 (WGS84 degrees); "
-            "min_lon > max_lon crosses the antimeridian; 6 numbers (with heights) accepted.",
-            "style": "form",
-            "explode": False,
-            "schema": {
-                "type": "array",
-                "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
-                "items": {"type": "number"},
-            },
-        },
-        {
-            "name": "adcode",
-            "in": "query",
-            "required": False,
-            "description": "Only stations in this province, city or district: adcode "
-            "(410105, 410100, 410000) or Chinese name (金水区, 郑州市, 河南省).",
-            "schema": {"type": "string"},
-        },
-        {
-            "name": "limit",
-            "in": "query",
-            "required": False,
-            "description": f"Stations per page; larger values are served as {MAX_LIMIT}.",
-            "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
-        },
-        {
-            "name": "offset",
-            "in": "query",
-            "required": False,
-            "description": "Stations to skip (id order); the next/prev links carry it.",
-            "schema": {"type": "integer", "minimum": 0, "default": 0},
-        },
-        F_PARAMETER,
-    ]
-
-
-F_PARAMETER: Final[Mapping[str, Any]] = {
-    "name": "f",
-    "in": "query",
-    "required": False,
-    "description": "Format: json (GeoJSON for features), the only one.",
-    "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
-}

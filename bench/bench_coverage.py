@@ -189,7 +189,7 @@ def api_times(database_url: str) -> dict[str, tuple[float, float]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--stations", type=int, default=10_000)
-    ap.add_argument("--repeat", type=int, default=4, help="build runs: the first cold, the best warm")
+    ap.add_argument("--repeat", type=int, default=4, help="builds: the first cold, best warm")
     ap.add_argument("--no-browser", action="store_true", help="skip the first-render timing")
     ap.add_argument("--markdown", type=Path, help="also write the table to this file")
     args = ap.parse_args()

@@ -16,6 +16,8 @@ from fastapi.routing import APIRoute
 from api import ogc
 from api.deps import RegistryDep
 from api.errors import error_response
+from api.ogc_crs import crs_header
+from api.ogc_openapi import CRS_PARAMETER, F_PARAMETER, openapi_parameters
 from api.ogc_schema import SCHEMA_MEDIA_TYPE, feature_schema
 from api.schemas import ERROR_RESPONSES
 from api.schemas.ogc import (
@@ -71,15 +73,17 @@ router = APIRouter(
     route_class=OgcRoute,
     responses={400: _400, 404: ERROR_RESPONSES[404]},
 )
-_F = traffic(Traffic.READ, {"parameters": [ogc.F_PARAMETER]})
+_F = traffic(Traffic.READ, {"parameters": [F_PARAMETER]})
+_ITEM = traffic(Traffic.READ, {"parameters": [CRS_PARAMETER, F_PARAMETER]})
 
 
 def _base(request: Request) -> str:
     return str(request.url_for("ogc_landing_page"))
 
 
-def _json(doc: dict[str, Any], media_type: str = ogc.JSON) -> JSONResponse:
-    return JSONResponse(doc, media_type=media_type)
+def _json(doc: dict[str, Any], media_type: str = ogc.JSON, crs: str | None = None) -> JSONResponse:
+    headers = None if crs is None else {"Content-Crs": crs_header(crs)}  # Part 2
+    return JSONResponse(doc, media_type=media_type, headers=headers)
 
 
 @router.get(
@@ -158,10 +162,11 @@ def schema(request: Request) -> JSONResponse:
     summary="Stations, a page at a time",
     response_class=GeoJSONResponse,  # documentation: the route builds its response
     responses={200: {"model": OgcItems, "description": "GeoJSON"}},
-    openapi_extra=traffic(Traffic.READ, {"parameters": ogc.openapi_parameters()}),
+    openapi_extra=traffic(Traffic.READ, {"parameters": openapi_parameters()}),
 )
 def items(request: Request, registry: RegistryDep) -> JSONResponse:
-    """Stations in id order, filtered by a CRS84 bbox, with next/prev links."""
+    """Stations in id order, filtered by a bbox (in ``bbox-crs``), with next/prev links;
+    points in ``crs`` (``Content-Crs`` says which)."""
     query = ogc.parse_items_query(request.query_params.multi_items())
 
     def page_href(offset: int, limit: int) -> str:
@@ -174,7 +179,7 @@ def items(request: Request, registry: RegistryDep) -> JSONResponse:
         self_href=str(request.url),
         page_href=page_href,
     )
-    return _json(doc, ogc.GEOJSON)
+    return _json(doc, ogc.GEOJSON, query.crs)
 
 
 @router.get(
@@ -182,10 +187,10 @@ def items(request: Request, registry: RegistryDep) -> JSONResponse:
     summary="One station",
     response_class=GeoJSONResponse,  # documentation: the route builds its response
     responses={200: {"model": OgcItem, "description": "GeoJSON"}},
-    openapi_extra=_F,
+    openapi_extra=_ITEM,
 )
 def item(request: Request, registry: RegistryDep, featureId: str) -> JSONResponse:  # noqa: N803
     """One station by id (404 ``station_not_found`` for any other featureId)."""
-    ogc.check_params(request.query_params.multi_items())
+    crs = ogc.parse_item_query(request.query_params.multi_items())
     station = registry.get(station_id=ogc.parse_feature_id(featureId))
-    return _json(ogc.item_document(station, base=_base(request)), ogc.GEOJSON)
+    return _json(ogc.item_document(station, base=_base(request), crs=crs), ogc.GEOJSON, crs)

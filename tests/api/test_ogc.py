@@ -99,11 +99,12 @@ def test_landing_page_links_lead_to_the_api_conformance_and_data(client: TestCli
         get_json(client, links[rel]["href"])
 
 
-def test_conformance_claims_core_and_geojson_only(client: TestClient) -> None:
+def test_conformance_claims_core_geojson_and_crs(client: TestClient) -> None:
     assert get_json(client, "/ogc/conformance") == {
         "conformsTo": [
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+            "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
         ]
     }
 
@@ -115,7 +116,12 @@ def test_collections_has_the_stations_collection_with_its_extent(
     assert links_by_rel(doc)["self"]["href"] == "http://testserver/ogc/collections"
     [coll] = doc["collections"]
     assert coll == get_json(client, "/ogc/collections/stations")
-    assert (coll["id"], coll["itemType"], coll["crs"]) == ("stations", "feature", [CRS84])
+    assert (coll["id"], coll["itemType"], coll["storageCrs"]) == ("stations", "feature", CRS84)
+    assert coll["crs"] == [
+        CRS84,
+        "http://www.opengis.net/def/crs/EPSG/0/4326",
+        "http://www.opengis.net/def/crs/EPSG/0/4490",
+    ]
     want = [
         min(s.lon for s in stations),
         min(s.lat for s in stations),
@@ -344,7 +350,10 @@ def test_unknown_parameter_is_400(client: TestClient, url: str) -> None:
     assert error["details"][0]["reason"].startswith("unknown parameter")
 
 
-BAD_BBOX = "expected 4 (or 6, with heights) comma-separated numbers in CRS84"
+BAD_BBOX = (
+    "expected 4 (or 6, with heights) comma-separated numbers, min_lon,min_lat,max_lon,max_lat "
+    "in CRS84"
+)
 
 
 @pytest.mark.parametrize(
@@ -376,7 +385,8 @@ BAD_BBOX = "expected 4 (or 6, with heights) comma-separated numbers in CRS84"
                 (
                     "sort",
                     "name",
-                    "unknown parameter; this endpoint takes adcode, bbox, f, limit, offset",
+                    "unknown parameter; this endpoint takes adcode, bbox, bbox-crs, crs, f, "
+                    "limit, offset",
                 ),
                 ("f", "xml", "the only format is json"),
                 ("bbox", "1", BAD_BBOX),
@@ -398,6 +408,8 @@ def test_invalid_items_query_is_400_naming_every_problem(
 
 def test_openapi_documents_the_items_parameters(client: TestClient) -> None:
     op = get_json(client, "/openapi.json")["paths"][ITEMS]["get"]
-    assert [p["name"] for p in op["parameters"]] == ["bbox", "adcode", "limit", "offset", "f"]
+    assert [p["name"] for p in op["parameters"]] == [
+        "bbox", "crs", "bbox-crs", "adcode", "limit", "offset", "f",
+    ]  # fmt: skip
     assert "application/geo+json" in op["responses"]["200"]["content"]
     assert "400" in op["responses"]

@@ -4,8 +4,8 @@ figures of a city outside Beijing and Chongqing against an independent computati
 from __future__ import annotations
 
 import numpy as np
-import shapely
 import pytest
+import shapely
 from pyproj import Geod
 
 from geo.coverage import AmenityFilter, StationPoints, compute_coverage, resolve_area
@@ -108,10 +108,13 @@ def test_a_province_is_an_overview_with_the_same_figures(tmp_path: object) -> No
     finally:
         registry.close()
     assert len(overview.districts) > OVERVIEW_DISTRICTS
-    assert overview.overview and not detail.overview
-    assert overview.stations == () and len(detail.stations) == 3
+    assert overview.overview
+    assert not detail.overview
+    assert overview.stations == ()
+    assert len(detail.stations) == 3
     assert all(layer.covered.is_empty for layer in overview.layers)
     assert not detail.layers[0].covered.is_empty
+
     def figures(result: object) -> list[float]:
         rows = [*result.districts, result.total]  # type: ignore[attr-defined]
         return [x for d in rows for f in d.filters for r in f.radii

@@ -41,7 +41,8 @@ def test_the_page_draws_districts_only_and_says_so(overview: CoverageResult) -> 
     page = render_coverage_html(overview)
     payload = map_payload(page)
     assert payload["overview"] is True
-    assert payload["stations"] == [] and payload["layers"] == []
+    assert payload["stations"] == []
+    assert payload["layers"] == []
     assert {o["kind"] for o in payload["overlays"]} == {"outlines", "labels", "choropleth"}
     assert "概览：90 个区县按覆盖率着色" in page
     assert "<b>驿站" not in page  # no station at all, so no name either

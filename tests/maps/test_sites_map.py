@@ -49,8 +49,10 @@ def plan_map(tmp_path_factory: pytest.TempPathFactory) -> SitesMap:
             np.array([x for x, _ in spots]), np.array([y for _, y in spots]), NAMES,
             (2, 3, 4, 5, 6), "file",
         )  # fmt: skip
-        plan = plan_sites(registry, count=5, radius_m=500, city="beijing", district="东城区",
-                          amenities="ev_charging", candidates=candidates, demand=demand)  # fmt: skip
+        plan = plan_sites(
+            registry, count=5, radius_m=500, city="beijing", district="东城区",
+            amenities="ev_charging", candidates=candidates, demand=demand,
+        )  # fmt: skip
         return sites_map_data(registry, plan)
     finally:
         registry.close()
@@ -68,7 +70,8 @@ def test_hostile_names_are_text_in_the_page(plan_map: SitesMap) -> None:
     assert len(plan_map.plan.plan.sites) == 5  # every candidate chosen, named like an attack
     for name in NAMES:
         assert html.escape(name) in page  # in the summary's table, escaped
-    assert XSS not in page and "<img src=x" not in page
+    assert XSS not in page
+    assert "<img src=x" not in page
     for evaluated in EVALUATED:
         assert evaluated not in page
     # The data block holds the names as JSON strings, exactly.
@@ -152,4 +155,3 @@ def test_the_map_in_a_browser(
         assert b.blocked == []
     finally:
         context.close()
-

@@ -1,0 +1,84 @@
+"""The ``/ogc`` query parameters as OpenAPI declares them.
+
+:mod:`api.ogc` validates them itself (not FastAPI), so that every problem is a 400 as
+the standard asks; these declarations only document them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from api.ogc import DEFAULT_LIMIT, FORMATS, MAX_LIMIT
+from api.ogc_crs import SUPPORTED
+
+__all__ = ["CRS_PARAMETER", "F_PARAMETER", "openapi_parameters"]
+
+
+def openapi_parameters() -> list[Mapping[str, Any]]:
+    """The ``/items`` query parameters."""
+    return [
+        {
+            "name": "bbox",
+            "in": "query",
+            "required": False,
+            "description": "min_lon,min_lat,max_lon,max_lat in CRS84 (WGS84 degrees); "
+            "min_lon > max_lon crosses the antimeridian; 6 numbers (with heights) accepted.",
+            "style": "form",
+            "explode": False,
+            "schema": {
+                "type": "array",
+                "oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}],
+                "items": {"type": "number"},
+            },
+        },
+        CRS_PARAMETER,
+        {
+            "name": "bbox-crs",
+            "in": "query",
+            "required": False,
+            "description": "CRS of bbox, as crs (EPSG:4326 and EPSG:4490: lat first).",
+            "schema": {"type": "string", "format": "uri", "enum": list(SUPPORTED)},
+        },
+        {
+            "name": "adcode",
+            "in": "query",
+            "required": False,
+            "description": "Only stations in this province, city or district: adcode "
+            "(410105, 410100, 410000) or Chinese name (金水区, 郑州市, 河南省).",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": f"Stations per page; larger values are served as {MAX_LIMIT}.",
+            "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
+        },
+        {
+            "name": "offset",
+            "in": "query",
+            "required": False,
+            "description": "Stations to skip (id order); the next/prev links carry it.",
+            "schema": {"type": "integer", "minimum": 0, "default": 0},
+        },
+        F_PARAMETER,
+    ]
+
+
+CRS_PARAMETER: Final[Mapping[str, Any]] = {
+    "name": "crs",
+    "in": "query",
+    "required": False,
+    "description": "CRS of the answer (OGC API Features Part 2): CRS84 (default, lon/lat), "
+    "EPSG:4326 or EPSG:4490 (CGCS2000), both lat/lon, by URI "
+    "(http://www.opengis.net/def/crs/EPSG/0/4490) or safe CURIE ([EPSG:4490]).",
+    "schema": {"type": "string", "format": "uri", "enum": list(SUPPORTED)},
+}
+F_PARAMETER: Final[Mapping[str, Any]] = {
+    "name": "f",
+    "in": "query",
+    "required": False,
+    "description": "Format: json (GeoJSON for features), the only one.",
+    "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
+}
