@@ -36,12 +36,15 @@ from api.ogc_crs import (
     short_name,
     swap_bbox,
 )
+from api.ogc_queryables import CONFORMANCE as QUERYABLES_CONFORMANCE
+from api.ogc_queryables import FILTER_PARAMS, parse_property_filters
+from api.ogc_queryables import REL as QUERYABLES_REL
 from api.ogc_schema import SCHEMA_MEDIA_TYPE
 from api.strict import closest_name
 from geo.clock import get_clock
 from geo.errors import InvalidParameter, StationNotFound
 from geo.geojson import station_feature
-from geo.model import Station
+from geo.model import Station, Status
 from geo.registry import Registry
 from geo.storage import BBox, Page
 
@@ -55,12 +58,13 @@ CONFORMANCE: Final = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    *QUERYABLES_CONFORMANCE,
 )
 # Not claimed: oas30 (FastAPI writes OpenAPI 3.1) and html (JSON only).
 
 FORMATS: Final = ("json",)
 COMMON_PARAMS: Final = frozenset({"f"})
-ITEMS_PARAMS: Final = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset", "adcode"})
+ITEMS_PARAMS: Final = frozenset({"f", "bbox", "bbox-crs", "crs", "limit", "offset"}) | FILTER_PARAMS
 ITEM_PARAMS: Final = frozenset({"f", "crs"})
 # Dropped from the OGC features: see the module docstring.
 OMITTED_PROPERTIES: Final = frozenset({"amenity_labels"})
@@ -83,6 +87,8 @@ class ItemsQuery:
     offset: int
     adcodes: frozenset[str] | None = None  # the districts of the ``adcode`` area
     crs: str = CRS84
+    statuses: frozenset[Status] = frozenset(Status)
+    amenities: tuple[str, ...] = ()  # every one of them
 
 
 def _problem(name: str, value: str, rule: str, rule_zh: str) -> tuple[str, str, dict[str, str]]:
@@ -209,18 +215,13 @@ def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
     if "offset" in values:
         offset, more = _parse_int("offset", values["offset"], 0)
         problems += more
-    adcodes = None
-    if "adcode" in values:  # a queryable property (/req/core/fc-filters), any level
-        from geo.outlines.areas import districts_of
-
-        try:
-            adcodes = districts_of(values["adcode"], field="adcode")
-        except InvalidParameter as exc:
-            problems.append((exc.message, exc.message_zh, exc.details[0]))
+    filters, more = parse_property_filters(values)  # queryables (/req/core/fc-filters)
+    problems += more
     _raise(problems)
     return ItemsQuery(
-        bbox=bbox, limit=min(limit, MAX_LIMIT), offset=offset, adcodes=adcodes, crs=crs
-    )
+        bbox=bbox, limit=min(limit, MAX_LIMIT), offset=offset, adcodes=filters.adcodes,
+        crs=crs, statuses=filters.statuses, amenities=filters.amenities,
+    )  # fmt: skip
 
 
 def _crs_of(values: Mapping[str, str], name: str) -> tuple[str, list[Any]]:
@@ -293,6 +294,7 @@ def collection(*, base: str, extent: BBox | None) -> dict[str, Any]:
             _link(f"{href}/items", "items", GEOJSON, "The stations"),
             # RFC 8288 relation types are case-insensitive; GDAL 3.6 matches this spelling.
             _link(f"{href}/schema", "describedBy", SCHEMA_MEDIA_TYPE, "JSON Schema of a station"),
+            _link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_MEDIA_TYPE, "What items filter on"),
         ],
     }
     if extent is not None:
@@ -363,5 +365,6 @@ def items_document(
 def list_items(registry: Registry, query: ItemsQuery) -> Page:
     """The page of stations an ``/items`` query asks for, every status, in id order."""
     return registry.list_stations(
-        bbox=query.bbox, limit=query.limit, offset=query.offset, adcodes=query.adcodes
-    )
+        bbox=query.bbox, limit=query.limit, offset=query.offset, adcodes=query.adcodes,
+        statuses=query.statuses, amenities=query.amenities,
+    )  # fmt: skip

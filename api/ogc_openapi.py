@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from api.ogc import DEFAULT_LIMIT, FORMATS, MAX_LIMIT
 from api.ogc_crs import SUPPORTED
+from geo.model import Status
 
 __all__ = ["CRS_PARAMETER", "F_PARAMETER", "openapi_parameters"]
 
@@ -39,6 +40,22 @@ def openapi_parameters() -> list[Mapping[str, Any]]:
             "required": False,
             "description": "CRS of bbox, as crs (EPSG:4326 and EPSG:4490: lat first).",
             "schema": {"type": "string", "format": "uri", "enum": list(SUPPORTED)},
+        },
+        {
+            "name": "status",
+            "in": "query",
+            "required": False,
+            "description": "Only stations with one of these statuses, comma-separated "
+            f"({', '.join(Status)}); default every status.",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "amenities",
+            "in": "query",
+            "required": False,
+            "description": "Only stations with every one of these amenities: codes or "
+            "Chinese labels, comma-separated (toilet,microwave; 卫生间、微波炉).",
+            "schema": {"type": "string"},
         },
         {
             "name": "adcode",

@@ -18,6 +18,7 @@ from api.deps import RegistryDep
 from api.errors import error_response
 from api.ogc_crs import crs_header
 from api.ogc_openapi import CRS_PARAMETER, F_PARAMETER, openapi_parameters
+from api.ogc_queryables import queryables_document
 from api.ogc_schema import SCHEMA_MEDIA_TYPE, feature_schema
 from api.schemas import ERROR_RESPONSES
 from api.schemas.ogc import (
@@ -154,6 +155,23 @@ def schema(request: Request) -> JSONResponse:
     ogc.check_params(request.query_params.multi_items())
     return _json(
         feature_schema(schema_id=str(request.url.remove_query_params("f"))), SCHEMA_MEDIA_TYPE
+    )
+
+
+@router.get(
+    f"/collections/{ogc.COLLECTION_ID}/queryables",
+    summary="What items filter on",
+    response_class=JSONSchemaResponse,  # documentation: the route builds its response
+    responses={200: {"model": FeatureSchema, "description": "JSON Schema"}},
+    openapi_extra=_F,
+)
+def queryables(request: Request) -> JSONResponse:
+    """The queryable properties (Part 3): ``status``, ``amenities``, ``adcode``, each a
+    parameter of ``/items``, and the position (``bbox``)."""
+    ogc.check_params(request.query_params.multi_items())
+    return _json(
+        queryables_document(schema_id=str(request.url.remove_query_params("f"))),
+        SCHEMA_MEDIA_TYPE,
     )
 
 

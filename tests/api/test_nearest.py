@@ -389,6 +389,7 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         ("/ogc/collections", "get"),
         ("/ogc/collections/stations", "get"),
         ("/ogc/collections/stations/schema", "get"),
+        ("/ogc/collections/stations/queryables", "get"),
         ("/ogc/collections/stations/items", "get"),
         ("/ogc/collections/stations/items/{featureId}", "get"),
     }

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import random
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,42 +14,19 @@ from api.ogc import MAX_LIMIT
 from api.ogc_schema import PROPERTIES
 from geo.clock import ManualClock, use_clock
 from geo.model import Station
-from tests.conftest import assert_error, feature, make_app, post_station
+from tests.api.conftest import OGC_FIXED
+from tests.conftest import assert_error, make_app
 
 ITEMS = "/ogc/collections/stations/items"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-N_RANDOM = 230
 
-# Fixed stations that the bbox cases reason about (plus N_RANDOM random ones in China).
-FIXED = [
-    ("fiji-east", 179.9, -16.5, "temporarily_closed"),  # just east of the antimeridian...
-    ("fiji-west", -179.9, -16.6, "open"),  # ...and just west of it
-    ("greenwich", 0.0, 51.48, "planned"),
-    ("edge", 116.5, 40.0, "open"),  # exactly on a bbox corner below
-]
+
+FIXED = OGC_FIXED
 
 
 @pytest.fixture(scope="module")
-def seeded() -> Iterator[tuple[TestClient, list[Station]]]:
-    """A client of a registry with fixed and random stations; all stations, by id."""
-    rng = random.Random(20261124)
-    with TestClient(make_app("sqlite://")) as client:
-        for name, lon, lat, status in FIXED:
-            post_station(client, feature(lon, lat, name=name, status=status))
-        for i in range(N_RANDOM):
-            props: dict[str, Any] = {
-                "name": f"驿站{i}",
-                "amenities": rng.sample(["drinking_water", "microwave", "toilet", "wifi"], 2),
-                "status": rng.choice(["open", "planned", "temporarily_closed"]),
-            }
-            if i % 3 == 0:
-                props["car_parking_spaces"] = rng.randint(0, 9)
-            if i % 7 == 0:
-                props["opening_hours"] = "24小时"
-            post_station(client, feature(rng.uniform(100, 120), rng.uniform(25, 42), **props))
-        registry = client.app.state.registry  # type: ignore[attr-defined]
-        stations = registry.list_stations(limit=10_000).items
-        yield client, stations
+def seeded(ogc_seeded: tuple[TestClient, list[Station]]) -> tuple[TestClient, list[Station]]:
+    return ogc_seeded
 
 
 @pytest.fixture
@@ -99,12 +74,14 @@ def test_landing_page_links_lead_to_the_api_conformance_and_data(client: TestCli
         get_json(client, links[rel]["href"])
 
 
-def test_conformance_claims_core_geojson_and_crs(client: TestClient) -> None:
+def test_conformance_claims_core_geojson_crs_and_queryables(client: TestClient) -> None:
     assert get_json(client, "/ogc/conformance") == {
         "conformsTo": [
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
             "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+            "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+            "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
         ]
     }
 
@@ -326,6 +303,7 @@ ENDPOINTS = [
     "/ogc/collections",
     "/ogc/collections/stations",
     "/ogc/collections/stations/schema",
+    "/ogc/collections/stations/queryables",
     ITEMS,
     f"{ITEMS}/1",
 ]
@@ -385,8 +363,8 @@ BAD_BBOX = (
                 (
                     "sort",
                     "name",
-                    "unknown parameter; this endpoint takes adcode, bbox, bbox-crs, crs, f, "
-                    "limit, offset",
+                    "unknown parameter; this endpoint takes adcode, amenities, bbox, bbox-crs, "
+                    "crs, f, limit, offset, status",
                 ),
                 ("f", "xml", "the only format is json"),
                 ("bbox", "1", BAD_BBOX),
@@ -409,7 +387,7 @@ def test_invalid_items_query_is_400_naming_every_problem(
 def test_openapi_documents_the_items_parameters(client: TestClient) -> None:
     op = get_json(client, "/openapi.json")["paths"][ITEMS]["get"]
     assert [p["name"] for p in op["parameters"]] == [
-        "bbox", "crs", "bbox-crs", "adcode", "limit", "offset", "f",
+        "bbox", "crs", "bbox-crs", "status", "amenities", "adcode", "limit", "offset", "f",
     ]  # fmt: skip
     assert "application/geo+json" in op["responses"]["200"]["content"]
     assert "400" in op["responses"]

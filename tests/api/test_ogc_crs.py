@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from pyproj import CRS
 
 from geo.model import Station
-from tests.api.test_ogc import ITEMS, get_json, seeded, stations  # noqa: F401 (fixtures)
+from tests.api.test_ogc import ITEMS, get_json
 from tests.conftest import assert_error
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -19,8 +19,13 @@ ALL = 10_000
 
 
 @pytest.fixture
-def client(seeded: tuple[TestClient, list[Station]]) -> TestClient:  # noqa: F811
-    return seeded[0]
+def client(ogc_seeded: tuple[TestClient, list[Station]]) -> TestClient:
+    return ogc_seeded[0]
+
+
+@pytest.fixture
+def stations(ogc_seeded: tuple[TestClient, list[Station]]) -> list[Station]:
+    return ogc_seeded[1]
 
 
 def positions(doc: dict[str, object]) -> dict[int, list[float]]:
@@ -56,7 +61,7 @@ def test_the_paging_links_keep_the_crs(client: TestClient) -> None:
 def test_a_lat_first_bbox_selects_what_the_crs84_bbox_does(
     client: TestClient,
     stations: list[Station],
-    code: int,  # noqa: F811
+    code: int,
 ) -> None:
     box = (105.0, 28.0, 115.0, 36.0)
     want = {s.id for s in stations if box[0] <= s.lon <= box[2] and box[1] <= s.lat <= box[3]}
