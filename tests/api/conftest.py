@@ -44,3 +44,15 @@ def ogc_seeded() -> Iterator[tuple[TestClient, list[Station]]]:
         registry = client.app.state.registry  # type: ignore[attr-defined]
         stations = registry.list_stations(limit=10_000).items
         yield client, stations
+
+
+@pytest.fixture
+def ogc_client(ogc_seeded: tuple[TestClient, list[Station]]) -> TestClient:
+    """The client of :func:`ogc_seeded`."""
+    return ogc_seeded[0]
+
+
+@pytest.fixture
+def ogc_stations(ogc_seeded: tuple[TestClient, list[Station]]) -> list[Station]:
+    """Every station of :func:`ogc_seeded`, by id."""
+    return ogc_seeded[1]

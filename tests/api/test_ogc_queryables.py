@@ -1,4 +1,4 @@
-"""OGC API - Features Part 3's queryables at /ogc: the JSON Schema a client reads, and
+"""OGC API - Features Part 3's queryables at /ogc: the JSON Schema a ogc_client reads, and
 filtering ``/items`` by ``status``, ``amenities`` and ``adcode`` query parameters,
 checked against filtering the full list in Python (random combinations, both ways of
 naming amenities); bad values are 400s naming the parameter."""
@@ -19,21 +19,11 @@ ALL = 10_000
 LABELS = {c: BY_CODE[c].zh for c in ("drinking_water", "microwave", "toilet", "wifi")}
 
 
-@pytest.fixture
-def client(ogc_seeded: tuple[TestClient, list[Station]]) -> TestClient:
-    return ogc_seeded[0]
-
-
-@pytest.fixture
-def stations(ogc_seeded: tuple[TestClient, list[Station]]) -> list[Station]:
-    return ogc_seeded[1]
-
-
-def test_queryables_are_linked_and_describe_the_parameters(client: TestClient) -> None:
-    coll = get_json(client, "/ogc/collections/stations")
+def test_queryables_are_linked_and_describe_the_parameters(ogc_client: TestClient) -> None:
+    coll = get_json(ogc_client, "/ogc/collections/stations")
     link = links_by_rel(coll)["http://www.opengis.net/def/rel/ogc/1.0/queryables"]
     assert link["type"] == "application/schema+json"
-    doc = get_json(client, link["href"], "application/schema+json")
+    doc = get_json(ogc_client, link["href"], "application/schema+json")
     assert doc["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert doc["$id"] == link["href"]
     assert doc["additionalProperties"] is False
@@ -42,19 +32,19 @@ def test_queryables_are_linked_and_describe_the_parameters(client: TestClient) -
     assert doc["properties"]["geometry"]["format"] == "geometry-point"
 
 
-def ids(client: TestClient, **params: str) -> set[int]:
-    doc = client.get(ITEMS, params={"limit": ALL, **params}).json()
+def ids(ogc_client: TestClient, **params: str) -> set[int]:
+    doc = ogc_client.get(ITEMS, params={"limit": ALL, **params}).json()
     return {f["id"] for f in doc["features"]}
 
 
 def test_property_filters_equal_filtering_the_list(
-    client: TestClient, stations: list[Station]
+    ogc_client: TestClient, ogc_stations: list[Station]
 ) -> None:
     rng = random.Random(7)
     statuses = ["open", "planned", "temporarily_closed"]
     for _ in range(25):
         params: dict[str, str] = {}
-        want = list(stations)
+        want = list(ogc_stations)
         if rng.random() < 0.7:
             chosen = rng.sample(statuses, rng.randint(1, 3))
             params["status"] = ",".join(chosen)
@@ -65,19 +55,19 @@ def test_property_filters_equal_filtering_the_list(
             named = [LABELS[c] for c in codes] if chinese else codes
             params["amenities"] = ("、" if chinese else ",").join(named)
             want = [s for s in want if set(codes) <= set(s.amenities)]
-        assert ids(client, **params) == {s.id for s in want}, params
+        assert ids(ogc_client, **params) == {s.id for s in want}, params
 
 
 def test_adcode_and_bbox_combine_with_the_property_filters(
-    client: TestClient, stations: list[Station]
+    ogc_client: TestClient, ogc_stations: list[Station]
 ) -> None:
     box = (100.0, 25.0, 120.0, 42.0)
     want = {
-        s.id for s in stations
+        s.id for s in ogc_stations
         if s.status.value == "open" and "toilet" in s.amenities
         and box[0] <= s.lon <= box[2] and box[1] <= s.lat <= box[3]
     }  # fmt: skip
-    got = ids(client, status="open", amenities="toilet", bbox=",".join(map(str, box)))
+    got = ids(ogc_client, status="open", amenities="toilet", bbox=",".join(map(str, box)))
     assert got == want
     assert want
 
@@ -92,7 +82,9 @@ def test_adcode_and_bbox_combine_with_the_property_filters(
         ({"adcode": "999999"}, "adcode"),
     ],
 )
-def test_bad_filter_values_are_400(client: TestClient, params: dict[str, str], name: str) -> None:
-    error = assert_error(client.get(ITEMS, params=params), 400, "invalid_parameter")
+def test_bad_filter_values_are_400(
+    ogc_client: TestClient, params: dict[str, str], name: str
+) -> None:
+    error = assert_error(ogc_client.get(ITEMS, params=params), 400, "invalid_parameter")
     assert [d["parameter"] for d in error["details"]] == [name]
     assert error["message_zh"].strip()
