@@ -199,10 +199,10 @@ def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
     values, problems = _common_problems(params, ITEMS_PARAMS)
     crs, more = _crs_of(values, "crs")
     problems += more
-    bbox_crs, more = _crs_of(values, "bbox-crs")
-    problems += more
+    bbox_crs, bad_bbox_crs = _crs_of(values, "bbox-crs")
+    problems += bad_bbox_crs
     bbox = None
-    if "bbox" in values:
+    if "bbox" in values and not bad_bbox_crs:  # in an unknown CRS it cannot be read
         bbox, more = _parse_bbox(values["bbox"], bbox_crs)
         problems += more
     elif "bbox-crs" in values:
