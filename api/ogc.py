@@ -202,9 +202,10 @@ def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
     bbox_crs, bad_bbox_crs = _crs_of(values, "bbox-crs")
     problems += bad_bbox_crs
     bbox = None
-    if "bbox" in values and not bad_bbox_crs:  # in an unknown CRS it cannot be read
-        bbox, more = _parse_bbox(values["bbox"], bbox_crs)
-        problems += more
+    if "bbox" in values:
+        if not bad_bbox_crs:  # in an unknown CRS it cannot be read
+            bbox, more = _parse_bbox(values["bbox"], bbox_crs)
+            problems += more
     elif "bbox-crs" in values:
         problems.append(_problem("bbox-crs", values["bbox-crs"], "given without a bbox",
                                  "未给出 bbox，bbox-crs 无从适用"))  # fmt: skip
