@@ -31,6 +31,7 @@ from api.schemas.ogc import (
     LandingPage,
     OgcItem,
     OgcItems,
+    Queryables,
 )
 from api.traffic import Traffic, traffic
 from geo.errors import InvalidParameter
@@ -162,7 +163,7 @@ def schema(request: Request) -> JSONResponse:
     f"/collections/{ogc.COLLECTION_ID}/queryables",
     summary="What items filter on",
     response_class=JSONSchemaResponse,  # documentation: the route builds its response
-    responses={200: {"model": FeatureSchema, "description": "JSON Schema"}},
+    responses={200: {"model": Queryables, "description": "JSON Schema"}},
     openapi_extra=_F,
 )
 def queryables(request: Request) -> JSONResponse:

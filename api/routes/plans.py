@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from api.coverage_cache import coverage_answers
 from api.deps import RegistryDep
 from api.schemas import ERROR_RESPONSES
-from api.schemas.plans import SitePlanAnswer
+from api.schemas.plans import SITES_GEOJSON, SitePlanAnswer
 from api.strict import StrictRoute
 from api.traffic import Traffic, traffic
 from geo.coverage.demand import read_demand
@@ -79,9 +79,9 @@ def _answer(result: SitesResult, fmt: str, lang: str, registry: Registry) -> Res
             "content": {
                 **{
                     MEDIA_TYPES[f]: {"schema": {"type": "string", "format": "binary"}}
-                    for f in SITE_FORMATS
-                    if f != "json"
+                    for f in ("csv", "xlsx")
                 },
+                MEDIA_TYPES["geojson"]: {"schema": SITES_GEOJSON},
                 "text/html": {"schema": {"type": "string"}},
             },
         }

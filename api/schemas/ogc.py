@@ -71,7 +71,8 @@ class Collection(Strict):
     title: str
     description: str
     itemType: Literal["feature"]  # noqa: N815
-    crs: list[str]
+    crs: list[str] = Field(description="CRSs features are served in (Part 2)")
+    storageCrs: str = Field(description="CRS84: the stored lon/lat")  # noqa: N815
     links: list[OgcLink]
     extent: Extent | None = Field(default=None, description="Absent while there are no stations")
 
@@ -133,6 +134,17 @@ class OgcItems(Strict):
     numberReturned: Count  # noqa: N815
     links: list[OgcLink] = Field(description="self, collection, next, prev")
     features: list[OgcFeature]
+
+
+class Queryables(Strict):
+    """The queryable properties (Part 3), a JSON Schema (2020-12) / 可查询属性."""
+
+    schema_: str = Field(alias="$schema")
+    id_: str = Field(alias="$id")
+    type: Literal["object"]
+    title: str
+    properties: dict[str, Any]
+    additionalProperties: Literal[False]  # noqa: N815
 
 
 class FeatureSchema(Strict):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from api.schemas.common import Count, Strict
 
-__all__ = ["SitePlanAnswer"]
+__all__ = ["SITES_GEOJSON", "SitePlanAnswer"]
 
 
 class PlanArea(Strict):
@@ -82,3 +82,42 @@ class SitePlanAnswer(Strict):
     method: Literal["exact", "greedy"]
     shortfall: Count = Field(description="Sites asked for but not needed")
     districts: list[DistrictBeforeAfter]
+
+
+# ``format=geojson``: the sites as points, their other fields as properties.
+SITES_GEOJSON: dict[str, Any] = {
+    "type": "object",
+    "title": "SitePlanFeatures",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "geometry", "properties"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["Feature"]},
+                    "geometry": {
+                        "type": "object",
+                        "description": "A WGS84 lon/lat Point",
+                        "properties": {
+                            "type": {"type": "string", "enum": ["Point"]},
+                            "coordinates": {"type": "array", "items": {"type": "number"}},
+                        },
+                    },
+                    "properties": {
+                        "type": "object",
+                        "properties": {
+                            "rank": {"type": "integer"},
+                            "name": {"type": "string"},
+                            "adcode": {"type": ["string", "null"]},
+                            "gain_weight": {"type": "number"},
+                            "row": {"type": "integer"},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}

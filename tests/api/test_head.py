@@ -47,6 +47,7 @@ GETS: list[tuple[str, str]] = [
     ("/ogc/collections", "/ogc/collections"),
     ("/ogc/collections/stations", "/ogc/collections/stations"),
     ("/ogc/collections/stations/schema", "/ogc/collections/stations/schema"),
+    ("/ogc/collections/stations/queryables", "/ogc/collections/stations/queryables"),
     ("/ogc/collections/stations/items?limit=2", "/ogc/collections/stations/items"),
     ("/ogc/collections/stations/items/1", "/ogc/collections/stations/items/{featureId}"),
     ("/v1/audit?limit=2", "/v1/audit"),
