@@ -14,29 +14,20 @@ from api.ogc import MAX_LIMIT
 from api.ogc_schema import PROPERTIES
 from geo.clock import ManualClock, use_clock
 from geo.model import Station
-from tests.api.conftest import OGC_FIXED
 from tests.conftest import assert_error, make_app
 
 ITEMS = "/ogc/collections/stations/items"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
-FIXED = OGC_FIXED
-
-
-@pytest.fixture(scope="module")
-def seeded(ogc_seeded: tuple[TestClient, list[Station]]) -> tuple[TestClient, list[Station]]:
-    return ogc_seeded
+@pytest.fixture
+def client(ogc_client: TestClient) -> TestClient:
+    return ogc_client
 
 
 @pytest.fixture
-def client(seeded: tuple[TestClient, list[Station]]) -> TestClient:
-    return seeded[0]
-
-
-@pytest.fixture
-def stations(seeded: tuple[TestClient, list[Station]]) -> list[Station]:
-    return seeded[1]
+def stations(ogc_stations: list[Station]) -> list[Station]:
+    return ogc_stations
 
 
 def get_json(client: TestClient, url: str, media_type: str = "application/json") -> Any:
