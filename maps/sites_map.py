@@ -72,7 +72,7 @@ def _table(head: list[str], rows: list[list[str]], total: list[str] | None = Non
     )
 
 
-def _panels(data: SitesMap, lang: str, t: dict[str, str]) -> str:
+def _panels(data: SitesMap, rows: list[list[Any]], lang: str, t: dict[str, str]) -> str:
     e = html.escape
     plan, p = data.plan, data.plan.plan
     area = plan.area.name if lang == "zh" else plan.area.name_en
@@ -98,7 +98,7 @@ def _panels(data: SitesMap, lang: str, t: dict[str, str]) -> str:
         notes.append(t["outside"].format(n=plan.demand_outside))
     sites = _table(
         [t["rank"], t["name"], t["district"], t["gain"], t["gain_share"]],
-        [[str(r[2]), r[3], r[6], r[4], r[5]] for r in _site_rows(data, lang)],
+        [[str(r[2]), r[3], r[6], r[4], r[5]] for r in rows],
     )
     districts = [
         [d["name"] if lang == "zh" else d["name_en"], _amount(d["total_weight"], plan.demand_kind),
@@ -118,7 +118,7 @@ def _panels(data: SitesMap, lang: str, t: dict[str, str]) -> str:
     return title_panel(heading, subtitle, t) + summary_panel(blocks, t) + legend_and_key(t, key)
 
 
-def _more(data: SitesMap, lang: str, t: dict[str, str]) -> dict[str, Any]:
+def _more(data: SitesMap, rows: list[list[Any]], t: dict[str, str]) -> dict[str, Any]:
     plan = data.plan
     d = plan.demand
     new_demand = [
@@ -133,7 +133,7 @@ def _more(data: SitesMap, lang: str, t: dict[str, str]) -> dict[str, Any]:
         overlays.append({"kind": "newdemand", "name": t["newly_toggle"], "show": True})
     overlays.append({"kind": "sites", "name": t["sites_toggle"], "show": True})
     return {
-        "sites": _site_rows(data, lang),
+        "sites": rows,
         "newly": None if data.newly.is_empty else json.loads(shapely.to_geojson(data.newly)),
         "newDemand": new_demand,
         "newlyColour": NEWLY,
@@ -154,12 +154,13 @@ def render_sites_html(data: SitesMap, *, lang: str = "zh", offline: bool = True)
     lang = parse_lang(lang)
     t = TEXT[lang]
     area = data.plan.area.name if lang == "zh" else data.plan.area.name_en
+    rows = _site_rows(data, lang)  # [lon, lat, rank, name, gain, share, district]
     fmap = build_coverage_map(
         data.coverage,
         lang=lang,
         offline=offline,
         title=t["sites_title"].format(area=area),
-        panels_html=_panels(data, lang, t),
-        more=_more(data, lang, t),
+        panels_html=_panels(data, rows, lang, t),
+        more=_more(data, rows, t),
     )
     return render_page(fmap, offline)

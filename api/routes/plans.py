@@ -17,10 +17,9 @@ from api.schemas.plans import SITES_GEOJSON, SitePlanAnswer
 from api.strict import StrictRoute
 from api.traffic import Traffic, traffic
 from geo.coverage.demand import read_demand
-from geo.errors import InvalidParameter
 from geo.planning.candidate_file import read_candidates
 from geo.planning.mclp import DEFAULT_TIME_LIMIT_S
-from geo.planning.outputs import MEDIA_TYPES, SITE_FORMATS, write_sites
+from geo.planning.outputs import MEDIA_TYPES, SITE_FORMATS, check_sites_format, write_sites
 from geo.planning.site_map import sites_map_data
 from geo.planning.sites import SitesResult, plan_sites
 from geo.registry import Registry
@@ -40,18 +39,6 @@ def _saved(upload: UploadFile, tmp: str, stem: str) -> Path:
 
 
 _FORMATS = (*SITE_FORMATS, "html")
-
-
-def _format(fmt: str) -> str:
-    value = fmt.strip().lower()
-    if value not in _FORMATS:
-        accepted = ", ".join(_FORMATS)
-        raise InvalidParameter(
-            f"format={fmt!r} is invalid: expected one of {accepted}",
-            f"参数 format={fmt!r} 无效：应为 {accepted} 之一",
-            details=[{"parameter": "format", "value": fmt[:80], "accepted": list(_FORMATS)}],
-        )
-    return value
 
 
 def _answer(result: SitesResult, fmt: str, lang: str, registry: Registry) -> Response:
@@ -127,7 +114,7 @@ async def plan_sites_route(
     open station offering `amenities` (maximal covering; proven optimal or with its gap).
     Positions in the answer are WGS84."""
     limit = min(time_limit_s, DEFAULT_TIME_LIMIT_S)
-    fmt = _format(fmt)
+    fmt = check_sites_format(fmt, _FORMATS)
     lang = parse_lang(lang)
 
     def work() -> Response:

@@ -26,7 +26,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.amenities import mask_of
 from geo.coverage.area import StudyArea, equal_area_crs
-from geo.coverage.discs import covered_all, simplified
+from geo.coverage.discs import covered_all, polygonal, simplified
 from geo.coverage.params import AmenityFilter
 from geo.model import Station
 
@@ -175,17 +175,9 @@ def _project(geoms: GeomArray, transformer: Transformer) -> GeomArray:
     return shapely.transform(geoms, fn, interleaved=False)  # type: ignore[no-any-return]
 
 
-def _polygonal(geom: BaseGeometry) -> BaseGeometry:
-    """The (multi)polygon part of a geometry (set operations can add slivers of lines)."""
-    parts = shapely.get_parts(geom)
-    polygons = parts[shapely.get_type_id(parts) == 3]
-    multi: BaseGeometry = shapely.multipolygons(polygons)
-    return multi
-
-
 def _to_display(geom: BaseGeometry, to_wgs84: Transformer) -> BaseGeometry:
     """A projected geometry's polygons in WGS84, rounded to ~1 m."""
-    wgs = _project(np.array([_polygonal(geom)], dtype=object), to_wgs84)[0]
+    wgs = _project(np.array([polygonal(geom)], dtype=object), to_wgs84)[0]
     rounded: BaseGeometry = shapely.transform(wgs, lambda xy: np.round(xy, _DISPLAY_DECIMALS))
     return rounded
 

@@ -22,7 +22,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 __all__ = [
-    "AREA_MATCH", "QUAD_SEGS", "Covered", "covered_all", "discs", "district_km2", "simplified",
+    "AREA_MATCH", "QUAD_SEGS", "Covered", "covered_all", "discs", "district_km2", "polygonal",
+    "simplified",
 ]  # fmt: skip
 
 FloatArray = npt.NDArray[np.float64]
@@ -41,6 +42,14 @@ def simplified(geom: BaseGeometry, tolerance_m: float) -> BaseGeometry:
         shapely.simplify(geom, tolerance_m, preserve_topology=False)
     )
     return simple
+
+
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The (multi)polygon part of a geometry (set operations can add slivers of lines)."""
+    parts = shapely.get_parts(geom)
+    polygons = parts[shapely.get_type_id(parts) == 3]
+    multi: BaseGeometry = shapely.multipolygons(polygons)
+    return multi
 
 
 def discs(x: FloatArray, y: FloatArray, radius_m: float) -> BaseGeometry:

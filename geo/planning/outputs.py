@@ -32,23 +32,23 @@ _DISTRICT_COLUMNS: Final = (
 )  # fmt: skip
 
 
-def check_sites_format(fmt: str) -> str:
-    """A format name (``json``, ``csv``, ``geojson``, ``xlsx``; a leading dot allowed).
+def check_sites_format(fmt: str, formats: tuple[str, ...] = SITE_FORMATS) -> str:
+    """A format name of `formats` (default ``json``, ``csv``, ``geojson``, ``xlsx``; the
+    API adds ``html``).
 
     Raises
     ------
     InvalidParameter
         For another name.
     """
-    value = (fmt or "").strip().lower().lstrip(".")
-    if value not in SITE_FORMATS:
-        accepted = ", ".join(SITE_FORMATS)
+    value = (fmt or "").strip().lower()
+    if value not in formats:
+        accepted = ", ".join(formats)
         raise InvalidParameter(
-            f"format {fmt!r} is invalid: expected one of {accepted}",
-            f"格式 {fmt!r} 无效：应为 {accepted} 之一",
-            details=[{"parameter": "format", "value": str(fmt)[:80],
-                      "accepted": list(SITE_FORMATS)}],
-        )  # fmt: skip
+            f"format={fmt!r} is invalid: expected one of {accepted}",
+            f"参数 format={fmt!r} 无效：应为 {accepted} 之一",
+            details=[{"parameter": "format", "value": str(fmt)[:80], "accepted": list(formats)}],
+        )
     return value
 
 
@@ -114,7 +114,7 @@ def write_sites(doc: dict[str, Any], fmt: str) -> bytes:
     InvalidParameter
         For another format.
     """
-    fmt = check_sites_format(fmt)
+    fmt = check_sites_format(fmt.removeprefix("."))  # a file's suffix will do
     if fmt == "json":
         return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     return {"csv": _csv, "geojson": _geojson, "xlsx": _xlsx}[fmt](doc)

@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.coverage import open_stations_near
 from geo.coverage.compute import CoverageResult, StationPoints, compute_coverage
+from geo.coverage.discs import polygonal
 from geo.coverage.params import AmenityFilter
 from geo.planning.sites import SitesResult
 from geo.registry import Registry
@@ -42,12 +43,6 @@ class SitesMap:
     new_demand: np.ndarray
 
 
-def _polygons(geom: BaseGeometry) -> BaseGeometry:
-    parts = shapely.get_parts(geom)
-    multi: BaseGeometry = shapely.multipolygons(parts[shapely.get_type_id(parts) == 3])
-    return multi
-
-
 def sites_map_data(registry: Registry, plan: SitesResult) -> SitesMap:
     """The layers of a map of `plan`, from the registry's open stations now."""
     flt = AmenityFilter(plan.amenities)
@@ -68,7 +63,7 @@ def sites_map_data(registry: Registry, plan: SitesResult) -> SitesMap:
     covered_by_sites = sites.layers[0].covered
     covered_before = before.layers[0].covered
     newly = (
-        _polygons(shapely.difference(covered_by_sites, covered_before))
+        polygonal(shapely.difference(covered_by_sites, covered_before))
         if not covered_by_sites.is_empty
         else covered_by_sites
     )

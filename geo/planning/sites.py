@@ -125,8 +125,7 @@ def _spacing(area_km2: float, points: int, floor_m: float) -> float:
     return max(floor_m, math.ceil(math.sqrt(area_km2 * 1e6 / points) / 10) * 10)
 
 
-def _inside(area: StudyArea, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    outline = shapely.union_all(area.districts.geometry.to_numpy())
+def _inside(outline: Any, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return np.asarray(shapely.contains_xy(outline, lon, lat), dtype=bool)
 
 
@@ -179,7 +178,7 @@ def plan_sites(
     area_km2 = float(area.districts.to_crs(equal_area_crs(area)).area.sum()) / 1e6
     if candidates is None:
         candidates = (
-            _stations_lacking(stations, has, area)
+            _stations_lacking(stations, has, outline)
             if from_stations
             else _grid(
                 outline, grid_m if grid_m is not None else _spacing(area_km2, GRID_POINTS, r / 4)
@@ -192,7 +191,7 @@ def plan_sites(
         demand = uniform_demand(outline, spacing)
         kind, outside = "uniform", 0
     else:
-        inside = _inside(area, demand.lon, demand.lat)
+        inside = _inside(outline, demand.lon, demand.lat)
         outside = int((~inside).sum())  # said in the answer, not silently dropped
         demand = DemandPoints(demand.lon[inside], demand.lat[inside], demand.weight[inside],
                               demand.datum, demand.datum_source)  # fmt: skip
@@ -229,11 +228,11 @@ def _grid(outline: Any, spacing_m: float) -> Candidates:
     return Candidates(lon, lat, names, (0,) * len(lon), "grid")
 
 
-def _stations_lacking(stations: list[Any], has: np.ndarray, area: StudyArea) -> Candidates:
+def _stations_lacking(stations: list[Any], has: np.ndarray, outline: Any) -> Candidates:
     idx = np.flatnonzero(~has).tolist()
     lon = np.array([stations[i].lon for i in idx], dtype=np.float64)
     lat = np.array([stations[i].lat for i in idx], dtype=np.float64)
-    inside = _inside(area, lon, lat) if len(idx) else np.zeros(0, dtype=bool)
+    inside = _inside(outline, lon, lat) if len(idx) else np.zeros(0, dtype=bool)
     keep = [i for i, ok in zip(idx, inside.tolist(), strict=True) if ok]
     if not keep:
         raise InvalidParameter(
