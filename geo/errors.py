@@ -77,6 +77,13 @@ class InvalidParameter(StationError, ValueError):
     code = "invalid_parameter"
 
 
+class InvalidFilter(InvalidParameter):
+    """A ``filter`` (CQL2), ``sortby`` or property filter that cannot be read or names
+    what the queryables do not have."""
+
+    code = "invalid_filter"
+
+
 class UnknownParameter(InvalidParameter):
     """A query parameter or form field the endpoint does not take (a misspelling, another
     API's name): refused rather than ignored."""

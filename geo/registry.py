@@ -32,6 +32,7 @@ from geo.amenities import mask_of
 from geo.audit import AuditEntry
 from geo.clock import monotonic
 from geo.errors import StationError
+from geo.filters import Filter, SortKey
 from geo.index import EntryColumns, Hit, IndexEntry, StationIndex
 from geo.index_entries import index_entry
 from geo.model import (
@@ -239,13 +240,17 @@ class Registry:
         offset: int = 0,
         adcodes: frozenset[str] | None = None,
         text: tuple[Term, ...] = (),
+        where: Filter | None = None,
+        order: tuple[SortKey, ...] = (),
     ) -> Page:
         """A page of stations ordered by id; with ``adcodes``, only those whose district
         is one of them (``geo.outlines.areas.districts_of`` names an area's); with
-        ``text``, those whose name or address holds every term (``geo.textsearch``)."""
+        ``text``, those whose name or address holds every term (``geo.textsearch``);
+        with ``where``, those a filter keeps (``geo.filters.read_filter``); with
+        ``order``, sorted by those keys (``geo.filters.parse_sortby``), then by id."""
         return self.store.list_stations(
             bbox=bbox, mask=mask_of(amenities), statuses=statuses, limit=limit, offset=offset,
-            adcodes=adcodes, text=text,
+            adcodes=adcodes, text=text, where=where, order=order,
         )  # fmt: skip
 
     # -- writes ------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from geo.access import SYSTEM, Actor, ApiKey, Role
 from geo.audit import AuditEntry
+from geo.filters import Filter, SortKey
 from geo.imports.jobs import ImportJob
 from geo.index import EntryColumns, IndexEntry
 from geo.model import Station, StationData, Status
@@ -203,10 +204,14 @@ class StationRecords(ABC):
         offset: int,
         adcodes: frozenset[str] | None = None,
         text: tuple[Term, ...] = (),
+        where: Filter | None = None,
+        order: tuple[SortKey, ...] = (),
     ) -> Page:
         """Stations inside a bbox with all amenities in ``mask``, ordered by id; with
         ``adcodes``, only stations whose district adcode is one of them; with ``text``,
-        only those whose name or address holds every term (``geo.textsearch``)."""
+        only those whose name or address holds every term (``geo.textsearch``); with
+        ``where``, only those the filter keeps (``geo.filters``); with ``order``, sorted
+        by those keys (unknown values last), then by id."""
 
     @abstractmethod
     def scan(

@@ -76,6 +76,28 @@ class SqlDialect(ABC):
         """The stations whose ``search_grams`` hold every one of ``grams`` (sorted), as
         the backend's bigram index finds them (``geo.textsearch``)."""
 
+    # -- filters (``geo.storage.filter_sql``) -----------------------------------------
+
+    @abstractmethod
+    def like(self, column: Any, pattern: str) -> sa.ColumnElement[bool]:
+        """``column`` matches the CQL2 ``LIKE`` pattern, case-sensitively."""
+
+    @abstractmethod
+    def text_order(self, column: Any) -> Any:
+        """``column`` compared and sorted by code point, as Python compares text."""
+
+    @abstractmethod
+    def point_relates(self, op: str, wkb: bytes, lon: Any, lat: Any) -> sa.ColumnElement[bool]:
+        """The point (``lon``, ``lat``) stands in relation ``op`` (``intersects``,
+        ``within``, ...) to the geometry ``wkb`` (CRS84, planar in lon/lat)."""
+
+    @abstractmethod
+    def within_m(
+        self, lon: Any, lat: Any, lon0: float, lat0: float, metres: float
+    ) -> sa.ColumnElement[bool]:
+        """The point (``lon``, ``lat``) is at most ``metres`` from (``lon0``, ``lat0``)
+        along the WGS84 ellipsoid."""
+
     # -- tables as a backup sees them (``geo.storage.backup.tables``) ----------------
 
     @abstractmethod

@@ -9,7 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo.filters import Filter
 from geo.model import Station, Status
+from geo.storage import filter_sql
 from geo.storage.base import BBox, Page
 from geo.storage.dialect import SqlDialect
 from geo.storage.rows import readable_station, station
@@ -48,9 +50,12 @@ def list_condition(
     statuses: frozenset[Status],
     adcodes: frozenset[str] | None,
     text: tuple[Term, ...],
+    where_: Filter | None = None,
 ) -> sa.ColumnElement[bool]:
     """The stations a listing keeps (see ``StationRecords.list_stations``)."""
     where: list[Any] = [stations.c.status.in_(sorted(s.value for s in statuses))]
+    if where_ is not None:
+        where.append(filter_sql.condition(dialect, where_))
     if adcodes is not None:  # at most the 2,848 districts of a country: one IN list
         where.append(stations.c.adcode.in_(sorted(adcodes)))
     where.extend(text_filter(dialect, text))
@@ -66,13 +71,21 @@ def list_condition(
     return sa.and_(*where)
 
 
-def list_page(conn: Connection, cond: sa.ColumnElement[bool], *, limit: int, offset: int) -> Page:
-    """The stations meeting ``cond``, ordered by id, from ``offset``; and their total."""
+def list_page(
+    conn: Connection,
+    cond: sa.ColumnElement[bool],
+    *,
+    limit: int,
+    offset: int,
+    order: list[Any] | None = None,
+) -> Page:
+    """The stations meeting ``cond``, in ``order`` (``filter_sql.order_by``; by id when
+    not given), from ``offset``; and their total."""
     total = conn.scalar(sa.select(sa.func.count()).select_from(stations).where(cond))
     rows = conn.execute(
         sa.select(stations)
         .where(cond)
-        .order_by(stations.c.id)
+        .order_by(*(order or [stations.c.id]))
         .limit(limit)
         .offset(min(offset, MAX_ID))  # past 2**63 every page is empty anyway
     )

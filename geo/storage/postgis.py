@@ -10,7 +10,7 @@ Nearest search itself runs on each worker's in-memory index, kept current throug
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -20,6 +20,7 @@ from typing_extensions import override
 
 from geo.errors import StoreUnavailable
 from geo.storage.dialect import Row, SqlDialect
+from geo.storage.like_patterns import as_like
 from geo.storage.migrations import upgrade
 from geo.storage.outages import PoolOptions
 from geo.storage.schema import stations
@@ -100,6 +101,29 @@ class PostgisDialect(SqlDialect):
         # The expression of the GIN index (migration 0007), the separator inline.
         held = sa.func.string_to_array(stations.c.search_grams, sa.literal_column("' '"))
         return held.op("@>")(sa.cast(sa.literal(list(grams), ARRAY(sa.Text)), ARRAY(sa.Text)))
+
+    @override
+    def like(self, column: Any, pattern: str) -> sa.ColumnElement[bool]:
+        return cast(sa.ColumnElement[bool], column.like(as_like(pattern), escape="\\"))
+
+    @override
+    def text_order(self, column: Any) -> Any:
+        return column.collate("C")  # code point order, whatever the database's locale
+
+    @override
+    def point_relates(self, op: str, wkb: bytes, lon: Any, lat: Any) -> sa.ColumnElement[bool]:
+        point = sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon, lat), 4326)
+        geom = sa.func.ST_GeomFromWKB(sa.literal(wkb, sa.LargeBinary), 4326)
+        relation = getattr(sa.func, f"ST_{op.capitalize()}")
+        return cast(sa.ColumnElement[bool], relation(point, geom))
+
+    @override
+    def within_m(
+        self, lon: Any, lat: Any, lon0: float, lat0: float, metres: float
+    ) -> sa.ColumnElement[bool]:
+        # geog (migration 0001) has a GiST index; spheroid distance, Karney's as pyproj's.
+        centre = sa.func.geography(sa.func.ST_SetSRID(sa.func.ST_MakePoint(lon0, lat0), 4326))
+        return sa.func.ST_DWithin(sa.literal_column("stations.geog"), centre, metres, True)
 
     @override
     def columns(self, conn: Connection, table: str) -> list[str]:

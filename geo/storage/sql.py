@@ -31,12 +31,14 @@ from typing_extensions import override
 
 from geo.access import SYSTEM, Actor, ApiKey, Role
 from geo.audit import AuditEntry
+from geo.filters import Filter, SortKey
 from geo.imports.jobs import ImportJob
 from geo.index import EntryColumns, IndexEntry
 from geo.model import Station, StationData, Status, utc_now
 from geo.storage import (
     access_sql,
     changes_sql,
+    filter_sql,
     index_sql,
     jobs_sql,
     listing_sql,
@@ -163,12 +165,16 @@ class SqlStore(SqlReports, StationStore):
         offset: int,
         adcodes: frozenset[str] | None = None,
         text: tuple[Term, ...] = (),
+        where: Filter | None = None,
+        order: tuple[SortKey, ...] = (),
     ) -> Page:
         cond = listing_sql.list_condition(
-            self.dialect, bbox=bbox, mask=mask, statuses=statuses, adcodes=adcodes, text=text
-        )
+            self.dialect, bbox=bbox, mask=mask, statuses=statuses, adcodes=adcodes, text=text,
+            where_=where,
+        )  # fmt: skip
+        sort = filter_sql.order_by(self.dialect, order) if order else None
         with self.engine.connect() as conn:
-            return listing_sql.list_page(conn, cond, limit=limit, offset=offset)
+            return listing_sql.list_page(conn, cond, limit=limit, offset=offset, order=sort)
 
     @override
     def scan(

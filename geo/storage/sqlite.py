@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -18,7 +18,9 @@ from typing_extensions import override
 
 from geo.errors import StoreUnavailable
 from geo.model import Station
+from geo.storage import sqlite_functions
 from geo.storage.dialect import Row, SqlDialect
+from geo.storage.like_patterns import as_glob
 from geo.storage.migrations import upgrade
 from geo.storage.outages import PoolOptions, store_unavailable
 from geo.storage.rows import STATION_COLUMNS, station_of_row
@@ -88,6 +90,25 @@ class SqliteDialect(SqlDialect):
         )
 
     @override
+    def like(self, column: Any, pattern: str) -> sa.ColumnElement[bool]:
+        glob = column.op("GLOB", is_comparison=True)(as_glob(pattern))  # LIKE ignores ASCII case
+        return cast(sa.ColumnElement[bool], glob)
+
+    @override
+    def text_order(self, column: Any) -> Any:
+        return column  # BINARY: UTF-8 bytes, which order as code points do
+
+    @override
+    def point_relates(self, op: str, wkb: bytes, lon: Any, lat: Any) -> sa.ColumnElement[bool]:
+        return sa.func.sf_relate(op, sa.literal(wkb, sa.LargeBinary), lon, lat) == 1
+
+    @override
+    def within_m(
+        self, lon: Any, lat: Any, lon0: float, lat0: float, metres: float
+    ) -> sa.ColumnElement[bool]:
+        return sa.func.sf_within_m(lon, lat, lon0, lat0, metres) == 1
+
+    @override
     def columns(self, conn: Connection, table: str) -> list[str]:
         # table_xinfo: hidden 2 and 3 are generated columns, derived by the database.
         quoted = conn.dialect.identifier_preparer.quote(table)
@@ -135,6 +156,7 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+    sqlite_functions.register(dbapi_conn)  # what filters need (geo.storage.filter_sql)
 
 
 def _on_begin(conn: Connection) -> None:
