@@ -6,14 +6,20 @@ the standard asks; these declarations only document them.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, Final
 
-from api.ogc import DEFAULT_LIMIT, FORMATS, MAX_LIMIT
 from api.ogc_crs import SUPPORTED
+from api.ogc_params import DEFAULT_LIMIT, DRAFT_LANGS, FORMATS, MAX_LIMIT
+from api.ogc_queryables import EQUALS_PARAMS
+from geo.filters import FILTER_LANGS, QUERYABLES, Kind
 from geo.model import Status
 
-__all__ = ["CRS_PARAMETER", "F_PARAMETER", "openapi_parameters"]
+__all__ = [
+    "CRS_PARAMETER", "F_PARAMETER", "ITEM_PARAMETERS", "ogc_document", "openapi_parameters"
+]  # fmt: skip
+OGC_PREFIX: Final = "/ogc"
 
 
 def openapi_parameters() -> list[Mapping[str, Any]]:
@@ -66,6 +72,62 @@ def openapi_parameters() -> list[Mapping[str, Any]]:
             "schema": {"type": "string"},
         },
         {
+            "name": "filter",
+            "in": "query",
+            "required": False,
+            "description": "A CQL2 filter on the queryables (OGC API Features Part 3), e.g. "
+            "district = '朝阳区' AND A_CONTAINS(amenities, ('toilet')) AND "
+            "S_DWITHIN(geometry, POINT(116.40 39.91), 2, kilometers).",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "filter-lang",
+            "in": "query",
+            "required": False,
+            "description": "The language of filter; cql-text (the draft's name, which GDAL "
+            "sends) is read as cql2-text.",
+            "schema": {
+                "type": "string",
+                "enum": [*FILTER_LANGS, *DRAFT_LANGS],
+                "default": "cql2-text",
+            },
+        },
+        {
+            "name": "filter-crs",
+            "in": "query",
+            "required": False,
+            "description": "CRS of the geometry literals in filter, as crs (EPSG:4326 and "
+            "EPSG:4490: lat first).",
+            "schema": {"type": "string", "format": "uri", "enum": list(SUPPORTED)},
+        },
+        {
+            "name": "sortby",
+            "in": "query",
+            "required": False,
+            "description": "Queryables to sort by, comma-separated, - for descending "
+            "(-updated_at,name); unknown values last, then by id.",
+            "schema": {"type": "string"},
+        },
+        {
+            "name": "properties",
+            "in": "query",
+            "required": False,
+            "description": "The feature properties to return, comma-separated (empty: none).",
+            "schema": {"type": "string"},
+        },
+        *(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "description": f"Only stations whose {name} equals this.",
+                "schema": {
+                    "type": "integer" if QUERYABLES[name].kind == Kind.INTEGER else "string"
+                },
+            }
+            for name in sorted(EQUALS_PARAMS)
+        ),
+        {
             "name": "limit",
             "in": "query",
             "required": False,
@@ -83,6 +145,15 @@ def openapi_parameters() -> list[Mapping[str, Any]]:
     ]
 
 
+ITEM_PARAMETERS: Final = (
+    {
+        "name": "properties",
+        "in": "query",
+        "required": False,
+        "description": "The feature properties to return, comma-separated (empty: none).",
+        "schema": {"type": "string"},
+    },
+)
 CRS_PARAMETER: Final[Mapping[str, Any]] = {
     "name": "crs",
     "in": "query",
@@ -99,3 +170,19 @@ F_PARAMETER: Final[Mapping[str, Any]] = {
     "description": "Format: json (GeoJSON for features), the only one.",
     "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
 }
+
+
+def ogc_document(full: Mapping[str, Any], *, base: str) -> dict[str, Any]:
+    """The OpenAPI document of the ``/ogc`` endpoints alone, with paths relative to
+    ``base`` (the landing page), as OGC clients read it: GDAL looks up the items
+    parameters (simple filters, ``filter-lang``) under ``/collections/stations/items``.
+    """
+    doc = copy.deepcopy(dict(full))
+    doc["paths"] = {
+        path.removeprefix(OGC_PREFIX) or "/": item
+        for path, item in full.get("paths", {}).items()
+        if path == OGC_PREFIX or path.startswith(OGC_PREFIX + "/")
+    }
+    doc["servers"] = [{"url": base}]
+    doc["info"] = dict(doc.get("info", {})) | {"title": "stationfinder OGC API - Features"}
+    return doc

@@ -13,11 +13,17 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from api import ogc
+from api import ogc, ogc_params
 from api.deps import RegistryDep
 from api.errors import error_response
 from api.ogc_crs import crs_header
-from api.ogc_openapi import CRS_PARAMETER, F_PARAMETER, openapi_parameters
+from api.ogc_openapi import (
+    CRS_PARAMETER,
+    F_PARAMETER,
+    ITEM_PARAMETERS,
+    ogc_document,
+    openapi_parameters,
+)  # fmt: skip
 from api.ogc_queryables import queryables_document
 from api.ogc_schema import SCHEMA_MEDIA_TYPE, feature_schema
 from api.schemas import ERROR_RESPONSES
@@ -29,6 +35,7 @@ from api.schemas.ogc import (
     GeoJSONResponse,
     JSONSchemaResponse,
     LandingPage,
+    OgcApiDocument,
     OgcItem,
     OgcItems,
     Queryables,
@@ -76,7 +83,7 @@ router = APIRouter(
     responses={400: _400, 404: ERROR_RESPONSES[404]},
 )
 _F = traffic(Traffic.READ, {"parameters": [F_PARAMETER]})
-_ITEM = traffic(Traffic.READ, {"parameters": [CRS_PARAMETER, F_PARAMETER]})
+_ITEM = traffic(Traffic.READ, {"parameters": [CRS_PARAMETER, *ITEM_PARAMETERS, F_PARAMETER]})
 
 
 def _base(request: Request) -> str:
@@ -97,15 +104,29 @@ def _json(doc: dict[str, Any], media_type: str = ogc.JSON, crs: str | None = Non
 )
 def landing_page(request: Request) -> JSONResponse:
     """Links to the API definition, the conformance classes and the collections."""
-    ogc.check_params(request.query_params.multi_items())
+    ogc_params.check_params(request.query_params.multi_items())
     root = str(request.base_url).rstrip("/")
     return _json(
         ogc.landing_page(
             base=_base(request),
-            openapi=root + (request.app.openapi_url or "/openapi.json"),
+            openapi=_base(request) + "/api",
             docs=root + "/docs",
         )
     )
+
+
+@router.get(
+    "/api",
+    summary="The API definition of /ogc (OpenAPI 3.1, paths relative to the landing page)",
+    response_class=JSONResponse,
+    responses={200: {"model": OgcApiDocument}},
+    openapi_extra=_F,
+)
+def api_document(request: Request) -> JSONResponse:
+    """The OpenAPI document of these endpoints, paths relative to the landing page."""
+    ogc_params.check_params(request.query_params.multi_items())
+    doc = ogc_document(request.app.openapi(), base=_base(request))
+    return _json(doc)  # application/json: GDAL refuses an OpenAPI 3.1 media type
 
 
 @router.get(
@@ -116,7 +137,7 @@ def landing_page(request: Request) -> JSONResponse:
 )
 def conformance(request: Request) -> JSONResponse:
     """The conformance classes this API implements."""
-    ogc.check_params(request.query_params.multi_items())
+    ogc_params.check_params(request.query_params.multi_items())
     return _json(ogc.conformance())
 
 
@@ -128,7 +149,7 @@ def conformance(request: Request) -> JSONResponse:
 )
 def collections(request: Request, registry: RegistryDep) -> JSONResponse:
     """The one collection, ``stations``, with its extent."""
-    ogc.check_params(request.query_params.multi_items())
+    ogc_params.check_params(request.query_params.multi_items())
     return _json(ogc.collections(base=_base(request), extent=registry.extent()))
 
 
@@ -140,7 +161,7 @@ def collections(request: Request, registry: RegistryDep) -> JSONResponse:
 )
 def collection(request: Request, registry: RegistryDep) -> JSONResponse:
     """The ``stations`` collection: extent, CRS and links."""
-    ogc.check_params(request.query_params.multi_items())
+    ogc_params.check_params(request.query_params.multi_items())
     return _json(ogc.collection(base=_base(request), extent=registry.extent()))
 
 
@@ -153,7 +174,7 @@ def collection(request: Request, registry: RegistryDep) -> JSONResponse:
 )
 def schema(request: Request) -> JSONResponse:
     """The properties of a station feature and their types (GDAL reads them)."""
-    ogc.check_params(request.query_params.multi_items())
+    ogc_params.check_params(request.query_params.multi_items())
     return _json(
         feature_schema(schema_id=str(request.url.remove_query_params("f"))), SCHEMA_MEDIA_TYPE
     )
@@ -169,7 +190,7 @@ def schema(request: Request) -> JSONResponse:
 def queryables(request: Request) -> JSONResponse:
     """The queryable properties (Part 3): ``status``, ``amenities``, ``adcode``, each a
     parameter of ``/items``, and the position (``bbox``)."""
-    ogc.check_params(request.query_params.multi_items())
+    ogc_params.check_params(request.query_params.multi_items())
     return _json(
         queryables_document(schema_id=str(request.url.remove_query_params("f"))),
         SCHEMA_MEDIA_TYPE,
@@ -186,7 +207,7 @@ def queryables(request: Request) -> JSONResponse:
 def items(request: Request, registry: RegistryDep) -> JSONResponse:
     """Stations in id order, filtered by a bbox (in ``bbox-crs``), with next/prev links;
     points in ``crs`` (``Content-Crs`` says which)."""
-    query = ogc.parse_items_query(request.query_params.multi_items())
+    query = ogc_params.parse_items_query(request.query_params.multi_items())
 
     def page_href(offset: int, limit: int) -> str:
         return str(request.url.include_query_params(offset=offset, limit=limit))
@@ -210,6 +231,7 @@ def items(request: Request, registry: RegistryDep) -> JSONResponse:
 )
 def item(request: Request, registry: RegistryDep, featureId: str) -> JSONResponse:  # noqa: N803
     """One station by id (404 ``station_not_found`` for any other featureId)."""
-    crs = ogc.parse_item_query(request.query_params.multi_items())
-    station = registry.get(station_id=ogc.parse_feature_id(featureId))
-    return _json(ogc.item_document(station, base=_base(request), crs=crs), ogc.GEOJSON, crs)
+    crs, properties = ogc_params.parse_item_query(request.query_params.multi_items())
+    station = registry.get(station_id=ogc_params.parse_feature_id(featureId))
+    doc = ogc.item_document(station, base=_base(request), crs=crs, properties=properties)
+    return _json(doc, ogc.GEOJSON, crs)

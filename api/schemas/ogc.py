@@ -45,6 +45,17 @@ class LandingPage(Strict):
     links: list[OgcLink] = Field(description="self, service-desc, service-doc, conformance, data")
 
 
+class OgcApiDocument(Strict):
+    """The OpenAPI document of the /ogc endpoints (``GET /ogc/api``), paths relative
+    to the landing page, the server its URL."""
+
+    openapi: str = Field(description="The OpenAPI version")
+    info: dict[str, Any]
+    servers: list[dict[str, Any]] = Field(description="One: the landing page's URL")
+    paths: dict[str, Any] = Field(description="/, /conformance, /collections ...")
+    components: dict[str, Any] = Field(default_factory=dict)
+
+
 class Conformance(Strict):
     """The conformance classes the service implements."""
 

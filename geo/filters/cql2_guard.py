@@ -49,8 +49,16 @@ def _outside_strings(text: str) -> str:
     return "".join(out)
 
 
+def check_nul(text: str) -> None:
+    """Refuse a NUL character: no stored text holds one (PostgreSQL cannot), so a
+    literal with one could match nothing, and the driver refuses to send it."""
+    if "\x00" in text:
+        raise _refuse("it holds a NUL character (\\x00)", "含有 NUL 字符（\\x00）")
+
+
 def check_text(text: str) -> None:
     """Refuse cql2-text the parser must not see (see the module docstring)."""
+    check_nul(text)
     if len(text) > MAX_LENGTH:
         raise _refuse(
             f"{len(text):,} characters; at most {MAX_LENGTH:,}",
@@ -78,7 +86,8 @@ def check_text(text: str) -> None:
 
 def check_json(value: Any) -> None:
     """Refuse a parsed cql2-json value nested deeper than :data:`MAX_DEPTH` levels
-    (counted without recursion, so that the check itself cannot overflow)."""
+    (counted without recursion, so that the check itself cannot overflow), or holding
+    a NUL character."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -87,7 +96,9 @@ def check_json(value: Any) -> None:
                 f"nested more than {MAX_DEPTH * 2} levels deep",
                 f"嵌套超过 {MAX_DEPTH * 2} 层",
             )
-        if isinstance(item, dict):
+        if isinstance(item, str):
+            check_nul(item)
+        elif isinstance(item, dict):
             stack.extend((v, depth + 1) for v in item.values())
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item)

@@ -35,6 +35,7 @@ from api.schemas.ogc import (
     Conformance,
     FeatureSchema,
     LandingPage,
+    OgcApiDocument,
     OgcItem,
     OgcItems,
 )
@@ -417,6 +418,9 @@ def test_coverage_stats(seeded: TestClient) -> None:
 def test_ogc(seeded: TestClient) -> None:
     valid(LandingPage, get_json(seeded, "/ogc"))
     valid(Conformance, get_json(seeded, "/ogc/conformance"))
+    assert (
+        "/collections/stations/items" in valid(OgcApiDocument, get_json(seeded, "/ogc/api")).paths
+    )
     collections = valid(Collections, get_json(seeded, "/ogc/collections"))
     assert collections.collections[0].extent is not None
     valid(Collection, get_json(seeded, "/ogc/collections/stations"))

@@ -43,6 +43,7 @@ GETS: list[tuple[str, str]] = [
     ("/page/data/nearest?lon=116.4&lat=39.9", "/page/data/nearest"),
     (f"/page/data/along-route?route={ROUTE}", "/page/data/along-route"),
     ("/ogc", "/ogc"),
+    ("/ogc/api", "/ogc/api"),
     ("/ogc/conformance", "/ogc/conformance"),
     ("/ogc/collections", "/ogc/collections"),
     ("/ogc/collections/stations", "/ogc/collections/stations"),

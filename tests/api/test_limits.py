@@ -502,6 +502,6 @@ def test_k_and_page_caps(url: str, parameter: str) -> None:
 
 def test_ogc_page_is_clamped() -> None:
     """OGC API - Features lets a server serve fewer than asked: limit is clamped, not refused."""
-    from api.ogc import MAX_LIMIT, parse_items_query
+    from api.ogc_params import MAX_LIMIT, parse_items_query
 
     assert parse_items_query([("limit", "100000")]).limit == MAX_LIMIT == 10_000

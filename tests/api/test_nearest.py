@@ -385,6 +385,7 @@ def test_openapi_lists_every_route_and_a_nearest_example(seeded: Seeded) -> None
         ("/v1/reports/{report_id}/confirm", "post"),
         ("/v1/reports/{report_id}/dismiss", "post"),
         ("/ogc", "get"),
+        ("/ogc/api", "get"),
         ("/ogc/conformance", "get"),
         ("/ogc/collections", "get"),
         ("/ogc/collections/stations", "get"),

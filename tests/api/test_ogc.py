@@ -10,7 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from api.ogc import MAX_LIMIT
+from api.ogc_params import ITEMS_PARAMS, MAX_LIMIT
+from api.ogc_queryables import EQUALS_PARAMS
 from api.ogc_schema import PROPERTIES
 from geo.clock import ManualClock, use_clock
 from geo.model import Station
@@ -55,7 +56,7 @@ def test_landing_page_links_lead_to_the_api_conformance_and_data(client: TestCli
     assert doc["title"]
     links = links_by_rel(doc)
     assert links["self"]["href"] == "http://testserver/ogc"
-    assert links["service-desc"]["href"] == "http://testserver/openapi.json"
+    assert links["service-desc"]["href"] == "http://testserver/ogc/api"
     assert links["conformance"]["href"] == "http://testserver/ogc/conformance"
     assert links["data"]["href"] == "http://testserver/ogc/collections"
     assert get_json(client, links["service-desc"]["href"])["openapi"].startswith("3.")
@@ -65,7 +66,7 @@ def test_landing_page_links_lead_to_the_api_conformance_and_data(client: TestCli
         get_json(client, links[rel]["href"])
 
 
-def test_conformance_claims_core_geojson_crs_and_queryables(client: TestClient) -> None:
+def test_conformance_claims_core_geojson_crs_queryables_and_cql2(client: TestClient) -> None:
     assert get_json(client, "/ogc/conformance") == {
         "conformsTo": [
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -73,8 +74,18 @@ def test_conformance_claims_core_geojson_crs_and_queryables(client: TestClient) 
             "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
             "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
             "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+            "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+            "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+            *(
+                "http://www.opengis.net/spec/cql2/1.0/conf/" + c
+                for c in (
+                    "cql2-text", "cql2-json", "basic-cql2", "advanced-comparison-operators",
+                    "basic-spatial-functions", "basic-spatial-functions-plus",
+                    "spatial-functions", "array-functions", "property-property",
+                )
+            ),
         ]
-    }
+    }  # fmt: skip
 
 
 def test_collections_has_the_stations_collection_with_its_extent(
@@ -354,8 +365,8 @@ BAD_BBOX = (
                 (
                     "sort",
                     "name",
-                    "unknown parameter; this endpoint takes adcode, amenities, bbox, bbox-crs, "
-                    "crs, f, limit, offset, status",
+                    "unknown parameter; did you mean 'sortby'? this endpoint takes "
+                    + ", ".join(sorted(ITEMS_PARAMS)),
                 ),
                 ("f", "xml", "the only format is json"),
                 ("bbox", "1", BAD_BBOX),
@@ -378,7 +389,8 @@ def test_invalid_items_query_is_400_naming_every_problem(
 def test_openapi_documents_the_items_parameters(client: TestClient) -> None:
     op = get_json(client, "/openapi.json")["paths"][ITEMS]["get"]
     assert [p["name"] for p in op["parameters"]] == [
-        "bbox", "crs", "bbox-crs", "status", "amenities", "adcode", "limit", "offset", "f",
+        "bbox", "crs", "bbox-crs", "status", "amenities", "adcode", "filter", "filter-lang",
+        "filter-crs", "sortby", "properties", *sorted(EQUALS_PARAMS), "limit", "offset", "f",
     ]  # fmt: skip
     assert "application/geo+json" in op["responses"]["200"]["content"]
     assert "400" in op["responses"]

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geo.amenities import BY_CODE
+from geo.filters import QUERYABLES
 from geo.model import Station
 from tests.api.test_ogc import ITEMS, get_json, links_by_rel
 from tests.conftest import assert_error
@@ -27,9 +28,14 @@ def test_queryables_are_linked_and_describe_the_parameters(ogc_client: TestClien
     assert doc["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert doc["$id"] == link["href"]
     assert doc["additionalProperties"] is False
-    assert set(doc["properties"]) == {"geometry", "status", "amenities", "adcode"}
+    assert set(doc["properties"]) == set(QUERYABLES)
     assert doc["properties"]["status"]["enum"] == ["open", "temporarily_closed", "planned"]
     assert doc["properties"]["geometry"]["format"] == "geometry-point"
+    assert doc["properties"]["amenities"]["type"] == "array"
+    assert doc["properties"]["updated_at"] == {
+        "title": "Last changed (UTC) / 更新时间", "type": "string", "format": "date-time"
+    }  # fmt: skip
+    assert doc["properties"]["ev_charging_piles"]["type"] == "integer"
 
 
 def ids(ogc_client: TestClient, **params: str) -> set[int]:

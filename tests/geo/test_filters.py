@@ -163,3 +163,9 @@ def test_sortby_refusals() -> None:
     assert [(k.queryable.name, k.descending) for k in keys] == [
         ("updated_at", True), ("name", False), ("id", False)
     ]  # fmt: skip
+
+
+def test_a_nul_character_is_refused_in_either_language() -> None:
+    assert "NUL" in _refusal("name = 'a\x00b'").message
+    assert "NUL" in _refusal('{"op": "=", "args": [{"property": "name"}, "a\\u0000b"]}',
+                             "cql2-json").message  # fmt: skip
