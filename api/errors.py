@@ -35,6 +35,7 @@ STATUS: dict[type[e.StationError], int] = {
     e.MalformedBody: 400,
     e.InvalidFile: 422,
     e.StationNotFound: 404,
+    e.TileNotFound: 404,
     e.DuplicateExternalId: 409,
     e.Unauthorized: 401,
     e.WritesDisabled: 403,

@@ -18,6 +18,7 @@ from api.routes import (
     imports,
     maps,
     ogc,
+    ogc_tiles,
     page,
     plans,
     report_stats,
@@ -31,6 +32,7 @@ from geo.hours.calendar import working_calendar
 from geo.imports.job_runner import JobLimits, JobRunner
 from geo.registry import open_registry
 from geo.startup import prepare_registry
+from geo.tiles import StationTiles
 
 # In the order they are tried.
 ROUTERS: Final = (
@@ -45,6 +47,7 @@ ROUTERS: Final = (
     plans.router,
     page.router,
     ogc.router,
+    ogc_tiles.router,
     audit.router,
 )
 
@@ -60,6 +63,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         prepare_registry(registry, demo=settings.demo, seed=settings.demo_seed)
         app.state.registry = registry
         app.state.settings = settings
+        app.state.tiles = StationTiles(registry)  # vector tiles, kept per version
         # Imports run as jobs in processes of their own (api/routes/imports.py).
         app.state.jobs = jobs = JobRunner(registry, JobLimits.from_settings(settings))
         # Other workers and processes write to the same store: follow their changes.

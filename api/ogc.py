@@ -29,6 +29,8 @@ from api.ogc_params import ItemsQuery
 from api.ogc_queryables import CONFORMANCE as QUERYABLES_CONFORMANCE
 from api.ogc_queryables import REL as QUERYABLES_REL
 from api.ogc_schema import SCHEMA_MEDIA_TYPE
+from api.ogc_tiles import CONFORMANCE as TILES_CONFORMANCE
+from api.ogc_tiles import REL_SCHEMES, REL_TILESETS
 from geo.clock import get_clock
 from geo.geojson import station_feature
 from geo.model import Station
@@ -54,6 +56,7 @@ CONFORMANCE: Final = (
             "array-functions", "property-property",
         )
     ),
+    *TILES_CONFORMANCE,  # the stations' vector tiles (api/ogc_tiles.py)
 )  # fmt: skip
 # Not claimed: oas30 (FastAPI writes OpenAPI 3.1), html (JSON only), and of CQL2
 # case-insensitive and accent-insensitive comparisons, temporal functions, arithmetic
@@ -89,6 +92,7 @@ def landing_page(*, base: str, openapi: str, docs: str) -> dict[str, Any]:
             _link(docs, "service-doc", "text/html", "The API documentation"),
             _link(f"{base}/conformance", "conformance", JSON, "Conformance classes"),
             _link(f"{base}/collections", "data", JSON, "Feature collections"),
+            _link(f"{base}/tileMatrixSets", REL_SCHEMES, JSON, "Tile matrix sets"),
         ],
     }
 
@@ -114,6 +118,7 @@ def collection(*, base: str, extent: BBox | None) -> dict[str, Any]:
             # RFC 8288 relation types are case-insensitive; GDAL 3.6 matches this spelling.
             _link(f"{href}/schema", "describedBy", SCHEMA_MEDIA_TYPE, "JSON Schema of a station"),
             _link(f"{href}/queryables", QUERYABLES_REL, SCHEMA_MEDIA_TYPE, "What items filter on"),
+            _link(f"{href}/tiles", REL_TILESETS, JSON, "Vector tiles of the stations"),
         ],
     }
     if extent is not None:

@@ -140,6 +140,12 @@ class StationNotFound(StationError, LookupError):
     code = "station_not_found"
 
 
+class TileNotFound(StationError, LookupError):
+    """A tile row or column outside its tile matrix."""
+
+    code = "tile_not_found"
+
+
 class DuplicateExternalId(StationError, ValueError):
     """Another station already uses this ``external_id``."""
 

@@ -46,6 +46,7 @@ from geo.idmap import IdMap
 from geo.index_entries import STATUS_CODE
 from geo.index_entries import EntryColumns as EntryColumns
 from geo.index_entries import IndexEntry as IndexEntry
+from geo.index_entries import StationPoints as StationPoints
 from geo.model import Status
 
 # Covers float rounding in chord and geodesic computations (both are good to ~1e-8 m).
@@ -373,6 +374,15 @@ class StationIndex:
             self._status[live],
             [self._schedules[i] if i >= 0 else None for i in self._sched[live].tolist()],
         )
+
+    def points(self) -> StationPoints:
+        """Every indexed station's id, position, status and amenities, as copies of the
+        columns (no schedules: cheaper than :meth:`columns` at a million stations)."""
+        live = np.flatnonzero(self._ids >= 0)
+        return StationPoints(
+            self._ids[live], self._lon[live], self._lat[live], self._status[live],
+            self._mask[live],
+        )  # fmt: skip
 
     def entries(self) -> list[IndexEntry]:
         """Every indexed station, in slot order (used by oracles and tests)."""

@@ -34,6 +34,21 @@ class IndexEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class StationPoints:
+    """Stations as columns of what a map of them needs: id, WGS84 position, status
+    (index into ``list(Status)``) and amenity bits."""
+
+    ids: NDArray[np.int64]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    status: NDArray[np.int8]
+    mask: NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True, slots=True)
 class EntryColumns:
     """Many index entries as columns: what bulk loads and rebuilds work on.
 

@@ -33,7 +33,7 @@ from geo.audit import AuditEntry
 from geo.clock import monotonic
 from geo.errors import StationError
 from geo.filters import Filter, SortKey
-from geo.index import EntryColumns, Hit, IndexEntry, StationIndex
+from geo.index import EntryColumns, Hit, IndexEntry, StationIndex, StationPoints
 from geo.index_entries import index_entry
 from geo.model import (
     EDITABLE_FIELDS,
@@ -216,6 +216,17 @@ class Registry:
         finally:
             self._lock.release()
         return [(records[h.id], h) for h in hits if h.id in records]
+
+    def points(self) -> tuple[int, StationPoints]:
+        """Every station's id, position, status and amenities, and the store's change
+        sequence they include: a write any process committed up to it is in (caught up
+        with :meth:`sync` first); a later one may be too. What vector tiles are cut from
+        (``geo.tiles``), keyed by the sequence."""
+        with self._write_lock:  # no write of this process half done (store, not index)
+            seq = self.store.last_change()
+            self.sync()
+            with self._lock:
+                return seq, self.index.points()
 
     def extent(self) -> tuple[float, float, float, float] | None:
         """(min_lon, min_lat, max_lon, max_lat) of every indexed station, None if none."""

@@ -39,6 +39,7 @@ from api.schemas.ogc import (
     OgcItem,
     OgcItems,
 )
+from api.schemas.ogc_tiles import TileMatrixSet, TileMatrixSets, Tileset, Tilesets
 from api.schemas.page import PageAlongRoute, PageNearest
 from api.schemas.reports import (
     ReportAccepted,
@@ -418,6 +419,10 @@ def test_coverage_stats(seeded: TestClient) -> None:
 def test_ogc(seeded: TestClient) -> None:
     valid(LandingPage, get_json(seeded, "/ogc"))
     valid(Conformance, get_json(seeded, "/ogc/conformance"))
+    valid(TileMatrixSets, get_json(seeded, "/ogc/tileMatrixSets"))
+    valid(TileMatrixSet, get_json(seeded, "/ogc/tileMatrixSets/WebMercatorQuad"))
+    valid(Tilesets, get_json(seeded, "/ogc/collections/stations/tiles"))
+    valid(Tileset, get_json(seeded, "/ogc/collections/stations/tiles/WebMercatorQuad"))
     assert (
         "/collections/stations/items" in valid(OgcApiDocument, get_json(seeded, "/ogc/api")).paths
     )

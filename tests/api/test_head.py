@@ -45,6 +45,17 @@ GETS: list[tuple[str, str]] = [
     ("/ogc", "/ogc"),
     ("/ogc/api", "/ogc/api"),
     ("/ogc/conformance", "/ogc/conformance"),
+    ("/ogc/tileMatrixSets", "/ogc/tileMatrixSets"),
+    ("/ogc/tileMatrixSets/WebMercatorQuad", "/ogc/tileMatrixSets/WebMercatorQuad"),
+    ("/ogc/collections/stations/tiles", "/ogc/collections/stations/tiles"),
+    (
+        "/ogc/collections/stations/tiles/WebMercatorQuad",
+        "/ogc/collections/stations/tiles/WebMercatorQuad",
+    ),
+    (
+        "/ogc/collections/stations/tiles/WebMercatorQuad/0/0/0",
+        "/ogc/collections/stations/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}",
+    ),
     ("/ogc/collections", "/ogc/collections"),
     ("/ogc/collections/stations", "/ogc/collections/stations"),
     ("/ogc/collections/stations/schema", "/ogc/collections/stations/schema"),

@@ -84,6 +84,15 @@ def test_conformance_claims_core_geojson_crs_queryables_and_cql2(client: TestCli
                     "spatial-functions", "array-functions", "property-property",
                 )
             ),
+            *(
+                "http://www.opengis.net/spec/" + c
+                for c in (
+                    "ogcapi-tiles-1/1.0/conf/core", "ogcapi-tiles-1/1.0/conf/tileset",
+                    "ogcapi-tiles-1/1.0/conf/tilesets-list",
+                    "ogcapi-tiles-1/1.0/conf/geodata-tilesets", "ogcapi-tiles-1/1.0/conf/mvt",
+                    "tms/2.0/conf/tilematrixset", "tms/2.0/conf/json-tilematrixset",
+                )
+            ),
         ]
     }  # fmt: skip
 
