@@ -34,7 +34,8 @@ from geo.storage import BBox
 
 DEFAULT_LIMIT: Final = 100
 MAX_LIMIT: Final = 10_000
-FORMATS: Final = ("json",)
+FORMATS: Final = ("json",)  # of the documents GIS clients alone read
+WITH_HTML: Final = ("json", "html")  # of the pages a browser opens too (api/ogc_html.py)
 COMMON_PARAMS: Final = frozenset({"f"})
 ITEMS_PARAMS: Final = frozenset(
     {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "filter", "filter-lang", "filter-crs",
@@ -65,6 +66,7 @@ class ItemsQuery:
     where: Filter | None = None  # ``filter`` and the simple property filters
     order: tuple[SortKey, ...] = ()
     properties: tuple[str, ...] | None = None  # None: every one
+    f: str | None = None  # the format asked for, if any (``wants_html``)
 
 
 def _problem(name: str, value: str, rule: str, rule_zh: str) -> tuple[str, str, dict[str, str]]:
@@ -85,7 +87,9 @@ def _raise(problems: list[tuple[str, str, dict[str, str]]]) -> None:
 
 
 def _common_problems(
-    params: Iterable[tuple[str, str]], allowed: frozenset[str]
+    params: Iterable[tuple[str, str]],
+    allowed: frozenset[str],
+    formats: tuple[str, ...] = FORMATS,
 ) -> tuple[dict[str, str], list[tuple[str, str, dict[str, str]]]]:
     """The parameters by name, and the problems every endpoint checks: unknown names,
     repeated names and the format."""
@@ -110,14 +114,33 @@ def _common_problems(
         else:
             values[name] = value
     f = values.get("f")
-    if f is not None and f not in FORMATS:
-        problems.append(_problem("f", f, "the only format is json", "仅支持 json 格式"))
+    if f is not None and f not in formats:
+        listed = ", ".join(formats)
+        rule, rule_zh = (
+            ("the only format is json", "仅支持 json 格式")
+            if formats == FORMATS
+            else (f"one of {listed}", f"应为 {listed} 之一")
+        )
+        problems.append(_problem("f", f, rule, rule_zh))
     return values, problems
 
 
-def check_params(params: Iterable[tuple[str, str]]) -> None:
-    """Validate the query of an endpoint that takes only ``f``."""
-    _raise(_common_problems(params, COMMON_PARAMS)[1])
+def check_params(
+    params: Iterable[tuple[str, str]], formats: tuple[str, ...] = FORMATS
+) -> str | None:
+    """Validate the query of an endpoint that takes only ``f``; the ``f`` asked for."""
+    values, problems = _common_problems(params, COMMON_PARAMS, formats)
+    _raise(problems)
+    return values.get("f")
+
+
+def wants_html(f: str | None, accept: str | None) -> bool:
+    """Whether to answer with a page: ``f=html``, or no ``f`` and a browser's Accept
+    (``text/html`` first; GDAL, OWSLib and curl ask for JSON or anything)."""
+    if f is not None:
+        return f == "html"
+    first = (accept or "").split(",")[0].strip().lower()
+    return first.startswith("text/html")
 
 
 def _parse_bbox(
@@ -172,7 +195,7 @@ def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
 
     Raises ``InvalidParameter`` (a 400 under ``/ogc``) naming each problem.
     """
-    values, problems = _common_problems(params, ITEMS_PARAMS)
+    values, problems = _common_problems(params, ITEMS_PARAMS, WITH_HTML)
     crs, more = _crs_of(values, "crs")
     problems += more
     bbox_crs, bad_bbox_crs = _crs_of(values, "bbox-crs")
@@ -208,6 +231,7 @@ def parse_items_query(params: Iterable[tuple[str, str]]) -> ItemsQuery:
         bbox=bbox, limit=min(limit, MAX_LIMIT), offset=offset, adcodes=filters.adcodes,
         crs=crs, statuses=filters.statuses, amenities=filters.amenities,
         where=every(filters.where, where), order=order, properties=properties,
+        f=values.get("f"),
     )  # fmt: skip
 
 
@@ -269,14 +293,16 @@ def _properties_of(values: Mapping[str, str]) -> tuple[tuple[str, ...] | None, l
     return None, [_problem("properties", values["properties"], rule, rule_zh)]
 
 
-def parse_item_query(params: Iterable[tuple[str, str]]) -> tuple[str, tuple[str, ...] | None]:
-    """Validate a ``/items/{featureId}`` query: the CRS of the answer and the
-    properties asked for (None: every one)."""
-    values, problems = _common_problems(params, ITEM_PARAMS)
+def parse_item_query(
+    params: Iterable[tuple[str, str]],
+) -> tuple[str, tuple[str, ...] | None, str | None]:
+    """Validate a ``/items/{featureId}`` query: the CRS of the answer, the properties
+    asked for (None: every one) and the format asked for, if any."""
+    values, problems = _common_problems(params, ITEM_PARAMS, WITH_HTML)
     crs, more = _crs_of(values, "crs")
     properties, unknown = _properties_of(values)
     _raise(problems + more + unknown)
-    return crs, properties
+    return crs, properties, values.get("f")
 
 
 def parse_feature_id(value: str) -> int:

@@ -24,6 +24,7 @@ from fastapi.responses import Response
 from maps.assets import VENDOR
 
 PAGE_DIR: Final = Path(__file__).resolve().parent / "static" / "page"
+OGC_DIR: Final = Path(__file__).resolve().parent / "static" / "ogc"
 # The page's modules, each after the modules it imports.
 MODULES: Final = ("i18n.js", "format.js", "cards.js", "reports.js", "mapview.js", "page.js")
 FILES: Final = {
@@ -32,6 +33,9 @@ FILES: Final = {
     "leaflet.js": VENDOR / "leaflet" / "leaflet.js",
     "leaflet.css": VENDOR / "leaflet" / "leaflet.css",
     "icon.svg": PAGE_DIR / "icon.svg",
+    # The /ogc pages (api/ogc_html.py).
+    "ogc.js": OGC_DIR / "ogc.js",
+    "ogc.css": OGC_DIR / "ogc.css",
 }
 TYPES: Final = {
     ".js": "text/javascript; charset=utf-8",

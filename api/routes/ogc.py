@@ -6,17 +6,18 @@ the right media type. See ``docs/ogc.md``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 
-from api import ogc, ogc_params
+from api import ogc, ogc_html, ogc_params
 from api.deps import RegistryDep
 from api.errors import error_response
-from api.ogc_crs import crs_header
+from api.ogc_crs import CRS84, crs_header
 from api.ogc_openapi import (
     CRS_PARAMETER,
     F_PARAMETER,
@@ -86,6 +87,10 @@ _F = traffic(Traffic.READ, {"parameters": [F_PARAMETER]})
 _ITEM = traffic(Traffic.READ, {"parameters": [CRS_PARAMETER, *ITEM_PARAMETERS, F_PARAMETER]})
 
 
+def _html(request: Request, f: str | None) -> bool:
+    return ogc_params.wants_html(f, request.headers.get("accept"))
+
+
 def _base(request: Request) -> str:
     return str(request.url_for("ogc_landing_page"))
 
@@ -102,17 +107,15 @@ def _json(doc: dict[str, Any], media_type: str = ogc.JSON, crs: str | None = Non
     responses={200: {"model": LandingPage}},
     openapi_extra=_F,
 )
-def landing_page(request: Request) -> JSONResponse:
+def landing_page(request: Request) -> Response:
     """Links to the API definition, the conformance classes and the collections."""
-    ogc_params.check_params(request.query_params.multi_items())
+    f = ogc_params.check_params(request.query_params.multi_items(), ogc_params.WITH_HTML)
     root = str(request.base_url).rstrip("/")
-    return _json(
-        ogc.landing_page(
-            base=_base(request),
-            openapi=_base(request) + "/api",
-            docs=root + "/docs",
-        )
-    )
+    base = _base(request)
+    doc = ogc.landing_page(base=base, openapi=base + "/api", docs=root + "/docs")
+    if _html(request, f):
+        return HTMLResponse(ogc_html.landing(doc, base=base))
+    return _json(doc)
 
 
 @router.get(
@@ -135,9 +138,11 @@ def api_document(request: Request) -> JSONResponse:
     responses={200: {"model": Conformance}},
     openapi_extra=_F,
 )
-def conformance(request: Request) -> JSONResponse:
+def conformance(request: Request) -> Response:
     """The conformance classes this API implements."""
-    ogc_params.check_params(request.query_params.multi_items())
+    f = ogc_params.check_params(request.query_params.multi_items(), ogc_params.WITH_HTML)
+    if _html(request, f):
+        return HTMLResponse(ogc_html.conformance(ogc.conformance(), base=_base(request)))
     return _json(ogc.conformance())
 
 
@@ -147,10 +152,13 @@ def conformance(request: Request) -> JSONResponse:
     responses={200: {"model": Collections}},
     openapi_extra=_F,
 )
-def collections(request: Request, registry: RegistryDep) -> JSONResponse:
+def collections(request: Request, registry: RegistryDep) -> Response:
     """The one collection, ``stations``, with its extent."""
-    ogc_params.check_params(request.query_params.multi_items())
-    return _json(ogc.collections(base=_base(request), extent=registry.extent()))
+    f = ogc_params.check_params(request.query_params.multi_items(), ogc_params.WITH_HTML)
+    doc = ogc.collections(base=_base(request), extent=registry.extent())
+    if _html(request, f):
+        return HTMLResponse(ogc_html.collections(doc, base=_base(request)))
+    return _json(doc)
 
 
 @router.get(
@@ -159,10 +167,13 @@ def collections(request: Request, registry: RegistryDep) -> JSONResponse:
     responses={200: {"model": Collection}},
     openapi_extra=_F,
 )
-def collection(request: Request, registry: RegistryDep) -> JSONResponse:
+def collection(request: Request, registry: RegistryDep) -> Response:
     """The ``stations`` collection: extent, CRS and links."""
-    ogc_params.check_params(request.query_params.multi_items())
-    return _json(ogc.collection(base=_base(request), extent=registry.extent()))
+    f = ogc_params.check_params(request.query_params.multi_items(), ogc_params.WITH_HTML)
+    doc = ogc.collection(base=_base(request), extent=registry.extent())
+    if _html(request, f):
+        return HTMLResponse(ogc_html.collection(doc, base=_base(request)))
+    return _json(doc)
 
 
 @router.get(
@@ -204,10 +215,13 @@ def queryables(request: Request) -> JSONResponse:
     responses={200: {"model": OgcItems, "description": "GeoJSON"}},
     openapi_extra=traffic(Traffic.READ, {"parameters": openapi_parameters()}),
 )
-def items(request: Request, registry: RegistryDep) -> JSONResponse:
+def items(request: Request, registry: RegistryDep) -> Response:
     """Stations in id order, filtered by a bbox (in ``bbox-crs``), with next/prev links;
     points in ``crs`` (``Content-Crs`` says which)."""
     query = ogc_params.parse_items_query(request.query_params.multi_items())
+    html = _html(request, query.f)
+    if html:  # the page's map draws longitude/latitude
+        query = dataclasses.replace(query, crs=CRS84)
 
     def page_href(offset: int, limit: int) -> str:
         return str(request.url.include_query_params(offset=offset, limit=limit))
@@ -219,6 +233,9 @@ def items(request: Request, registry: RegistryDep) -> JSONResponse:
         self_href=str(request.url),
         page_href=page_href,
     )
+    if html:
+        self_json = str(request.url.include_query_params(f="json"))
+        return HTMLResponse(ogc_html.items(doc, base=_base(request), self_json=self_json))
     return _json(doc, ogc.GEOJSON, query.crs)
 
 
@@ -229,9 +246,13 @@ def items(request: Request, registry: RegistryDep) -> JSONResponse:
     responses={200: {"model": OgcItem, "description": "GeoJSON"}},
     openapi_extra=_ITEM,
 )
-def item(request: Request, registry: RegistryDep, featureId: str) -> JSONResponse:  # noqa: N803
+def item(request: Request, registry: RegistryDep, featureId: str) -> Response:  # noqa: N803
     """One station by id (404 ``station_not_found`` for any other featureId)."""
-    crs, properties = ogc_params.parse_item_query(request.query_params.multi_items())
+    crs, properties, f = ogc_params.parse_item_query(request.query_params.multi_items())
     station = registry.get(station_id=ogc_params.parse_feature_id(featureId))
+    if _html(request, f):
+        doc = ogc.item_document(station, base=_base(request), properties=properties)
+        self_json = str(request.url.include_query_params(f="json"))
+        return HTMLResponse(ogc_html.item(doc, base=_base(request), self_json=self_json))
     doc = ogc.item_document(station, base=_base(request), crs=crs, properties=properties)
     return _json(doc, ogc.GEOJSON, crs)
