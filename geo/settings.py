@@ -7,9 +7,10 @@ server's own (body sizes, rate limits, proxies, CORS, coverage caches) extend th
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -51,6 +52,11 @@ class Settings(BaseSettings):
     import_job_timeout_s : float
         A running job on another host that gave no sign of life for this long is
         reported as failed.
+    tianditu_key : SecretStr, optional
+        A Tianditu (天地图) browser key ("tk", from console.tianditu.gov.cn): Tianditu's
+        street map becomes a basemap of coverage maps and the courier page. Its tiles
+        are CGCS2000, so the data is drawn unshifted (unlike Amap's GCJ-02). A browser
+        key is sent to every browser that shows the map: bind it to your domains.
     """
 
     model_config = SettingsConfigDict(env_prefix="STATIONFINDER_", extra="ignore")
@@ -72,6 +78,16 @@ class Settings(BaseSettings):
     max_import_jobs: int = Field(default=2, ge=1)
     import_wait_s: float = Field(default=5.0, ge=0)
     import_job_timeout_s: float = Field(default=60.0, gt=0)
+    tianditu_key: SecretStr | None = None
+
+    @field_validator("tianditu_key")
+    @classmethod
+    def _key_is_a_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # It is written into map pages and URLs: letters and digits only, as Tianditu
+        # issues them (32 hexadecimal digits), never markup or a second query parameter.
+        if value is not None and not re.fullmatch(r"[0-9A-Za-z]{16,64}", value.get_secret_value()):
+            raise ValueError("a Tianditu key is 16 to 64 letters and digits")
+        return value
 
 
 @lru_cache

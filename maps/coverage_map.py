@@ -35,6 +35,7 @@ from geo.amenities import AMENITIES, mask_of
 from geo.coverage import CoverageResult
 from geo.datums import in_mainland_china
 from maps.assets import ASSETS, cdn_url, read_asset, read_own
+from maps.basemaps import basemaps
 from maps.embed import Verbatim, data_block, script_json
 from maps.i18n import TEXT, parse_lang
 from maps.panels import (
@@ -219,6 +220,7 @@ def _payload(result: CoverageResult, lang: str, t: dict[str, str]) -> dict[str, 
         overlays.append({"kind": "heat", "name": t["heat"], "show": True})
     min_lon, min_lat, max_lon, max_lat = result.area.bounds
     centre = ((min_lon + max_lon) / 2, (min_lat + max_lat) / 2)
+    bases, auto_base = basemaps(t, centre)
     return {
         "lang": lang,
         "labels": {k: t[k] for k in ("address", "amenities", "hours", "car", "moto", "ev")}
@@ -239,24 +241,10 @@ def _payload(result: CoverageResult, lang: str, t: dict[str, str]) -> dict[str, 
         if result.demand is not None and len(result.demand)
         else 1.0,
         "classes": [list(c) for c in CLASSES],
-        "basemaps": [
-            {"name": t["no_basemap"], "url": None},
-            {
-                "name": t["osm"],
-                "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                "attribution": "© OpenStreetMap contributors",
-            },
-            {
-                "name": t["amap"],
-                "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}",
-                "subdomains": "1234",
-                "attribution": "© 高德地图 AutoNavi",
-                "gcj02": True,
-            },
-        ],
+        "basemaps": bases,
         "shiftable": bool(in_mainland_china(*centre)),
-        # Streets when online: Amap's tiles where GCJ-02 applies (the data shifted).
-        "autoBasemap": 2 if in_mainland_china(*centre) else 1,
+        # Streets when online: Tianditu's (with a key) or Amap's where GCJ-02 applies.
+        "autoBasemap": auto_base,
         "probeMs": PROBE_MS,
         "narrowPx": NARROW_PX,
         "minFreePx": 80,  # the least room worth fitting the area into

@@ -43,6 +43,7 @@ from geo.registry import Registry
 from geo.reports.kinds import REPORT_KINDS
 from geo.route import build_route_query, place_rider, stations_along_route
 from geo.search import build_nearest_query, nearest_hint, position_hint
+from maps.basemaps import TIANDITU_HOSTS, tianditu
 from maps.embed import script_json
 
 router = APIRouter(route_class=StrictRoute, include_in_schema=False)
@@ -54,19 +55,29 @@ CSP: Final = (
     "img-src 'self' data: https://tile.openstreetmap.org; connect-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# With a Tianditu key (geo.settings), its tiles take OpenStreetMap's place.
+CSP_TIANDITU: Final = CSP.replace("https://tile.openstreetmap.org", TIANDITU_HOSTS)
 PAGE_K: Final = 10
 _DIGITS: Final = 7
 
 
 @cache
-def page_html() -> Asset:
-    """index.html with its asset URLs, the amenity vocabulary and the report kinds (the
-    report sheet's buttons: no request for GET /v1/report-kinds) filled in."""
+def page_html(tianditu_key: str | None = None) -> Asset:
+    """index.html with its asset URLs, the amenity vocabulary, the report kinds (the
+    report sheet's buttons: no request for GET /v1/report-kinds) and the basemap it
+    offers (OpenStreetMap, or Tianditu with a key) filled in."""
     vocabulary = [{"code": a.code, "zh": a.zh, "en": a.en} for a in AMENITIES]
     kinds = [{"code": k.code, "zh": k.zh, "en": k.en} for k in REPORT_KINDS]
+    base = (
+        {"name": "tianditu"} | tianditu(tianditu_key)
+        if tianditu_key is not None
+        else {"name": "osm", "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+              "attribution": "© OpenStreetMap contributors"}
+    )  # fmt: skip
     # Inside <script type="application/json">: no "<" can close it, no "{" or "}" form
     # a placeholder (maps.embed.script_json).
-    values = {"amenities": script_json(vocabulary), "report_kinds": script_json(kinds)}
+    values = {"amenities": script_json(vocabulary), "report_kinds": script_json(kinds),
+              "basemap": script_json(base)}  # fmt: skip
     values |= {f"asset:{name}": asset_url(name) for name in FILES}
     html = fill((PAGE_DIR / "index.html").read_text(encoding="utf-8"), values)
     return Asset.of(html.encode("utf-8"), TYPES[".html"])
@@ -77,10 +88,15 @@ def page_html() -> Asset:
 @router.get("/", openapi_extra=traffic(Traffic.READ, {PASS_THROUGH: ["*"]}))
 def page(request: Request) -> Response:
     """The station finder page."""
-    return page_html().response(
+    secret = request.app.state.settings.tianditu_key
+    key = secret.get_secret_value() if secret is not None else None
+    return page_html(key).response(
         request,
         immutable=False,
-        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"},
+        headers={
+            "Content-Security-Policy": CSP if key is None else CSP_TIANDITU,
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 

@@ -134,10 +134,16 @@ function sfCoverageUi(map, P, api) {
 
   // -- basemaps ------------------------------------------------------------------------
   var bases = P.basemaps.map(function (b) {
-    var layer = b.url ? L.tileLayer(b.url, {attribution: b.attribution, maxZoom: 18,
-      subdomains: b.subdomains || "abc"}) : L.layerGroup();
+    if (!b.url) { return L.layerGroup(); }
+    var tiles = [b.url].concat(b.labels ? [b.labels] : []).map(function (url) {
+      var one = L.tileLayer(url, {attribution: b.attribution, maxZoom: 18,
+        subdomains: b.subdomains || "abc"});
+      one.on("tileerror", function () { offline(true); });
+      return one;
+    });
+    // Tianditu: the street map and its labels, two layers switched as one.
+    var layer = tiles.length === 1 ? tiles[0] : L.layerGroup(tiles);
     layer.sfGcj02 = !!b.gcj02;
-    if (b.url) { layer.on("tileerror", function () { offline(true); }); }
     return layer;
   });
   function setBase(i) {

@@ -17,6 +17,7 @@ import pytest
 
 from geo.coverage import CoverageResult
 from geo.datums import wgs84_to_gcj02
+from geo.settings import get_settings
 from maps.assets import VENDOR
 from maps.coverage_map import render_coverage_html
 from tests.hostile import TEMPLATE_BLOCK, TEMPLATE_EXPR, TEMPLATE_RCE
@@ -32,7 +33,8 @@ TILE_PNG = (VENDOR / "leaflet" / "images" / "layers.png").read_bytes()  # any va
 
 
 def _is_tile(url: str) -> bool:
-    return "autonavi.com/appmaptile" in url or "tile.openstreetmap.org" in url
+    hosts = ("autonavi.com/appmaptile", "tile.openstreetmap.org", "tianditu.gov.cn")
+    return any(host in url for host in hosts)
 
 
 def chromium_path() -> str:
@@ -83,7 +85,7 @@ class Browser:
             url = route.request.url
             if url.startswith("file://"):
                 route.continue_()
-            elif fake_tiles and "autonavi.com/appmaptile" in url:
+            elif fake_tiles and ("autonavi.com/appmaptile" in url or "tianditu.gov.cn" in url):
                 self.tiles.append(url)  # answered here, never sent
                 route.fulfill(status=200, content_type="image/png", body=TILE_PNG)
             elif _is_tile(url):
@@ -366,6 +368,43 @@ def test_online_the_amap_basemap_comes_with_the_data_shifted_and_goes(
     b.page.screenshot(path=str(OUTPUT / "coverage-gcj02-and-back.png"))
     assert b.errors == []
     assert b.failed == []
+    assert b.blocked == []
+
+
+def test_with_a_key_the_tianditu_basemap_comes_unshifted(
+    browser: Browser, result_with_demand: CoverageResult, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("STATIONFINDER_TIANDITU_KEY", "0123456789abcdef0123456789abcdef")
+    get_settings.cache_clear()
+    try:
+        path = tmp_path / "tianditu.html"
+        path.write_text(render_coverage_html(result_with_demand), encoding="utf-8")
+    finally:
+        get_settings.cache_clear()
+    b = browser
+    b.block_network(fake_tiles=True)  # Tianditu's tiles answered here: online
+    b.open(path)
+    b.page.wait_for_function("() => sfMap.sfUi.state.base === 3")
+    lon, lat = XSS_LONLAT
+    b.js(f"sfMap.setView([{lat}, {lon}], 17, {{animate: false}})")
+    nearest = """([lon, lat]) => {
+        let best = Infinity;
+        sfMap.eachLayer(l => {
+            if (l instanceof L.CircleMarker) {
+                const p = l.getLatLng();
+                best = Math.min(best, Math.hypot(p.lng - lon, p.lat - lat));
+            }
+        });
+        return best;
+    }"""
+    b.page.wait_for_function(f"([lon, lat]) => ({nearest})([lon, lat]) < 1e-9", arg=[lon, lat])
+    assert "WGS84" in b.page.locator("#sf-datum-note").inner_text()  # CGCS2000: no shift
+    layers = {u.split(".tianditu.gov.cn/")[1].split("/")[0] for u in b.tiles}
+    assert layers == {"vec_w", "cva_w"}  # the street map and its labels
+    assert all("tk=0123456789abcdef0123456789abcdef" in u for u in b.tiles)
+    b.page.screenshot(path=str(OUTPUT / "coverage-online-tianditu.png"))
+    assert b.errors == []
     assert b.blocked == []
 
 

@@ -59,12 +59,22 @@ export function labelToggle() {
   document.getElementById("sf-map").setAttribute("aria-label", t("map"));
 }
 
+// The basemap the server offers (page.py): OpenStreetMap, or Tianditu's street map and
+// labels when it has a key. Both are WGS84/CGCS2000 tiles: the data is drawn as it is.
+export function basemapConfig() {
+  return JSON.parse(document.getElementById("sf-basemap-config").textContent);
+}
+
 export function basemap(on) {
   if (!map) return;
   if (on) {
-    osm = osm || L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-      maxZoom: 19, attribution: "© OpenStreetMap contributors"
-    });
+    if (!osm) {
+      const b = basemapConfig();
+      const opts = { maxZoom: 18, attribution: b.attribution, subdomains: b.subdomains || "abc" };
+      osm = L.layerGroup([b.url].concat(b.labels ? [b.labels] : []).map(function (url) {
+        return L.tileLayer(url, opts);
+      }));
+    }
     osm.addTo(map);
   } else if (osm) {
     map.removeLayer(osm);

@@ -11,7 +11,7 @@ import { lang, setLang, t } from "./i18n.js";
 import { metres, place, tooFarToRide } from "./format.js";
 import { card, el, icon } from "./cards.js";
 import { block, button, initReports, translateSheet } from "./reports.js";
-import { basemap, draw, initMap, labelToggle } from "./mapview.js";
+import { basemap, basemapConfig, draw, initMap, labelToggle } from "./mapview.js";
 
 const MAIN = ["drinking_water", "microwave", "toilet", "phone_charging", "ebike_charging",
   "battery_swap", "car_parking", "motorcycle_parking", "ev_charging"];
@@ -230,6 +230,9 @@ function locate() {
 }
 
 function init() {
+  if (basemapConfig().name === "tianditu") {  // the switch names the basemap it shows
+    document.querySelector("#sf-basemap + span").setAttribute("data-i18n", "basemap_tianditu");
+  }
   initMap(function (lon, lat) { pick(lon, lat, "wgs84", "picked"); });
   initReports({
     stations: function () { return state.answer ? state.answer.stations : []; },
