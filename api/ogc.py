@@ -44,6 +44,7 @@ _CQL2: Final = "http://www.opengis.net/spec/cql2/1.0/conf/"
 CONFORMANCE: Final = (
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",  # api/ogc_html.py
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     *QUERYABLES_CONFORMANCE,
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
@@ -58,7 +59,7 @@ CONFORMANCE: Final = (
     ),
     *TILES_CONFORMANCE,  # the stations' vector tiles (api/ogc_tiles.py)
 )  # fmt: skip
-# Not claimed: oas30 (FastAPI writes OpenAPI 3.1), html (JSON only), and of CQL2
+# Not claimed: oas30 (FastAPI writes OpenAPI 3.1), and of CQL2
 # case-insensitive and accent-insensitive comparisons, temporal functions, arithmetic
 # and custom functions (geo.filters.cql2_read refuses them by name).
 

@@ -71,6 +71,7 @@ def test_conformance_claims_core_geojson_crs_queryables_and_cql2(client: TestCli
         "conformsTo": [
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+            "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
             "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
             "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
             "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
