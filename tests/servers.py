@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -107,3 +108,18 @@ def serve(
         yield base
     finally:
         stop(proc)
+
+
+def chongqing_registry(url: str, seed: int, *, by: str) -> list[Any]:
+    """Write the Chongqing demo stations (5,606) into a fresh store at ``url``, marked
+    initialised (``by`` names the test), for a live server to serve; every station."""
+    from geo.registry import open_registry
+    from geo.startup import load_demo
+
+    registry = open_registry(url)
+    try:
+        load_demo(registry, seed=seed, cities=("chongqing",))
+        registry.store.set_meta("initialised", f"by {by}")
+        return list(registry.list_stations(limit=100_000).items)
+    finally:
+        registry.close()

@@ -19,9 +19,7 @@ import pytest
 from owslib.ogcapi.features import Features
 
 from geo.model import Station
-from geo.registry import open_registry
-from geo.startup import load_demo
-from tests.servers import serve
+from tests.servers import chongqing_registry, serve
 
 SEED = 20261207
 
@@ -45,13 +43,7 @@ class Live:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp = tmp_path_factory.mktemp("ogc_clients")
     url = f"sqlite:///{tmp}/registry.db"
-    registry = open_registry(url)
-    try:
-        load_demo(registry, seed=SEED, cities=("chongqing",))
-        registry.store.set_meta("initialised", "by test_ogc_clients")
-        stations = registry.list_stations(limit=100_000).items
-    finally:
-        registry.close()
+    stations = chongqing_registry(url, SEED, by="test_ogc_clients")
     log = tmp / "server.log"
     with serve(url, log, "--access-log") as base:
         yield Live(f"{base}/ogc", stations, log)

@@ -18,9 +18,7 @@ from pathlib import Path
 import pytest
 
 from geo.model import Station
-from geo.registry import open_registry
-from geo.startup import load_demo
-from tests.servers import free_port, wait_ready
+from tests.servers import chongqing_registry, free_port, wait_ready
 
 pytestmark = pytest.mark.gdal
 
@@ -44,13 +42,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list
     gdal_tool("ogrinfo")
     tmp = tmp_path_factory.mktemp("ogc_gdal")
     url = f"sqlite:///{tmp}/registry.db"
-    registry = open_registry(url)
-    try:
-        load_demo(registry, seed=SEED, cities=("chongqing",))
-        registry.store.set_meta("initialised", "by test_ogc_gdal")
-        stations = registry.list_stations(limit=100_000).items
-    finally:
-        registry.close()
+    stations = chongqing_registry(url, SEED, by="test_ogc_gdal")
     port = free_port()
     env = os.environ | {"STATIONFINDER_DATABASE_URL": url, "STATIONFINDER_DEMO": "0"}
     log = (tmp / "server.log").open("wb")

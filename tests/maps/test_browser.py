@@ -30,6 +30,17 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "maps"
 XSS_LONLAT = (116.4105, 39.9155)  # where tests/maps/conftest.py puts the XSS station
 TEMPLATE_LONLAT = (116.4185, 39.9215)  # the station named "{{ 7*7 }}号驿站"
 TILE_PNG = (VENDOR / "leaflet" / "images" / "layers.png").read_bytes()  # any valid PNG
+# How far the drawn station closest to ([lon, lat]) is from it, degrees.
+NEAREST = """([lon, lat]) => {
+    let best = Infinity;
+    sfMap.eachLayer(l => {
+        if (l instanceof L.CircleMarker) {
+            const p = l.getLatLng();
+            best = Math.min(best, Math.hypot(p.lng - lon, p.lat - lat));
+        }
+    });
+    return best;
+}"""
 
 
 def _is_tile(url: str) -> bool:
@@ -339,16 +350,7 @@ def test_online_the_amap_basemap_comes_with_the_data_shifted_and_goes(
     b.block_network(fake_tiles=True)  # Amap's tiles answered here: the device is online
     b.open(page_file)
     lon, lat = XSS_LONLAT
-    nearest = """([lon, lat]) => {
-        let best = Infinity;
-        sfMap.eachLayer(l => {
-            if (l instanceof L.CircleMarker) {
-                const p = l.getLatLng();
-                best = Math.min(best, Math.hypot(p.lng - lon, p.lat - lat));
-            }
-        });
-        return best;
-    }"""
+    nearest = NEAREST
     glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
     # Wait for the switch (Playwright's timeout bounds it), not for a fixed time.
     b.page.wait_for_function("() => sfMap.sfUi.state.base === 2")
@@ -388,16 +390,7 @@ def test_with_a_key_the_tianditu_basemap_comes_unshifted(
     b.page.wait_for_function("() => sfMap.sfUi.state.base === 3")
     lon, lat = XSS_LONLAT
     b.js(f"sfMap.setView([{lat}, {lon}], 17, {{animate: false}})")
-    nearest = """([lon, lat]) => {
-        let best = Infinity;
-        sfMap.eachLayer(l => {
-            if (l instanceof L.CircleMarker) {
-                const p = l.getLatLng();
-                best = Math.min(best, Math.hypot(p.lng - lon, p.lat - lat));
-            }
-        });
-        return best;
-    }"""
+    nearest = NEAREST
     b.page.wait_for_function(f"([lon, lat]) => ({nearest})([lon, lat]) < 1e-9", arg=[lon, lat])
     assert "WGS84" in b.page.locator("#sf-datum-note").inner_text()  # CGCS2000: no shift
     layers = {u.split(".tianditu.gov.cn/")[1].split("/")[0] for u in b.tiles}
