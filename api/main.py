@@ -9,9 +9,11 @@ from typing import Final
 
 from fastapi import FastAPI
 
+from api import metrics
 from api.docs import add_docs
 from api.errors import register_error_handlers
 from api.limits import add_limits
+from api.observe import RequestObserver, configure_logging
 from api.routes import (
     audit,
     health,
@@ -49,6 +51,7 @@ ROUTERS: Final = (
     ogc.router,
     ogc_tiles.router,
     audit.router,
+    metrics.router,
 )
 
 
@@ -97,4 +100,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     add_limits(app, settings, [r for router in ROUTERS for r in router.routes])
+    configure_logging(settings.log_format)
+    app.add_middleware(RequestObserver, access_log=settings.access_log)  # outermost
     return app

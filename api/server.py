@@ -89,7 +89,6 @@ def serve(
     port: int,
     workers: int = 1,
     factory: bool = False,
-    access_log: bool = True,
     log_level: str = "info",
 ) -> None:
     """Serve ``app`` (an ASGI app, or with ``workers`` > 1 an import string) until stopped.
@@ -103,8 +102,6 @@ def serve(
         Address to listen on.
     workers : int
         Worker processes sharing the listening socket (the app must be an import string).
-    access_log : bool
-        Log one line per request (uvicorn's access log).
 
     Raises
     ------
@@ -114,7 +111,8 @@ def serve(
         With uvicorn's status if it could not start otherwise (the port is taken...).
     """
     options: dict[str, Any] = {
-        "host": host, "port": port, "factory": factory, "access_log": access_log,
+        # The app logs each request itself (api.observe), with its id and route.
+        "host": host, "port": port, "factory": factory, "access_log": False,
         "log_level": log_level,
     }  # fmt: skip
     if workers == 1:

@@ -8,6 +8,9 @@ with the same ``STATIONFINDER_`` environment variables.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
+
+from pydantic import SecretStr
 
 from geo.settings import Settings
 
@@ -40,11 +43,25 @@ class ApiSettings(Settings):
         same question (0: none).
     coverage_cache_bytes : int
         Bytes of rendered coverage answers (maps, tables) each worker keeps (0: none).
+    access_log : bool
+        Log one line per request (``api.observe``); off if the proxy logs.
+    log_format : {"auto", "text", "json"}
+        The service's log lines: JSON objects, text, or text on a terminal and JSON
+        otherwise.
+    metrics : bool
+        Serve Prometheus metrics at ``/metrics`` (``api.metrics``).
+    metrics_token : SecretStr, optional
+        A bearer token ``/metrics`` asks for (none: anyone who reaches it may scrape).
     coverage_max_concurrent, coverage_max_concurrent_per_client : int
         Coverage computations one worker runs at once, in all and for one client address;
         more are refused (503 ``server_busy``, 429 ``concurrency_limited``). 0: no cap.
     """
 
+    # Operations (docs/deploy.md, "Metrics and logs").
+    access_log: bool = True
+    log_format: Literal["auto", "text", "json"] = "auto"
+    metrics: bool = True
+    metrics_token: SecretStr | None = None
     # Limits (docs/security.md, "Limits"): the API's answer to floods and huge inputs.
     max_body_bytes: int = 2_000_000
     max_upload_bytes: int = 100_000_000

@@ -13,6 +13,7 @@ The route lives here, not in ``api/``, so the product never serves it.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Sequence
 
 from fastapi import FastAPI
@@ -55,9 +56,11 @@ def main(argv: Sequence[str] | None = None) -> None:
             workers=args.workers, access_log=not args.no_access_log,
         )  # fmt: skip
         return
+    # The app logs its requests itself (api.observe) unless told not to.
+    os.environ["STATIONFINDER_ACCESS_LOG"] = "0" if args.no_access_log else "1"
     serve(
         "bench.http_app:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, access_log=not args.no_access_log,
+        workers=args.workers,
     )  # fmt: skip
 
 

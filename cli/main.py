@@ -7,6 +7,7 @@ there is enforced here, with the same messages (Chinese first, then English).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -74,17 +75,18 @@ def serve(
         bool,
         typer.Option(
             "--access-log/--no-access-log",
-            help="Log a line per request (uvicorn's access log); off if the proxy logs.",
+            help="Log a line per request (JSON, or text on a terminal); off if the proxy logs.",
         ),
     ] = True,
 ) -> None:
     """启动 HTTP 服务 / Serve the HTTP API (loads the demo registry on first start)."""
     from api.main import create_app
+    from api.metrics import MULTIPROC_ENV
     from api.server import serve as run_server
     from api.settings import get_api_settings
 
     base = get_api_settings()
-    update: dict[str, Any] = {"demo": base.demo and not no_demo}
+    update: dict[str, Any] = {"demo": base.demo and not no_demo, "access_log": access_log}
     if database_url:
         update["database_url"] = database_url
     settings = base.model_copy(update=update)
@@ -100,7 +102,7 @@ def serve(
         # The store is opened by the app's start-up, inside uvicorn: what fails there
         # (a damaged SQLite file, an unreachable database) comes back here.
         with refusals(settings.database_url):
-            run_server(create_app(settings), host=host, port=port, access_log=access_log)
+            run_server(create_app(settings), host=host, port=port)
         return
     # The demo is loaded once, here, not by every worker at the same time; the workers
     # build the app from the environment (uvicorn starts them by import string).
@@ -108,12 +110,13 @@ def serve(
         checked(lambda: prepare_registry(registry, demo=settings.demo, seed=settings.demo_seed))
     os.environ["STATIONFINDER_DATABASE_URL"] = settings.database_url
     os.environ["STATIONFINDER_DEMO"] = "0"
+    os.environ["STATIONFINDER_ACCESS_LOG"] = "1" if access_log else "0"
     get_settings.cache_clear()
     get_api_settings.cache_clear()
-    run_server(
-        "api.main:create_app", factory=True, host=host, port=port, workers=workers,
-        access_log=access_log,
-    )  # fmt: skip
+    # Every worker's metrics in one directory: a scrape of any worker sums them all.
+    with tempfile.TemporaryDirectory(prefix="stationfinder-metrics-") as shared:
+        os.environ[MULTIPROC_ENV] = shared
+        run_server("api.main:create_app", factory=True, host=host, port=port, workers=workers)
 
 
 @app.command()

@@ -104,6 +104,11 @@ class Registry:
 
     # -- following other processes' writes ---------------------------------------------
 
+    @property
+    def seen(self) -> int:
+        """The store's change sequence up to which every change is in the index."""
+        return self._seen
+
     def reload(self) -> None:
         """Rebuild the index from the store (at start, or when too far behind)."""
         with self._write_lock:
