@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Coroutine
+from email.utils import format_datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 
-from api import ogc, ogc_html, ogc_params
+from api import conditional, ogc, ogc_html, ogc_params
 from api.deps import RegistryDep
 from api.errors import error_response
 from api.ogc_crs import CRS84, crs_header
@@ -95,9 +96,18 @@ def _base(request: Request) -> str:
     return str(request.url_for("ogc_landing_page"))
 
 
-def _json(doc: dict[str, Any], media_type: str = ogc.JSON, crs: str | None = None) -> JSONResponse:
-    headers = None if crs is None else {"Content-Crs": crs_header(crs)}  # Part 2
-    return JSONResponse(doc, media_type=media_type, headers=headers)
+def _json(
+    doc: dict[str, Any],
+    media_type: str = ogc.JSON,
+    crs: str | None = None,
+    *,
+    tag: str | None = None,
+    more: dict[str, str] | None = None,
+) -> JSONResponse:
+    headers = {} if crs is None else {"Content-Crs": crs_header(crs)}  # Part 2
+    if tag is not None:
+        headers |= conditional.headers(tag)
+    return JSONResponse(doc, media_type=media_type, headers=headers | (more or {}))
 
 
 @router.get(
@@ -222,6 +232,9 @@ def items(request: Request, registry: RegistryDep) -> Response:
     html = _html(request, query.f)
     if html:  # the page's map draws longitude/latitude
         query = dataclasses.replace(query, crs=CRS84)
+    tag = conditional.etag(registry.store.last_change(), "html" if html else "json")
+    if (unchanged := conditional.not_modified(request, tag)) is not None:
+        return unchanged
 
     def page_href(offset: int, limit: int) -> str:
         return str(request.url.include_query_params(offset=offset, limit=limit))
@@ -235,8 +248,9 @@ def items(request: Request, registry: RegistryDep) -> Response:
     )
     if html:
         self_json = str(request.url.include_query_params(f="json"))
-        return HTMLResponse(ogc_html.items(doc, base=_base(request), self_json=self_json))
-    return _json(doc, ogc.GEOJSON, query.crs)
+        page = ogc_html.items(doc, base=_base(request), self_json=self_json)
+        return HTMLResponse(page, headers=conditional.headers(tag))
+    return _json(doc, ogc.GEOJSON, query.crs, tag=tag)
 
 
 @router.get(
@@ -249,10 +263,16 @@ def items(request: Request, registry: RegistryDep) -> Response:
 def item(request: Request, registry: RegistryDep, featureId: str) -> Response:  # noqa: N803
     """One station by id (404 ``station_not_found`` for any other featureId)."""
     crs, properties, f = ogc_params.parse_item_query(request.query_params.multi_items())
+    html = _html(request, f)
+    tag = conditional.etag(registry.store.last_change(), "html" if html else "json")
+    if (unchanged := conditional.not_modified(request, tag)) is not None:
+        return unchanged
     station = registry.get(station_id=ogc_params.parse_feature_id(featureId))
-    if _html(request, f):
+    modified = {"Last-Modified": format_datetime(station.updated_at, usegmt=True)}
+    if html:
         doc = ogc.item_document(station, base=_base(request), properties=properties)
         self_json = str(request.url.include_query_params(f="json"))
-        return HTMLResponse(ogc_html.item(doc, base=_base(request), self_json=self_json))
+        page = ogc_html.item(doc, base=_base(request), self_json=self_json)
+        return HTMLResponse(page, headers=conditional.headers(tag) | modified)
     doc = ogc.item_document(station, base=_base(request), crs=crs, properties=properties)
-    return _json(doc, ogc.GEOJSON, crs)
+    return _json(doc, ogc.GEOJSON, crs, tag=tag, more=modified)
