@@ -30,6 +30,7 @@ from api.routes import (
     transfer,
 )  # fmt: skip
 from api.settings import ApiSettings, get_api_settings
+from api.versions import RegistryVersions
 from geo.hours.calendar import working_calendar
 from geo.imports.job_runner import JobLimits, JobRunner
 from geo.registry import open_registry
@@ -70,21 +71,32 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         # Imports run as jobs in processes of their own (api/routes/imports.py).
         app.state.jobs = jobs = JobRunner(registry, JobLimits.from_settings(settings))
         # Other workers and processes write to the same store: follow their changes.
+        # PostgreSQL tells of each commit (LISTEN/NOTIFY): the follower syncs at once, and
+        # polls every follow_interval_s besides; SQLite's followers poll.
         stop = threading.Event()
+        pushed = registry.store.shared and settings.follow_notify
         follower = threading.Thread(
             target=registry.follow,
             args=(stop,),
-            kwargs={"interval_s": settings.follow_interval_s},
+            kwargs={"interval_s": settings.follow_interval_s, "pushed": pushed},
             name="registry-follow",
             daemon=True,
         )
+        listener = threading.Thread(
+            target=registry.store.listen, args=(registry.wake, stop), name="registry-listen",
+            daemon=True,
+        )  # fmt: skip
         if registry.store.shared:
             follower.start()
+            if pushed:
+                listener.start()
         yield
         jobs.close()
         stop.set()
-        if follower.is_alive():
-            follower.join()
+        registry.wake()
+        for thread in (follower, listener):
+            if thread.is_alive():
+                thread.join()
         registry.close()
 
     app = FastAPI(
@@ -100,6 +112,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     add_limits(app, settings, [r for router in ROUTERS for r in router.routes])
+    app.add_middleware(RegistryVersions)  # inside the limits: a refused request waits not
     configure_logging(settings.log_format)
     app.add_middleware(RequestObserver, access_log=settings.access_log)  # outermost
     return app

@@ -97,6 +97,7 @@ class Registry:
         self.store = store
         self._lock = threading.RLock()  # the index lock
         self._write_lock = threading.RLock()
+        self._wake = threading.Event()  # follow: sync now
         self._seen = 0  # every change up to this seq of the store's log is in the index
         self.index = StationIndex()
         self.live = LiveReports(store, self._lock)  # couriers' reports: geo.reports
@@ -145,11 +146,22 @@ class Registry:
                 self._seen = last
             return len(ids)
 
-    def follow(self, stop: threading.Event, *, interval_s: float = 0.25) -> None:
+    def follow(
+        self, stop: threading.Event, *, interval_s: float = 0.25, pushed: bool = False
+    ) -> None:
         """Call :meth:`sync` every ``interval_s`` seconds until ``stop`` is set (a thread),
-        and :meth:`reopen_due` every :data:`REOPEN_EVERY_S`."""
+        and :meth:`reopen_due` every :data:`REOPEN_EVERY_S`. ``pushed``: the store tells
+        of other processes' writes (``StationStore.listen`` calling :meth:`wake`), so a
+        sync also runs as soon as it does; whoever sets ``stop`` then calls :meth:`wake`."""
         sweep_at = monotonic()
-        while not stop.wait(interval_s):
+        while True:
+            if pushed:
+                self._wake.wait(interval_s)  # a notification, or the interval
+                self._wake.clear()
+                if stop.is_set():
+                    return
+            elif stop.wait(interval_s):
+                return
             try:
                 self.sync()
                 if monotonic() >= sweep_at:
@@ -157,6 +169,11 @@ class Registry:
                     self.reopen_due()
             except StationError as exc:  # the database is away: try again next time
                 log.warning("cannot follow the store's changes: %s", exc)
+
+    def wake(self) -> None:
+        """Make :meth:`follow` sync now rather than at its next interval (another
+        process committed a write: ``StationStore.listen``)."""
+        self._wake.set()
 
     def reopen_due(self) -> list[Station]:
         """Open again the stations closed on a report whose date has come

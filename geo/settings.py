@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         Seed of the demo generator (same seed, same registry).
     follow_interval_s : float
         How often a server applies other processes' writes to its index, seconds.
+    follow_notify : bool
+        On PostgreSQL, also apply them as soon as the database tells of a commit
+        (LISTEN/NOTIFY), so a write is in every server's answers within milliseconds.
     max_k, max_page_size : int
         Most stations one search (``k``, along-route ``limit``) or one page may return.
     max_import_rows : int
@@ -67,6 +70,7 @@ class Settings(BaseSettings):
     demo: bool = True
     demo_seed: int = 20261122
     follow_interval_s: float = 0.25
+    follow_notify: bool = True
     max_k: int = 100
     max_page_size: int = 1000
     max_import_rows: int = 1_000_000  # geo.imports.readers.guard.MAX_ROWS

@@ -9,6 +9,7 @@ A function that uses one part names that part in its signature.
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -412,3 +413,8 @@ class StationStore(StationRecords, AccessRecords, ImportJobRecords, ReportRecord
     @abstractmethod
     def close(self) -> None:
         """Release connections."""
+
+    def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
+        """Call ``wake`` soon after another process commits a write, until ``stop`` is
+        set (run in a thread of its own). A store that cannot tell returns at once:
+        its readers poll (``Registry.follow``)."""

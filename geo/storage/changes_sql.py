@@ -49,6 +49,7 @@ def log_changes(
     first, last = min(seqs), max(seqs)
     if last % 1000 < len(runs):  # about once every 1000 writes
         conn.execute(changes.delete().where(changes.c.seq <= last - KEEP_CHANGES))
+    dialect.announce(conn, last)  # delivered at the commit, to every listening server
     return first, last
 
 

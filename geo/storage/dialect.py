@@ -61,6 +61,11 @@ class SqlDialect(ABC):
         the change log, so that seqs commit in order."""
 
     @abstractmethod
+    def announce(self, conn: Connection, seq: int) -> None:
+        """Tell other processes, when the transaction commits, that the change log has
+        grown to ``seq`` (PostgreSQL: NOTIFY; SQLite cannot, and its readers poll)."""
+
+    @abstractmethod
     def lock_jobs(self, conn: Connection) -> None:
         """Take, to the end of the transaction, the lock under which jobs are admitted."""
 

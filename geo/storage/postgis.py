@@ -9,9 +9,12 @@ Nearest search itself runs on each worker's in-memory index, kept current throug
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import threading
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Final, cast
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
@@ -26,11 +29,16 @@ from geo.storage.outages import PoolOptions
 from geo.storage.schema import stations
 from geo.storage.sql import SqlStore
 
+_log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from geo.storage.backup.tables import Table
 
 # Advisory lock keys, arbitrary 64-bit numbers.
 CHANGES_LOCK: Final = 0x5F_C4A2_6E5  # "stationfinder changes": appending to the change log
+CHANNEL: Final = "stationfinder_changes"  # NOTIFY: the change log grew (changes_sql)
+LISTEN_CHECK_S: Final = 1.0  # how often a listener looks at its stop flag
+LISTEN_RETRY_S: Final = 5.0  # how long a listener waits before reconnecting
 JOBS_LOCK: Final = 0x5F_C4A2_10B5  # "stationfinder jobs": admitting import jobs
 _LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
 _NEXT_IDS = sa.text(
@@ -82,6 +90,12 @@ class PostgisDialect(SqlDialect):
     @override
     def lock_changes(self, conn: Connection) -> None:
         conn.execute(_LOCK, {"key": CHANGES_LOCK})
+
+    @override
+    def announce(self, conn: Connection, seq: int) -> None:
+        conn.execute(
+            sa.text("SELECT pg_notify(:channel, :seq)"), {"channel": CHANNEL, "seq": str(seq)}
+        )
 
     @override
     def lock_jobs(self, conn: Connection) -> None:
@@ -178,6 +192,24 @@ class PostgisStore(SqlStore):
     """Stations in a PostgreSQL database with the PostGIS extension."""
 
     dialect = PostgisDialect()
+
+    @override
+    def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
+        """LISTEN for the change log's NOTIFY on a connection of its own and call
+        ``wake`` on each; reconnect after a loss (polling covers the gap)."""
+        dsn = sa.make_url(engine_url(self.url)).set(drivername="postgresql")
+        while not stop.is_set():
+            try:
+                with psycopg.connect(dsn.render_as_string(hide_password=False),
+                                     autocommit=True, connect_timeout=5) as conn:  # fmt: skip
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    wake()  # anything committed before LISTEN: the follower catches up
+                    while not stop.is_set():
+                        for _ in conn.notifies(timeout=LISTEN_CHECK_S, stop_after=1):
+                            wake()
+            except psycopg.Error as exc:
+                _log.warning("change notifications lost (%s); polling until reconnected", exc)
+                stop.wait(LISTEN_RETRY_S)
 
     def __init__(self, url: str, *, pool: PoolOptions | None = None) -> None:
         self.url = url

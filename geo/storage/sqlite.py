@@ -90,6 +90,10 @@ class SqliteDialect(SqlDialect):
         )
 
     @override
+    def announce(self, conn: Connection, seq: int) -> None:
+        pass  # no notifications in SQLite: other processes poll the change log
+
+    @override
     def like(self, column: Any, pattern: str) -> sa.ColumnElement[bool]:
         glob = column.op("GLOB", is_comparison=True)(as_glob(pattern))  # LIKE ignores ASCII case
         return cast(sa.ColumnElement[bool], glob)
