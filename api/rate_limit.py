@@ -8,15 +8,17 @@ quota belongs in the reverse proxy (``docs/security.md``).
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.clients import ClientAddress, api_key_id
+from api.key_rates import KeyRates, key_hash
 from api.traffic import Traffic, refuse, traffic_of
 from geo.clock import monotonic
 
@@ -108,8 +110,35 @@ class RateLimit:
     ) -> None:
         self.app = app
         self.client_address = client_address
+        self.clock = clock
         budgets = (search, writes) if reports is None else (search, writes, reports)
         self.buckets = {b.name: TokenBuckets(b, clock=clock) for b in budgets if b.per_min > 0}
+        self.rates = KeyRates(self._lookup, clock=clock)
+        self._app_registry: Any = None
+        self.own: dict[int, TokenBuckets] = {}  # searches of keys with a rate, by rate
+
+    def _lookup(self, hashed: str) -> int | None:
+        registry = self._app_registry  # not "if registry": an empty one has len 0
+        key = registry.store.key_by_hash(hashed) if registry is not None else None
+        return key.rate_per_min if key is not None and key.revoked_at is None else None
+
+    async def _own_buckets(self, scope: Scope) -> tuple[TokenBuckets, str] | None:
+        """The buckets of a search by a key with a rate of its own, and its bucket key."""
+        hashed = key_hash(scope)
+        if hashed is None:
+            return None
+        self._app_registry = getattr(scope["app"].state, "registry", None)
+        rate = self.rates.cached(hashed)
+        if rate is False:
+            rate = await asyncio.to_thread(self.rates.fetch, hashed)
+        if not rate:
+            return None
+        buckets = self.own.get(rate)
+        if buckets is None:  # a burst of a tenth of a minute's searches
+            buckets = self.own[rate] = TokenBuckets(
+                Budget("search", rate, max(1, rate // 10)), clock=self.clock
+            )
+        return buckets, f"key:{hashed[:32]}"
 
     @staticmethod
     def _budget(scope: Scope) -> str | None:
@@ -127,6 +156,9 @@ class RateLimit:
         keys = [f"ip:{self.client_address(scope)}"]
         if (key := api_key_id(scope)) is not None:
             keys.append(f"key:{key}")
+        own = await self._own_buckets(scope) if budget == "search" else None
+        if own is not None:  # a platform key: charged to its own rate, not its address
+            buckets, keys = own[0], [own[1]]
         wait_s = max(buckets.wait_s(k) for k in keys)
         if wait_s > 0:
             retry = max(1, math.ceil(wait_s))

@@ -24,10 +24,12 @@ from geo.model import StationData
 
 
 class Role(StrEnum):
-    """What a key may do: ``admin`` everything, ``editor`` stations in its districts."""
+    """What a key may do: ``admin`` everything, ``editor`` stations in its districts,
+    ``reader`` nothing but read (a platform's backend, for its own search rate)."""
 
     ADMIN = "admin"
     EDITOR = "editor"
+    READER = "reader"
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,9 @@ class ApiKey:
         An editor's districts.
     created_at, revoked_at, last_used_at : datetime
         UTC; ``revoked_at`` and ``last_used_at`` are None until that happens.
+    rate_per_min : int, optional
+        Searches a minute the key may make, in place of the server's per-client rate
+        (a platform backend proxying many riders from one address); None: that rate.
     """
 
     id: int
@@ -152,6 +157,7 @@ class ApiKey:
     created_at: datetime
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    rate_per_min: int | None = None
 
     @property
     def actor(self) -> Actor:

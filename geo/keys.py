@@ -25,6 +25,7 @@ from geo.model import utc_now
 from geo.storage import AccessRecords
 
 KEY_PREFIX = "sf_"
+MAX_RATE_PER_MIN = 1_000_000  # a key's own search rate, at most
 SHOWN_CHARS = 11  # "sf_" and 8 random characters: enough to tell keys apart
 # last_used_at is written at most this often per key (a write per request is waste).
 TOUCH_EVERY = timedelta(minutes=1)
@@ -66,19 +67,29 @@ def create_key(
     adcodes: Iterable[str] = (),
     actor: Actor,
     now: datetime | None = None,
+    rate_per_min: int | None = None,
 ) -> tuple[str, ApiKey]:
     """Make a key; returns the key (shown once, never stored) and its stored record.
 
+    ``rate_per_min``: the searches a minute the key may make, in place of the server's
+    per-client rate (``api.rate_limit``), e.g. 6,000 for a platform's backend.
+
     Raises ``InvalidParameter`` for an unknown role, an empty name, bad adcodes, an
-    editor without districts, or an admin with some (an admin may change everything).
+    editor without districts, an admin or reader with some (an admin may change
+    everything, a reader nothing), or a rate outside 1 to 1,000,000 a minute.
     """
     try:
         role = Role(role)
     except ValueError:
         raise InvalidParameter(
-            f"unknown role {role!r}; expected admin or editor",
-            f"未知角色 {role!r}；可选 admin 或 editor",
+            f"unknown role {role!r}; expected admin, editor or reader",
+            f"未知角色 {role!r}；可选 admin、editor 或 reader",
         ) from None
+    if rate_per_min is not None and not 1 <= rate_per_min <= MAX_RATE_PER_MIN:
+        raise InvalidParameter(
+            f"a key's rate is 1 to {MAX_RATE_PER_MIN:,} searches a minute, not {rate_per_min}",
+            f"密钥的频率应为每分钟 1 至 {MAX_RATE_PER_MIN:,} 次查询，而非 {rate_per_min}",
+        )
     codes = parse_adcodes(adcodes)
     name = name.strip()
     if not name:
@@ -88,10 +99,10 @@ def create_key(
             "an editor key needs the districts it may change (adcodes)",
             "编辑密钥需要指定可修改的辖区（行政区划代码）",
         )
-    if role is Role.ADMIN and codes:
+    if role is not Role.EDITOR and codes:
         raise InvalidParameter(
-            "an admin key changes every district; give adcodes to editor keys only",
-            "管理员密钥可修改所有辖区；只有编辑密钥需要行政区划代码",
+            f"an {role} key has no districts; give adcodes to editor keys only",
+            f"{role} 密钥不分辖区；只有编辑密钥需要行政区划代码",
         )
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     record = store.add_key(
@@ -102,6 +113,7 @@ def create_key(
         adcodes=codes,
         now=now or utc_now(),
         actor=actor,
+        rate_per_min=rate_per_min,
     )
     return key, record
 

@@ -154,6 +154,7 @@ def _key(row: sa.Row[Any]) -> ApiKey:
         created_at=created_at,
         revoked_at=_ts(m["revoked_at"]),
         last_used_at=_ts(m["last_used_at"]),
+        rate_per_min=m.get("rate_per_min"),
     )
 
 
@@ -164,6 +165,7 @@ def _key_summary(key: ApiKey) -> dict[str, Any]:
         "name": key.name,
         "role": key.role.value,
         "adcodes": sorted(key.adcodes),
+        "rate_per_min": key.rate_per_min,
     }
 
 
@@ -177,6 +179,7 @@ def insert_key(
     adcodes: frozenset[str],
     now: datetime,
     actor: Actor,
+    rate_per_min: int | None = None,
 ) -> ApiKey:
     """Store a new API key (its hash, never the key) and log its creation."""
     key_id = conn.execute(
@@ -188,6 +191,7 @@ def insert_key(
             role=role.value,
             adcodes=json.dumps(sorted(adcodes)),
             created_at=iso(now),
+            rate_per_min=rate_per_min,
         )
         .returning(api_keys.c.id)
     ).scalar_one()

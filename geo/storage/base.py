@@ -257,6 +257,7 @@ class AccessRecords(ABC):
         adcodes: frozenset[str],
         now: datetime,
         actor: Actor,
+        rate_per_min: int | None = None,
     ) -> ApiKey:
         """Store a new API key (its hash, never the key) and log who made it."""
 

@@ -89,6 +89,7 @@ api_keys = sa.Table(
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Column("revoked_at", sa.Text),
     sa.Column("last_used_at", sa.Text),
+    sa.Column("rate_per_min", sa.Integer),  # 0011: a platform key's search rate
     sqlite_autoincrement=True,
 )
 

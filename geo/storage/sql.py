@@ -267,6 +267,7 @@ class SqlStore(SqlReports, StationStore):
         adcodes: frozenset[str],
         now: datetime,
         actor: Actor,
+        rate_per_min: int | None = None,
     ) -> ApiKey:
         with self._writing() as conn:
             return access_sql.insert_key(
@@ -278,6 +279,7 @@ class SqlStore(SqlReports, StationStore):
                 adcodes=adcodes,
                 now=now,
                 actor=actor,
+                rate_per_min=rate_per_min,
             )
 
     @override

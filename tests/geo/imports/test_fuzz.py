@@ -252,8 +252,13 @@ def xlsx_cell(value: Any) -> Any:
     return value
 
 
+# A sheet's name as Excel allows one: no control characters (openpyxl writes them only
+# without lxml, which the test extras bring in with OWSLib; either way, not a real name).
+TITLES = st.text(st.characters(exclude_categories=("Cc", "Cs", "Cn")), min_size=1, max_size=10)
+
+
 @FUZZ
-@given(sheet=SHEET, title=st.text(min_size=1, max_size=10).filter(lambda t: t.strip()))
+@given(sheet=SHEET, title=TITLES.filter(lambda t: t.strip()))
 def test_random_sheets(
     registry: Registry, tmp_path: Path, sheet: tuple[list[str], list[list[Any]]], title: str
 ) -> None:
