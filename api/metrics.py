@@ -6,6 +6,10 @@
 - ``stationfinder_http_request_duration_seconds{route}``: their latency, a histogram;
 - ``stationfinder_store_errors_total``: answers of 503 because the database was
   unavailable;
+- ``stationfinder_searches_total{filter}``: nearest searches by each filter they used
+  (``amenities``, ``radius``, ``open_at``, ``status``, ``exclude_reported``; ``none``);
+- ``stationfinder_reports_total{kind}``: couriers' reports stored, by kind;
+- ``stationfinder_index_build_seconds``: the last full index build of the worker;
 - ``stationfinder_index_stations`` and ``stationfinder_follow_lag_changes``: stations
   in this worker's index, and how many of the store's changes it has not applied yet
   (read at each scrape).
@@ -58,6 +62,22 @@ STORE_ERRORS: Final = Counter(
     "stationfinder_store_errors_total",
     "Requests answered 503 because the database was unavailable.",
 )
+SEARCHES: Final = Counter(
+    "stationfinder_searches_total",
+    "Nearest-station searches by each filter they used (none: no filter).",
+    ["filter"],
+)
+REPORTS: Final = Counter(
+    "stationfinder_reports_total", "Couriers' reports stored, by kind.", ["kind"]
+)
+_FILTERS: Final = ("amenities", "radius", "open_at", "status", "exclude_reported")
+
+
+def count_search(used: dict[str, bool]) -> None:
+    """Count one search under each filter in ``used`` that it used (of :data:`_FILTERS`)."""
+    kinds = [name for name in _FILTERS if used.get(name)]
+    for kind in kinds or ["none"]:
+        SEARCHES.labels(filter=kind).inc()
 
 
 def observe(route: str, method: str, status: int, seconds: float) -> None:
@@ -84,6 +104,13 @@ class IndexCollector(Collector):
         )
         size.add_metric([pid], len(self.registry))
         yield size
+        built = GaugeMetricFamily(
+            "stationfinder_index_build_seconds",
+            "How long this worker's last full index build from the store took.",
+            labels=["pid"],
+        )
+        built.add_metric([pid], self.registry.built_in_s)
+        yield built
         lag = GaugeMetricFamily("stationfinder_follow_lag_changes",
                                 "Changes committed to the store that this worker's index has "
                                 "not applied yet.", labels=["pid"])  # fmt: skip
@@ -101,9 +128,8 @@ def scrape(app_registry: Any) -> bytes:
     if os.environ.get(MULTIPROC_ENV):
         multiprocess.MultiProcessCollector(collected)  # type: ignore[no-untyped-call]
     else:
-        collected.register(REQUESTS)
-        collected.register(LATENCY)
-        collected.register(STORE_ERRORS)
+        for metric in (REQUESTS, LATENCY, STORE_ERRORS, SEARCHES, REPORTS):
+            collected.register(metric)
     collected.register(IndexCollector(app_registry))
     return generate_latest(collected)
 

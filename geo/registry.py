@@ -98,6 +98,7 @@ class Registry:
         self._lock = threading.RLock()  # the index lock
         self._write_lock = threading.RLock()
         self._wake = threading.Event()  # follow: sync now
+        self.built_in_s = 0.0  # the last full build of the index (reload), seconds
         self._seen = 0  # every change up to this seq of the store's log is in the index
         self.index = StationIndex()
         self.live = LiveReports(store, self._lock)  # couriers' reports: geo.reports
@@ -113,8 +114,10 @@ class Registry:
     def reload(self) -> None:
         """Rebuild the index from the store (at start, or when too far behind)."""
         with self._write_lock:
+            started = monotonic()
             seen = self.store.last_change()  # before reading: later writes are replayed
             index = StationIndex(self.store.index_columns())
+            self.built_in_s = monotonic() - started
             with self._lock:
                 self.index, self._seen = index, seen
             self.live.reload()

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import Integer, RegistryDep, WriterDep
+from api.metrics import REPORTS
 from api.schemas import ERROR_RESPONSES, documented
 from api.schemas.reports import ReportAccepted, ReportKindList, ReportList, VerdictAnswer
 from api.strict import StrictRoute
@@ -104,6 +105,7 @@ async def report_station(
     report = new_report(body)
     client, fresh = _client(request, x_device_token)
     stored = await run_in_threadpool(registry.live.report, station_id, report, client)
+    REPORTS.labels(kind=stored.kind).inc()
     if fresh is not None:
         response.set_cookie(
             COOKIE, fresh, max_age=_YEAR_S, httponly=True, samesite="lax",

@@ -20,6 +20,7 @@ from api.deps import (
 )
 from api.examples import FEATURE_EXAMPLES, NEAREST_EXAMPLE, PATCH_EXAMPLES
 from api.fast_query import PlainQueryRoute
+from api.metrics import count_search
 from api.schemas import ERROR_RESPONSES, documented
 from api.schemas.common import StationDocument
 from api.schemas.stations import (
@@ -39,7 +40,7 @@ from geo.geojson import (
     patch_to_changes,
     station_feature,
 )
-from geo.model import Station, build_station_data, parse_statuses
+from geo.model import Station, Status, build_station_data, parse_statuses
 from geo.outlines.areas import districts_of
 from geo.reports.follow import LiveReports
 from geo.search import build_nearest_query, check_page, nearest_hint, parse_bbox, position_hint
@@ -139,6 +140,11 @@ async def answer_nearest(
         exclude_reported=exclude_reported,
         max_k=get_app_settings(request).max_k,
     )
+    count_search({
+        "amenities": bool(query.amenities), "radius": query.max_distance_m is not None,
+        "open_at": query.open_at is not None, "status": query.statuses != {Status.OPEN},
+        "exclude_reported": bool(query.exclude_reported),
+    })  # fmt: skip
     # On SQLite the search runs here, on the event loop (~0.3 ms, never waiting for a
     # writer): a trip through the thread pool cost more than the search itself. When a
     # writer holds the index, or on PostGIS (a network round trip), it runs in a thread.

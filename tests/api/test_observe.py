@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.observe import ACCESS, JsonLines
 from tests.api.test_access import new_key
-from tests.conftest import make_app
+from tests.conftest import AUTH, feature, make_app
 from tests.servers import serve
 
 
@@ -86,6 +86,33 @@ def test_metrics_count_requests_by_route_template(client: TestClient) -> None:
     assert "stationfinder_http_request_duration_seconds_bucket" in after.text
     assert re.search(r'^stationfinder_index_stations\{pid="\d+"\} 0\.0$', after.text, re.M)
     assert '/v1/stations/1"' not in after.text  # templates, never raw paths
+
+
+def test_metrics_count_searches_by_filter_and_reports_by_kind(client: TestClient) -> None:
+    def count(text: str, name: str, label: str) -> float:
+        found = re.search(rf"^{name}\{{{label}\}} (\S+)$", text, re.MULTILINE)
+        return float(found.group(1)) if found else 0.0
+
+    before = client.get("/metrics").text
+    near = {"lon": "116.4", "lat": "39.9"}
+    client.get("/v1/stations/nearest", params=near | {"open_at": "any"})
+    client.get(
+        "/v1/stations/nearest", params=near | {"amenities": "toilet", "max_distance_m": "900"}
+    )
+    made = client.post("/v1/stations", json=feature(name="报告"), headers=AUTH).json()
+    client.post(f"/v1/stations/{made['id']}/reports", json={"kind": "parking_full"})
+    after = client.get("/metrics").text
+    searches = "stationfinder_searches_total"
+    for label, more in (('filter="none"', 1), ('filter="amenities"', 1), ('filter="radius"', 1),
+                        ('filter="open_at"', 1)):  # fmt: skip
+        assert count(after, searches, label) - count(before, searches, label) == more, label
+    kind = 'kind="parking_full"'
+    assert (
+        count(after, "stationfinder_reports_total", kind)
+        - count(before, "stationfinder_reports_total", kind)
+        == 1
+    )
+    assert re.search(r'^stationfinder_index_build_seconds\{pid="\d+"\} ', after, re.MULTILINE)
 
 
 def test_metrics_can_be_off_or_behind_a_token(db_url: str) -> None:
