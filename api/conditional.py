@@ -1,9 +1,10 @@
 """Conditional GET for answers that are a function of the registry's version.
 
-An answer read from the store alone (OGC items and features; not the index's searches,
-which a worker may apply a moment after the store commits, nor answers with couriers'
-live reports, which change without a station write) is the same bytes for the same URL
-and representation at one version of the store: its ``ETag`` is that version
+An answer read from the store alone (OGC items and features, coverage maps, figures
+and tables; not the index's searches, which a worker may apply a moment after the store
+commits, nor ``/v1`` answers with couriers' live reports, which expire with time and
+change without a station write) is the same bytes for the same URL and representation
+at one version of the store: its ``ETag`` is that version
 (``store.last_change()``, read before the answer is), weak, with the representation.
 ``If-None-Match`` naming it answers 304 without reading the stations again; a write
 through any worker or the command line moves the version. ``Cache-Control: no-cache``:

@@ -28,6 +28,7 @@ counters need no locks.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api import conditional
 from api.clients import ClientAddress
 from api.errors import error_response
 from api.settings import ApiSettings
@@ -187,6 +189,12 @@ class Stored:
         )
 
 
+def _tagged(response: Response, tag: str) -> Response:
+    if response.status_code == 200:
+        response.headers.update(conditional.headers(tag))
+    return response
+
+
 class CoverageAnswers:
     """The cache and the slots of one app (one worker process)."""
 
@@ -246,11 +254,16 @@ class CoverageAnswers:
 
         normal, version = await run_in_threadpool(key)
         self.questions.put(question, normal)
+        # The same URL at the same version is the same answer (conditional GET).
+        drawn = hashlib.sha256(repr(output).encode()).hexdigest()[:12]
+        tag = conditional.etag(version, drawn)
+        if (unchanged := conditional.not_modified(request, tag)) is not None:
+            return unchanged
         question_key = (normal, version)
         answer_key = (question_key, output)
         stored = self.answers.get(answer_key)
         if stored is not None:
-            return stored.response()
+            return _tagged(stored.response(), tag)
 
         known = self.results.get(question_key)  # another output of the same result
 
@@ -275,7 +288,7 @@ class CoverageAnswers:
             self.results.put(question_key, result)
             self.answers.put(answer_key, stored, weight=len(stored.body))
 
-        return await self._run(request, answer_key, work, keep)
+        return _tagged(await self._run(request, answer_key, work, keep), tag)
 
     async def uncached(self, request: Request, work: Callable[[], Response]) -> Response:
         """``work()`` (a coverage answer that cannot be cached, such as one with uploaded

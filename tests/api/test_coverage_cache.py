@@ -374,3 +374,19 @@ def test_caps_of_zero_are_off() -> None:
         ApiSettings(coverage_max_concurrent=0, coverage_max_concurrent_per_client=0)
     )
     assert [answers.slots.take("a") for _ in range(5)] == [None] * 5
+
+
+def test_an_unchanged_answer_is_a_304_without_a_computation(client: TestClient) -> None:
+    compute = counted(client)
+    first = client.get(STATS, params=DONGCHENG)
+    tag = first.headers["etag"]
+    assert first.headers["cache-control"] == "no-cache"
+    again = client.get(STATS, params=DONGCHENG, headers={"If-None-Match": tag})
+    assert (again.status_code, again.content) == (304, b"")
+    csv = client.get(STATS, params=DONGCHENG | {"format": "csv"}, headers={"If-None-Match": tag})
+    assert csv.status_code == 200  # another drawing of the same result: another tag
+    assert csv.headers["etag"] != tag
+    body = feature(116.41, 39.915, name="又一个", opening_hours="24小时")
+    assert client.post("/v1/stations", json=body, headers=AUTH).status_code == 201
+    assert client.get(STATS, params=DONGCHENG, headers={"If-None-Match": tag}).status_code == 200
+    assert compute.calls == 2  # once before the write, once after
