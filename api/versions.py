@@ -2,8 +2,8 @@
 
 - Every answer to a write (``POST``, ``PUT``, ``PATCH``, ``DELETE``) that succeeded
   carries ``X-Registry-Version``: the store's change sequence once it committed.
-- A read with ``X-Min-Registry-Version: N`` from a worker whose index has not applied
-  change N yet makes it catch up at once (``Registry.sync``: one query, then the
+- A read with ``X-Min-Registry-Version: N`` (or ``min_version=N``) from a worker whose
+  index has not applied change N yet makes it catch up at once (``Registry.sync``: one query, then the
   changed stations) rather than at its next poll. Every server reads the one database,
   so once synced the index has every change the client was told of; a number larger
   than the store's (made up) costs that one query and changes nothing.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import Final
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,7 +30,19 @@ VERSION: Final = b"x-registry-version"
 
 
 def _wanted(scope: Scope) -> int | None:
-    value = (header(scope, b"x-min-registry-version") or "").strip()
+    """The version a read asks for, by header or by ``min_version=``, which is taken out
+    of the query string (the routes, which refuse parameters they do not know, never
+    see it)."""
+    value = header(scope, b"x-min-registry-version")
+    query = scope.get("query_string", b"")
+    if b"min_version=" in query:
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        given = [v for k, v in pairs if k == "min_version"]
+        if given:
+            value = given[-1]
+            kept = [(k, v) for k, v in pairs if k != "min_version"]
+            scope["query_string"] = urlencode(kept, encoding="latin-1").encode("latin-1")
+    value = (value or "").strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 

@@ -33,6 +33,11 @@ def test_a_read_with_the_writes_version_sees_the_write(two: tuple[TestClient, Te
     seen = b.get("/v1/stations/nearest", params=near,
                  headers={"X-Min-Registry-Version": version}).json()["features"]  # fmt: skip
     assert [s["id"] for s in seen] == [made.json()["id"]]
+    again = a.post("/v1/stations", json=feature(116.3976, 39.9087, name="第二"), headers=AUTH)
+    wanted = {"min_version": again.headers["x-registry-version"]}
+    by_param = b.get("/v1/stations/nearest", params=near | wanted)
+    assert by_param.status_code == 200  # taken out before the route, which would refuse it
+    assert again.json()["id"] in [s["id"] for s in by_param.json()["features"]]
 
 
 def test_failed_writes_and_reads_carry_no_version(client: TestClient) -> None:
