@@ -3,10 +3,10 @@
 - Every answer to a write (``POST``, ``PUT``, ``PATCH``, ``DELETE``) that succeeded
   carries ``X-Registry-Version``: the store's change sequence once it committed.
 - A read with ``X-Min-Registry-Version: N`` (or ``min_version=N``) from a worker whose
-  index has not applied change N yet makes it catch up at once (``Registry.sync``: one query, then the
-  changed stations) rather than at its next poll. Every server reads the one database,
-  so once synced the index has every change the client was told of; a number larger
-  than the store's (made up) costs that one query and changes nothing.
+  index has not applied change N yet makes it catch up at once (``Registry.sync``: one
+  query, then the changed stations) rather than at its next poll. Every server reads the
+  one database, so once synced the index has every change the client was told of; a
+  number larger than the store's (made up) costs that one query and changes nothing.
 
 So a client that wrote through one server and reads through another, sending the
 version it was given, reads its write, whatever the followers' timing.
