@@ -69,7 +69,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.tiles = StationTiles(registry)  # vector tiles, kept per version
         # Imports run as jobs in processes of their own (api/routes/imports.py).
-        app.state.jobs = jobs = JobRunner(registry, JobLimits.from_settings(settings))
+        app.state.jobs = jobs = JobRunner(
+            registry, JobLimits.from_settings(settings), on_finished=metrics.count_import
+        )
         # Other workers and processes write to the same store: follow their changes.
         # PostgreSQL tells of each commit (LISTEN/NOTIFY): the follower syncs at once, and
         # polls every follow_interval_s besides; SQLite's followers poll.

@@ -9,6 +9,8 @@
 - ``stationfinder_searches_total{filter}``: nearest searches by each filter they used
   (``amenities``, ``radius``, ``open_at``, ``status``, ``exclude_reported``; ``none``);
 - ``stationfinder_reports_total{kind}``: couriers' reports stored, by kind;
+- ``stationfinder_imports_total{status}``, ``stationfinder_import_rows_total{outcome}``:
+  import jobs ended, and their rows by outcome;
 - ``stationfinder_index_build_seconds``: the last full index build of the worker;
 - ``stationfinder_index_stations`` and ``stationfinder_follow_lag_changes``: stations
   in this worker's index, and how many of the store's changes it has not applied yet
@@ -43,6 +45,7 @@ from prometheus_client.registry import Collector
 
 from api.errors import error_response
 from api.traffic import Traffic, traffic
+from geo.imports.jobs import ImportJob
 
 MULTIPROC_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
 BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -70,6 +73,24 @@ SEARCHES: Final = Counter(
 REPORTS: Final = Counter(
     "stationfinder_reports_total", "Couriers' reports stored, by kind.", ["kind"]
 )
+IMPORTS: Final = Counter("stationfinder_imports_total", "Import jobs ended, by status.", ["status"])
+IMPORT_ROWS: Final = Counter(
+    "stationfinder_import_rows_total",
+    "Rows of finished imports, by outcome (created, updated, unchanged, duplicates, rejected).",
+    ["outcome"],
+)
+_OUTCOMES: Final = ("created", "updated", "unchanged", "duplicates", "rejected")
+
+
+def count_import(job: ImportJob) -> None:
+    """Count an import job that ended (``JobRunner``'s ``on_finished``)."""
+    IMPORTS.labels(status=str(job.status)).inc()
+    for outcome in _OUTCOMES:
+        rows = (job.report or {}).get(outcome, 0)
+        if isinstance(rows, int) and rows > 0:
+            IMPORT_ROWS.labels(outcome=outcome).inc(rows)
+
+
 _FILTERS: Final = ("amenities", "radius", "open_at", "status", "exclude_reported")
 
 
@@ -128,7 +149,7 @@ def scrape(app_registry: Any) -> bytes:
     if os.environ.get(MULTIPROC_ENV):
         multiprocess.MultiProcessCollector(collected)  # type: ignore[no-untyped-call]
     else:
-        for metric in (REQUESTS, LATENCY, STORE_ERRORS, SEARCHES, REPORTS):
+        for metric in (REQUESTS, LATENCY, STORE_ERRORS, SEARCHES, REPORTS, IMPORTS, IMPORT_ROWS):
             collected.register(metric)
     collected.register(IndexCollector(app_registry))
     return generate_latest(collected)

@@ -26,7 +26,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -122,9 +122,16 @@ class _Child:
 class JobRunner:
     """Import jobs of one server worker (see the module docstring)."""
 
-    def __init__(self, registry: Registry, limits: JobLimits) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        limits: JobLimits,
+        *,
+        on_finished: Callable[[ImportJob], None] | None = None,
+    ) -> None:
         self.registry = registry
         self.limits = limits
+        self.on_finished = on_finished  # told each job's end, once (the API's metrics)
         self._lock = threading.Lock()
         self._children: dict[str, _Child] = {}
         self._closing = False
@@ -246,6 +253,7 @@ class JobRunner:
             self._settle(job, child.process.returncode, usage.ru_utime + usage.ru_stime)
             try:
                 self.registry.sync()  # this worker's searches see the import at once
+                self._tell(self.registry.store.import_job(job.id))
             except StationError as exc:
                 log.warning("import job %s: index not synced: %s", job.id, exc)
         finally:
@@ -320,7 +328,15 @@ class JobRunner:
         store.update_import_job(job.id, outcome, if_active=False)
         found = store.import_job(job.id)
         assert found is not None
+        self._tell(found)
         return found
+
+    def _tell(self, job: ImportJob | None) -> None:
+        if job is not None and self.on_finished is not None:
+            try:
+                self.on_finished(job)
+            except Exception:
+                log.exception("import job %s: on_finished failed", job.id)
 
     # -- reading -------------------------------------------------------------------------
 

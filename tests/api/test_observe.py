@@ -115,6 +115,22 @@ def test_metrics_count_searches_by_filter_and_reports_by_kind(client: TestClient
     assert re.search(r'^stationfinder_index_build_seconds\{pid="\d+"\} ', after, re.MULTILINE)
 
 
+def test_metrics_count_import_rows_by_outcome(client: TestClient) -> None:
+    def count(text: str, outcome: str) -> float:
+        name = "stationfinder_import_rows_total"
+        found = re.search(rf'^{name}\{{outcome="{outcome}"\}} (\S+)$', text, re.MULTILINE)
+        return float(found.group(1)) if found else 0.0
+
+    before = client.get("/metrics").text
+    rows = "驿站名称,经度,纬度\n甲站,116.40,39.90\n乙站,116.41,39.91\n丙站,abc,39.9\n"
+    answer = client.post("/v1/imports", files={"file": ("list.csv", rows.encode())},
+                         data={"crs": "wgs84"}, headers=AUTH)  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    after = client.get("/metrics").text
+    assert count(after, "created") - count(before, "created") == 2
+    assert count(after, "rejected") - count(before, "rejected") == 1
+
+
 def test_metrics_can_be_off_or_behind_a_token(db_url: str) -> None:
     with TestClient(make_app(db_url, metrics=False)) as off:
         assert off.get("/metrics").status_code == 404
