@@ -92,6 +92,10 @@ def _html(request: Request, f: str | None) -> bool:
     return ogc_params.wants_html(f, request.headers.get("accept"))
 
 
+def _page(html: str, headers: dict[str, str] | None = None) -> HTMLResponse:
+    return HTMLResponse(html, headers={"Vary": "Accept"} | (headers or {}))
+
+
 def _base(request: Request) -> str:
     return str(request.url_for("ogc_landing_page"))
 
@@ -104,7 +108,9 @@ def _json(
     tag: str | None = None,
     more: dict[str, str] | None = None,
 ) -> JSONResponse:
-    headers = {} if crs is None else {"Content-Crs": crs_header(crs)}  # Part 2
+    headers = {"Vary": "Accept"}  # JSON or a page, as the client asks (api/ogc_html.py)
+    if crs is not None:
+        headers["Content-Crs"] = crs_header(crs)  # Part 2
     if tag is not None:
         headers |= conditional.headers(tag)
     return JSONResponse(doc, media_type=media_type, headers=headers | (more or {}))
@@ -124,7 +130,7 @@ def landing_page(request: Request) -> Response:
     base = _base(request)
     doc = ogc.landing_page(base=base, openapi=base + "/api", docs=root + "/docs")
     if _html(request, f):
-        return HTMLResponse(ogc_html.landing(doc, base=base))
+        return _page(ogc_html.landing(doc, base=base))
     return _json(doc)
 
 
@@ -152,7 +158,7 @@ def conformance(request: Request) -> Response:
     """The conformance classes this API implements."""
     f = ogc_params.check_params(request.query_params.multi_items(), ogc_params.WITH_HTML)
     if _html(request, f):
-        return HTMLResponse(ogc_html.conformance(ogc.conformance(), base=_base(request)))
+        return _page(ogc_html.conformance(ogc.conformance(), base=_base(request)))
     return _json(ogc.conformance())
 
 
@@ -167,7 +173,7 @@ def collections(request: Request, registry: RegistryDep) -> Response:
     f = ogc_params.check_params(request.query_params.multi_items(), ogc_params.WITH_HTML)
     doc = ogc.collections(base=_base(request), extent=registry.extent())
     if _html(request, f):
-        return HTMLResponse(ogc_html.collections(doc, base=_base(request)))
+        return _page(ogc_html.collections(doc, base=_base(request)))
     return _json(doc)
 
 
@@ -182,7 +188,7 @@ def collection(request: Request, registry: RegistryDep) -> Response:
     f = ogc_params.check_params(request.query_params.multi_items(), ogc_params.WITH_HTML)
     doc = ogc.collection(base=_base(request), extent=registry.extent())
     if _html(request, f):
-        return HTMLResponse(ogc_html.collection(doc, base=_base(request)))
+        return _page(ogc_html.collection(doc, base=_base(request)))
     return _json(doc)
 
 
@@ -249,7 +255,7 @@ def items(request: Request, registry: RegistryDep) -> Response:
     if html:
         self_json = str(request.url.include_query_params(f="json"))
         page = ogc_html.items(doc, base=_base(request), self_json=self_json)
-        return HTMLResponse(page, headers=conditional.headers(tag))
+        return _page(page, conditional.headers(tag))
     return _json(doc, ogc.GEOJSON, query.crs, tag=tag)
 
 
@@ -273,6 +279,6 @@ def item(request: Request, registry: RegistryDep, featureId: str) -> Response:  
         doc = ogc.item_document(station, base=_base(request), properties=properties)
         self_json = str(request.url.include_query_params(f="json"))
         page = ogc_html.item(doc, base=_base(request), self_json=self_json)
-        return HTMLResponse(page, headers=conditional.headers(tag) | modified)
+        return _page(page, conditional.headers(tag) | modified)
     doc = ogc.item_document(station, base=_base(request), crs=crs, properties=properties)
     return _json(doc, ogc.GEOJSON, crs, tag=tag, more=modified)

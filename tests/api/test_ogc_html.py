@@ -70,3 +70,10 @@ def test_pages_link_to_pages_and_keep_the_query(client: TestClient) -> None:
     assert (
         'href="http://testserver/ogc/collections/stations/items?f=json' in page or "f=json" in page
     )
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_answers_that_depend_on_accept_say_so(client: TestClient, url: str) -> None:
+    # A shared cache must not hand a browser's page to GDAL, or GDAL's JSON to a browser.
+    for answer in (client.get(url), client.get(url, headers=BROWSER)):
+        assert "Accept" in {v.strip() for v in answer.headers["vary"].split(",")}
