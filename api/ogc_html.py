@@ -17,6 +17,7 @@ from html import escape
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from api.ogc_schema import PROPERTIES
 from api.page_assets import asset_url
 
 TITLE: Final = "驿站查找 OGC API / stationfinder OGC API"
@@ -150,10 +151,17 @@ def items(doc: dict[str, Any], *, base: str, self_json: str) -> str:
                  map_data=_map_data(doc["features"]))  # fmt: skip
 
 
+def _label(name: str) -> str:
+    """A property's Chinese name (``Name / 名称`` → ``名称``), its own name if none."""
+    title = PROPERTIES.get(name, {}).get("title", "")
+    return title.split(" / ")[-1] if " / " in title else ("编号" if name == "id" else name)
+
+
 def item(doc: dict[str, Any], *, base: str, self_json: str) -> str:
     """One station: its properties and where it is."""
     props = "".join(
-        f"<dt>{_e(k)}</dt><dd>{_e(v) if v not in (None, '') else '—'}</dd>"
+        f"<dt>{_e(_label(k))} <small>{_e(k)}</small></dt>"
+        f"<dd>{_e(v) if v not in (None, '') else '—'}</dd>"
         for k, v in doc["properties"].items()
     )
     body = f'<div id="sf-map" role="img" aria-label="位置 Where it is"></div><dl>{props}</dl>'
