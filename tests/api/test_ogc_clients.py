@@ -10,6 +10,7 @@ filtered itself would copy the same stations).
 
 from __future__ import annotations
 
+import json
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,11 +32,18 @@ class Live:
         self.base, self.stations, self.log = base, stations, log
 
     def requests(self) -> list[str]:
-        """The query strings of the item requests logged so far, decoded."""
+        """The query strings of the item requests logged so far, decoded (the server
+        logs a JSON line per request when its output is not a terminal)."""
+        paths = []
+        for line in self.log.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                fields = json.loads(line)
+                if fields.get("method") == "GET":
+                    paths.append(str(fields.get("path", "")))
         return [
-            urllib.parse.unquote_plus(line.split("/items?", 1)[1].split(" HTTP/", 1)[0])
-            for line in self.log.read_text(errors="replace").splitlines()
-            if "GET /ogc/collections/stations/items?" in line
+            urllib.parse.unquote_plus(p.split("?", 1)[1])
+            for p in paths
+            if p.startswith("/ogc/collections/stations/items?")
         ]
 
 

@@ -13,6 +13,7 @@ HTTP = {
     "rate_limit_reports_burst", "trusted_proxies",
     "request_timeout_s", "cors_origins", "cors_write_origins", "coverage_cache_results",
     "coverage_cache_bytes", "coverage_max_concurrent", "coverage_max_concurrent_per_client",
+    "access_log", "log_format", "metrics", "metrics_token",
 }  # fmt: skip
 
 
