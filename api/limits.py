@@ -15,7 +15,7 @@ wires them all.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI
@@ -104,11 +104,18 @@ class RequestTimeout:
     worker thread after the client has had the 503; what it sends later is dropped.
     Writes are not timed (a client told "timed out" would retry a write that still
     commits): they are bounded by the body and row limits and the database's lock wait.
+    ``arm`` starts a request's clock: given the callback that times it out, it returns
+    the handle that cancels it (a test arms a clock it fires itself).
     """
 
     def __init__(self, app: ASGIApp, *, timeout_s: float) -> None:
         self.app = app
         self.timeout_s = timeout_s
+        self.arm: Callable[[Callable[[], None]], asyncio.Handle] = self._arm
+
+    def _arm(self, wake: Callable[[], None]) -> asyncio.Handle:
+        """Time the request out after ``timeout_s`` on the event loop's clock."""
+        return asyncio.get_running_loop().call_later(self.timeout_s, wake)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer 503 when a read has not begun answering within the timeout (ASGI)."""
@@ -137,7 +144,7 @@ class RequestTimeout:
 
         task = asyncio.ensure_future(self.app(scope, receive, guarded_send))
         task.add_done_callback(wake)
-        timer = loop.call_later(self.timeout_s, wake)
+        timer = self.arm(wake)
         try:
             await woken
         finally:

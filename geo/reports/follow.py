@@ -5,6 +5,13 @@ A report through this worker is in its book as soon as it is stored; one through
 another worker or server is in it at the next :meth:`LiveReports.sync`, which the
 registry's follower runs a few times a second. Searches read the book under the
 registry's index lock, so a search never sees a station's reports half replaced.
+
+Reads of the store run outside that lock, concurrently with this worker's own reports:
+a read that began before a report was applied must not put back the state it read over
+the newer one. Each read and each applied report takes a tick; a station's state is put
+only by a read that began after the station's last tick, and a station left behind so is
+read again (a read that lost to this worker's report may hold another worker's report
+the book does not yet have).
 """
 
 from __future__ import annotations
@@ -44,6 +51,9 @@ __all__ = ["GAP_WAIT_S", "Excluder", "LiveReports"]
 # milliseconds; this covers a database that stalls a commit for a while.
 GAP_WAIT_S = 30.0
 
+# Reads of stations whose state changed meanwhile, before they wait for the next sync.
+REREADS = 3
+
 Excluder = Callable[[NDArray[np.int64]], NDArray[np.bool_]]
 
 
@@ -61,14 +71,28 @@ class LiveReports:
         self._seen = 0  # every report change up to this seq is in the book
         self._applied: set[int] = set()  # seqs above _seen already in the book
         self._gaps: dict[int, float] = {}  # seqs missing above _seen: when first missed
+        self._tick = 0  # counts reads begun and reports applied
+        self._as_of: dict[int, int] = {}  # station -> tick of the read or report put last
+        self._dirty: set[int] = set()  # stations to read again at the next sync
 
     def reload(self) -> None:
         """Read every station's live state afresh (at start, or when too far behind)."""
         seen = self.store.last_report_change()  # before reading: later ones are replayed
+        began = self._begin()
         book = LiveBook(self.store.live_states(_now()))
         with self._lock:
+            newer = [sid for sid, tick in self._as_of.items() if tick > began]
+            for station_id in newer:  # reported here meanwhile: keep it, read it again
+                book.put(station_id, self.book.state(station_id))
             self.book, self._seen = book, seen
             self._applied, self._gaps = set(), {}
+            self._dirty.update(newer)
+
+    def _begin(self) -> int:
+        """A new tick, for a read about to begin or a report being applied."""
+        with self._lock:
+            self._tick += 1
+            return self._tick
 
     def sync(self) -> int:
         """Apply report changes committed since the last call; returns how many
@@ -85,11 +109,13 @@ class LiveReports:
             self.reload()
             return len(self.book)
         new = [(seq, sid) for seq, sid in rows if seq not in self._applied]
-        if new:
-            self.refresh(sorted({sid for _, sid in new}))
+        with self._lock:
+            stations, self._dirty = {sid for _, sid in new} | self._dirty, set()
+        if stations:
+            self.refresh(sorted(stations))
             self._applied.update(seq for seq, _ in new)
         self._advance(max((seq for seq, _ in rows), default=self._seen))
-        return len({sid for _, sid in new})
+        return len(stations)
 
     def _advance(self, top: int) -> None:
         """Move ``_seen`` past every applied seq and every gap waited for long enough."""
@@ -104,18 +130,36 @@ class LiveReports:
             self._seen = nxt
 
     def refresh(self, station_ids: Sequence[int]) -> None:
-        """Read these stations' live state from the store."""
-        states = self.store.live_states(_now(), station_ids)
+        """Read these stations' live state from the store: again, up to :data:`REREADS`
+        times, those that changed here while they were read, and at the next sync if
+        they change each time."""
+        pending = list(station_ids)
+        for _ in range(REREADS):
+            began = self._begin()
+            states = self.store.live_states(_now(), pending)
+            with self._lock:
+                stale = [sid for sid in pending if self._as_of.get(sid, 0) > began]
+                for station_id in pending:
+                    if self._as_of.get(station_id, 0) <= began:
+                        self.book.put(station_id, states.get(station_id))
+                        self._as_of[station_id] = began
+            if not stale:
+                return
+            pending = stale
         with self._lock:
-            for station_id in station_ids:
-                self.book.put(station_id, states.get(station_id))
+            self._dirty.update(pending)
 
     # -- writes --------------------------------------------------------------------------
 
     def report(self, station_id: int, new: NewReport, client: ReportClient) -> Report:
         """Store a courier's report and show it in this worker's answers at once."""
         stored = self.store.add_report(station_id, new, client, now=_now())
-        self._apply(stored)
+        if stored.kind == ALL_GOOD and stored.far and stored.times > 1:
+            # A repeat from far replaces the client's near all_good, if it was one: the
+            # station's last verification is then an earlier one, which only the store has.
+            self.refresh([station_id])
+        else:
+            self._apply(stored)
         return stored
 
     def _apply(self, stored: Report) -> None:
@@ -124,6 +168,7 @@ class LiveReports:
         ones and verifies): no read back (it was 40% of a report's cost on PostGIS).
         Other workers' reports meanwhile come with the next :meth:`sync`."""
         with self._lock:
+            self._as_of[stored.station_id] = self._begin()  # (the lock is re-entrant)
             state = self.book.state(stored.station_id) or StationLive()
             kept = [r for r in state.reports if r.id != stored.id]
             verified = state.last_verified_at

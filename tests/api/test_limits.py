@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import queue
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from api.clients import ClientAddress
+from api.limits import MethodCORS, RequestTimeout
 from api.main import ROUTERS, create_app
 from api.rate_limit import Budget, TokenBuckets
 from api.settings import ApiSettings
@@ -367,22 +370,63 @@ def slow_app(timeout_s: float) -> FastAPI:
     return app
 
 
+def timeout_layer(app: FastAPI) -> RequestTimeout:
+    """The app's ``RequestTimeout`` middleware, found down the built middleware chain."""
+    layer: Any = app.middleware_stack
+    while not isinstance(layer, RequestTimeout):
+        layer = layer.reads if isinstance(layer, MethodCORS) else layer.app
+    return layer
+
+
 def test_slow_read_gets_503_and_the_thread_finishes() -> None:
     app = slow_app(0.5)
     with TestClient(app) as c:
-        response = c.get("/v1/slow")
-        error = assert_error(response, 503, "request_timeout")
-        assert "0.5 s" in error["message"]
-        # Answered at the deadline, while the route was still running: it cannot finish
-        # before it is released below. Whether its thread had begun by then depends on
-        # the machine (a busy one can take longer than the deadline to start a worker
-        # thread: CI once did), but begin it does, for a route handed to its thread is
-        # run to the end even when the request is abandoned.
-        assert not app.state.finished.is_set()
+        # The deadline is the test's to call: it falls once the route is in its worker
+        # thread, however long the machine takes to get it there.
+        armed: queue.Queue[tuple[asyncio.AbstractEventLoop, Callable[[], None]]]
+        armed = queue.Queue()
+
+        def arm(wake: Callable[[], None]) -> asyncio.Handle:
+            loop = asyncio.get_running_loop()
+            armed.put((loop, wake))
+            return loop.call_later(HANG_S * 10, lambda: None)  # a clock that never falls
+
+        timeout_layer(app).arm = arm
+        answers: list[Any] = []
+        caller = threading.Thread(target=lambda: answers.append(c.get("/v1/slow")))
+        caller.start()
         assert app.state.started.wait(HANG_S)
+        loop, wake = armed.get(timeout=HANG_S)
+        loop.call_soon_threadsafe(wake)
+        caller.join(HANG_S)
+        error = assert_error(answers[0], 503, "request_timeout")
+        assert "0.5 s" in error["message"]
+        # Answered while the route still runs in its thread, which Python cannot stop:
+        # the service answers the next request meanwhile, and the route runs to the end.
+        assert not app.state.finished.is_set()
         assert c.get("/v1/slow", params={"hold": False}).json() == {"held": False}
         app.state.release.set()
-        assert app.state.finished.wait(HANG_S)  # it runs to the end in the background
+        assert app.state.finished.wait(HANG_S)
+
+
+def test_the_deadline_runs_on_the_event_loop_clock() -> None:
+    app = slow_app(0.5)
+    with TestClient(app) as c:
+        c.get("/v1/slow", params={"hold": False})  # builds the middleware chain
+        layer = timeout_layer(app)
+        assert layer.arm == layer._arm
+        handle = c.portal.call(lambda: _armed_when(layer))  # type: ignore[union-attr]
+        assert handle == pytest.approx(0.5, abs=0.05)
+
+
+async def _armed_when(layer: RequestTimeout) -> float:
+    """How far ahead on the loop's clock the real ``arm`` sets a request's deadline."""
+    loop = asyncio.get_running_loop()
+    handle = layer.arm(lambda: None)
+    try:
+        return cast(asyncio.TimerHandle, handle).when() - loop.time()
+    finally:
+        handle.cancel()
 
 
 def test_writes_are_not_timed() -> None:
