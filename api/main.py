@@ -10,6 +10,7 @@ from typing import Final
 from fastapi import FastAPI
 
 from api import metrics
+from api.content_tags import ContentTags
 from api.docs import add_docs
 from api.errors import register_error_handlers
 from api.limits import add_limits
@@ -113,6 +114,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     register_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(ContentTags)  # innermost: the router has named the route
     add_limits(app, settings, [r for router in ROUTERS for r in router.routes])
     app.add_middleware(RegistryVersions)  # inside the limits: a refused request waits not
     configure_logging(settings.log_format)

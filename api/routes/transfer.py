@@ -11,6 +11,7 @@ from fastapi import APIRouter, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
+from api import conditional
 from api.deps import RegistryDep, WriterDep
 from api.edge import head_only
 from api.routes.imports import ACCEPTED, start_import, wants_async
@@ -144,6 +145,11 @@ def export_stations(
     adcodes = None if adcode is None else districts_of(adcode, field="adcode")
     text = parse_query(q)
     filename = f"stations-{datum.value}.{fmt}"
+    # One snapshot of the store, read after its version: the same file at one version.
+    tag = conditional.etag(registry.store.last_change(), fmt)
+    if (unchanged := conditional.not_modified(request, tag)) is not None:
+        return unchanged
+    cache = {"ETag": tag, "Cache-Control": conditional.CACHE_CONTROL}
     if head_only(request.scope):
         # Not the whole file only to count its bytes: the headers GET would send but the
         # length, which a server may leave out when only the content tells it (RFC 9110).
@@ -152,7 +158,8 @@ def export_stations(
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',
                 "Accept-Ranges": "bytes",  # as FileResponse says for GET
-            },
+            }
+            | cache,
         )
         del head.headers["content-length"]
         return head
@@ -176,6 +183,6 @@ def export_stations(
         path,
         media_type=MEDIA_TYPES[fmt],
         filename=filename,
-        headers={SKIPPED_HEADER: str(len(skipped))},
+        headers={SKIPPED_HEADER: str(len(skipped))} | cache,
         background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True),
     )

@@ -15,7 +15,8 @@ from geo.registry import Registry, open_registry
 from tests.postgres import store_urls
 
 POLL_S = 60.0  # so long that only a notification can make the reader see the write in time
-SEEN_WITHIN_S = 5.0  # a bound for a loaded machine; the benchmark measures the real lag
+SEEN_WITHIN_S = 1.0  # what the issue asks of a test; bench/bench_follow.py measures the lag
+HANG_S = 60.0  # bounds a bug only
 
 
 @pytest.fixture
@@ -24,11 +25,20 @@ def url(tmp_path) -> Iterator[Callable[[str], str]]:  # type: ignore[no-untyped-
         yield make
 
 
-def _following(registry: Registry, stop: threading.Event) -> list[threading.Thread]:
+def _following(
+    registry: Registry, stop: threading.Event, listening: threading.Event
+) -> list[threading.Thread]:
+    """The follower and listener threads a server runs; ``listening`` is set at the
+    listener's first wake, which it gives once its LISTEN is in place."""
+
+    def wake() -> None:
+        listening.set()
+        registry.wake()
+
     threads = [
         threading.Thread(target=registry.follow, args=(stop,),
                          kwargs={"interval_s": POLL_S, "pushed": True}, daemon=True),
-        threading.Thread(target=registry.store.listen, args=(registry.wake, stop), daemon=True),
+        threading.Thread(target=registry.store.listen, args=(wake, stop), daemon=True),
     ]  # fmt: skip
     for t in threads:
         t.start()
@@ -37,10 +47,10 @@ def _following(registry: Registry, stop: threading.Event) -> list[threading.Thre
 
 def test_a_commit_wakes_the_other_servers_follower(url: Callable[[str], str]) -> None:
     writer, reader = open_registry(url("n")), open_registry(url("n"))
-    stop = threading.Event()
-    threads = _following(reader, stop)
+    stop, listening = threading.Event(), threading.Event()
+    threads = _following(reader, stop, listening)
     try:
-        time.sleep(0.5)  # the listener connects and LISTENs (its first wake is harmless)
+        assert listening.wait(HANG_S)  # a commit from now on is notified
         made = writer.create(data=StationData(name="通知驿站", lon=116.40, lat=39.90))
         deadline = time.monotonic() + SEEN_WITHIN_S
         while made.id not in reader.index and time.monotonic() < deadline:
