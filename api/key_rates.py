@@ -39,12 +39,9 @@ def key_hash(scope: Scope) -> str | None:
 
 
 class KeyRates:
-    """Rates by key hash, from ``lookup`` (the store), kept a while."""
+    """Rates by key hash, read from the store by a ``lookup``, kept a while."""
 
-    def __init__(
-        self, lookup: Callable[[str], int | None], *, clock: Callable[[], float] = monotonic
-    ) -> None:
-        self.lookup = lookup
+    def __init__(self, *, clock: Callable[[], float] = monotonic) -> None:
         self.clock = clock
         self._kept: OrderedDict[str, tuple[int, float]] = OrderedDict()
         self._lock = threading.Lock()
@@ -57,10 +54,10 @@ class KeyRates:
             return False
         return None if kept[0] == _UNKNOWN else kept[0]
 
-    def fetch(self, hashed: str) -> int | None:
-        """Read the rate from the store and keep it (blocking: run in a thread)."""
+    def fetch(self, hashed: str, lookup: Callable[[str], int | None]) -> int | None:
+        """Read the rate with ``lookup`` and keep it (blocking: run in a thread)."""
         try:
-            rate = self.lookup(hashed)
+            rate = lookup(hashed)
         except StationError:  # the database is away: charge as any client, for now
             return None
         with self._lock:

@@ -13,7 +13,8 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from functools import partial
+from typing import TYPE_CHECKING, Final
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,6 +22,9 @@ from api.clients import ClientAddress, api_key_id
 from api.key_rates import KeyRates, key_hash
 from api.traffic import Traffic, refuse, traffic_of
 from geo.clock import monotonic
+
+if TYPE_CHECKING:
+    from geo.registry import Registry
 
 __all__ = ["Budget", "RateLimit", "TokenBuckets"]
 
@@ -113,24 +117,18 @@ class RateLimit:
         self.clock = clock
         budgets = (search, writes) if reports is None else (search, writes, reports)
         self.buckets = {b.name: TokenBuckets(b, clock=clock) for b in budgets if b.per_min > 0}
-        self.rates = KeyRates(self._lookup, clock=clock)
-        self._app_registry: Any = None
+        self.rates = KeyRates(clock=clock)
         self.own: dict[int, TokenBuckets] = {}  # searches of keys with a rate, by rate
-
-    def _lookup(self, hashed: str) -> int | None:
-        registry = self._app_registry  # not "if registry": an empty one has len 0
-        key = registry.store.key_by_hash(hashed) if registry is not None else None
-        return key.rate_per_min if key is not None and key.revoked_at is None else None
 
     async def _own_buckets(self, scope: Scope) -> tuple[TokenBuckets, str] | None:
         """The buckets of a search by a key with a rate of its own, and its bucket key."""
         hashed = key_hash(scope)
         if hashed is None:
             return None
-        self._app_registry = getattr(scope["app"].state, "registry", None)
         rate = self.rates.cached(hashed)
         if rate is False:
-            rate = await asyncio.to_thread(self.rates.fetch, hashed)
+            registry = getattr(scope["app"].state, "registry", None)
+            rate = await asyncio.to_thread(self.rates.fetch, hashed, partial(_rate_of, registry))
         if not rate:
             return None
         buckets = self.own.get(rate)
@@ -175,3 +173,9 @@ class RateLimit:
         for k in keys:
             buckets.take(k)
         await self.app(scope, receive, send)
+
+
+def _rate_of(registry: Registry | None, hashed: str) -> int | None:
+    """The rate of the unrevoked key with this hash in the app's registry, if any."""
+    key = registry.store.key_by_hash(hashed) if registry is not None else None
+    return key.rate_per_min if key is not None and key.revoked_at is None else None

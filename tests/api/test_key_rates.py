@@ -60,9 +60,9 @@ def test_a_reader_reads_and_never_writes(client: TestClient) -> None:
 def test_rates_are_kept_a_while_then_read_again() -> None:
     now = [0.0]
     asked: list[str] = []
-    rates = KeyRates(lambda h: asked.append(h) or 600, clock=lambda: now[0])
+    rates = KeyRates(clock=lambda: now[0])
     assert rates.cached("h") is False
-    assert rates.fetch("h") == 600
+    assert rates.fetch("h", lambda h: asked.append(h) or 600) == 600
     now[0] = KEEP_S - 1
     assert rates.cached("h") == 600
     now[0] = KEEP_S + 1  # a revoked or re-rated key is charged anew after this
