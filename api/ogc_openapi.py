@@ -6,7 +6,6 @@ the standard asks; these declarations only document them.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -176,8 +175,10 @@ def ogc_document(full: Mapping[str, Any], *, base: str) -> dict[str, Any]:
     """The OpenAPI document of the ``/ogc`` endpoints alone, with paths relative to
     ``base`` (the landing page), as OGC clients read it: GDAL looks up the items
     parameters (simple filters, ``filter-lang``) under ``/collections/stations/items``.
+    The members it does not replace are the full document's own, shared, not copied:
+    it is written out, never changed (a deep copy per request cost more than the rest).
     """
-    doc = copy.deepcopy(dict(full))
+    doc = dict(full)
     doc["paths"] = {
         path.removeprefix(OGC_PREFIX) or "/": item
         for path, item in full.get("paths", {}).items()
