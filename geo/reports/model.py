@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
@@ -25,7 +25,9 @@ from geo.clock import iso
 from geo.datums import parse_datum, validate_to_wgs84
 from geo.errors import InvalidParameter, MalformedBody
 from geo.geodesy import distance_bearing
-from geo.hours import is_open_at
+from geo.hours import SHANGHAI
+from geo.hours.evaluate import state_changes
+from geo.hours.schedule import State
 from geo.reports.kinds import BY_CODE, ReportKind, parse_kind
 from geo.station_text import text_problem
 
@@ -37,7 +39,6 @@ __all__ = [
 MAX_NOTE: Final = 200
 FAR_M: Final = 500.0  # a phone's fix in a street canyon, and the other side of the block
 _FIELDS: Final = frozenset({"kind", "note", "lon", "lat", "crs"})
-_STEP: Final = timedelta(minutes=1)
 
 
 class ReportStatus(StrEnum):
@@ -249,18 +250,27 @@ def expires_at(kind: ReportKind, at: datetime, hours_osm: str | None) -> datetim
     ``closed_now`` ends at the station's next opening by its hours (the first minute,
     after ``at``, at which they say open and said not open the minute before), or after
     its lifetime if that comes first or the hours cannot say (none, 24/7, unknown).
-    Opening hours are written in whole minutes, so stepping a minute at a time finds
-    the exact minute.
+    The hours' changes are read from their rules (:func:`~geo.hours.evaluate.state_changes`), not
+    minute by minute: stepping through 12 hours of minutes was most of a report's time.
     """
     end = at + kind.lifetime
     if not kind.until_opening or not hours_osm:
         return end
-    minute = at.replace(second=0, microsecond=0)
-    was_open = is_open_at(hours_osm, minute)
-    t = minute + _STEP
-    while t < end:
-        now_open = is_open_at(hours_osm, t)
-        if now_open is True and was_open is not True:
-            return t
-        was_open, t = now_open, t + _STEP
+    zone = at.tzinfo
+    start = at.replace(second=0, microsecond=0)
+    local_start, local_end = _wall_clock(start), _wall_clock(end)
+    changes = state_changes(hours_osm, local_start, local_end)
+    _, first = next(changes)
+    was_open = first is State.OPEN
+    for moment, state in changes:
+        if moment >= local_end:
+            break
+        if state is State.OPEN and not was_open:
+            return moment if zone is None else moment.replace(tzinfo=SHANGHAI).astimezone(zone)
+        was_open = state is State.OPEN
     return end
+
+
+def _wall_clock(when: datetime) -> datetime:
+    """Naive Asia/Shanghai wall-clock time, as the hours read it."""
+    return when.astimezone(SHANGHAI).replace(tzinfo=None) if when.tzinfo is not None else when

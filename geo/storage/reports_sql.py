@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
@@ -23,8 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.clock import iso
-from geo.errors import ReportNotFound
-from geo.model import Station
+from geo.errors import ReportNotFound, StationNotFound
 from geo.reports.kinds import ALL_GOOD, BY_CODE, REPORT_KINDS
 from geo.reports.live import StationLive
 from geo.reports.model import (
@@ -38,7 +38,7 @@ from geo.reports.model import (
     expires_at,
 )
 from geo.storage import reopen_sql
-from geo.storage.schema import MAX_ID, meta, report_changes, reports
+from geo.storage.schema import MAX_ID, meta, report_changes, reports, stations
 
 SALT_KEY: Final = "report_salt"
 KEEP_CHANGES: Final = 100_000  # as for the station change log
@@ -121,9 +121,39 @@ _REFRESH = (
 _INSERT = reports.insert().returning(*reports.c)
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a report needs of its station: where it is, its district and its hours."""
+
+    id: int
+    lon: float
+    lat: float
+    adcode: str | None
+    opening_hours_osm: str | None
+
+
+_TARGET = (
+    sa.select(stations.c.id, stations.c.lon, stations.c.lat, stations.c.adcode,
+              stations.c.opening_hours_osm)
+    .where(stations.c.id == _P("sid"))
+    .with_for_update()
+)  # fmt: skip
+
+
+def target(conn: Connection, station_id: int) -> Target:
+    """The station a report is about, its row locked to the end of the transaction
+    (only the columns a report reads: a whole :class:`Station` cost a sixth of it)."""
+    row = conn.execute(_TARGET, {"sid": station_id}).first() if 0 < station_id <= MAX_ID else None
+    if row is None:
+        raise StationNotFound(
+            f"no station with id {station_id}", f"不存在编号为 {station_id} 的站点"
+        )
+    return Target(int(row.id), row.lon, row.lat, row.adcode, row.opening_hours_osm)
+
+
 def add(
     conn: Connection,
-    station: Station,
+    station: Target,
     new: NewReport,
     client: ReportClient,
     now: datetime,

@@ -49,7 +49,7 @@ class SqlReports(ReportRecords):
         self, station_id: int, report: NewReport, client: ReportClient, *, now: datetime
     ) -> Report:
         with self._writing() as conn:
-            station = stations_sql.get(conn, station_id, lock=True)
+            station = reports_sql.target(conn, station_id)
             if self._report_salt is None:  # once per process: it never changes
                 self._report_salt = reports_sql.salt(conn)
             return reports_sql.add(conn, station, report, client, now, salt=self._report_salt)
