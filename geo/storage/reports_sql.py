@@ -37,7 +37,7 @@ from geo.reports.model import (
     distance_to,
     expires_at,
 )
-from geo.storage import reopen_sql
+from geo.storage import reopen_sql, reports_pg
 from geo.storage.schema import MAX_ID, meta, report_changes, reports, stations
 
 SALT_KEY: Final = "report_salt"
@@ -94,7 +94,7 @@ _CLEAR = (
     .where(reports.c.kind.in_(_SHORT_LIVED), reports.c.expires_at > _P("at"))
     .values(status=ReportStatus.CLEARED.value, moderated_at=_P("at"), moderated_by=ALL_GOOD)
 )
-_MINE_ANY = (
+MINE_ANY = (
     sa.select(reports.c.id)
     .where(reports.c.station_id == _P("sid"), reports.c.kind == _P("kind"))
     .where(reports.c.status == ReportStatus.OPEN.value)
@@ -102,23 +102,27 @@ _MINE_ANY = (
     .order_by(reports.c.id.desc())
     .limit(1)
 )
-_MINE_ACTIVE = _MINE_ANY.where(reports.c.expires_at > _P("at"))
-_REFRESH = (
-    reports.update()
-    .where(reports.c.id == _P("rid"))
-    .values(
-        times=reports.c.times + 1,
-        last_at=_P("at"),
-        expires_at=_P("until"),
-        note=sa.func.coalesce(_P("note", type_=sa.Text), reports.c.note),
-        lon=sa.func.coalesce(_P("lon", type_=sa.Float), reports.c.lon),
-        lat=sa.func.coalesce(_P("lat", type_=sa.Float), reports.c.lat),
-        distance_m=sa.func.coalesce(_P("dist", type_=sa.Float), reports.c.distance_m),
-        far=sa.func.coalesce(_P("far", type_=sa.Integer), reports.c.far),
-    )
-    .returning(*reports.c)
-)
+MINE_ACTIVE = MINE_ANY.where(reports.c.expires_at > _P("at"))
+REFRESHED: Final[dict[str, Any]] = {
+    "times": reports.c.times + 1,
+    "last_at": _P("at", type_=sa.Text),
+    "expires_at": _P("until", type_=sa.Text),
+    "note": sa.func.coalesce(_P("note", type_=sa.Text), reports.c.note),
+    "lon": sa.func.coalesce(_P("lon", type_=sa.Float), reports.c.lon),
+    "lat": sa.func.coalesce(_P("lat", type_=sa.Float), reports.c.lat),
+    "distance_m": sa.func.coalesce(_P("dist", type_=sa.Float), reports.c.distance_m),
+    "far": sa.func.coalesce(_P("far", type_=sa.Integer), reports.c.far),
+    # Kept as they are, named so that SQLAlchemy does not take a parameter of the same
+    # name (reports_pg passes the new report's ones too) for a new value.
+    "kind": reports.c.kind,
+    "status": reports.c.status,
+    "adcode": reports.c.adcode,
+}  # a repeat's new values (``rid``: the repeated report)
+_REFRESH = reports.update().where(reports.c.id == _P("rid")).values(REFRESHED).returning(*reports.c)
 _INSERT = reports.insert().returning(*reports.c)
+# PostgreSQL: find, refresh or insert, and log, in one statement.
+_ADD_PG = reports_pg.adding(MINE_ACTIVE, REFRESHED)
+_ADD_ALL_GOOD_PG = reports_pg.adding(MINE_ANY, REFRESHED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +174,20 @@ def add(
     far = int(distance is not None and distance > FAR_M)
     until = iso(expires_at(new.kind, now, station.opening_hours_osm))
     who = {"sid": station.id, "kind": new.kind.code, "token": token, "address": address}
-    mine = _MINE_ANY if new.kind.code == ALL_GOOD else _MINE_ACTIVE
+    if conn.dialect.name == "postgresql":  # one statement: reports_pg
+        row = conn.execute(
+            _ADD_ALL_GOOD_PG if new.kind.code == ALL_GOOD else _ADD_PG,
+            who | {
+                "at": at, "until": until, "note": new.note, "lon": new.lon, "lat": new.lat,
+                "dist": distance, "far": None if distance is None else far, "far_new": far,
+                "adcode": station.adcode, "status": ReportStatus.OPEN.value,
+            },
+        ).one()  # fmt: skip
+        if new.kind.code == ALL_GOOD and not row.far:
+            conn.execute(_CLEAR, {"sid": station.id, "at": at})
+        _prune(conn, int(row.logged_seq), 1)
+        return report(row)
+    mine = MINE_ANY if new.kind.code == ALL_GOOD else MINE_ACTIVE
     found = conn.execute(mine, who | {"at": at}).first()
     if found is not None:
         row = conn.execute(
@@ -295,8 +312,13 @@ def log(conn: Connection, station_ids: Sequence[int]) -> None:
         report_changes.insert().returning(report_changes.c.seq, sort_by_parameter_order=True),
         [{"station_id": i} for i in sorted(set(station_ids))],
     )
-    last = max(int(s) for s in result.scalars())
-    if last % 1000 < len(station_ids):  # about once every 1000 writes
+    _prune(conn, max(int(s) for s in result.scalars()), len(set(station_ids)))
+
+
+def _prune(conn: Connection, last: int, appended: int) -> None:
+    """Drop the log's old entries, about once every 1000 (``last``: the seq just taken,
+    the last of ``appended``)."""
+    if last % 1000 < appended:
         conn.execute(report_changes.delete().where(report_changes.c.seq <= last - KEEP_CHANGES))
 
 
