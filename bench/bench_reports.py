@@ -29,6 +29,13 @@ creates and drops a scratch database): 10,000 stations; ``--threads`` threads of
 process (one API worker runs reports in its thread pool) send reports for random
 stations, kinds and clients through ``Registry.live.report`` (the store's transaction
 and the worker's own flags refreshed) for ``--seconds``; reports accepted per second.
+
+**http** (PostGIS, as **accept**): the same 10,000 stations behind a real server
+(``bench/http_app.py``: ``create_app`` started as ``stationfinder serve --workers N
+--no-access-log`` starts it, reports' rate limit off, 127.0.0.1 a trusted proxy), and
+``wrk -t1 -cC -d<seconds>s -s bench/reports_post.lua`` posting random couriers' reports
+(random station, kind, device token and forwarded address); requests per second of
+201 answers (any other answer or a socket error aborts).
 """
 
 from __future__ import annotations
@@ -181,11 +188,59 @@ def accept_part(url: str, threads: int, seconds: float) -> dict[str, Any]:
         admin.dispose()
 
 
+def http_part(url: str, workers: int, connections: int, seconds: float) -> dict[str, Any]:
+    import os
+    import re
+    import subprocess
+
+    from bench.bench_http import Server, ensure_wrk
+
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    name = f"sf_bench_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    target = str(sa.make_url(url).set(database=name))
+    saved = dict(os.environ)
+    try:
+        registry = open_registry(target)
+        lon, lat, _ = make_registry(10_000, np.random.default_rng(3))
+        registry.create_many(
+            items=[
+                build_station_data({"name": f"驿站{i}", "lon": float(x), "lat": float(y)})
+                for i, (x, y) in enumerate(zip(lon.tolist(), lat.tolist(), strict=True))
+            ]
+        )
+        registry.close()
+        os.environ |= {"STATIONFINDER_RATE_LIMIT_REPORTS_PER_MIN": "0",
+                       "STATIONFINDER_TRUSTED_PROXIES": "127.0.0.1"}  # fmt: skip
+        wrk = ensure_wrk()
+        script = Path(__file__).resolve().parent / "reports_post.lua"
+        with Server(target, workers=workers, access_log=False) as server:
+            cmd = [wrk, "-t1", f"-c{connections}", f"-d{seconds:g}s", "-s", str(script),
+                   server.base]  # fmt: skip
+            subprocess.run([*cmd[:3], "-d2s", *cmd[4:]], check=True, capture_output=True)
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        if "Non-2xx" in out or "Socket errors" in out:
+            raise RuntimeError(f"wrk saw errors or non-2xx answers:\n{out}")
+        rate = re.search(r"Requests/sec:\s+([0-9.]+)", out)
+        if rate is None:
+            raise RuntimeError(f"no figures from wrk:\n{out}")
+        return {"workers": workers, "connections": connections, "per_s": float(rate.group(1))}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
 def main() -> None:
     import os
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--part", choices=["flags", "accept", "both"], default="both")
+    ap.add_argument("--part", choices=["flags", "accept", "http", "both"], default="both")
+    ap.add_argument("--workers", default="1,2", help="http: server workers, each run")
+    ap.add_argument("--connections", default="4,16", help="http: wrk connections, each run")
     ap.add_argument("--stations", type=int, default=150_000)
     ap.add_argument("--queries", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=8)
@@ -222,6 +277,15 @@ def main() -> None:
             for n in [int(t) for t in args.threads.split(",")]:
                 a = accept_part(args.postgres_url, n, args.seconds)
                 lines.append(f"| {a['threads']} | {a['reports']:,} | {a['per_s']:,.0f} |")
+    if args.part == "http":
+        if not args.postgres_url:
+            sys.exit("http: no PostgreSQL URL (--postgres-url)")
+        lines += ["Reports accepted over HTTP on PostGIS (10,000 stations):", "",
+                  "| workers | connections | reports per second |", "|---:|---:|---:|"]  # fmt: skip
+        for w in [int(x) for x in args.workers.split(",")]:
+            for c in [int(x) for x in args.connections.split(",")]:
+                h = http_part(args.postgres_url, w, c, args.seconds)
+                lines.append(f"| {w} | {c} | {h['per_s']:,.0f} |")
     lines += ["", f"Machine: {platform.machine()}, Python {platform.python_version()}; "
               f"command: `bench/bench_reports.py {' '.join(sys.argv[1:])}`"]  # fmt: skip
     text = "\n".join(lines)

@@ -44,6 +44,7 @@ NAMES = {
     500: "键盘驿站",  # the sheet by keyboard
     600: "错误驿站",  # a refused report
     700: "安静驿站",  # never reported
+    800: "重开驿站",  # the sheet closed and opened again at once
 }
 
 
@@ -284,6 +285,31 @@ def test_the_sheet_by_keyboard(page: Page, served: tuple[str, FastAPI]) -> None:
         "刚刚 1 位骑手反馈：没有饮用水"
     )
     assert [(r.kind, r.note) for r in stored(app, "键盘驿站")] == [("no_water", "饮水机没水")]
+    page.assert_clean()
+
+
+def test_a_sheet_opened_again_before_its_close_event_keeps_its_station(
+    page: Page, served: tuple[str, FastAPI]
+) -> None:
+    """A dialog's close event comes a task after it closed: a rider quick enough to open
+    the sheet again first (CI's keyboard test was) must still report on that station,
+    not on "null"."""
+    _, app = served
+    page.open()
+    dialog = open_sheet(page, "重开驿站")
+    # Closed and opened again in one task: the close event is queued behind the opening.
+    page.page.evaluate(
+        """() => {
+            document.getElementById("sf-sheet").close();
+            document.querySelector('[aria-label="反馈：重开驿站"]').click();
+        }"""
+    )
+    page.page.evaluate("() => new Promise((done) => setTimeout(done, 0))")  # it has come
+    assert dialog.is_visible()
+    page.page.get_by_role("button", name="没有饮用水").click()
+    page.page.locator("#sf-sheet-send").click()
+    closed_after_sending(page, dialog)
+    assert [r.kind for r in stored(app, "重开驿站")] == ["no_water"]
     page.assert_clean()
 
 

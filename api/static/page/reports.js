@@ -152,6 +152,9 @@ function openSheet(id) {
 }
 
 function closed() {
+  // The close event comes a moment after the sheet closed: if it was opened again
+  // meanwhile (Escape, then Enter on the same button), this event is the old one's.
+  if ($("sf-sheet").open) return;
   // Focus back where the rider was: the card's report button (the card may have been
   // drawn again meanwhile, so it is looked up, not remembered).
   const li = sheet.station === null ? null : cardOf(sheet.station);
