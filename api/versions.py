@@ -1,7 +1,9 @@
 """Reading one's own writes on any server (issue 18).
 
 - Every answer to a write (``POST``, ``PUT``, ``PATCH``, ``DELETE``) that succeeded
-  carries ``X-Registry-Version``: the store's change sequence once it committed.
+  carries ``X-Registry-Version``: the store's change sequence once it committed. Not a
+  courier's report, which changes no station (its flags reach every worker by the
+  reports' own log).
 - A read with ``X-Min-Registry-Version: N`` (or ``min_version=N``) from a worker whose
   index has not applied change N yet makes it catch up at once (``Registry.sync``: one
   query, then the changed stations) rather than at its next poll. Every server reads the
@@ -22,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.edge import header
-from api.traffic import WRITE_METHODS
+from api.traffic import WRITE_METHODS, Traffic, traffic_of
 from geo.errors import StationError
 from geo.registry import Registry
 
@@ -69,7 +71,13 @@ class RegistryVersions:
             return
 
         async def tagged(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] < 400:
+            # A courier's report changes no station: the version would not find it
+            # elsewhere, and reading it cost a report a thread trip and a query.
+            if (
+                message["type"] == "http.response.start"
+                and message["status"] < 400
+                and traffic_of(scope) is not Traffic.REPORT
+            ):
                 try:
                     version = await asyncio.to_thread(registry.store.last_change)
                 except StationError:  # the database went away after the write

@@ -47,3 +47,13 @@ def test_failed_writes_and_reads_carry_no_version(client: TestClient) -> None:
     assert "x-registry-version" not in refused.headers
     odd = client.get("/healthz", headers={"X-Min-Registry-Version": "99999999999999999999"})
     assert odd.status_code == 200  # a made-up or malformed version changes nothing
+
+
+def test_a_couriers_report_carries_no_version(client: TestClient) -> None:
+    """A report changes no station: no version to read it by (its flags reach the other
+    workers through the reports' own log), and no query to find one."""
+    made = client.post("/v1/stations", json=feature(name="反馈驿站"), headers=AUTH)
+    sent = client.post(f"/v1/stations/{made.json()['id']}/reports", json={"kind": "no_water"},
+                       headers={"X-Device-Token": "courier-device-0001"})  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    assert "x-registry-version" not in sent.headers
