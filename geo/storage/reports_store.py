@@ -20,7 +20,14 @@ from geo.reports.live import StationLive
 from geo.reports.model import NewReport, Report, ReportClient, ReportStatus
 from geo.reports.moderation import Verdict, VerdictResult, confirmed_station
 from geo.reports.reopen import check_reopening
-from geo.storage import access_sql, changes_sql, reopen_sql, reports_sql, stations_sql
+from geo.storage import (
+    access_sql,
+    changes_sql,
+    reopen_sql,
+    reports_live_sql,
+    reports_sql,
+    stations_sql,
+)
 from geo.storage.base import ReportRecords
 from geo.storage.dialect import SqlDialect
 
@@ -61,7 +68,7 @@ class SqlReports(ReportRecords):
         # All stations: one snapshot (two queries); a few: single reads, no transaction.
         engine = self.engine if station_ids is None else self.reader
         with engine.connect() as conn:
-            return reports_sql.live_states(conn, now, station_ids)
+            return reports_live_sql.live_states(conn, now, station_ids)
 
     @override
     def last_report_change(self) -> int:
