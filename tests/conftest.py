@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 
 from api.main import create_app
 from api.settings import ApiSettings
+from geo.clock import ManualClock, use_clock
 from geo.datums import parse_datum
 from tests.postgres import BACKENDS, store_urls
 
@@ -68,6 +69,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callab
     """Fresh stores for one test, by name: every test using it runs on SQLite and PostGIS."""
     with store_urls(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """A clock that stands still unless the test moves it (ManualClock's default start,
+    Monday 2026-11-23, 12:00 in Beijing): ages, expiry, rate budgets and answers agree.
+    (tests/geo has its own, starting at its T0.)"""
+    with use_clock(ManualClock()) as manual:
+        assert isinstance(manual, ManualClock)
+        yield manual
 
 
 @pytest.fixture

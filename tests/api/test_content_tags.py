@@ -14,17 +14,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from geo.clock import ManualClock, use_clock
+from geo.clock import ManualClock
 from tests.conftest import AUTH, feature, make_app, post_station
 
 REPORTER = {"X-Forwarded-For": "203.0.113.9", "X-Device-Token": "courier-device-0009"}
-
-
-@pytest.fixture
-def clock() -> Iterator[ManualClock]:
-    with use_clock(ManualClock()) as manual:
-        assert isinstance(manual, ManualClock)
-        yield manual
 
 
 @pytest.fixture

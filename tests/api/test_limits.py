@@ -19,7 +19,7 @@ from api.main import ROUTERS, create_app
 from api.rate_limit import Budget, TokenBuckets
 from api.settings import ApiSettings
 from api.traffic import X_TRAFFIC, Traffic, TrafficTable, traffic
-from geo.clock import ManualClock, use_clock
+from geo.clock import ManualClock
 from tests.conftest import AUTH, TOKEN, assert_error, feature
 
 NEAREST = "/v1/stations/nearest?lon=116.4&lat=39.9&open_at=any"
@@ -138,14 +138,6 @@ def test_buckets_are_bounded() -> None:
         buckets.take(f"ip-{i}")
     assert len(buckets._buckets) == 10
     assert buckets.wait_s("ip-99") > 0  # the most recent ones are kept
-
-
-@pytest.fixture
-def clock() -> Iterator[ManualClock]:
-    """A clock that stands still unless the test moves it: every token is accounted for."""
-    with use_clock(ManualClock()) as manual:
-        assert isinstance(manual, ManualClock)
-        yield manual
 
 
 def rate_app(**overrides: Any) -> TestClient:

@@ -12,19 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.schemas.reports import VerdictAnswer
-from geo.clock import ManualClock, use_clock
+from geo.clock import ManualClock
 from tests.api.test_reports import GUOMAO, app_client, audit, nearest_ids, place, sent
 from tests.conftest import AUTH, assert_error
 
 WEDNESDAY_UTC = "2026-11-24T16:00:00Z"  # 2026-11-25 00:00 in Beijing
-
-
-@pytest.fixture
-def clock() -> Iterator[ManualClock]:
-    """A clock that moves only when the test says (Monday 2026-11-23, 12:00 in Beijing)."""
-    with use_clock(ManualClock()) as manual:
-        assert isinstance(manual, ManualClock)
-        yield manual
 
 
 @pytest.fixture

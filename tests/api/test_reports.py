@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geo.access import SYSTEM
-from geo.clock import ManualClock, use_clock
+from geo.clock import ManualClock
 from geo.datums import wgs84_to_gcj02
 from geo.keys import create_key
 from geo.reports.kinds import REPORT_KINDS
@@ -56,14 +56,6 @@ def app_client(url: str, **overrides: Any) -> TestClient:
 def api(db_url: str) -> Iterator[TestClient]:
     with app_client(db_url) as c:
         yield c
-
-
-@pytest.fixture
-def clock() -> Iterator[ManualClock]:
-    """A clock that moves only when the test says (Monday 2026-11-23, 12:00 in Beijing)."""
-    with use_clock(ManualClock()) as manual:
-        assert isinstance(manual, ManualClock)
-        yield manual
 
 
 def place(

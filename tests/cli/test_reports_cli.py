@@ -6,7 +6,6 @@ languages with exit status 2, and couriers' notes printed as data."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ import cli.reports
 from cli.main import app
 from cli.safe import console
 from geo.access import Actor, cli_actor
-from geo.clock import ManualClock, use_clock
+from geo.clock import ManualClock
 from geo.model import utc_now
 from geo.registry import open_registry
 from geo.reports.kinds import BY_CODE, REPORT_KINDS
@@ -43,14 +42,6 @@ from tests.hostile import HOSTILE
 JINSHUI = ["--name", "金水路驿站", "--lon", "113.69", "--lat", "34.78", "--crs", "wgs84",
            "--amenities", "microwave,toilet"]  # fmt: skip
 CHAOYANG = ["--name", "建国路驿站", "--lon", "116.4612", "--lat", "39.9087", "--crs", "wgs84"]
-
-
-@pytest.fixture
-def clock() -> Iterator[ManualClock]:
-    """Time stands still unless a test moves it: ages, expiry and the API's answers agree."""
-    with use_clock(ManualClock()) as manual:
-        assert isinstance(manual, ManualClock)
-        yield manual
 
 
 @pytest.fixture
