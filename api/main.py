@@ -115,8 +115,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(ContentTags)  # innermost: the router has named the route
+    # Inside the limits (each add_middleware wraps what was added before): a request they
+    # refuse makes no catch-up query, and the request's kind of traffic is known.
+    app.add_middleware(RegistryVersions)
     add_limits(app, settings, [r for router in ROUTERS for r in router.routes])
-    app.add_middleware(RegistryVersions)  # inside the limits: a refused request waits not
     configure_logging(settings.log_format)
     app.add_middleware(RequestObserver, access_log=settings.access_log)  # outermost
     return app

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api import versions
 from tests.conftest import AUTH, feature, make_app
 
 
@@ -57,3 +58,20 @@ def test_a_couriers_report_carries_no_version(client: TestClient) -> None:
                        headers={"X-Device-Token": "courier-device-0001"})  # fmt: skip
     assert sent.status_code == 201, sent.text
     assert "x-registry-version" not in sent.headers
+
+
+def test_a_read_the_limits_refuse_makes_no_catch_up(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The versions sit inside the limits: a refused read asking for a version no
+    worker has cannot make this one query the store."""
+    app = make_app(db_url, rate_limit_search_per_min=1, rate_limit_search_burst=1)
+    with TestClient(app) as c:
+        synced: list[bool] = []  # the catch-ups (the follower's own syncs are not counted)
+        monkeypatch.setattr(versions, "_catch_up", lambda registry: synced.append(True))
+        near = {"lon": "116.3975", "lat": "39.9087", "min_version": "99999999"}
+        assert c.get("/v1/stations/nearest", params=near).status_code == 200
+        assert synced == [True]  # admitted: it caught up
+        refused = c.get("/v1/stations/nearest", params=near)
+        assert refused.status_code == 429
+        assert synced == [True]  # refused: no query
