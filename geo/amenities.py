@@ -182,6 +182,16 @@ def split_codes(value: str | Iterable[str] | None) -> tuple[str, ...]:
 
 def mask_of(codes: Iterable[str]) -> int:
     """Bit mask of validated amenity codes."""
+    if isinstance(codes, tuple):  # a record's: registries repeat few sets
+        return _mask_of_tuple(codes)
+    mask = 0
+    for code in codes:
+        mask |= 1 << BY_CODE[code].bit
+    return mask
+
+
+@lru_cache(maxsize=4096)
+def _mask_of_tuple(codes: tuple[str, ...]) -> int:
     mask = 0
     for code in codes:
         mask |= 1 << BY_CODE[code].bit

@@ -26,8 +26,6 @@ from typing import Any, Final
 
 import folium
 import numpy as np
-import orjson
-import shapely
 from branca.element import Element, Figure
 from shapely.geometry.base import BaseGeometry
 
@@ -36,7 +34,7 @@ from geo.coverage import CoverageResult
 from geo.datums import in_mainland_china
 from maps.assets import ASSETS, cdn_url, read_asset, read_own
 from maps.basemaps import basemaps
-from maps.embed import Verbatim, data_block, script_json
+from maps.embed import GeoJSONText, Verbatim, data_block, script_json
 from maps.i18n import TEXT, parse_lang
 from maps.panels import (
     BASEMAP_NOTE_ID,
@@ -124,8 +122,8 @@ def _label_point(geom: BaseGeometry) -> list[float] | None:
     return [round(point.x, 5), round(point.y, 5)]
 
 
-def _geojson(geom: BaseGeometry) -> Any:
-    return None if geom.is_empty else orjson.loads(shapely.to_geojson(geom))
+def _geojson(geom: BaseGeometry) -> GeoJSONText | None:
+    return None if geom.is_empty else GeoJSONText(geom)
 
 
 def _station_rows(result: CoverageResult) -> list[list[Any]]:

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from typing import Any, Final
 
+import shapely
 from branca.element import Element
+from shapely.geometry.base import BaseGeometry
 
-__all__ = ["Verbatim", "data_block", "script_json"]
+__all__ = ["GeoJSONText", "Verbatim", "data_block", "script_json"]
 
 # Inside a JSON string every one of these is a plain character; escaped, none of them
 # can close a <script>, open an HTML comment, start a Jinja2 tag or end a JS line.
@@ -52,14 +55,40 @@ def _escape_string(match: re.Match[str]) -> str:
     return _UNSAFE.sub(lambda m: _ESCAPES[m.group(0)], token) if _UNSAFE.search(token) else token
 
 
+class GeoJSONText:
+    """A geometry in a :func:`script_json` value, written as GEOS writes its GeoJSON
+    (numbers and GeoJSON's own member names), not parsed into lists of floats to be
+    written again: that was most of a coverage page's JSON time."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, geom: BaseGeometry) -> None:
+        self.text: str = shapely.to_geojson(geom)
+
+
 def script_json(value: Any) -> str:
     """Compact JSON that is safe in a ``<script>`` element and inert as template source.
 
     ``json.loads(script_json(v)) == json.loads(json.dumps(v))`` for every JSON value
     ``v``; the text contains no ``<``, ``>``, ``&``, U+2028, U+2029, and no ``{`` or ``}``
-    except the JSON's own object delimiters.
+    except the JSON's own object delimiters. :class:`GeoJSONText` values are the
+    geometries' GeoJSON.
     """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    geometries: list[str] = []
+    marker = f"\x00{secrets.token_hex(16)}\x00"  # no string sent to us can hold it
+
+    def geometry(o: object) -> str:
+        if not isinstance(o, GeoJSONText):
+            raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+        geometries.append(o.text)
+        return marker
+
+    text = json.dumps(
+        value, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=geometry
+    )
+    if geometries:
+        parts = text.split(json.dumps(marker))
+        text = "".join(p + g for p, g in zip(parts, [*geometries, ""], strict=True))
     # Outside strings compact JSON has only digits, letters of true/false/null, the
     # punctuation []{},:.+- and quotes, so escaping inside the strings is enough.
     return _STRING.sub(_escape_string, text)

@@ -1,19 +1,20 @@
 """Coverage figures and geometries: which share of each district lies within a radius.
 
 A point is *covered* at radius r for a filter when an open station passing the filter
-lies within r metres of it. The covered area is the union of the stations' discs,
-built as buffers in the area's equal-area CRS (:func:`~geo.coverage.area.equal_area_crs`,
-metres), intersected with each district and measured there. Stations outside the area
-count too: a worker at a district's edge can ride to the station across the line.
-
-A buffer is a 64-gon, whose area is 0.16 % less than its circle's; its radius is scaled
-up (:mod:`geo.coverage.discs`) so that each disc has its circle's exact area (the polygon's
-boundary then stays within 0.08 % of r). Figures use the full-resolution district
-outlines; only the geometries returned for drawing are simplified.
+lies within r metres of it, in the area's equal-area CRS
+(:func:`~geo.coverage.area.equal_area_crs`, metres). The covered area is the union of
+the stations' circles, measured in each district exactly (the circles themselves, not
+polygons: :mod:`geo.coverage.circles`) against the full-resolution district outlines.
+Stations outside the area count too: a worker at a district's edge can ride to the
+station across the line. Only the geometries returned for drawing are approximations:
+unions of polygons, simplified (:mod:`geo.coverage.discs`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -26,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.amenities import mask_of
 from geo.coverage.area import StudyArea, equal_area_crs
+from geo.coverage.circles import covered_points
 from geo.coverage.discs import covered_all, polygonal, simplified
 from geo.coverage.params import AmenityFilter
 from geo.model import Station
@@ -179,7 +181,35 @@ def _to_display(geom: BaseGeometry, to_wgs84: Transformer) -> BaseGeometry:
     """A projected geometry's polygons in WGS84, rounded to ~1 m."""
     wgs = _project(np.array([polygonal(geom)], dtype=object), to_wgs84)[0]
     rounded: BaseGeometry = shapely.transform(wgs, lambda xy: np.round(xy, _DISPLAY_DECIMALS))
+    if not shapely.is_valid(rounded):  # rounding made two edges cross or touch
+        rounded = polygonal(shapely.make_valid(rounded))
     return rounded
+
+
+_WHOLES: OrderedDict[bytes, tuple[bytes, bytes]] = OrderedDict()  # the last few areas
+_WHOLES_KEPT: Final = 16
+_WHOLES_LOCK = threading.Lock()
+
+
+def _whole(districts_m: GeomArray, simplify_m: float) -> tuple[BaseGeometry, BaseGeometry]:
+    """The union of the districts and its simplified outline: new geometries each time
+    (a caller prepares them; prepared geometries are not shared between threads), from
+    WKB kept for the last few areas (the union is a tenth of a city's figures)."""
+    key = hashlib.sha256(b"".join(shapely.to_wkb(districts_m)) + repr(simplify_m).encode())
+    with _WHOLES_LOCK:
+        kept = _WHOLES.get(key.digest())
+        if kept is not None:
+            _WHOLES.move_to_end(key.digest())
+    if kept is None:
+        whole = shapely.union_all(districts_m)
+        kept = (shapely.to_wkb(whole), shapely.to_wkb(simplified(whole, simplify_m)))
+        with _WHOLES_LOCK:
+            _WHOLES[key.digest()] = kept
+            while len(_WHOLES) > _WHOLES_KEPT:
+                _WHOLES.popitem(last=False)
+    whole_m: BaseGeometry = shapely.from_wkb(kept[0])
+    whole_simple: BaseGeometry = shapely.from_wkb(kept[1])
+    return whole_m, whole_simple
 
 
 def _safe_share(part: float | np.floating[Any], whole: float | np.floating[Any]) -> float:
@@ -231,10 +261,9 @@ def compute_coverage(
     to_m = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     districts_m = _project(np.asarray(area.districts.geometry.values, dtype=object), to_m)
-    whole_m: BaseGeometry = shapely.union_all(districts_m)
+    whole_m, whole_simple = _whole(districts_m, simplify_m)
     shapely.prepare(districts_m)
     shapely.prepare(whole_m)
-    whole_simple = simplified(whole_m, simplify_m)
     district_km2 = shapely.area(districts_m) / 1e6
     whole_km2 = float(shapely.area(whole_m)) / 1e6
 
@@ -261,7 +290,6 @@ def compute_coverage(
         whole_simple,
         simplify_m,
         drawing=not overview,
-        keep_unions=demand is not None,
     )
     for fi, flt in enumerate(filters):
         passes = selections[fi]
@@ -269,10 +297,10 @@ def compute_coverage(
         total_radii: list[RadiusFigures] = []
         for radius in radii:
             done = computed[fi, radius]
-            discs, covered, covered_whole_km2 = done.discs, done.km2, done.whole_km2
+            covered, covered_whole_km2 = done.km2, done.whole_km2
             demand_cov = None
             if demand is not None:
-                demand_cov = shapely.contains_xy(discs, dx, dy)
+                demand_cov = covered_points(sx[passes], sy[passes], radius, dx, dy)
             for i in range(len(districts_m)):
                 share = None
                 if demand is not None and demand_cov is not None:

@@ -14,7 +14,7 @@ from geo.model import Station, Status
 from geo.storage import filter_sql
 from geo.storage.base import BBox, Page
 from geo.storage.dialect import SqlDialect
-from geo.storage.rows import readable_station, station
+from geo.storage.rows import STATION_COLUMNS, readable_station, station_of_row
 from geo.storage.schema import MAX_ID, stations
 from geo.textsearch import Term, like_pattern
 
@@ -71,6 +71,9 @@ def list_condition(
     return sa.and_(*where)
 
 
+_RECORD = tuple(stations.c[c] for c in STATION_COLUMNS)
+
+
 def list_page(
     conn: Connection,
     cond: sa.ColumnElement[bool],
@@ -83,13 +86,13 @@ def list_page(
     not given), from ``offset``; and their total."""
     total = conn.scalar(sa.select(sa.func.count()).select_from(stations).where(cond))
     rows = conn.execute(
-        sa.select(stations)
+        sa.select(*_RECORD)  # a record's columns in its order: no lookups by name
         .where(cond)
         .order_by(*(order or [stations.c.id]))
         .limit(limit)
         .offset(min(offset, MAX_ID))  # past 2**63 every page is empty anyway
     )
-    return Page(items=[station(r) for r in rows], total=int(total or 0))
+    return Page(items=[station_of_row(r) for r in rows], total=int(total or 0))
 
 
 def scan_area(

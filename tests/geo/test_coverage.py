@@ -203,7 +203,7 @@ def test_covered_share_of_a_real_district_matches_geodesic_sampling() -> None:
     Tolerance: 0.002 in share (0.2 points). The sampling grid is 40 m; on a regular grid
     the errors along the discs' edges mostly cancel: measured differences are at most
     0.0005 at 40 m and 0.0001 at 20 m, shrinking with the step as they should (the
-    64-gon discs themselves are within 0.08 % of the radius).
+    figures are the circles' own, :mod:`geo.coverage.circles`).
     """
     area = resolve_area("beijing", "东城区")
     rng = np.random.default_rng(4)

@@ -18,6 +18,7 @@ from typing import Any
 
 import jinja2
 import pytest
+import shapely
 from branca.element import Element, Figure, MacroElement
 from folium.template import Template
 from hypothesis import given
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 from geo.coverage import CoverageResult
 from maps import assets
 from maps.coverage_map import CoverageLayers, render_coverage_html
-from maps.embed import Verbatim, data_block, script_json
+from maps.embed import GeoJSONText, Verbatim, data_block, script_json
 from tests.hostile import HOSTILE, STORABLE, TEMPLATE_EXPR, TEMPLATE_RCE
 from tests.maps.factories import EVALUATED, as_station, map_payload, station_data, station_rows
 
@@ -169,6 +170,24 @@ def test_script_json_of_any_value(value: Any) -> None:
     out = script_json(value)
     assert json.loads(out) == value
     _inert(out)
+
+
+@given(json_values, st.text())
+def test_geometries_are_written_as_geojson_beside_any_text(value: Any, text: str) -> None:
+    """A geometry's GeoJSON goes in as GEOS writes it; text around it, even text shaped
+    like the placeholder the geometry takes meanwhile, stays text."""
+    shape = shapely.Polygon([(116.4, 39.9), (116.41, 39.9), (116.405, 39.91)])
+    lookalike = ["\x00" + "0" * 32 + "\x00", "\x00", text]
+    out = script_json({"a": [GeoJSONText(shape), lookalike], "v": value, "b": GeoJSONText(shape)})
+    back = json.loads(out)
+    geometry = json.loads(shapely.to_geojson(shape))
+    assert back == {"a": [geometry, lookalike], "v": value, "b": geometry}
+    _inert(out)
+
+
+def test_script_json_still_refuses_other_objects() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        script_json({"geometry": shapely.Point(1, 2)})
 
 
 def test_script_json_refuses_what_json_parse_cannot_read() -> None:
