@@ -59,6 +59,7 @@ def _compute(
     demand_crs: str | None,
     database_url: str | None,
     exclude_confirmed: str | None = None,
+    drawing: bool = True,
 ) -> CoverageResult:
     points = checked(lambda: read_demand(demand, crs=demand_crs)) if demand else None
     if points is not None:  # the datum rule: say which datum was read, and why
@@ -79,6 +80,7 @@ def _compute(
             radius_m=radius_m,
             demand=points,
             exclude_confirmed=exclude_confirmed,
+            drawing=drawing,
         )
 
 
@@ -163,6 +165,7 @@ def coverage_stats(
         demand_crs=demand_crs,
         database_url=database_url,
         exclude_confirmed=exclude_confirmed,
+        drawing=False,  # a table: figures only
     )
     data = write_table(result, fmt)
     if out_path is None:

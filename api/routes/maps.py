@@ -164,7 +164,7 @@ async def coverage_stats(
     fmt = check_format(fmt)
     question = Question(city, district, _tuple(amenities), radius_m, exclude_confirmed)
     return await coverage_answers(request.app).answer(
-        request, registry, question, output=("stats", fmt),
+        request, registry, question, output=("stats", fmt), drawing=False,
         render=lambda result: _table(result, fmt),
     )  # fmt: skip
 

@@ -93,6 +93,7 @@ def build_coverage(
     demand: DemandPoints | None = None,
     exclude_confirmed: str | Sequence[str] | None = None,
     overview: bool | None = None,
+    drawing: bool = True,
 ) -> CoverageResult:
     """Validate a coverage question and answer it from the registry's open stations.
 
@@ -105,7 +106,8 @@ def build_coverage(
     validated before any station is read. `overview` (default: when the area has more
     than :data:`OVERVIEW_STATIONS` open stations or :data:`OVERVIEW_DISTRICTS`
     districts) keeps figures and coarser district outlines only: no stations, no covered
-    area to draw (:attr:`CoverageResult.overview`).
+    area to draw (:attr:`CoverageResult.overview`). Without `drawing`, the layers are
+    left empty: figures only, for a table.
 
     Raises
     ------
@@ -130,5 +132,6 @@ def build_coverage(
         demand=demand,
         simplify_m=overview_tolerance_m(area) if overview else DEFAULT_SIMPLIFY_M,
         overview=overview,
+        drawing=drawing,
     )
     return result if overview else dataclasses.replace(result, stations=tuple(stations))

@@ -48,6 +48,7 @@ IntArray = npt.NDArray[np.int64]
 GeomArray = npt.NDArray[np.object_]
 
 DEFAULT_SIMPLIFY_M: Final = 15.0
+_SLIVER_M2: Final = 1.0  # drawn parts smaller than this are left out
 _DISPLAY_DECIMALS: Final = 5  # ~1 m: enough for a map, a third of the bytes of full floats
 
 
@@ -178,11 +179,14 @@ def _project(geoms: GeomArray, transformer: Transformer) -> GeomArray:
 
 
 def _to_display(geom: BaseGeometry, to_wgs84: Transformer) -> BaseGeometry:
-    """A projected geometry's polygons in WGS84, rounded to ~1 m."""
-    wgs = _project(np.array([polygonal(geom)], dtype=object), to_wgs84)[0]
+    """A projected geometry's polygons in WGS84, rounded to ~1 m, without the slivers
+    under a square metre an overlay can leave (invisible, and rings that collapse when
+    their coordinates become degrees). Rounding can make a drawn geometry invalid: one
+    to overlay again is repaired by whoever overlays it (``shapely.make_valid``)."""
+    parts = shapely.get_parts(polygonal(geom))
+    parts = parts[shapely.area(parts) >= _SLIVER_M2]
+    wgs = _project(np.array([shapely.multipolygons(parts)], dtype=object), to_wgs84)[0]
     rounded: BaseGeometry = shapely.transform(wgs, lambda xy: np.round(xy, _DISPLAY_DECIMALS))
-    if not shapely.is_valid(rounded):  # rounding made two edges cross or touch
-        rounded = polygonal(shapely.make_valid(rounded))
     return rounded
 
 
@@ -225,6 +229,7 @@ def compute_coverage(
     demand: DemandPoints | None = None,
     simplify_m: float = DEFAULT_SIMPLIFY_M,
     overview: bool = False,
+    drawing: bool = True,
 ) -> CoverageResult:
     """Covered area and share per district, filter and radius, and the map geometries.
 
@@ -246,6 +251,9 @@ def compute_coverage(
     overview : bool
         Figures and district outlines only: the layers' geometries are left empty (a
         province's covered area is too large to draw, and to compute for nothing).
+    drawing : bool
+        False: the layers' geometries are left empty, as in an overview, for an answer
+        that is figures only (a table): drawing is most of a city's time.
 
     Returns
     -------
@@ -289,7 +297,7 @@ def compute_coverage(
         whole_m,
         whole_simple,
         simplify_m,
-        drawing=not overview,
+        drawing=drawing and not overview,
     )
     for fi, flt in enumerate(filters):
         passes = selections[fi]

@@ -38,6 +38,7 @@ FloatArray = npt.NDArray[np.float64]
 GeomArray = npt.NDArray[np.object_]
 
 QUAD_SEGS: Final = 16  # at most 64 vertices per drawn disc
+SEAM_M: Final = 0.01  # neighbouring pieces of the drawn union overlap by twice this
 _WORKERS: Final = max(1, min(4, os.cpu_count() or 1))  # threads for the disc unions
 _POOL: Final = ThreadPoolExecutor(_WORKERS, thread_name_prefix="coverage-unions")
 
@@ -97,7 +98,9 @@ def covered_union(
 
     Cells a disc holds whole are merged as a coverage; discs that stay inside their cells
     touch nothing else and are added as they are; only the rest, discs cut by their
-    cells, are overlaid."""
+    cells, are overlaid. Those are cut by their cells grown by :data:`SEAM_M`, so that
+    neighbours overlap instead of meeting on an edge that floating point puts a hair
+    apart on each side (they would stay separate parts, drawn with a seam between)."""
     if len(centres) == 0:
         return shapely.Polygon()
     each = disc_polygons(centres, radius_m, quad_segs)
@@ -108,7 +111,8 @@ def covered_union(
         core = shapely.coverage_union_all(cells[whole])
     except shapely.errors.GEOSException:  # cells that do not quite share edges
         core = shapely.union_all(cells[whole])
-    merged = shapely.union_all(np.append(shapely.intersection(each[rim], cells[rim]), core))
+    grown = shapely.buffer(cells[rim], SEAM_M, join_style="mitre")
+    merged = shapely.union_all(np.append(shapely.intersection(each[rim], grown), core))
     parts = shapely.get_parts(polygonal(merged))
     parts = np.concatenate([parts[~shapely.is_empty(parts)], each[alone]])
     union: BaseGeometry = shapely.multipolygons(parts)

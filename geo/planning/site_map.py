@@ -43,6 +43,12 @@ class SitesMap:
     new_demand: np.ndarray
 
 
+def _valid(geom: BaseGeometry) -> BaseGeometry:
+    """A drawn geometry made valid for an overlay (rounding for display can make two
+    of its rings touch)."""
+    return geom if shapely.is_valid(geom) else polygonal(shapely.make_valid(geom))
+
+
 def sites_map_data(registry: Registry, plan: SitesResult) -> SitesMap:
     """The layers of a map of `plan`, from the registry's open stations now."""
     flt = AmenityFilter(plan.amenities)
@@ -63,7 +69,7 @@ def sites_map_data(registry: Registry, plan: SitesResult) -> SitesMap:
     covered_by_sites = sites.layers[0].covered
     covered_before = before.layers[0].covered
     newly = (
-        polygonal(shapely.difference(covered_by_sites, covered_before))
+        polygonal(shapely.difference(_valid(covered_by_sites), _valid(covered_before)))
         if not covered_by_sites.is_empty
         else covered_by_sites
     )

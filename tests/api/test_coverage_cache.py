@@ -50,12 +50,14 @@ class Counted:
 
     def __init__(self, *, hold: bool = False) -> None:
         self.calls = 0
+        self.drawn: list[bool] = []  # whether each call computed the drawings
         self.hold = hold
         self.entered = threading.Semaphore(0)
         self.release = threading.Event()
 
     def __call__(self, registry: Any, **question: Any) -> CoverageResult:
         self.calls += 1
+        self.drawn.append(question.get("drawing", True))
         if self.hold:
             self.entered.release()
             assert self.release.wait(WAIT_S), "the test never released the computation"
@@ -146,18 +148,32 @@ def test_other_questions_are_computed_again(client: TestClient) -> None:
 
 def test_every_output_of_one_question_shares_one_computation(client: TestClient) -> None:
     compute = counted(client)
-    for fmt in ("json", "csv", "xlsx"):
-        assert client.get(STATS, params=DONGCHENG | {"format": fmt}).status_code == 200
     html = client.get(MAP, params=DONGCHENG)
     english = client.get(MAP, params=DONGCHENG | {"lang": "en"})
     assert html.status_code == english.status_code == 200
     assert html.headers["content-type"].startswith("text/html")
     assert "Dongcheng" in english.text
+    for fmt in ("json", "csv", "xlsx"):  # the map's result holds the figures too
+        assert client.get(STATS, params=DONGCHENG | {"format": fmt}).status_code == 200
     assert compute.calls == 1
+    assert compute.drawn == [True]
     # Each output is drawn once, then served as it was drawn, headers included.
     csv_again = client.get(STATS, params=DONGCHENG | {"format": "csv"})
     assert 'filename="coverage-beijing.csv"' in csv_again.headers["content-disposition"]
     assert csv_again.headers["content-type"].startswith("text/csv")
+
+
+def test_the_stats_compute_no_drawings(client: TestClient) -> None:
+    """Figures only for the stats (tests/geo/test_coverage.py checks they are the same
+    figures); a later map of the same question computes its drawings once."""
+    compute = counted(client)
+    for fmt in ("json", "csv"):
+        assert client.get(STATS, params=DONGCHENG | {"format": fmt}).status_code == 200
+    assert compute.drawn == [False]
+    assert client.get(MAP, params=DONGCHENG).status_code == 200
+    assert client.get(MAP, params=DONGCHENG | {"lang": "en"}).status_code == 200
+    assert client.get(STATS, params=DONGCHENG | {"format": "xlsx"}).status_code == 200
+    assert compute.drawn == [False, True]
 
 
 def test_a_write_through_the_api_invalidates(client: TestClient) -> None:

@@ -329,3 +329,19 @@ def test_figures_are_plain_floats() -> None:
     assert type(rf.covered_km2) is float
     assert type(result.districts[0].area_km2) is float
     assert dataclasses.asdict(result.total)["filters"][0]["radii"][0]["share"] == rf.share
+
+
+def test_figures_without_drawing_are_the_same_figures() -> None:
+    """`coverage stats` asks for figures only: the same numbers, no geometry drawn."""
+    lons, lats = [116.40, 116.39, 116.43], [39.90, 39.91, 39.89]
+    points = StationPoints.from_lonlat(lons, lats)
+    both = {
+        drawing: compute_coverage(
+            SQUARE, points, filters=ALL, radii=(300.0, 900.0), drawing=drawing
+        )
+        for drawing in (True, False)
+    }
+    assert shares(both[False]) == shares(both[True])
+    assert both[False].districts == both[True].districts
+    assert all(layer.covered.is_empty for layer in both[False].layers)
+    assert not any(layer.covered.is_empty for layer in both[True].layers)

@@ -178,3 +178,32 @@ def test_the_drawn_union_is_the_union_of_the_drawn_discs(
     band = 2 * math.pi * r * len(centres) * 7.5  # every circle's length x the deviation
     assert shapely.symmetric_difference(got, want).area <= 1e-6 + 0.05 * band
     assert got.area == pytest.approx(want.area, rel=0.01, abs=1e-6)
+
+
+@SLOW
+@given(point_sets, radius)
+def test_the_drawn_union_has_no_seams(points: list[tuple[float, float]], r: float) -> None:
+    """Pieces of neighbouring cells merge: no two parts of the drawn union touch or come
+    within a millimetre (they would be drawn with a line between them)."""
+    x = np.array([p[0] for p in points], dtype=np.float64)
+    y = np.array([p[1] for p in points], dtype=np.float64)
+    centres, cells = voronoi_cells(x, y, r * area_match(2) + 1.0)
+    parts = shapely.get_parts(covered_union(centres, cells, r, drawing_quad_segs(r, 15.0)))
+    for i in range(len(parts)):
+        assert not shapely.dwithin(parts[i], parts[i + 1 :], 1e-3).any()
+
+
+def test_a_city_s_drawn_union_has_the_parts_of_geos_union() -> None:
+    """800 stations scattered as in a city (clusters and strays), 500 m: as many parts
+    as GEOS's union of the same discs. (Cut by the cells unguarded, pieces that met their
+    neighbours a hair apart stayed parts of their own: Beijing's 500 m union had 1,017
+    parts for GEOS's 691, drawn with lines across the covered area.)"""
+    rng = np.random.default_rng(20261207)
+    hubs = rng.uniform(0, 20_000, size=(12, 2))
+    near = hubs[rng.integers(0, 12, 600)] + rng.normal(0, 1_200, size=(600, 2))
+    xy = np.round(np.vstack([near, rng.uniform(0, 20_000, size=(200, 2))]), 1)
+    q = drawing_quad_segs(500.0, 15.0)
+    centres, cells = voronoi_cells(xy[:, 0], xy[:, 1], 500.0 * area_match(2) + 1.0)
+    got = shapely.get_parts(covered_union(centres, cells, 500.0, q))
+    want = shapely.get_parts(shapely.union_all(disc_polygons(centres, 500.0, q)))
+    assert len(got) == len(want)
