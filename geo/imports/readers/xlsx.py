@@ -1,4 +1,6 @@
-"""Excel ``.xlsx`` workbooks, streamed (openpyxl's read-only mode).
+"""Excel ``.xlsx`` workbooks: the sheet and its header found with openpyxl's read-only
+mode, the data rows read by calamine where it reads them alike (:mod:`.xlsx_calamine`),
+otherwise streamed by openpyxl.
 
 Rows are numbered as the sheet numbers them (header row and blank rows count). A cell
 is read as the value Excel stored for it; a formula whose result the file does not
@@ -37,6 +39,7 @@ from geo.imports.readers.base import (
     unreadable,
     warnings_as_notes,
 )
+from geo.imports.readers.xlsx_calamine import calamine_can_read, calamine_rows
 
 _WHAT: Final = "an Excel .xlsx workbook"
 
@@ -125,7 +128,11 @@ def open_xlsx(path: Path, name: str, sheet: str | None) -> Source:
     total = recorded_rows - header_row if recorded_rows > header_row else None
 
     def rows() -> Iterator[RawRow]:
-        cells_by_row = _sheet_rows(ws, header_row + 1)
+        try:
+            fast = calamine_rows(path, ws.title, header_row + 1) if calamine_can_read(ws) else None
+        except Exception as exc:
+            raise unreadable(name, _WHAT, exc, [path]) from None
+        cells_by_row = fast if fast is not None else _sheet_rows(ws, header_row + 1)
         try:
             for number, cells in cells_by_row:
                 uncached = _uncached(headers, cells)
