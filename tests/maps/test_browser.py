@@ -426,6 +426,30 @@ def test_the_summary_never_covers_the_area_open_or_closed(
         context.close()
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_on_a_phone_the_title_is_never_under_the_layer_control(
+    chromium: Any, result_with_demand: CoverageResult, tmp_path: Path, lang: str
+) -> None:
+    """At 360 px the English title ("Rest-station coverage: Dongcheng District") ran
+    under the layer button, which hid its end."""
+    path = tmp_path / f"coverage-{lang}.html"
+    path.write_text(render_coverage_html(result_with_demand, lang=lang), encoding="utf-8")
+    context = chromium.new_context(viewport={"width": 360, "height": 740})
+    try:
+        b = Browser(context.new_page())
+        b.block_network()
+        b.open(path)
+        b.page.locator("#sf-basemap-note").wait_for(state="visible")  # the title's full height
+        title = b.page.locator(".sf-title").bounding_box()
+        control = b.page.locator("details.sf-control").bounding_box()
+        assert not overlaps(title, control)
+        assert title["x"] + title["width"] <= 360
+        b.page.screenshot(path=str(OUTPUT / f"coverage-title-360-{lang}.png"))
+        assert b.errors == []
+    finally:
+        context.close()
+
+
 def test_javascript_gcj02_transform_matches_python(browser: Browser, page_file: Path) -> None:
     b = browser
     b.block_network()
