@@ -55,6 +55,11 @@ class SqlDialect(ABC):
         returns the ids, in order, and the rows still to insert with their id first
         (``stations_sql.insert_ids`` inserts those in one ``executemany``)."""
 
+    def insert_rows(self, conn: Connection, sql: str, rows: Sequence[Row]) -> None:
+        """Insert new stations' rows (their id first) with ``sql``, in one
+        ``executemany``; SQLite indexes their text in bulk."""
+        conn.exec_driver_sql(sql, rows)
+
     @abstractmethod
     def lock_changes(self, conn: Connection) -> None:
         """Take, to the end of the transaction, the lock under which writers append to

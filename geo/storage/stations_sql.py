@@ -148,7 +148,7 @@ def insert_ids(
         with conn.begin_nested():  # a failed batch leaves the enclosing transaction usable
             ids, todo = dialect.insert_first(conn, rows)
             if todo:
-                conn.exec_driver_sql(insert_sql(conn), todo)
+                dialect.insert_rows(conn, insert_sql(conn), todo)
     except IntegrityError as exc:
         if "external_id" not in str(exc.orig):
             raise
