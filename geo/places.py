@@ -68,6 +68,7 @@ class Disagreement:
     place: Place | None  # where the position is
     lon: float
     lat: float
+    named: tuple[str, ...]  # the full names of the areas the label may mean, if any
 
     @property
     def reason(self) -> str:
@@ -76,13 +77,9 @@ class Disagreement:
             return "outside_districts"
         return "district_mismatch" if self.named else "unknown_area"
 
-    @property
-    def named(self) -> tuple[str, ...]:
-        """The full names of the areas the label may mean (none if it names none)."""
-        from geo.outlines.areas import all_areas, codes_named
-
-        areas = all_areas()
-        return tuple(areas[c].full_name for c in sorted(codes_named(self.given)))
+    def at(self, lon: float, lat: float) -> Disagreement:
+        """The same label and verdict for another position in the same district."""
+        return Disagreement(self.field, self.given, self.place, lon, lat, self.named)
 
     def messages(self) -> tuple[str, str]:
         """What is wrong, in English and Chinese (a long label cut short)."""
@@ -126,7 +123,7 @@ def disagreements(
     labels: Mapping[str, Any], place: Place | None, lon: float, lat: float
 ) -> list[Disagreement]:
     """The labels among ``labels`` (place fields a client sent) that ``place`` belies."""
-    from geo.outlines.areas import codes_named
+    from geo.outlines.areas import all_areas, codes_named
 
     found = []
     for field in PLACE_FIELDS:
@@ -134,10 +131,11 @@ def disagreements(
         if given is None or given == "":
             continue
         text = str(given)
-        if place is None or not (
-            codes_named(text) & {place.adcode, place.city_adcode, place.province_adcode}
-        ):
-            found.append(Disagreement(field, text, place, lon, lat))
+        codes = codes_named(text)
+        if place is None or not codes & {place.adcode, place.city_adcode, place.province_adcode}:
+            areas = all_areas()
+            named = tuple(areas[c].full_name for c in sorted(codes))
+            found.append(Disagreement(field, text, place, lon, lat, named))
     return found
 
 

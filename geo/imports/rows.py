@@ -33,7 +33,7 @@ from geo.imports.readers import MAX_CELL_CHARS, RawRow
 from geo.imports.report import Issue
 from geo.model import PLACE_FIELDS, StationData, build_station_data
 from geo.outlines.national import Place
-from geo.places import disagreements, locate, place_values
+from geo.places import Disagreement, disagreements, locate, place_values
 
 
 @dataclass
@@ -287,11 +287,11 @@ def read_rows(
     ) | {"lon", "lat"}
     results = []
     labelled: list[str] = [f for f in PLACE_FIELDS if f in mapping.columns]
-    agreed: dict[tuple[Any, ...], dict[str, Any]] = {}  # see _set_place
+    checked: dict[tuple[Any, ...], tuple[dict[str, Any], list[Disagreement]]] = {}
     for row, row_fields, position in zip(rows, fields, positions, strict=True):
         if position is not None:
             row_fields["lon"], row_fields["lat"] = position
-            _set_place(row, row_fields, next(districts), labelled, agreed)
+            _set_place(row, row_fields, next(districts), labelled, checked)
         results.append(_finish(row, row_fields, given))
     return results
 
@@ -301,23 +301,23 @@ def _set_place(
     fields: dict[str, Any],
     place: Place | None,
     labelled: list[str],
-    agreed: dict[tuple[Any, ...], dict[str, Any]],
+    checked: dict[tuple[Any, ...], tuple[dict[str, Any], list[Disagreement]]],
 ) -> None:
     """The row's place fields from its position; a district, city or province column the
-    position belies is a warning (the position decides). ``agreed`` maps the (district,
-    labels) pairs of the chunk already checked and found to agree to their place fields
-    (a column's few distinct names repeat down the file)."""
+    position belies is a warning (the position decides). ``checked`` maps the (district,
+    labels) pairs of the chunk already checked to their place fields and the labels found
+    wrong (a column's few distinct names repeat down the file): a later row with the same
+    pair gets the same verdicts, each message naming its own position."""
+    lon, lat = fields["lon"], fields["lat"]
     key = (None if place is None else place.adcode, *map(fields.get, labelled))
-    values = agreed.get(key)
-    if values is None:
-        values = place_values(place)
-        found = disagreements(fields, place, fields["lon"], fields["lat"])
-        if not found:
-            agreed[key] = values
-        for wrong in found:
-            en, zh = wrong.messages()
-            en, zh = f"{en}; the position decides", f"{zh}；以位置为准"
-            row.report(wrong.field, wrong.reason, False, en, zh, wrong.given)
+    done = checked.get(key)
+    if done is None:
+        done = checked[key] = (place_values(place), disagreements(fields, place, lon, lat))
+    values, found = done
+    for wrong in found:
+        en, zh = wrong.at(lon, lat).messages()
+        en, zh = f"{en}; the position decides", f"{zh}；以位置为准"
+        row.report(wrong.field, wrong.reason, False, en, zh, wrong.given)
     fields.update(values)
 
 
