@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from rtree import index as rtree_index
 
 from geo.amenities import AMENITIES
-from geo.geodesy import distance_bearing, ecef
+from geo.geodesy import distance_bearing, ecef, ecef_point
 from geo.hours import is_open_at
 from geo.idmap import IdMap
 from geo.index_entries import STATUS_CODE
@@ -267,8 +267,8 @@ class StationIndex:
         size = len(self._slot) if rarest is None else self._counts[rarest]
         if size == 0 or k < 1 or any(self._counts[bit] == 0 for bit in bits):
             return []
-        q = ecef(lon, lat)
-        qx, qy, qz = (float(v) for v in q)
+        qx, qy, qz = ecef_point(lon, lat)
+        q = np.array((qx, qy, qz))
         status_ok = np.zeros(len(Status), dtype=bool)
         for s in statuses:
             status_ok[STATUS_CODE[s]] = True
@@ -322,7 +322,12 @@ class StationIndex:
         ``when`` is a whole minute, ``cache`` the states known for it."""
         if when is None:
             return np.full(len(slots), -1, dtype=np.int8)
-        distinct, where = np.unique(self._sched[slots], return_inverse=True)
+        scheds = self._sched[slots]
+        # A search's first round asks about a few dozen slots: a loop is cheaper than
+        # sorting them; a widened round asks once per distinct schedule.
+        distinct, where = (
+            (scheds, None) if len(scheds) <= 64 else np.unique(scheds, return_inverse=True)
+        )
         states = []
         for sid in distinct.tolist():
             if sid < 0:
@@ -333,7 +338,8 @@ class StationIndex:
             else:
                 state = cache[sid] = is_open_at(self._schedules[sid], when)
             states.append(-1 if state is None else int(state))
-        return np.array(states, dtype=np.int8)[where]
+        flags = np.array(states, dtype=np.int8)
+        return flags if where is None else flags[where]
 
     def _rank(
         self,
