@@ -266,18 +266,27 @@ def server_env(database_url: str) -> dict[str, str]:
 
 
 class Server:
-    """``python -m bench.http_app --workers N`` (uvicorn as ``serve`` runs it), a child."""
+    """``python -m bench.http_app --workers N`` (uvicorn as ``serve`` runs it), a child;
+    or another ``module`` served the same way (``bench/bench_http_peer.py``'s peer)."""
 
-    def __init__(self, database_url: str, *, workers: int, access_log: bool) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        workers: int,
+        access_log: bool,
+        module: str = "bench.http_app",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_file = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in stop)
         cmd = [
-            sys.executable, "-m", "bench.http_app", "--port", str(self.port),
+            sys.executable, "-m", module, "--port", str(self.port),
             "--workers", str(workers), *([] if access_log else ["--no-access-log"]),
         ]  # fmt: skip
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=server_env(database_url), stdout=self.log_file,
+            cmd, cwd=ROOT, env=server_env(database_url) | (env or {}), stdout=self.log_file,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         self._wait_ready(workers)
