@@ -411,19 +411,41 @@ def connections_per_process(port: int) -> list[int]:
 # ------------------------------------------------------------------------------ main
 
 
-def table(rows: list[dict[str, Any]]) -> str:
+def table(
+    rows: list[dict[str, Any]],
+    ratio: tuple[str, Callable[[float], str]] = ("nearest / bare", "{:.0%}".format),
+    last: tuple[str, Callable[[dict[str, Any]], str]] = (
+        "connections per worker",
+        lambda r: str(r["split"]),
+    ),
+) -> str:
+    """The rows as a Markdown table: requests/s and latencies, then the ``ratio`` column
+    (its header and format; empty where a row has no ``"ratio"``), then the ``last``."""
     lines = [
-        "| workers | endpoint | requests/s | p50 ms | p99 ms | nearest / bare "
-        "| connections per worker |",
+        f"| workers | endpoint | requests/s | p50 ms | p99 ms | {ratio[0]} | {last[0]} |",
         "|---:|---|---:|---:|---:|---:|---|",
     ]
     for r in rows:
-        ratio = f"{r['ratio']:.0%}" if "ratio" in r else ""
+        shown = ratio[1](r["ratio"]) if "ratio" in r else ""
         lines.append(
             f"| {r['workers']} | {r['endpoint']} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.2f} "
-            f"| {r['p99_us'] / 1000:.2f} | {ratio} | {r['split']} |"
+            f"| {r['p99_us'] / 1000:.2f} | {shown} | {last[1](r)} |"
         )
     return "\n".join(lines)
+
+
+def footer(args: argparse.Namespace, queries: int, what: str) -> str:
+    """What was measured, on which machine, and the command."""
+    load = os.getloadavg()
+    return (
+        f"{args.stations:,} stations, {queries:,} distinct nearest requests ({what}), "
+        f"wrk -t{getattr(args, 'threads', 1)} -c{getattr(args, 'connections', 16)}, "
+        f"{args.seconds:g} s per run after a {args.warmup:g} s warm-up. Machine: "
+        f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
+        f"load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; "
+        f"{datetime.now():%Y-%m-%d %H:%M}.\n"
+        f"Command: `{' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])}`\n"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -472,16 +494,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"  bare {bare['rps']:,.0f}/s ({bare['split']}), nearest {near['rps']:,.0f}/s "
                 f"({near['split']}; {near['ratio']:.0%})"
             )
-    load = os.getloadavg()
-    text = (
-        f"{table(rows)}\n\n{args.stations:,} stations, {len(paths):,} distinct nearest "
-        f"requests (k = 5; half with the 1% amenity, half in GCJ-02), wrk -t{args.threads} "
-        f"-c{args.connections}, {args.seconds:g} s per run after a {args.warmup:g} s warm-up. "
-        f"Machine: {os.cpu_count()} cores, {platform.machine()}, Python "
-        f"{platform.python_version()}; load average at the end {load[0]:.2f} / {load[1]:.2f} "
-        f"/ {load[2]:.2f}; {datetime.now():%Y-%m-%d %H:%M}.\n"
-        f"Command: `{' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])}`\n"
-    )
+    what = "k = 5; half with the 1% amenity, half in GCJ-02"
+    text = f"{table(rows)}\n\n{footer(args, len(paths), what)}"
     print(text)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")

@@ -32,12 +32,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +52,13 @@ from bench.bench_http import (  # noqa: E402
     brute_force,
     check_answers,
     ensure_wrk,
+    footer,
     log,
     query_paths,
     seed_database,
     seeded_stations,
     spread_run,
+    table,
 )
 from bench.http_peer_postgis import DSN_ENV  # noqa: E402
 from geo.registry import open_registry  # noqa: E402
@@ -103,21 +103,6 @@ def agreement(get: Callable[[str], Any], paths: Sequence[str], stations: Station
         got = [f["id"] for f in get(path)["features"]]
         same += got == [i for i, _ in brute_force(stations, path)]
     return same / len(paths)
-
-
-def table(rows: list[dict[str, Any]]) -> str:
-    lines = [
-        "| workers | endpoint | requests/s | p50 ms | p99 ms | ours / peer "
-        "| answers = brute force |",
-        "|---:|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in rows:
-        ratio = f"{r['ratio']:.2f}x" if "ratio" in r else ""
-        lines.append(
-            f"| {r['workers']} | {r['endpoint']} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.2f} "
-            f"| {r['p99_us'] / 1000:.2f} | {ratio} | {r['agree']:.1%} |"
-        )
-    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -174,16 +159,12 @@ def main(argv: Sequence[str] | None = None) -> None:
                 found["ours"] | {"endpoint": "ours (SQLite registry, in-memory index)"},
                 found["peer"] | {"endpoint": "peer: FastAPI + PostGIS `<->` KNN"},
             ]
-    load = os.getloadavg()
-    text = (
-        f"{table(rows)}\n\n{args.stations:,} stations, {len(paths):,} distinct nearest "
-        f"requests (k = 5, open_at=any; half with the 1% amenity, half in GCJ-02), wrk -t1 "
-        f"-c16, {args.seconds} s per run after a {args.warmup} s warm-up. Machine: "
-        f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
-        f"load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}; "
-        f"{datetime.now():%Y-%m-%d %H:%M}.\n"
-        f"Command: `{' '.join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]])}`\n"
-    )
+    columns = {
+        "ratio": ("ours / peer", "{:.2f}x".format),
+        "last": ("answers = brute force", lambda r: f"{r['agree']:.1%}"),
+    }
+    what = "k = 5, open_at=any; half with the 1% amenity, half in GCJ-02"
+    text = f"{table(rows, **columns)}\n\n{footer(args, len(paths), what)}"
     print(text)
     if args.markdown:
         args.markdown.write_text(text, encoding="utf-8")
