@@ -113,31 +113,41 @@ def seed_database(path: Path, n: int, seed: int) -> str:
     """A SQLite registry of the seeded stations at ``path`` (reused if it already is one);
     returns its URL. Marked initialised, as ``serve`` does before starting workers."""
     url = f"sqlite:///{path}"
-    key = f"{n}:{seed}"
     if path.exists():
-        registry = open_registry(url)
-        try:
-            if registry.store.get_meta("bench_http") == key and len(registry) == n:
-                return url
-        finally:
-            registry.close()
+        if is_seeded(url, n, seed):
+            return url
         path.unlink()
     t0 = time.perf_counter()
+    fill(url, n, seed)
+    log(f"seeded {n:,} stations into {path} in {time.perf_counter() - t0:.1f} s")
+    return url
+
+
+def is_seeded(url: str, n: int, seed: int) -> bool:
+    """Whether the registry at ``url`` holds exactly the stations :func:`fill` puts."""
+    registry = open_registry(url)
+    try:
+        return registry.store.get_meta("bench_http") == f"{n}:{seed}" and len(registry) == n
+    finally:
+        registry.close()
+
+
+def fill(url: str, n: int, seed: int) -> None:
+    """Put the seeded stations into the empty registry at ``url``, marked initialised."""
     items = seeded_stations(n, seed)
     registry = open_registry(url)
     try:
         registry.create_many(items=items)
         prepare_registry(registry, demo=False, seed=seed)
-        registry.store.set_meta("bench_http", key)
+        registry.store.set_meta("bench_http", f"{n}:{seed}")
     finally:
         registry.close()
-    log(f"seeded {n:,} stations into {path} in {time.perf_counter() - t0:.1f} s")
-    return url
 
 
-def query_paths(count: int, seed: int) -> list[str]:
+def query_paths(count: int, seed: int, open_at: str = OPEN_AT) -> list[str]:
     """Nearest request paths near stations: half filtered by the 1% amenity, half in
-    GCJ-02 (the two halves cross), k = 5, open at a fixed time."""
+    GCJ-02 (the two halves cross), k = 5, open at a fixed time (or ``open_at``: "any"
+    asks nothing about hours)."""
     rng = np.random.default_rng(seed + 1)
     lon, lat, _ = make_registry(4 * count, rng)
     # Couriers stand on land: the seeded cities' spread reaches out to sea in places.
@@ -153,7 +163,7 @@ def query_paths(count: int, seed: int) -> list[str]:
             params |= {"lon": f"{lon[i]:.6f}", "lat": f"{lat[i]:.6f}"}
         if (i // 2) % 2:
             params["amenities"] = RARE
-        params["open_at"] = OPEN_AT
+        params["open_at"] = open_at
         paths.append(f"{NEAREST_PATH}?{urlencode(params)}")
     return paths
 

@@ -46,23 +46,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_http import (  # noqa: E402
-    OPEN_AT,
     Server,
     Stations,
     brute_force,
     check_answers,
     ensure_wrk,
+    fill,
     footer,
+    is_seeded,
     log,
     query_paths,
+    run_wrk,
     seed_database,
-    seeded_stations,
     spread_run,
     table,
 )
 from bench.http_peer_postgis import DSN_ENV  # noqa: E402
-from geo.registry import open_registry  # noqa: E402
-from geo.startup import prepare_registry  # noqa: E402
 
 
 def seed_postgres(server_url: str, n: int, seed: int) -> str:
@@ -70,26 +69,15 @@ def seed_postgres(server_url: str, n: int, seed: int) -> str:
     holds them already); returns its URL."""
     name = f"sf_bench_http_{n}_{seed}"
     url = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    key = f"{n}:{seed}"
     with psycopg.connect(server_url, autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if exists:
-            registry = open_registry(url)
-            try:
-                if registry.store.get_meta("bench_http") == key and len(registry) == n:
-                    return url
-            finally:
-                registry.close()
+            if is_seeded(url, n, seed):
+                return url
             admin.execute(f'DROP DATABASE "{name}"')
         admin.execute(f'CREATE DATABASE "{name}"')
     t0 = time.perf_counter()
-    registry = open_registry(url)
-    try:
-        registry.create_many(items=seeded_stations(n, seed))
-        prepare_registry(registry, demo=False, seed=seed)
-        registry.store.set_meta("bench_http", key)
-    finally:
-        registry.close()
+    fill(url, n, seed)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE stations")
     log(f"seeded {n:,} stations into PostGIS database {name} in {time.perf_counter() - t0:.1f} s")
@@ -126,9 +114,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     ours_url = seed_database(db, args.stations, args.seed)
     peer_url = seed_postgres(args.postgres_url, args.stations, args.seed)
     stations = Stations.from_store(ours_url)
-    paths = [p.replace(f"open_at={OPEN_AT.replace(':', '%3A')}", "open_at=any")
-             for p in query_paths(args.queries, args.seed)]  # fmt: skip
-    assert all("open_at=any" in p for p in paths), paths[0]
+    paths = query_paths(args.queries, args.seed, open_at="any")
     opts = {"connections": 16, "threads": 1}
     peer_env = {DSN_ENV: sa.make_url(peer_url).set(drivername="postgresql").render_as_string(
         hide_password=False)}  # fmt: skip
@@ -150,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         agree = 1.0
                     else:
                         agree = agreement(server.get_json, sample, stations)
-                    spread_run(wrk, server.base, paths_file, 1, args.warmup, opts)
+                    run_wrk(wrk, server.base, paths_file, seconds=args.warmup, **opts)
                     figures = spread_run(wrk, server.base, paths_file, workers, args.seconds, opts)
                 found[who] = figures | {"agree": agree, "workers": workers}
                 log(f"  {workers} worker(s), {who}: {figures['rps']:,.0f}/s ({figures['split']})")
