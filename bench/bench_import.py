@@ -80,7 +80,7 @@ HEADERS = (
     "联系电话",
 )
 LON, LAT = "经度", "纬度"
-FLOOR_TABLES = ("stations", "audit_log", "changes")
+FLOOR_TABLES = ("stations", "audit_log", "audit_batches", "changes")
 FLOOR_TEXT_INDEX = (
     "INSERT INTO stations_fts(rowid, search_grams) SELECT id, search_grams FROM stations"
 )
@@ -333,13 +333,13 @@ def _floor(path: Path, db: Path) -> dict[str, Any]:
     """What any importer writing our registry must spend, measured on our own output.
 
     ``db`` is the registry our import just wrote. Its rows (stations, the import's audit
-    entries, the change log) are read back as ready tuples and written with the plain
-    ``sqlite3`` module's ``executemany`` into empty copies of the same tables (same
-    indexes), in one transaction: SQLite's own cost, without any Python per row. The
-    stations' text index is filled as our import fills it (geo/storage/sqlite.py,
-    ``insert_rows``): the FTS5 trigger is left out while the stations are written and
-    one ``INSERT ... SELECT`` indexes them all (counted in the stations' time). The
-    CSV is read with the ``csv`` module alone (C parser, no dicts, no checks).
+    entries and batches of creations, the change log) are read back as ready tuples and
+    written with the plain ``sqlite3`` module's ``executemany`` into empty copies of the
+    same tables (same indexes), in one transaction: SQLite's own cost, without any
+    Python per row. The stations' text index is filled as our import fills it
+    (geo/storage/sqlite.py, ``insert_rows``): the FTS5 trigger is left out while the
+    stations are written and one ``INSERT ... SELECT`` indexes them all (counted in the
+    stations' time). The CSV is read with the ``csv`` module alone (C parser, no dicts, no checks).
     """
     import sqlite3
 
@@ -351,7 +351,8 @@ def _floor(path: Path, db: Path) -> dict[str, Any]:
             # itself, have tbl_names of their own), then indexes, then the triggers
             # that keep the FTS5 index in step.
             "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
-            "AND tbl_name IN ('stations', 'audit_log', 'changes', 'stations_fts') "
+            "AND tbl_name IN "
+            "('stations', 'audit_log', 'audit_batches', 'changes', 'stations_fts') "
             "ORDER BY CASE type WHEN 'table' THEN 0 WHEN 'index' THEN 1 ELSE 2 END"
         )
     ]

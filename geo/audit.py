@@ -19,6 +19,9 @@ One entry per station changed, in a compact, bounded form:
   (``after``: ``reopens_at``, the confirmed ``report``, who set the date and when; the
   status change is an ``update`` entry before it).
 
+An import's creations are stored one row per batch rather than one row each
+(``geo.storage.audit_batches``, migration 0013) and read back as the same entries.
+
 Fields are the editable ones of ``StationData`` in their JSON form (lon/lat in WGS84);
 ``id``, ``created_at`` and ``updated_at`` are left out (the entry has its own time).
 """

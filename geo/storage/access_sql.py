@@ -21,6 +21,7 @@ from geo.audit import Action, AuditEntry, changed_fields, station_record
 from geo.clock import iso
 from geo.errors import KeyNotFound
 from geo.model import Station, StationData
+from geo.storage import audit_batches
 from geo.storage.schema import api_keys, audit_log
 
 Record = tuple[Action, int | None, dict[str, Any] | None, dict[str, Any] | None]
@@ -110,7 +111,8 @@ def read_audit(
     before_seq: int | None,
     limit: int,
 ) -> list[AuditEntry]:
-    """Entries matching every filter given, newest first."""
+    """Entries matching every filter given, newest first: rows of the log and the
+    entries of imports' batches of creations (``geo.storage.audit_batches``)."""
     query = sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit)
     if station_id is not None:
         query = query.where(audit_log.c.station_id == station_id)
@@ -122,7 +124,7 @@ def read_audit(
         query = query.where(audit_log.c.at >= iso(since))  # ISO text sorts as time
     if before_seq is not None:
         query = query.where(audit_log.c.seq < before_seq)
-    return [
+    logged = [
         AuditEntry(
             seq=int(r.seq),
             at=datetime.fromisoformat(r.at),
@@ -136,6 +138,17 @@ def read_audit(
         )
         for r in conn.execute(query)
     ]
+    if action not in (None, Action.CREATE.value):
+        return logged
+    batched = audit_batches.entries(
+        conn,
+        station_id=station_id,
+        actor=actor,
+        since=since,
+        before_seq=before_seq,
+        limit=limit,
+    )
+    return sorted(logged + batched, key=lambda e: e.seq, reverse=True)[:limit]
 
 
 # -- API keys ------------------------------------------------------------------------------

@@ -55,6 +55,12 @@ class SqlDialect(ABC):
         returns the ids, in order, and the rows still to insert with their id first
         (``stations_sql.insert_ids`` inserts those in one ``executemany``)."""
 
+    @abstractmethod
+    def draw_counter(self, conn: Connection, table: str, column: str, n: int) -> list[int]:
+        """``n`` values of ``table``'s counter (the one filling ``column``), increasing,
+        as the table's own inserts would have taken them: no insert, now or later, takes
+        them again (``geo.storage.audit_batches``: seqs of the audit log)."""
+
     def insert_rows(self, conn: Connection, sql: str, rows: Sequence[Row]) -> None:
         """Insert new stations' rows (their id first) with ``sql``, in one
         ``executemany``; SQLite indexes their text in bulk."""

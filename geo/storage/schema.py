@@ -110,6 +110,26 @@ audit_log = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# An import's created stations, one row per batch (migration 0013; see ``audit_batches``).
+audit_batches = sa.Table(
+    "audit_batches",
+    metadata,
+    sa.Column("id", ID_TYPE, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("actor_name", sa.Text, nullable=False),
+    sa.Column("first_seq", sa.BigInteger, nullable=False),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("first_station", sa.BigInteger, nullable=False),
+    sa.Column("last_station", sa.BigInteger, nullable=False),
+    sa.Column("seqs", sa.Text, nullable=False),
+    sa.Column("station_ids", sa.Text, nullable=False),
+    sa.Column("records", sa.Text, nullable=False),
+    sa.Index("ix_audit_batches_last_seq", "last_seq"),
+    sa.Index("ix_audit_batches_stations", "last_station", "first_station"),
+    sqlite_autoincrement=True,
+)
+
 # Import jobs (migration 0004; see ``jobs_sql``).
 import_jobs = sa.Table(
     "import_jobs",

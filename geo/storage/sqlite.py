@@ -46,6 +46,7 @@ _FTS_BULK_SQL = (
     "INSERT INTO stations_fts(rowid, search_grams) "
     "SELECT id, search_grams FROM stations WHERE id BETWEEN ? AND ?"
 )
+_SEQUENCE_SQL = sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t")
 # The OperationalErrors that are outages; the others (no such table, syntax) are bugs.
 _SQLITE_OUTAGES = ("database is locked", "unable to open database", "disk i/o error")
 
@@ -161,22 +162,34 @@ class SqliteDialect(SqlDialect):
 
     @override
     def counter(self, conn: Connection, table: Table) -> int:
-        value = conn.scalar(
-            sa.text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table.name}
-        )
+        value = conn.scalar(_SEQUENCE_SQL, {"t": table.name})
         return int(value or 0)
 
     @override
     def set_counter(self, conn: Connection, table: Table, value: int) -> None:
-        updated = conn.execute(
-            sa.text("UPDATE sqlite_sequence SET seq = :v WHERE name = :t"),
-            {"v": value, "t": table.name},
-        ).rowcount
-        if not updated and value:
-            conn.execute(
-                sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :v)"),
-                {"v": value, "t": table.name},
-            )
+        _set_sequence(conn, table.name, value)
+
+    @override
+    def draw_counter(self, conn: Connection, table: str, column: str, n: int) -> list[int]:
+        # The write transaction holds the database from its BEGIN IMMEDIATE: nobody else
+        # inserts or draws until it ends. AUTOINCREMENT takes max(sequence, max rowid)+1.
+        counted = conn.scalar(_SEQUENCE_SQL, {"t": table})
+        top = conn.exec_driver_sql(f'SELECT max("{column}") FROM "{table}"').scalar()
+        last = max(int(counted or 0), int(top or 0))
+        _set_sequence(conn, table, last + n)
+        return list(range(last + 1, last + n + 1))
+
+
+def _set_sequence(conn: Connection, table: str, value: int) -> None:
+    """Make the AUTOINCREMENT counter of ``table`` stand at ``value``."""
+    updated = conn.execute(
+        sa.text("UPDATE sqlite_sequence SET seq = :v WHERE name = :t"), {"v": value, "t": table}
+    ).rowcount
+    if not updated and value:
+        conn.execute(
+            sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :v)"),
+            {"v": value, "t": table},
+        )
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -11,7 +11,7 @@ from typing_extensions import override
 
 from geo.access import Actor
 from geo.model import Station, StationData, utc_now
-from geo.storage import access_sql, stations_sql
+from geo.storage import access_sql, audit_batches, stations_sql
 from geo.storage.base import StoreTransaction
 from geo.storage.changes_sql import log_changes
 from geo.storage.dialect import SqlDialect
@@ -53,7 +53,7 @@ class SqlTransaction(StoreTransaction):
         for data in items:
             self._actor.check(None, data)
         ids = stations_sql.insert_ids(self._conn, self._dialect, items, now)
-        access_sql.write_audit(self._conn, self._actor, now, access_sql.created(items, ids))
+        audit_batches.write(self._conn, self._dialect, self._actor, now, items, ids)
         self._changed.extend(ids)
         return ids
 

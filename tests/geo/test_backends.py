@@ -25,7 +25,7 @@ from geo.storage.migrations import current_revision
 from tests.factories import brute_force, china_lat, china_lon, masks
 from tests.postgres import empty_database
 
-HEAD = "0012"
+HEAD = "0013"
 
 
 def test_postgis_schema_is_made_by_the_migrations() -> None:
