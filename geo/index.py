@@ -2,22 +2,24 @@
 
 Design
 ------
-Stations are indexed by their ECEF position (metres) in 3-D R-trees (libspatialindex via
-``rtree``): one tree over every station and one per amenity that at most
-``TREE_MAX_SHARE`` of the stations have when the index is built. A query with amenity
-filters searches the tree of its rarest required amenity that has one, so a 0.1% amenity
-costs about what an unfiltered query costs instead of scanning a thousand times more
-candidates. A common amenity (water, rest, phone charging: 50-95% of real stations) gets
-no tree of its own: searched in the all-stations tree it costs at most 1 / TREE_MAX_SHARE
-times the candidates, while its own tree would cost nearly a whole tree's memory and
-build time (a tree per amenity held 7.2 entries per station, 26 s to start and 930 MB at
-1,000,000 stations with the demo registry's amenity shares).
+Stations are indexed by their ECEF position (metres) in 3-D point trees
+(``geo.knn.NearestPoints``: a compiled k-d tree of the stations present when it was
+built, an R-tree of those written since): one tree over every station and one per
+amenity that at most ``TREE_MAX_SHARE`` of the stations have when the index is built.
+A query with amenity filters searches the tree of its rarest required amenity that has
+one, so a 0.1% amenity costs about what an unfiltered query costs instead of scanning a
+thousand times more candidates. A common amenity (water, rest, phone charging: 50-95%
+of real stations) gets no tree of its own: searched in the all-stations tree it costs
+at most 1 / TREE_MAX_SHARE times the candidates, while its own tree would cost nearly a
+whole tree's memory and build time (a tree per amenity held 7.2 entries per station,
+26 s to start and 930 MB at 1,000,000 stations with the demo registry's amenity shares).
 
 The trees rank candidates by chord length, the straight line through the Earth. A
 chord is never longer than the geodesic between the same two points, so after taking
 the ``n`` chord-nearest candidates, re-ranking those that pass the filters by geodesic
 distance (pyproj, WGS84), and finding the k-th best geodesic distance ``d_k``, every
-station not yet seen is at least ``c_n`` (the largest candidate chord) away. If
+station not yet seen is at least ``c_n`` (the bound ``geo.knn`` gives: the largest
+candidate chord) away. If
 ``d_k < c_n`` no unseen station can enter the answer; otherwise ``n`` grows and the
 search repeats. The result is the exact brute-force answer, ordered by
 ``(distance_m, id)``. At city scale chord and geodesic differ by millimetres, so the
@@ -31,13 +33,13 @@ of a station, one by one or as columns (``IndexEntry``, ``EntryColumns``), is de
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
-from rtree import index as rtree_index
 
 from geo.amenities import AMENITIES
 from geo.geodesy import distance_bearing, ecef, ecef_point
@@ -47,6 +49,7 @@ from geo.index_entries import STATUS_CODE
 from geo.index_entries import EntryColumns as EntryColumns
 from geo.index_entries import IndexEntry as IndexEntry
 from geo.index_entries import StationPoints as StationPoints
+from geo.knn import COMPACT_MIN, Box, NearestPoints
 from geo.model import Status
 
 # Covers float rounding in chord and geodesic computations (both are good to ~1e-8 m).
@@ -65,22 +68,13 @@ class Hit:
     open_at_time: bool | None
 
 
-def _new_tree(
-    slots: NDArray[np.int64] | None = None, xyz: NDArray[np.float64] | None = None
-) -> rtree_index.Index:
-    """A 3-D R-tree, bulk-loaded (libspatialindex's array loader) with points if given."""
-    props = rtree_index.Property()
-    props.dimension = 3
-    if slots is None or xyz is None or len(slots) == 0:
-        return rtree_index.Index(properties=props)
-    points = np.ascontiguousarray(xyz, dtype=np.float64)
-    return rtree_index.Index((np.ascontiguousarray(slots), points, points), properties=props)
-
-
 class StationIndex:
     """Exact k-nearest search over stations, with amenity, status and opening-hours filters."""
 
-    def __init__(self, entries: Iterable[IndexEntry] | EntryColumns = ()) -> None:
+    def __init__(
+        self, entries: Iterable[IndexEntry] | EntryColumns = (), *, compact_min: int = COMPACT_MIN
+    ) -> None:
+        self._compact_min = compact_min  # see geo.knn
         self._slot = IdMap()
         self._free: list[int] = []
         self._ids = np.zeros(0, dtype=np.int64)
@@ -140,7 +134,7 @@ class StationIndex:
 
     def _store(
         self, slot: int, entry: IndexEntry, xyz: NDArray[np.float64] | None = None
-    ) -> tuple[float, ...]:
+    ) -> Box:
         self._ids[slot] = entry.id
         self._lon[slot] = entry.lon
         self._lat[slot] = entry.lat
@@ -177,13 +171,27 @@ class StationIndex:
                 codes[h] = self._schedule(h)
         self._sched = np.fromiter(map(codes.__getitem__, cols.hours_osm), np.int32, count=n)
         slots = np.arange(n, dtype=np.int64)
-        self._all = _new_tree(slots, self._xyz)
-        self._trees: dict[int, rtree_index.Index] = {}
+        self._all = self._tree_of(slots)
+        self._trees: dict[int, NearestPoints] = {}
         for bit in self._counts:
             members = slots[(self._mask >> bit) & 1 == 1]
             self._counts[bit] = len(members)
             if len(members) <= TREE_MAX_SHARE * n:
-                self._trees[bit] = _new_tree(members, self._xyz[members])
+                self._trees[bit] = self._tree_of(members)
+
+    def _tree_of(self, slots: NDArray[np.int64]) -> NearestPoints:
+        return NearestPoints(slots, self._xyz[slots], compact_min=self._compact_min)
+
+    def _compact(self, bits: list[int]) -> None:
+        """Build again the trees (all stations', and those of ``bits``) that have changed
+        enough since they were built (``geo.knn``)."""
+        if self._all.wants_compaction:
+            self._all = self._tree_of(np.flatnonzero(self._ids >= 0))
+        for bit in bits:
+            tree = self._trees.get(bit)
+            if tree is not None and tree.wants_compaction:
+                live = np.flatnonzero((self._ids >= 0) & ((self._mask >> bit) & 1 == 1))
+                self._trees[bit] = self._tree_of(live)
 
     # -- writes ------------------------------------------------------------------
 
@@ -194,9 +202,11 @@ class StationIndex:
         self._grow(slot + 1)
         box = self._store(slot, entry)
         self._all.insert(slot, box)
-        for bit in self._bits(entry.mask):
+        bits = self._bits(entry.mask)
+        for bit in bits:
             if bit in self._trees:
                 self._trees[bit].insert(slot, box)
+        self._compact(bits)
 
     def remove(self, station_id: int) -> bool:
         """Drop a station; returns whether it was indexed."""
@@ -206,13 +216,14 @@ class StationIndex:
         x, y, z = (float(v) for v in self._xyz[slot])
         box = (x, y, z, x, y, z)
         self._all.delete(slot, box)
-        mask = int(self._mask[slot])
-        for bit in self._bits(mask):
+        bits = self._bits(int(self._mask[slot]))
+        for bit in bits:
             if bit in self._trees:
                 self._trees[bit].delete(slot, box)
             self._counts[bit] -= 1
         self._ids[slot] = -1
         self._free.append(slot)
+        self._compact(bits)
         return True
 
     # -- search ------------------------------------------------------------------
@@ -275,9 +286,8 @@ class StationIndex:
         minute, open_cache = self._open_states(open_at)
         n = min(size, 2 * k + 16)
         while True:
-            slots = np.fromiter(tree.nearest((qx, qy, qz, qx, qy, qz), n), dtype=np.int64)
+            slots, bound = tree.nearest(q, n, self._xyz)
             chord = np.sqrt(((self._xyz[slots] - q) ** 2).sum(axis=1))
-            bound = float(chord.max())
             keep = ((self._mask[slots] & mask) == mask) & status_ok[self._status[slots]]
             if max_distance_m is not None:
                 keep &= chord <= max_distance_m + _EPS_M
@@ -287,14 +297,13 @@ class StationIndex:
             if exclude is not None:
                 keep &= ~exclude(self._ids[slots])
             hits = self._rank(lon, lat, slots[keep], open_flags[keep], k, max_distance_m)
-            exhausted = len(slots) < n or n >= size
             if (
-                exhausted
+                bound == math.inf  # every station of the tree was a candidate
                 or (len(hits) == k and hits[-1].distance_m < bound - _EPS_M)
                 or (max_distance_m is not None and bound > max_distance_m + _EPS_M)
             ):
                 return hits
-            n = min(size, 4 * n)
+            n *= 4
 
     def _open_states(self, when: datetime | None) -> tuple[datetime | None, dict[int, bool | None]]:
         """The minute of ``when`` and the schedule states known for it.

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from geo.amenities import BY_CODE
 from geo.hours import SHANGHAI, is_open_at
 from geo.index import EntryColumns, IndexEntry, StationIndex
+from geo.knn import COMPACT_MIN
 from geo.model import Status
 from tests.factories import (
     GEOD,
@@ -111,6 +112,7 @@ def test_station_exactly_on_the_radius_is_included(
     qlat=china_lat,
     k=st.integers(1, 10),
     mask=masks(),
+    compact_min=st.sampled_from([COMPACT_MIN, 0, 3]),
 )
 def test_index_stays_exact_under_writes(
     entries: list[IndexEntry],
@@ -119,9 +121,11 @@ def test_index_stays_exact_under_writes(
     qlat: float,
     k: int,
     mask: int,
+    compact_min: int,
 ) -> None:
-    """Inserts, moves and removals keep the index equal to the records."""
-    index = StationIndex(entries)
+    """Inserts, moves and removals keep the index equal to the records, whether its
+    trees were built again along the way (small ``compact_min``) or not."""
+    index = StationIndex(entries, compact_min=compact_min)
     live = {e.id: e for e in entries}
     for insert, sid, lon, lat, m in ops:
         if insert:
