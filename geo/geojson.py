@@ -9,7 +9,8 @@ datum the same way (``"crs": "gcj02"``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from geo.datums import Datum, from_wgs84, parse_datum, swap_hint, to_wgs84, validate_lonlat
@@ -134,9 +135,17 @@ def station_properties(station: Station) -> dict[str, Any]:
     props["amenity_labels"] = amenity_labels(station.amenities)
     props["opening_hours_osm"] = station.opening_hours_osm
     props["status"] = station.status.value
-    props["created_at"] = station.created_at.isoformat().replace("+00:00", "Z")
-    props["updated_at"] = station.updated_at.isoformat().replace("+00:00", "Z")
+    props["created_at"] = _utc_text(station.created_at, station.created_at.utcoffset())
+    props["updated_at"] = _utc_text(station.updated_at, station.updated_at.utcoffset())
     return props
+
+
+@lru_cache(maxsize=4096)
+def _utc_text(moment: datetime, _offset: timedelta | None) -> str:
+    """A stored time (UTC, whole seconds) as ISO 8601 with ``Z``, memoised: an import's
+    stations share their times, and ten are written in every nearest answer. The offset
+    is part of the key: equal instants at other offsets are written differently."""
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 def station_feature(

@@ -59,13 +59,19 @@ class HoursState:
     opens_at: datetime | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """JSON-ready: times as ISO 8601 with their +08:00 offset."""
-        return {
-            "open": self.open,
-            "always_open": self.always_open,
-            "closes_at": self.closes_at.isoformat() if self.closes_at else None,
-            "opens_at": self.opens_at.isoformat() if self.opens_at else None,
-        }
+        """JSON-ready: times as ISO 8601 with their +08:00 offset (a new dict each call;
+        the text is memoised, as every search in a minute shares the states)."""
+        return dict(_state_json(self))
+
+
+@lru_cache(maxsize=8192)
+def _state_json(state: HoursState) -> dict[str, Any]:
+    return {
+        "open": state.open,
+        "always_open": state.always_open,
+        "closes_at": state.closes_at.isoformat() if state.closes_at else None,
+        "opens_at": state.opens_at.isoformat() if state.opens_at else None,
+    }
 
 
 def hours_moment(when: datetime | None = None) -> datetime:

@@ -132,9 +132,7 @@ class StationIndex:
             self._schedules.append(hours_osm)
         return sid
 
-    def _store(
-        self, slot: int, entry: IndexEntry, xyz: NDArray[np.float64] | None = None
-    ) -> Box:
+    def _store(self, slot: int, entry: IndexEntry, xyz: NDArray[np.float64] | None = None) -> Box:
         self._ids[slot] = entry.id
         self._lon[slot] = entry.lon
         self._lat[slot] = entry.lat
