@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 import orjson
@@ -42,8 +43,16 @@ from geo.geojson import (
 )
 from geo.model import Station, Status, build_station_data, parse_statuses
 from geo.outlines.areas import districts_of
+from geo.registry import NearestResult, Registry
 from geo.reports.follow import LiveReports
-from geo.search import build_nearest_query, check_page, nearest_hint, parse_bbox, position_hint
+from geo.search import (
+    NearestQuery,
+    build_nearest_query,
+    check_page,
+    nearest_hint,
+    parse_bbox,
+    position_hint,
+)
 from geo.textsearch import parse_query
 
 router = APIRouter(
@@ -148,7 +157,7 @@ async def answer_nearest(
     # On SQLite the search runs here, on the event loop (~0.3 ms, never waiting for a
     # writer): a trip through the thread pool cost more than the search itself. When a
     # writer holds the index, or on PostGIS (a network round trip), it runs in a thread.
-    result = registry.nearest_unless_busy(query) if registry.store.quick_reads else None
+    result = await search_on_loop(registry, query) if registry.store.quick_reads else None
     if result is None:
         result = await run_in_threadpool(registry.nearest, query)
     # Answered as a ready response: FastAPI's jsonable_encoder walking the document (all
@@ -159,6 +168,30 @@ async def answer_nearest(
     if (hint := nearest_hint(query)) is not None:
         doc["hint"] = hint
     return Response(orjson.dumps(doc), media_type=JSON)
+
+
+# Pauses before each new try at the index lock from the event loop, seconds (~4 ms in all).
+BUSY_PAUSES_S = (0.0, 0.0002, 0.0005, 0.001, 0.002)
+
+
+async def search_on_loop(registry: Registry, query: NearestQuery) -> NearestResult | None:
+    """The search on the event loop, or None if the index lock stays busy.
+
+    The lock's brief holders (the follow thread's bookkeeping, a search already sent to
+    a thread) let go within a millisecond, so a busy lock is tried again after short
+    pauses, the loop serving other requests meanwhile; only a writer holding it longer
+    (an import's commit) sends the search to a thread. Going to a thread at the first
+    miss made each miss the cause of the next (the thread's search holds the lock while
+    the loop tries it for the next request): over HTTP most searches ended in the
+    thread pool and a request cost twice its in-process CPU (docs/performance.md).
+    """
+    for pause in BUSY_PAUSES_S:
+        if pause:
+            await asyncio.sleep(pause)
+        result = registry.nearest_unless_busy(query)
+        if result is not None:
+            return result
+    return None
 
 
 nearest.answer = answer_nearest  # type: ignore[attr-defined]
