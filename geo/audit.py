@@ -108,7 +108,8 @@ class AuditEntry:
 
 def station_record(data: StationData) -> dict[str, Any]:
     """A station's recorded fields as JSON values."""
-    record = {f: getattr(data, f) for f in FIELDS}
+    values = data.__dict__  # pydantic keeps every field there: no attribute lookups
+    record = {f: values[f] for f in FIELDS}
     record["amenities"] = list(data.amenities)
     record["status"] = data.status.value
     return record

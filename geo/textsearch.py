@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from operator import add
 
 from geo.errors import InvalidParameter
 
@@ -35,18 +36,26 @@ def fold(text: str) -> str:
 
 
 def _bigrams(text: str) -> list[str]:
-    """The bigrams of the letter and digit runs of ``text`` (already folded), in order."""
+    """The bigrams of the letter and digit runs of ``text`` (already folded), in order.
+
+    Underscores (word characters to the regex, not letters) are dropped from the text
+    first, which is dropping them from each run: no run holds anything but letters,
+    digits and underscores. Each run's pairs are made by ``map`` in C (half the time of
+    slicing; every station's name and address go through here on import).
+    """
     found: list[str] = []
-    for run in _RUNS.findall(text):
-        run = run.replace("_", "")
-        found.extend(run[i : i + 2] for i in range(len(run) - 1))
+    for run in _RUNS.findall(text.replace("_", "")):
+        found += map(add, run, run[1:])
     return found
 
 
 def search_grams(*texts: str | None) -> str:
     """What a station stores to be found: its texts' bigrams, once each, space-separated."""
-    grams = dict.fromkeys(g for t in texts if t for g in _bigrams(fold(t)))
-    return " ".join(grams)
+    found: list[str] = []
+    for text in texts:
+        if text:
+            found += _bigrams(fold(text))
+    return " ".join(dict.fromkeys(found))
 
 
 @dataclass(frozen=True, slots=True)
