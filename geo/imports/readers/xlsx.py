@@ -25,6 +25,7 @@ from openpyxl.worksheet._reader import (  # type: ignore[import-untyped]
 )
 
 from geo.errors import InvalidFile, StationError
+from geo.imports.readers import xlsx_size
 from geo.imports.readers.base import (
     EXTRA_KEY,
     HEADER_SCAN_ROWS,
@@ -42,6 +43,7 @@ from geo.imports.readers.base import (
 from geo.imports.readers.xlsx_calamine import calamine_can_read, calamine_rows
 
 _WHAT: Final = "an Excel .xlsx workbook"
+xlsx_size.use()  # sheets without a recorded size are not read whole to be opened
 
 
 class _Uncached:
