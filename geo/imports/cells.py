@@ -64,7 +64,8 @@ def cell_text(value: Any, *, spreadsheet: bool = False) -> str | None:
     # Text is kept as written (no NFKC): a re-import must compare equal to what is stored.
     if spreadsheet and text[:1] == "'":
         text = unescape_formula(text)
-    if _CONTROL.search(text) is not None:
+    # Printable text has no control character (isprintable is ~10x the regex's speed).
+    if not text.isprintable() and _CONTROL.search(text) is not None:
         text = _CONTROL.sub(" ", text)
     text = text.strip()
     # Neither NFKC (which only composes to accented letters) nor case folding shortens
