@@ -38,8 +38,8 @@ _BODY = (_T.seqs, _T.station_ids, _T.records)
 
 
 def _json(value: Any) -> str:
-    # orjson writes what json.dumps(ensure_ascii=False, separators=(",", ":")) writes
-    # for these values (text, numbers, lists, null), ~8x faster.
+    # orjson: ~8x json.dumps's speed; the same values read back (text unescaped, as
+    # ensure_ascii=False wrote it; a float's spelling may differ, never its value).
     return orjson.dumps(value).decode()
 
 
