@@ -41,11 +41,6 @@ LISTEN_CHECK_S: Final = 1.0  # how often a listener looks at its stop flag
 LISTEN_RETRY_S: Final = 5.0  # how long a listener waits before reconnecting
 JOBS_LOCK: Final = 0x5F_C4A2_10B5  # "stationfinder jobs": admitting import jobs
 _LOCK = sa.text("SELECT pg_advisory_xact_lock(:key)")
-_NEXT_IDS = sa.text(
-    "SELECT nextval(pg_get_serial_sequence('stations', 'id')) FROM generate_series(1, :n)"
-)
-
-
 _DRAW = sa.text("SELECT nextval(pg_get_serial_sequence(:t, :c)) FROM generate_series(1, :n)")
 
 
@@ -87,7 +82,7 @@ class PostgisDialect(SqlDialect):
     @override
     def insert_first(self, conn: Connection, rows: Sequence[Row]) -> tuple[list[int], list[Row]]:
         # The ids drawn from the table's sequence (never reused), all rows still to insert.
-        ids = [int(i) for i in conn.execute(_NEXT_IDS, {"n": len(rows)}).scalars()]
+        ids = self.draw_counter(conn, "stations", "id", len(rows))
         return ids, [(i, *r) for i, r in zip(ids, rows, strict=True)]
 
     @override
