@@ -458,6 +458,14 @@ def footer(args: argparse.Namespace, queries: int, what: str) -> str:
     )
 
 
+def report(args: argparse.Namespace, rows_table: str, queries: int, what: str) -> None:
+    """Print the table and its :func:`footer`; write them to ``--markdown`` if given."""
+    text = f"{rows_table}\n\n{footer(args, queries, what)}"
+    print(text)
+    if args.markdown:
+        args.markdown.write_text(text, encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--stations", type=int, default=150_000)
@@ -504,11 +512,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"  bare {bare['rps']:,.0f}/s ({bare['split']}), nearest {near['rps']:,.0f}/s "
                 f"({near['split']}; {near['ratio']:.0%})"
             )
-    what = "k = 5; half with the 1% amenity, half in GCJ-02"
-    text = f"{table(rows)}\n\n{footer(args, len(paths), what)}"
-    print(text)
-    if args.markdown:
-        args.markdown.write_text(text, encoding="utf-8")
+    report(args, table(rows), len(paths), "k = 5; half with the 1% amenity, half in GCJ-02")
 
 
 if __name__ == "__main__":

@@ -52,10 +52,10 @@ from bench.bench_http import (  # noqa: E402
     check_answers,
     ensure_wrk,
     fill,
-    footer,
     is_seeded,
     log,
     query_paths,
+    report,
     run_wrk,
     seed_database,
     spread_run,
@@ -150,10 +150,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "last": ("answers = brute force", lambda r: f"{r['agree']:.1%}"),
     }
     what = "k = 5, open_at=any; half with the 1% amenity, half in GCJ-02"
-    text = f"{table(rows, **columns)}\n\n{footer(args, len(paths), what)}"
-    print(text)
-    if args.markdown:
-        args.markdown.write_text(text, encoding="utf-8")
+    report(args, table(rows, **columns), len(paths), what)
 
 
 if __name__ == "__main__":
